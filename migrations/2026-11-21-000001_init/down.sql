@@ -1,0 +1,4 @@
+DROP TABLE plots;
+DROP TABLE estates;
+DROP TABLE municipalities;
+DROP TABLE regions;

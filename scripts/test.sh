@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# Run all tests:   ./scripts/test.sh [extra cargo test args]
+#
+# Stages (all run; the exit status is non-zero if any of them failed):
+#   1. cargo test --all-targets  against DATABASE_URL = admin (superuser)
+#      connection of the project-local PostGIS cluster (scripts/lib/db.sh).
+#      The Rust test harness creates its own template and per-test databases
+#      on that server; it needs superuser rights for CREATE EXTENSION postgis.
+#   2. schemathesis: property-based API tests of the real binary. A fresh
+#      database `gwf_schemathesis` is migrated and seeded with demo data, the
+#      server is started on a free port with a random write token, and
+#      schemathesis runs all checks against /openapi.json, authenticated, so
+#      write operations are exercised too. Server log:
+#      artifacts/schemathesis-server.log, JUnit report: artifacts/schemathesis/.
+#
+# Environment:
+#   DATABASE_URL                  use this server instead of the local cluster
+#                                 (must be a superuser/CREATEDB connection)
+#   GWF_PG_PORT, GWF_PG_DIR       port (default 54329) and location (default
+#                                 .pgdata) of the local cluster
+#   GWF_SKIP_SCHEMATHESIS=1       skip stage 2
+#   GWF_SCHEMATHESIS_EXAMPLES     max examples per API operation (default 50)
+#   GWF_SCHEMATHESIS_WORKERS      concurrent schemathesis workers (default 2)
+#   GWF_SCHEMATHESIS_SEED         fixed seed to reproduce a run (default random)
+#   GWF_SCHEMATHESIS_TIMEOUT      hard limit for the schemathesis run in
+#                                 seconds (default 600, safety net only)
+#   GWF_PYTHON                    Python >= 3.11 used to create .venv
+#                                 (default python3)
+set -euo pipefail
+
+# shellcheck source=scripts/lib/db.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/db.sh"
+cd "$GWF_ROOT"
+
+ARTIFACTS="$GWF_ROOT/artifacts"
+VENV="$GWF_ROOT/.venv"
+REQS="$GWF_ROOT/scripts/requirements-test.txt"
+ST_DB=gwf_schemathesis
+ST_EXAMPLES="${GWF_SCHEMATHESIS_EXAMPLES:-50}"
+ST_WORKERS="${GWF_SCHEMATHESIS_WORKERS:-2}"
+ST_TIMEOUT="${GWF_SCHEMATHESIS_TIMEOUT:-600}"
+PYTHON="${GWF_PYTHON:-python3}"
+BIN="${CARGO_TARGET_DIR:-$GWF_ROOT/target}/debug/gewerbeflaechen"
+SERVER_PID=""
+
+# rustup installs into ~/.cargo/bin but only new login shells have it on PATH.
+if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+  PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 ||
+  gwf_die "cargo not found; install Rust: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y"
+
+# Whatever happens (failure, Ctrl-C, kill), do not leave the API server
+# running: it would keep the port and the gwf_schemathesis database busy.
+stop_server() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    # Graceful shutdown may wait for keep-alive connections; cap it.
+    local i
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+trap stop_server EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# HTTP status code of a GET (000 if no answer); curl if present, else Python.
+http_status() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" 2>/dev/null || true
+  else
+    "$PYTHON" - "$1" <<'EOF' 2>/dev/null || echo 000
+import sys, urllib.request, urllib.error
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=2).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+except Exception:
+    print("000")
+EOF
+  fi
+}
+
+# Create .venv with the pinned requirements. Fast path: if the requirements
+# file is unchanged since the last successful install, do nothing (a stamp
+# file in the venv stores its checksum).
+ensure_venv() {
+  if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    if gwf_is_root; then
+      gwf_apt_install python3 python3-venv python3-pip || return 1
+    else
+      echo "error: $PYTHON not found. Install it with: sudo apt-get install -y python3 python3-venv" >&2
+      return 1
+    fi
+  fi
+  if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "error: schemathesis (scripts/requirements-test.txt) needs Python >= 3.11, $PYTHON is $("$PYTHON" -V 2>&1). Set GWF_PYTHON=/path/to/python3.11 (and remove .venv)." >&2
+    return 1
+  fi
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    gwf_log "creating Python venv $VENV"
+    if ! "$PYTHON" -m venv "$VENV"; then
+      # Debian/Ubuntu split venv/ensurepip into python3-venv; a failed
+      # attempt leaves a half-made directory behind.
+      rm -rf "$VENV"
+      if gwf_is_root; then
+        gwf_apt_install python3-venv python3-pip || return 1
+        "$PYTHON" -m venv "$VENV" || {
+          rm -rf "$VENV"
+          echo "error: '$PYTHON -m venv' still fails after installing python3-venv" >&2
+          return 1
+        }
+      else
+        echo "error: '$PYTHON -m venv' failed. Install venv support with: sudo apt-get install -y python3-venv python3-pip" >&2
+        return 1
+      fi
+    fi
+  fi
+  local stamp="$VENV/.gwf-requirements.sha256" want
+  want="$(sha256sum "$REQS" | cut -d' ' -f1)"
+  if [[ -x "$VENV/bin/schemathesis" && -f "$stamp" && "$(<"$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  gwf_log "pip install -r scripts/requirements-test.txt"
+  PIP_NO_INPUT=1 "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$REQS" || return 1
+  printf '%s\n' "$want" >"$stamp"
+}
+
+# Stage 2. Runs in the main shell (so stop_server sees SERVER_PID) and is
+# called as `stage_schemathesis ... || st_rc=$?`, where `set -e` is suspended
+# -- hence the explicit `|| return 1` after every step that can fail.
+stage_schemathesis() {
+  local admin_url="$1" st_url port token status i
+  [[ "$ST_EXAMPLES" =~ ^[1-9][0-9]*$ ]] || {
+    echo "error: GWF_SCHEMATHESIS_EXAMPLES must be a positive integer, got '$ST_EXAMPLES'" >&2
+    return 1
+  }
+  ensure_venv || return 1
+  gwf_require_psql || return 1
+
+  gwf_log "cargo build --bin gewerbeflaechen (no-op after cargo test)"
+  cargo build --bin gewerbeflaechen || return 1
+  [[ -x "$BIN" ]] || {
+    echo "error: $BIN not found after cargo build" >&2
+    return 1
+  }
+
+  # Same server and credentials as the admin URL, other database name.
+  st_url="$("$VENV/bin/python" - "$admin_url" "$ST_DB" <<'EOF'
+import sys
+from urllib.parse import urlsplit, urlunsplit
+parts = urlsplit(sys.argv[1])
+print(urlunsplit(parts._replace(path="/" + sys.argv[2])))
+EOF
+  )" || return 1
+
+  gwf_log "recreating database $ST_DB"
+  # WITH (FORCE) kicks out sessions left over from an aborted earlier run;
+  # client_min_messages hides the "does not exist, skipping" notice.
+  PGOPTIONS="-c client_min_messages=warning" psql "$admin_url" -X -w -q -v ON_ERROR_STOP=1 \
+    -c "drop database if exists $ST_DB with (force)" \
+    -c "create database $ST_DB" || return 1
+
+  gwf_log "migrate + seed-demo ($ST_DB)"
+  DATABASE_URL="$st_url" "$BIN" migrate || return 1
+  DATABASE_URL="$st_url" "$BIN" seed-demo || return 1
+
+  # A free port chosen by the kernel (bind to port 0). There is a tiny race
+  # until the server binds it; acceptable for a test run.
+  port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" || return 1
+  token="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))')" || return 1
+
+  mkdir -p "$ARTIFACTS/schemathesis"
+  gwf_log "starting server on 127.0.0.1:$port (log: artifacts/schemathesis-server.log)"
+  DATABASE_URL="$st_url" GWF_BIND="127.0.0.1:$port" GWF_WRITE_TOKEN="$token" \
+    "$BIN" serve >"$ARTIFACTS/schemathesis-server.log" 2>&1 </dev/null &
+  SERVER_PID=$!
+
+  status=000
+  for ((i = 0; i < 240; i++)); do # 240 x 0.25 s = 60 s
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "error: server exited during startup; last lines of artifacts/schemathesis-server.log:" >&2
+      tail -n 30 "$ARTIFACTS/schemathesis-server.log" >&2 || true
+      SERVER_PID=""
+      return 1
+    fi
+    status="$(http_status "http://127.0.0.1:$port/readyz")"
+    [[ "$status" == 200 ]] && break
+    sleep 0.25
+  done
+  if [[ "$status" != 200 ]]; then
+    echo "error: /readyz did not answer 200 within 60 s (last status: $status); see artifacts/schemathesis-server.log" >&2
+    return 1
+  fi
+
+  local args=(
+    run "http://127.0.0.1:$port/openapi.json"
+    # Keep the schema's base path, but always talk to this server/port even
+    # if the schema lists another server URL.
+    --origin "http://127.0.0.1:$port"
+    --checks all
+    --max-examples "$ST_EXAMPLES"
+    --workers "$ST_WORKERS"
+    # Authenticated, so the write operations get past the auth layer.
+    --header "Authorization: Bearer $token"
+    --report junit
+    --report-junit-path "$ARTIFACTS/schemathesis/junit.xml"
+    # Hypothesis example DB outside the source tree; it replays earlier
+    # failures first on local re-runs.
+    --generation-database "$ARTIFACTS/schemathesis/examples-db"
+  )
+  if [[ -n "${GWF_SCHEMATHESIS_SEED:-}" ]]; then
+    args+=(--seed "$GWF_SCHEMATHESIS_SEED")
+  fi
+  gwf_log "schemathesis $("$VENV/bin/schemathesis" --version 2>/dev/null | tr -d '\n'): max $ST_EXAMPLES examples/operation, all checks"
+  local rc=0
+  # Run from artifacts/schemathesis: schemathesis and hypothesis keep their
+  # caches (.schemathesis/, .hypothesis/; used by `st replay ID`) in the
+  # working directory, and this keeps them out of the source tree. A
+  # schemathesis.toml in the repo root is still found (searched upwards).
+  # --foreground: otherwise timeout moves schemathesis into its own process
+  # group and Ctrl-C in the terminal would not reach it.
+  (cd "$ARTIFACTS/schemathesis" &&
+    timeout --foreground --kill-after=15 "$ST_TIMEOUT" "$VENV/bin/schemathesis" "${args[@]}") || rc=$?
+  stop_server
+  if ((rc == 124)); then
+    echo "error: schemathesis exceeded GWF_SCHEMATHESIS_TIMEOUT=${ST_TIMEOUT}s" >&2
+  fi
+  return "$rc"
+}
+
+ensure_database
+ADMIN_URL="$DATABASE_URL"
+
+# ---- stage 1: cargo test ---------------------------------------------------
+gwf_log "cargo test --all-targets $*"
+cargo_result=passed
+cargo_rc=0
+cargo test --all-targets "$@" || cargo_rc=$?
+((cargo_rc == 0)) || cargo_result="FAILED (exit $cargo_rc)"
+
+# ---- stage 2: schemathesis -------------------------------------------------
+st_result=passed
+st_rc=0
+if [[ "${GWF_SKIP_SCHEMATHESIS:-0}" == 1 ]]; then
+  st_result="skipped (GWF_SKIP_SCHEMATHESIS=1)"
+else
+  stage_schemathesis "$ADMIN_URL" || st_rc=$?
+  ((st_rc == 0)) || st_result="FAILED (exit $st_rc)"
+fi
+
+echo
+echo "test summary: cargo test: $cargo_result; schemathesis: $st_result"
+((cargo_rc == 0 && st_rc == 0))

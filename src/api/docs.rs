@@ -1,0 +1,120 @@
+//! The OpenAPI document, generated from the handlers and types by utoipa, and the offline
+//! Swagger UI (bundled into the binary; nothing is fetched from a CDN).
+
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::error::Problem;
+use super::views;
+use crate::domain::plot;
+use crate::domain::FieldError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gewerbeflächen API",
+        description = "Shared commercial-land database (Gewerbeflächendatenbank) of a regional alliance of towns.\n\n\
+Units: areas in m², distances in km, prices in € per m² as decimal strings. Geometry: GeoJSON (RFC 7946), `[lon, lat]` in EPSG:4326.\n\n\
+Errors are `application/problem+json` (RFC 9457); validation problems list each failed field as a JSON pointer in `errors`.\n\n\
+Writing needs `Authorization: Bearer <token>`. Until accounts exist this is one token set by the operator (`GWF_WRITE_TOKEN`): a temporary arrangement.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        super::plots::list_plots,
+        super::plots::create_plot,
+        super::plots::get_plot,
+        super::plots::replace_plot,
+        super::plots::patch_plot,
+        super::plots::delete_plot,
+        super::places::list_regions,
+        super::places::get_region,
+        super::places::list_municipalities,
+        super::places::get_municipality,
+        super::places::list_estates,
+        super::places::get_estate,
+        super::health::healthz,
+        super::health::readyz,
+    ),
+    components(schemas(
+        plot::PlotData, plot::PlotStatus, plot::Zoning, plot::BplanStatus, plot::Servicing, plot::Offer,
+        plot::GeoJsonPolygonal, views::Plot, views::PlotPage, views::PlotFeatureCollection, views::Link,
+        views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
+        views::Estate, views::EstateDetail, views::PlotSummary, Problem, FieldError, MultiPolygonDoc,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "plots", description = "The plot register (Flächen)"),
+        (name = "places", description = "Regions, municipalities and estates (Gewerbegebiete)"),
+        (name = "operations", description = "Health probes"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Write token (temporary; replaced by user accounts)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Documentation-only schema of a GeoJSON MultiPolygon (RFC 7946) as the service writes it.
+#[derive(ToSchema)]
+#[schema(example = json!({"type": "MultiPolygon", "coordinates": [[[[11.49, 53.31], [11.492, 53.31], [11.492, 53.311], [11.49, 53.311], [11.49, 53.31]]]]}))]
+pub struct MultiPolygonDoc {
+    #[schema(example = "MultiPolygon")]
+    pub r#type: String,
+    /// Polygons → rings → `[lon, lat]` positions, EPSG:4326.
+    pub coordinates: Vec<Vec<Vec<Vec<f64>>>>,
+}
+
+/// The document as served and as committed in `openapi/openapi.json`.
+pub fn openapi_document() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document always serialises")
+        + "\n"
+}
+
+/// Serves the UI at `/docs/` and the document at `/openapi.json`.
+pub fn swagger_ui() -> SwaggerUi {
+    SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi())
+}
+
+#[derive(Serialize)]
+struct Landing {
+    title: &'static str,
+    links: Vec<views::Link>,
+}
+
+/// `/`: where to go next.
+pub async fn landing(req: HttpRequest, state: actix_web::web::Data<super::AppState>) -> HttpResponse {
+    let base = state.base_url(&req);
+    let link = |path: &str, rel: &'static str, type_: &'static str| views::Link {
+        href: format!("{base}{path}"),
+        rel,
+        type_,
+    };
+    HttpResponse::Ok().json(Landing {
+        title: "Gewerbeflächen API",
+        links: vec![
+            link("/docs/", "service-doc", "text/html"),
+            link("/openapi.json", "service-desc", "application/vnd.oai.openapi+json;version=3.1"),
+            link("/plots", "items", "application/json"),
+            link("/plots?f=geojson", "items", "application/geo+json"),
+            link("/regions", "data", "application/json"),
+        ],
+    })
+}

@@ -1,0 +1,230 @@
+//! The one error type of the HTTP boundary. Every failure leaves as `application/problem+json`
+//! (RFC 9457); 5xx bodies say nothing about internals, and their cause goes to the log.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::FieldError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Problem Details (RFC 9457).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:gewerbeflaechen:problem:validation",
+    "title": "Unprocessable Content",
+    "status": 422,
+    "detail": "The plot has 1 invalid field.",
+    "errors": [{"pointer": "/grz", "detail": "must be between 0 and 1 (site coverage ratio)"}]
+}))]
+pub struct Problem {
+    /// URI naming the kind of problem; `about:blank` when the status says it all.
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Each failed rule, located by JSON pointer (body) or by parameter name (query string).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For 412: the version the plot has now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed request: unparsable body, bad query parameter.
+    #[error("{detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// Well-formed but breaks the rules.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{detail}")]
+    Conflict {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("the plot was changed by someone else (now version {current_version})")]
+    PreconditionFailed { current_version: i32 },
+    #[error("the request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    NotAcceptable(String),
+    #[error("the database is not reachable right now")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_parameter(name: &str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        ApiError::BadRequest {
+            detail: format!("query parameter `{name}`: {detail}"),
+            errors: vec![FieldError::new(name, detail)],
+        }
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(cause.into())
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "urn:gewerbeflaechen:problem:validation",
+            ApiError::PreconditionFailed { .. } => "urn:gewerbeflaechen:problem:version-mismatch",
+            ApiError::Conflict { .. } => "urn:gewerbeflaechen:problem:conflict",
+            _ => "about:blank",
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let detail = match self {
+            ApiError::Validation(errors) => match errors.as_slice() {
+                [one] => format!("{}: {}", one.pointer, one.detail),
+                many => format!("{} rules failed; see `errors`", many.len()),
+            },
+            ApiError::Internal(_) => {
+                "The server failed to answer this request. It has been logged.".to_owned()
+            }
+            ApiError::Unavailable(_) => {
+                "The service cannot reach its database right now. Retry shortly.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let errors = match self {
+            ApiError::Validation(errors)
+            | ApiError::BadRequest { errors, .. }
+            | ApiError::Conflict { errors, .. } => errors.clone(),
+            _ => Vec::new(),
+        };
+        Problem {
+            type_: self.kind(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors,
+            current_version: match self {
+                ApiError::PreconditionFailed { current_version } => Some(*current_version),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            ApiError::Unavailable(cause) => tracing::warn!(error = ?cause, "database unavailable"),
+            _ => {}
+        }
+        let mut response = problem_response(&self.problem());
+        if matches!(self, ApiError::Unauthorized(_)) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"gewerbeflaechen\""),
+            );
+        }
+        response
+    }
+}
+
+pub fn problem_response(problem: &Problem) -> HttpResponse {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status)
+        .content_type(PROBLEM_JSON)
+        .json(problem)
+}
+
+/// A problem for a status produced outside our handlers (router, actix internals).
+pub fn generic_problem(status: StatusCode, detail: &str) -> Problem {
+    Problem {
+        type_: "about:blank",
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail: detail.to_owned(),
+        errors: Vec::new(),
+        current_version: None,
+    }
+}
+
+/// Maps constraint violations to the field a client can fix; anything else is internal.
+impl From<DieselError> for ApiError {
+    fn from(error: DieselError) -> Self {
+        let DieselError::DatabaseError(kind, info) = &error else {
+            return ApiError::internal(error);
+        };
+        let constraint = info.constraint_name().unwrap_or_default();
+        match kind {
+            DatabaseErrorKind::UniqueViolation if constraint.contains("reference") => {
+                ApiError::Conflict {
+                    detail: "another plot already has this reference".into(),
+                    errors: vec![FieldError::new("/reference", "is already used by another plot")],
+                }
+            }
+            DatabaseErrorKind::ForeignKeyViolation if constraint.contains("estate") => {
+                ApiError::Validation(vec![FieldError::new(
+                    "/estate_id",
+                    "no such estate in the plot's municipality",
+                )])
+            }
+            DatabaseErrorKind::ForeignKeyViolation if constraint.contains("municipality") => {
+                ApiError::Validation(vec![FieldError::new(
+                    "/municipality_id",
+                    "no such municipality",
+                )])
+            }
+            // The domain rules mirror the CHECK constraints; reaching one means they drifted
+            // apart, which is our bug, but the input is still what the client must change.
+            DatabaseErrorKind::CheckViolation => {
+                tracing::warn!(constraint, "check constraint caught input the domain rules let through");
+                ApiError::Validation(vec![FieldError::new(
+                    "",
+                    format!("violates the database rule `{constraint}`"),
+                )])
+            }
+            _ => ApiError::internal(error),
+        }
+    }
+}
+
+impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for ApiError {
+    fn from(error: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
+        ApiError::Unavailable(anyhow::anyhow!(error.to_string()))
+    }
+}

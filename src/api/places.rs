@@ -1,0 +1,282 @@
+//! `/regions`, `/municipalities`, `/estates`: the places plots belong to. Read-only for now.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::error::{ApiError, Problem};
+use super::extract::{Caller, Format, QueryParams};
+use super::views::{
+    Estate, EstateDetail, Link, Municipality, MunicipalityDetail, PlaceFeatureCollection,
+    PlotSummary, Region, RegionDetail,
+};
+use super::AppState;
+use crate::db;
+
+/// Most plots listed inline on a municipality or estate; `/plots?municipality=` pages further.
+const INLINE_PLOTS: i64 = 1000;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlaceListParams {
+    /// Only municipalities of this region / estates of this municipality.
+    #[param(minimum = 1)]
+    pub parent: Option<i64>,
+    /// Response format; overrides `Accept`. `geojson` returns the outlines as Features.
+    #[param(pattern = "^(json|geojson)$")]
+    pub f: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NoParams {}
+
+fn link(href: String, rel: &'static str, type_: &'static str) -> Link {
+    Link { href, rel, type_ }
+}
+
+fn json_only(req: &HttpRequest) -> Result<(), ApiError> {
+    match Format::negotiate(req, None)? {
+        Format::Json => Ok(()),
+        Format::GeoJson => Err(ApiError::NotAcceptable(
+            "this resource is available as application/json only".into(),
+        )),
+    }
+}
+
+/// List regions
+#[utoipa::path(
+    get, path = "/regions", tag = "places", params(NoParams),
+    responses(
+        (status = 200, description = "All regions", body = Vec<Region>),
+        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_regions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _params: QueryParams<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    json_only(&req)?;
+    let mut conn = state.pool.get().await?;
+    let regions: Vec<Region> = db::places::regions(&mut conn).await?.into_iter().map(Region::from).collect();
+    Ok(HttpResponse::Ok().json(regions))
+}
+
+/// Get a region with its municipalities
+#[utoipa::path(
+    get, path = "/regions/{id}", tag = "places",
+    params(("id" = i64, Path, description = "Region id"), NoParams),
+    responses(
+        (status = 200, description = "The region", body = RegionDetail),
+        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such region", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn get_region(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    _params: QueryParams<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    json_only(&req)?;
+    let id = place_id(&id, "region")?;
+    let mut conn = state.pool.get().await?;
+    let region = db::places::region(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no region with id {id}")))?;
+    let municipalities = db::places::municipalities(&mut conn, caller.visibility(), Some(id))
+        .await?
+        .into_iter()
+        .map(|(row, count)| Municipality::from_row(row, count))
+        .collect();
+    let base = state.base_url(&req);
+    Ok(HttpResponse::Ok().json(RegionDetail {
+        region: Region::from(region),
+        municipalities,
+        links: vec![
+            link(format!("{base}/plots?region={id}"), "items", "application/json"),
+            link(format!("{base}/plots?region={id}&f=geojson"), "items", "application/geo+json"),
+        ],
+    }))
+}
+
+/// List municipalities
+///
+/// With `f=geojson` (or `Accept: application/geo+json`), a FeatureCollection of outlines.
+#[utoipa::path(
+    get, path = "/municipalities", tag = "places", params(PlaceListParams),
+    responses(
+        (status = 200, description = "Municipalities", content(
+            (Vec<Municipality> = "application/json"),
+            (PlaceFeatureCollection<Municipality> = "application/geo+json"),
+        )),
+        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn list_municipalities(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<PlaceListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let format = Format::negotiate(&req, params.f.as_deref())?;
+    let mut conn = state.pool.get().await?;
+    let items: Vec<Municipality> = db::places::municipalities(&mut conn, caller.visibility(), params.parent)
+        .await?
+        .into_iter()
+        .map(|(row, count)| Municipality::from_row(row, count))
+        .collect();
+    Ok(place_list_response(format, items, Municipality::into_feature))
+}
+
+/// Get a municipality with its estates and plots
+#[utoipa::path(
+    get, path = "/municipalities/{id}", tag = "places",
+    params(("id" = i64, Path, description = "Municipality id"), NoParams),
+    responses(
+        (status = 200, description = "The municipality", body = MunicipalityDetail),
+        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn get_municipality(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    _params: QueryParams<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    json_only(&req)?;
+    let id = place_id(&id, "municipality")?;
+    let mut conn = state.pool.get().await?;
+    let row = db::places::municipality(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no municipality with id {id}")))?;
+    let estates: Vec<Estate> = db::places::estates(&mut conn, caller.visibility(), Some(id))
+        .await?
+        .into_iter()
+        .map(|(row, count)| Estate::from_row(row, count))
+        .collect();
+    let plots: Vec<PlotSummary> = db::plots::summaries(&mut conn, caller.visibility(), Some(id), None, INLINE_PLOTS)
+        .await?
+        .into_iter()
+        .map(PlotSummary::from)
+        .collect();
+    let base = state.base_url(&req);
+    Ok(HttpResponse::Ok().json(MunicipalityDetail {
+        municipality: Municipality::from_row(row, plots.len() as i64),
+        estates,
+        plots,
+        links: vec![
+            link(format!("{base}/plots?municipality={id}"), "items", "application/json"),
+            link(format!("{base}/plots?municipality={id}&f=geojson"), "items", "application/geo+json"),
+        ],
+    }))
+}
+
+/// List estates
+///
+/// With `f=geojson` (or `Accept: application/geo+json`), a FeatureCollection of outlines.
+#[utoipa::path(
+    get, path = "/estates", tag = "places", params(PlaceListParams),
+    responses(
+        (status = 200, description = "Estates", content(
+            (Vec<Estate> = "application/json"),
+            (PlaceFeatureCollection<Estate> = "application/geo+json"),
+        )),
+        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn list_estates(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<PlaceListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let format = Format::negotiate(&req, params.f.as_deref())?;
+    let mut conn = state.pool.get().await?;
+    let items: Vec<Estate> = db::places::estates(&mut conn, caller.visibility(), params.parent)
+        .await?
+        .into_iter()
+        .map(|(row, count)| Estate::from_row(row, count))
+        .collect();
+    Ok(place_list_response(format, items, Estate::into_feature))
+}
+
+/// Get an estate with its plots
+#[utoipa::path(
+    get, path = "/estates/{id}", tag = "places",
+    params(("id" = i64, Path, description = "Estate id"), NoParams),
+    responses(
+        (status = 200, description = "The estate", body = EstateDetail),
+        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such estate", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn get_estate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    _params: QueryParams<NoParams>,
+) -> Result<HttpResponse, ApiError> {
+    json_only(&req)?;
+    let id = place_id(&id, "estate")?;
+    let mut conn = state.pool.get().await?;
+    let row = db::places::estate(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no estate with id {id}")))?;
+    let plots: Vec<PlotSummary> = db::plots::summaries(&mut conn, caller.visibility(), None, Some(id), INLINE_PLOTS)
+        .await?
+        .into_iter()
+        .map(PlotSummary::from)
+        .collect();
+    let base = state.base_url(&req);
+    Ok(HttpResponse::Ok().json(EstateDetail {
+        estate: Estate::from_row(row, plots.len() as i64),
+        plots,
+        links: vec![
+            link(format!("{base}/plots?estate={id}"), "items", "application/json"),
+            link(format!("{base}/plots?estate={id}&f=geojson"), "items", "application/geo+json"),
+        ],
+    }))
+}
+
+/// Ids in paths that are not numbers name nothing: 404, like any unknown resource.
+fn place_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::NotFound(format!("no {what} `{raw}`")))
+}
+
+fn place_list_response<P: serde::Serialize>(
+    format: Format,
+    items: Vec<P>,
+    into_feature: fn(P) -> super::views::Feature<P>,
+) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.content_type(format.media_type());
+    response.insert_header((header::VARY, "Accept, Authorization"));
+    match format {
+        Format::Json => response.json(items),
+        Format::GeoJson => response.json(PlaceFeatureCollection {
+            type_: "FeatureCollection",
+            features: items.into_iter().map(into_feature).collect(),
+        }),
+    }
+}

@@ -1,0 +1,237 @@
+//! Typed configuration from the environment, optionally preceded by a file of `KEY=VALUE`
+//! lines named by `GWF_CONFIG_FILE` (the environment wins). Validated once at start-up;
+//! secrets are wrapped so they never reach a log line.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+
+/// A value that must not be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, for development.
+    Pretty,
+    /// One JSON object per line, for production log shipping.
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`: PostgreSQL with PostGIS.
+    pub database_url: Secret,
+    /// `GWF_BIND` (default `127.0.0.1:8080`).
+    pub bind: SocketAddr,
+    /// `GWF_LOG_FORMAT`: `pretty` (default) or `json`. Levels via `RUST_LOG`.
+    pub log_format: LogFormat,
+    /// `GWF_BODY_LIMIT_BYTES` (default 10 MiB): larger request bodies get 413.
+    pub body_limit_bytes: usize,
+    /// `GWF_DB_POOL_SIZE` (default 16).
+    pub db_pool_size: usize,
+    /// `GWF_WORKERS` (default: number of CPUs).
+    pub workers: usize,
+    /// `GWF_WRITE_TOKEN`: bearer token for writes, at least 24 characters. Temporary until
+    /// user accounts exist; without it the API is read-only.
+    pub write_token: Option<Secret>,
+    /// `GWF_PUBLIC_URL`: base of links in responses (e.g. `https://flaechen.example.org`),
+    /// needed behind a reverse proxy; by default links use the request's host.
+    pub public_url: Option<String>,
+    /// `GWF_SHUTDOWN_TIMEOUT_SECS` (default 20): grace period for open requests on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// Everything wrong with the configuration, reported together.
+#[derive(Debug)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration:")?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Settings {
+    /// Reads the process environment (and `GWF_CONFIG_FILE` if set).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        if let Ok(path) = std::env::var("GWF_CONFIG_FILE") {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => vars.extend(parse_env_file(&text)),
+                Err(e) => return Err(ConfigError(vec![format!("GWF_CONFIG_FILE={path}: {e}")])),
+            }
+        }
+        vars.extend(std::env::vars());
+        Self::from_map(&vars)
+    }
+
+    pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let get = |key: &str| vars.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+
+        let database_url = match get("DATABASE_URL") {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Secret::new(url)
+            }
+            Some(_) => {
+                problems.push("DATABASE_URL must be a postgres:// URL".to_owned());
+                Secret::new("")
+            }
+            None => {
+                problems.push(
+                    "DATABASE_URL is not set (e.g. postgres://user@127.0.0.1:5432/gewerbeflaechen)"
+                        .to_owned(),
+                );
+                Secret::new("")
+            }
+        };
+        let bind_text = get("GWF_BIND").unwrap_or("127.0.0.1:8080");
+        let bind = bind_text.parse().unwrap_or_else(|_| {
+            problems.push(format!("GWF_BIND={bind_text} is not an address like 127.0.0.1:8080"));
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        });
+        let log_format = match get("GWF_LOG_FORMAT").unwrap_or("pretty") {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                problems.push(format!("GWF_LOG_FORMAT={other}: use `pretty` or `json`"));
+                LogFormat::Pretty
+            }
+        };
+        let mut number = |key: &str, default: u64, min: u64, max: u64| -> u64 {
+            match get(key) {
+                None => default,
+                Some(text) => match text.parse::<u64>() {
+                    Ok(n) if (min..=max).contains(&n) => n,
+                    _ => {
+                        problems.push(format!("{key}={text}: must be a whole number from {min} to {max}"));
+                        default
+                    }
+                },
+            }
+        };
+        let body_limit_bytes = number("GWF_BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 1 << 30) as usize;
+        let db_pool_size = number("GWF_DB_POOL_SIZE", 16, 1, 1000) as usize;
+        let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) as u64;
+        let workers = number("GWF_WORKERS", default_workers, 1, 256) as usize;
+        let shutdown_timeout_secs = number("GWF_SHUTDOWN_TIMEOUT_SECS", 20, 0, 3600);
+
+        let write_token = match get("GWF_WRITE_TOKEN") {
+            None => None,
+            Some(token) if token.len() >= 24 && token.is_ascii() && !token.contains(char::is_whitespace) => {
+                Some(Secret::new(token))
+            }
+            Some(_) => {
+                problems.push(
+                    "GWF_WRITE_TOKEN must be at least 24 printable ASCII characters without spaces \
+                     (e.g. `openssl rand -hex 24`)"
+                        .to_owned(),
+                );
+                None
+            }
+        };
+        let public_url = match get("GWF_PUBLIC_URL") {
+            None => None,
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.trim_end_matches('/').to_owned())
+            }
+            Some(url) => {
+                problems.push(format!("GWF_PUBLIC_URL={url}: must start with http:// or https://"));
+                None
+            }
+        };
+
+        if !problems.is_empty() {
+            return Err(ConfigError(problems));
+        }
+        Ok(Settings {
+            database_url,
+            bind,
+            log_format,
+            body_limit_bytes,
+            db_pool_size,
+            workers,
+            write_token,
+            public_url,
+            shutdown_timeout_secs,
+        })
+    }
+}
+
+/// `KEY=VALUE` lines; `#` comments and blank lines ignored; optional quotes around values.
+fn parse_env_file(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| {
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            (k.trim().to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_apply_and_secrets_stay_hidden() {
+        let s = Settings::from_map(&map(&[
+            ("DATABASE_URL", "postgres://u:pw@localhost/db"),
+            ("GWF_WRITE_TOKEN", "0123456789abcdef01234567"),
+        ]))
+        .unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("pw@") && !shown.contains("0123456789abcdef"), "{shown}");
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let err = Settings::from_map(&map(&[
+            ("GWF_BIND", "nowhere"),
+            ("GWF_LOG_FORMAT", "xml"),
+            ("GWF_WRITE_TOKEN", "short"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.0.len(), 4, "{err}");
+    }
+
+    #[test]
+    fn env_file_lines() {
+        let pairs = parse_env_file("# c\nGWF_BIND=0.0.0.0:80\nA=\"b c\"\n");
+        assert_eq!(pairs, vec![("GWF_BIND".into(), "0.0.0.0:80".into()), ("A".into(), "b c".into())]);
+    }
+}

@@ -1,0 +1,102 @@
+//! Database access: connection pool, migrations, and the queries of each table. Rows defined here
+//! are never serialised to clients; `api/` has its own views.
+
+pub mod places;
+pub mod plots;
+pub mod schema;
+
+use anyhow::Context;
+use diesel::sql_types::Text;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Oldest PostGIS the queries are written for (ST_AsMVT, geography functions, ST_GeomFromGeoJSON).
+pub const MIN_POSTGIS_MAJOR: u32 = 3;
+
+pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(std::time::Duration::from_secs(5)))
+        .create_timeout(Some(std::time::Duration::from_secs(5)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("cannot build the database pool")
+}
+
+/// Runs pending migrations. The first one runs `CREATE EXTENSION postgis`, which needs a
+/// superuser (or a role allowed to create extensions) unless a DBA created it beforehand.
+pub async fn run_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
+    let url = database_url.to_owned();
+    // diesel_migrations is synchronous; the wrapper drives the async connection from a blocking
+    // thread (running it on the async executor itself would block it).
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
+                .context("cannot connect to the database")?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied.iter().map(|m| m.to_string()).collect())
+    })
+    .await
+    .context("migration task panicked")?
+}
+
+#[derive(diesel::QueryableByName)]
+struct VersionRow {
+    #[diesel(sql_type = Text)]
+    version: String,
+}
+
+/// The PostGIS library version, or an error that tells an operator what to do.
+pub async fn check_postgis(conn: &mut AsyncPgConnection) -> anyhow::Result<String> {
+    let row: VersionRow = diesel::sql_query("SELECT postgis_lib_version() AS version")
+        .get_result(conn)
+        .await
+        .context(
+            "PostGIS is not available in this database: install it (Debian: postgresql-15-postgis-3) \
+             and run `gewerbeflaechen migrate` as a role that may CREATE EXTENSION",
+        )?;
+    let major: u32 = row
+        .version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    anyhow::ensure!(
+        major >= MIN_POSTGIS_MAJOR,
+        "PostGIS {} is too old: version {MIN_POSTGIS_MAJOR} or newer is required",
+        row.version
+    );
+    Ok(row.version)
+}
+
+/// Cheap round trip for readiness probes.
+pub async fn ping(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn).await.map(|_| ())
+}
+
+/// Names of migrations not yet applied.
+pub async fn pending_migrations(database_url: &str) -> anyhow::Result<Vec<String>> {
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
+                .context("cannot connect to the database")?;
+        let pending = conn
+            .pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("cannot read the migration state: {e}"))?;
+        Ok(pending.iter().map(|m| m.name().to_string()).collect())
+    })
+    .await
+    .context("migration task panicked")?
+}

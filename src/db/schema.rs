@@ -1,0 +1,128 @@
+//! Diesel schema for `migrations/`. Kept by hand in the shape `diesel print-schema` emits, with
+//! PostGIS `geometry` declared here (see `sql_types`) because geometries are only ever read and
+//! written through PostGIS functions (`ST_AsGeoJSON`, `ST_GeomFromGeoJSON`), never as Rust values.
+
+pub mod sql_types {
+    /// PostGIS `geometry`. All stored geometries are EPSG:4326 MultiPolygons.
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "geometry"))]
+    pub struct Geometry;
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Geometry;
+
+    regions (id) {
+        id -> Int8,
+        slug -> Text,
+        name -> Text,
+        description_de -> Nullable<Text>,
+        description_en -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Geometry;
+
+    municipalities (id) {
+        id -> Int8,
+        region_id -> Int8,
+        ags -> Text,
+        name -> Text,
+        outline -> Nullable<Geometry>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Geometry;
+
+    estates (id) {
+        id -> Int8,
+        municipality_id -> Int8,
+        name -> Text,
+        description_de -> Nullable<Text>,
+        description_en -> Nullable<Text>,
+        outline -> Nullable<Geometry>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Geometry;
+
+    plots (id) {
+        id -> Int8,
+        reference -> Text,
+        title_de -> Text,
+        title_en -> Nullable<Text>,
+        description_de -> Nullable<Text>,
+        description_en -> Nullable<Text>,
+        municipality_id -> Int8,
+        estate_id -> Nullable<Int8>,
+        geom -> Geometry,
+        area_geodesic_m2 -> Float8,
+        area_stated_m2 -> Nullable<Int8>,
+        status -> Text,
+        available_from -> Nullable<Date>,
+        zoning -> Text,
+        bplan_status -> Text,
+        grz -> Nullable<Float8>,
+        gfz -> Nullable<Float8>,
+        bmz -> Nullable<Float8>,
+        max_height_m -> Nullable<Float8>,
+        max_storeys -> Nullable<Int2>,
+        operation_24h -> Nullable<Bool>,
+        servicing -> Text,
+        road_access -> Nullable<Bool>,
+        water -> Nullable<Bool>,
+        sewage -> Nullable<Bool>,
+        electricity -> Nullable<Bool>,
+        electricity_capacity_kva -> Nullable<Int4>,
+        gas -> Nullable<Bool>,
+        district_heating -> Nullable<Bool>,
+        broadband_mbit -> Nullable<Int4>,
+        fibre -> Nullable<Bool>,
+        rail_siding -> Bool,
+        dist_motorway_km -> Nullable<Float8>,
+        dist_rail_station_km -> Nullable<Float8>,
+        dist_port_km -> Nullable<Float8>,
+        dist_airport_km -> Nullable<Float8>,
+        price_on_request -> Bool,
+        price_min_ct -> Nullable<Int8>,
+        price_max_ct -> Nullable<Int8>,
+        servicing_cost_ct -> Nullable<Int8>,
+        offer -> Text,
+        grw_area -> Bool,
+        grw_max_rate_small_pct -> Nullable<Int2>,
+        grw_max_rate_medium_pct -> Nullable<Int2>,
+        grw_max_rate_large_pct -> Nullable<Int2>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        data_confirmed_on -> Date,
+        published -> Bool,
+        internal_notes -> Nullable<Text>,
+        is_demo -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::joinable!(municipalities -> regions (region_id));
+diesel::joinable!(estates -> municipalities (municipality_id));
+diesel::joinable!(plots -> municipalities (municipality_id));
+
+diesel::allow_tables_to_appear_in_same_query!(regions, municipalities, estates, plots);

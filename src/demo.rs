@@ -1,0 +1,162 @@
+//! `seed-demo`: the made-up Städteverbund A14 data set (data/demo/a14.json), loaded through the
+//! same validation as the API. Idempotent: existing demo plots are left as they are, places are
+//! upserted with identical values.
+
+use std::collections::HashMap;
+
+use anyhow::{bail, Context};
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::db;
+use crate::domain::geometry::PlotGeometry;
+use crate::domain::plot::PlotData;
+
+const DATA: &str = include_str!("../data/demo/a14.json");
+
+#[derive(Deserialize)]
+struct DemoFile {
+    region: DemoRegion,
+    municipalities: Vec<DemoMunicipality>,
+    estates: Vec<DemoEstate>,
+    plots: Vec<Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+struct DemoRegion {
+    slug: String,
+    name: String,
+    description_de: Option<String>,
+    description_en: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoMunicipality {
+    ags: String,
+    name: String,
+    outline: Option<Value>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    contact_email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoEstate {
+    key: String,
+    municipality_ags: String,
+    name: String,
+    outline: Option<Value>,
+    description_de: Option<String>,
+    description_en: Option<String>,
+}
+
+/// What seeding did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub plots_created: usize,
+    pub plots_kept: usize,
+}
+
+fn outline(value: &Option<Value>, what: &str) -> anyhow::Result<Option<String>> {
+    value
+        .as_ref()
+        .map(|v| {
+            PlotGeometry::outline_from_geojson_value(v, "/outline")
+                .map(|g| g.to_geojson_string())
+                .map_err(|e| anyhow::anyhow!("outline of {what}: {e:?}"))
+        })
+        .transpose()
+}
+
+pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<SeedReport> {
+    let file: DemoFile = serde_json::from_str(DATA).context("data/demo/a14.json is malformed")?;
+    conn.transaction(async move |conn| {
+            let region_id = db::places::upsert_region(
+                conn,
+                &file.region.slug,
+                &file.region.name,
+                file.region.description_de.as_deref(),
+                file.region.description_en.as_deref(),
+            )
+            .await?;
+
+            let mut municipality_ids = HashMap::new();
+            for m in &file.municipalities {
+                let id = db::places::upsert_municipality(
+                    conn,
+                    &db::places::MunicipalityWrite {
+                        region_id,
+                        ags: &m.ags,
+                        name: &m.name,
+                        outline_geojson: outline(&m.outline, &m.name)?,
+                        contact_name: m.contact_name.as_deref(),
+                        contact_phone: m.contact_phone.as_deref(),
+                        contact_email: m.contact_email.as_deref(),
+                    },
+                )
+                .await?;
+                municipality_ids.insert(m.ags.clone(), id);
+            }
+
+            let mut estate_ids = HashMap::new();
+            for e in &file.estates {
+                let Some(&municipality_id) = municipality_ids.get(&e.municipality_ags) else {
+                    bail!("estate {} names unknown municipality {}", e.key, e.municipality_ags);
+                };
+                let id = db::places::upsert_estate(
+                    conn,
+                    municipality_id,
+                    &e.name,
+                    e.description_de.as_deref(),
+                    e.description_en.as_deref(),
+                    outline(&e.outline, &e.name)?,
+                )
+                .await?;
+                estate_ids.insert(e.key.clone(), (id, municipality_id));
+            }
+
+            let today = Utc::now().date_naive();
+            let mut report = SeedReport::default();
+            for mut plot in file.plots {
+                let reference = plot
+                    .get("reference")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned();
+                let estate_key = plot.remove("estate_key");
+                let ags = plot.remove("municipality_ags");
+                let (estate_id, municipality_id) = match estate_key.as_ref().and_then(Value::as_str) {
+                    Some(key) => {
+                        let (e, m) = estate_ids
+                            .get(key)
+                            .with_context(|| format!("plot {reference}: unknown estate {key}"))?;
+                        (Some(*e), *m)
+                    }
+                    None => {
+                        let ags = ags.as_ref().and_then(Value::as_str).unwrap_or_default();
+                        let m = municipality_ids
+                            .get(ags)
+                            .with_context(|| format!("plot {reference}: unknown municipality {ags}"))?;
+                        (None, *m)
+                    }
+                };
+                plot.insert("municipality_id".into(), municipality_id.into());
+                plot.insert("estate_id".into(), estate_id.into());
+                let data: PlotData = serde_json::from_value(Value::Object(plot))
+                    .with_context(|| format!("plot {reference} does not match the plot schema"))?;
+                let valid = data
+                    .validate(today)
+                    .map_err(|e| anyhow::anyhow!("plot {reference} is invalid: {e:?}"))?;
+                if db::plots::id_by_reference(conn, &reference).await?.is_some() {
+                    report.plots_kept += 1;
+                } else {
+                    db::plots::insert(conn, &valid, true).await?;
+                    report.plots_created += 1;
+                }
+            }
+            Ok(report)
+    })
+    .await
+}

@@ -1,0 +1,130 @@
+//! Building and running the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::api::error::{generic_problem, problem_response, ApiError, PROBLEM_JSON};
+use crate::api::{self, AppState};
+use crate::config::Settings;
+use crate::db;
+use crate::telemetry::RequestSpan;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database, refuses to start without PostGIS or with pending migrations,
+    /// and binds the listener (port 0 picks a free port, as tests do).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = db::pool(settings.database_url.expose(), settings.db_pool_size)?;
+        {
+            let mut conn = pool
+                .get()
+                .await
+                .context("cannot connect to the database named by DATABASE_URL")?;
+            let version = db::check_postgis(&mut conn).await?;
+            tracing::info!(postgis = %version, "database ready");
+        }
+        let pending = db::pending_migrations(settings.database_url.expose()).await?;
+        anyhow::ensure!(
+            pending.is_empty(),
+            "the database schema is not up to date ({} pending migrations): run `gewerbeflaechen migrate`",
+            pending.len()
+        );
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, pool, settings)?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets open requests finish (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, pool: db::DbPool, settings: Settings) -> anyhow::Result<Server> {
+    let workers = settings.workers;
+    let shutdown_timeout = settings.shutdown_timeout_secs;
+    let state = web::Data::new(AppState {
+        pool,
+        settings: Arc::new(settings),
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(Compress::default())
+            .wrap(from_fn(problem_for_bare_errors))
+            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+            .wrap(from_fn(request_id_header))
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .configure(api::routes)
+            .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                Err::<actix_web::HttpResponse, _>(ApiError::NotFound(format!(
+                    "no resource at `{}`; see /docs/ for the API",
+                    req.path()
+                )))
+            }))
+    })
+    .workers(workers)
+    .shutdown_timeout(shutdown_timeout)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Echoes the request id so a user's report can be matched with the log.
+async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut response = next.call(req).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
+
+/// Turns error responses that did not come from `ApiError` (router 405, actix internals) into
+/// problem+json too, so clients meet one error format.
+async fn problem_for_bare_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let response = next.call(req).await?;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return Ok(response.map_into_left_body());
+    }
+    let detail = match status.as_u16() {
+        404 => "no resource at this path; see /docs/ for the API".to_owned(),
+        405 => "this method is not allowed on this resource".to_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let (req, old) = response.into_parts();
+    let mut new = problem_response(&generic_problem(status, &detail));
+    if let Some(allow) = old.headers().get(header::ALLOW) {
+        new.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    Ok(ServiceResponse::new(req, new).map_into_right_body())
+}
