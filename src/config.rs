@@ -110,7 +110,9 @@ impl Settings {
         };
         let bind_text = get("GWF_BIND").unwrap_or("127.0.0.1:8080");
         let bind = bind_text.parse().unwrap_or_else(|_| {
-            problems.push(format!("GWF_BIND={bind_text} is not an address like 127.0.0.1:8080"));
+            problems.push(format!(
+                "GWF_BIND={bind_text} is not an address like 127.0.0.1:8080"
+            ));
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
         let log_format = match get("GWF_LOG_FORMAT").unwrap_or("pretty") {
@@ -127,21 +129,30 @@ impl Settings {
                 Some(text) => match text.parse::<u64>() {
                     Ok(n) if (min..=max).contains(&n) => n,
                     _ => {
-                        problems.push(format!("{key}={text}: must be a whole number from {min} to {max}"));
+                        problems.push(format!(
+                            "{key}={text}: must be a whole number from {min} to {max}"
+                        ));
                         default
                     }
                 },
             }
         };
-        let body_limit_bytes = number("GWF_BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 1 << 30) as usize;
+        let body_limit_bytes =
+            number("GWF_BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 1 << 30) as usize;
         let db_pool_size = number("GWF_DB_POOL_SIZE", 16, 1, 1000) as usize;
-        let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) as u64;
+        let default_workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2) as u64;
         let workers = number("GWF_WORKERS", default_workers, 1, 256) as usize;
         let shutdown_timeout_secs = number("GWF_SHUTDOWN_TIMEOUT_SECS", 20, 0, 3600);
 
         let write_token = match get("GWF_WRITE_TOKEN") {
             None => None,
-            Some(token) if token.len() >= 24 && token.is_ascii() && !token.contains(char::is_whitespace) => {
+            Some(token)
+                if token.len() >= 24
+                    && token.is_ascii()
+                    && !token.contains(char::is_whitespace) =>
+            {
                 Some(Secret::new(token))
             }
             Some(_) => {
@@ -159,7 +170,9 @@ impl Settings {
                 Some(url.trim_end_matches('/').to_owned())
             }
             Some(url) => {
-                problems.push(format!("GWF_PUBLIC_URL={url}: must start with http:// or https://"));
+                problems.push(format!(
+                    "GWF_PUBLIC_URL={url}: must start with http:// or https://"
+                ));
                 None
             }
         };
@@ -203,7 +216,10 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -215,7 +231,10 @@ mod tests {
         .unwrap();
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         let shown = format!("{s:?}");
-        assert!(!shown.contains("pw@") && !shown.contains("0123456789abcdef"), "{shown}");
+        assert!(
+            !shown.contains("pw@") && !shown.contains("0123456789abcdef"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -232,6 +251,12 @@ mod tests {
     #[test]
     fn env_file_lines() {
         let pairs = parse_env_file("# c\nGWF_BIND=0.0.0.0:80\nA=\"b c\"\n");
-        assert_eq!(pairs, vec![("GWF_BIND".into(), "0.0.0.0:80".into()), ("A".into(), "b c".into())]);
+        assert_eq!(
+            pairs,
+            vec![
+                ("GWF_BIND".into(), "0.0.0.0:80".into()),
+                ("A".into(), "b c".into())
+            ]
+        );
     }
 }

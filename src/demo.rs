@@ -73,90 +73,97 @@ fn outline(value: &Option<Value>, what: &str) -> anyhow::Result<Option<String>> 
 pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<SeedReport> {
     let file: DemoFile = serde_json::from_str(DATA).context("data/demo/a14.json is malformed")?;
     conn.transaction(async move |conn| {
-            let region_id = db::places::upsert_region(
+        let region_id = db::places::upsert_region(
+            conn,
+            &file.region.slug,
+            &file.region.name,
+            file.region.description_de.as_deref(),
+            file.region.description_en.as_deref(),
+        )
+        .await?;
+
+        let mut municipality_ids = HashMap::new();
+        for m in &file.municipalities {
+            let id = db::places::upsert_municipality(
                 conn,
-                &file.region.slug,
-                &file.region.name,
-                file.region.description_de.as_deref(),
-                file.region.description_en.as_deref(),
+                &db::places::MunicipalityWrite {
+                    region_id,
+                    ags: &m.ags,
+                    name: &m.name,
+                    outline_geojson: outline(&m.outline, &m.name)?,
+                    contact_name: m.contact_name.as_deref(),
+                    contact_phone: m.contact_phone.as_deref(),
+                    contact_email: m.contact_email.as_deref(),
+                },
             )
             .await?;
+            municipality_ids.insert(m.ags.clone(), id);
+        }
 
-            let mut municipality_ids = HashMap::new();
-            for m in &file.municipalities {
-                let id = db::places::upsert_municipality(
-                    conn,
-                    &db::places::MunicipalityWrite {
-                        region_id,
-                        ags: &m.ags,
-                        name: &m.name,
-                        outline_geojson: outline(&m.outline, &m.name)?,
-                        contact_name: m.contact_name.as_deref(),
-                        contact_phone: m.contact_phone.as_deref(),
-                        contact_email: m.contact_email.as_deref(),
-                    },
-                )
-                .await?;
-                municipality_ids.insert(m.ags.clone(), id);
-            }
+        let mut estate_ids = HashMap::new();
+        for e in &file.estates {
+            let Some(&municipality_id) = municipality_ids.get(&e.municipality_ags) else {
+                bail!(
+                    "estate {} names unknown municipality {}",
+                    e.key,
+                    e.municipality_ags
+                );
+            };
+            let id = db::places::upsert_estate(
+                conn,
+                municipality_id,
+                &e.name,
+                e.description_de.as_deref(),
+                e.description_en.as_deref(),
+                outline(&e.outline, &e.name)?,
+            )
+            .await?;
+            estate_ids.insert(e.key.clone(), (id, municipality_id));
+        }
 
-            let mut estate_ids = HashMap::new();
-            for e in &file.estates {
-                let Some(&municipality_id) = municipality_ids.get(&e.municipality_ags) else {
-                    bail!("estate {} names unknown municipality {}", e.key, e.municipality_ags);
-                };
-                let id = db::places::upsert_estate(
-                    conn,
-                    municipality_id,
-                    &e.name,
-                    e.description_de.as_deref(),
-                    e.description_en.as_deref(),
-                    outline(&e.outline, &e.name)?,
-                )
-                .await?;
-                estate_ids.insert(e.key.clone(), (id, municipality_id));
-            }
-
-            let today = Utc::now().date_naive();
-            let mut report = SeedReport::default();
-            for mut plot in file.plots {
-                let reference = plot
-                    .get("reference")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?")
-                    .to_owned();
-                let estate_key = plot.remove("estate_key");
-                let ags = plot.remove("municipality_ags");
-                let (estate_id, municipality_id) = match estate_key.as_ref().and_then(Value::as_str) {
-                    Some(key) => {
-                        let (e, m) = estate_ids
-                            .get(key)
-                            .with_context(|| format!("plot {reference}: unknown estate {key}"))?;
-                        (Some(*e), *m)
-                    }
-                    None => {
-                        let ags = ags.as_ref().and_then(Value::as_str).unwrap_or_default();
-                        let m = municipality_ids
-                            .get(ags)
-                            .with_context(|| format!("plot {reference}: unknown municipality {ags}"))?;
-                        (None, *m)
-                    }
-                };
-                plot.insert("municipality_id".into(), municipality_id.into());
-                plot.insert("estate_id".into(), estate_id.into());
-                let data: PlotData = serde_json::from_value(Value::Object(plot))
-                    .with_context(|| format!("plot {reference} does not match the plot schema"))?;
-                let valid = data
-                    .validate(today)
-                    .map_err(|e| anyhow::anyhow!("plot {reference} is invalid: {e:?}"))?;
-                if db::plots::id_by_reference(conn, &reference).await?.is_some() {
-                    report.plots_kept += 1;
-                } else {
-                    db::plots::insert(conn, &valid, true).await?;
-                    report.plots_created += 1;
+        let today = Utc::now().date_naive();
+        let mut report = SeedReport::default();
+        for mut plot in file.plots {
+            let reference = plot
+                .get("reference")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned();
+            let estate_key = plot.remove("estate_key");
+            let ags = plot.remove("municipality_ags");
+            let (estate_id, municipality_id) = match estate_key.as_ref().and_then(Value::as_str) {
+                Some(key) => {
+                    let (e, m) = estate_ids
+                        .get(key)
+                        .with_context(|| format!("plot {reference}: unknown estate {key}"))?;
+                    (Some(*e), *m)
                 }
+                None => {
+                    let ags = ags.as_ref().and_then(Value::as_str).unwrap_or_default();
+                    let m = municipality_ids
+                        .get(ags)
+                        .with_context(|| format!("plot {reference}: unknown municipality {ags}"))?;
+                    (None, *m)
+                }
+            };
+            plot.insert("municipality_id".into(), municipality_id.into());
+            plot.insert("estate_id".into(), estate_id.into());
+            let data: PlotData = serde_json::from_value(Value::Object(plot))
+                .with_context(|| format!("plot {reference} does not match the plot schema"))?;
+            let valid = data
+                .validate(today)
+                .map_err(|e| anyhow::anyhow!("plot {reference} is invalid: {e:?}"))?;
+            if db::plots::id_by_reference(conn, &reference)
+                .await?
+                .is_some()
+            {
+                report.plots_kept += 1;
+            } else {
+                db::plots::insert(conn, &valid, true).await?;
+                report.plots_created += 1;
             }
-            Ok(report)
+        }
+        Ok(report)
     })
     .await
 }

@@ -44,7 +44,10 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -71,11 +74,12 @@ fn main() -> ExitCode {
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let bind = settings.bind;
-    let app = actix_web::rt::System::new();
-    drop(app);
     let application = Application::build(settings).await?;
     tracing::info!(%bind, port = application.port(), "listening; API docs at /docs/");
-    application.run_until_stopped().await.context("server failed")?;
+    application
+        .run_until_stopped()
+        .await
+        .context("server failed")?;
     tracing::info!("shut down");
     Ok(())
 }

@@ -5,8 +5,8 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::Error;
-use tracing::Span;
 use actix_web::HttpMessage;
+use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
@@ -37,7 +37,9 @@ impl RootSpanBuilder for RequestSpan {
             .get::<tracing_actix_web::RequestId>()
             .map(|id| id.to_string())
             .unwrap_or_default();
-        let route = request.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
         tracing::info_span!(
             "request",
             request_id = %request_id,

@@ -100,7 +100,10 @@ struct Landing {
 }
 
 /// `/`: where to go next.
-pub async fn landing(req: HttpRequest, state: actix_web::web::Data<super::AppState>) -> HttpResponse {
+pub async fn landing(
+    req: HttpRequest,
+    state: actix_web::web::Data<super::AppState>,
+) -> HttpResponse {
     let base = state.base_url(&req);
     let link = |path: &str, rel: &'static str, type_: &'static str| views::Link {
         href: format!("{base}{path}"),
@@ -111,7 +114,11 @@ pub async fn landing(req: HttpRequest, state: actix_web::web::Data<super::AppSta
         title: "Gewerbeflächen API",
         links: vec![
             link("/docs/", "service-doc", "text/html"),
-            link("/openapi.json", "service-desc", "application/vnd.oai.openapi+json;version=3.1"),
+            link(
+                "/openapi.json",
+                "service-desc",
+                "application/vnd.oai.openapi+json;version=3.1",
+            ),
             link("/plots", "items", "application/json"),
             link("/plots?f=geojson", "items", "application/geo+json"),
             link("/regions", "data", "application/json"),

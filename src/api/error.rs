@@ -194,7 +194,10 @@ impl From<DieselError> for ApiError {
             DatabaseErrorKind::UniqueViolation if constraint.contains("reference") => {
                 ApiError::Conflict {
                     detail: "another plot already has this reference".into(),
-                    errors: vec![FieldError::new("/reference", "is already used by another plot")],
+                    errors: vec![FieldError::new(
+                        "/reference",
+                        "is already used by another plot",
+                    )],
                 }
             }
             DatabaseErrorKind::ForeignKeyViolation if constraint.contains("estate") => {
@@ -212,7 +215,10 @@ impl From<DieselError> for ApiError {
             // The domain rules mirror the CHECK constraints; reaching one means they drifted
             // apart, which is our bug, but the input is still what the client must change.
             DatabaseErrorKind::CheckViolation => {
-                tracing::warn!(constraint, "check constraint caught input the domain rules let through");
+                tracing::warn!(
+                    constraint,
+                    "check constraint caught input the domain rules let through"
+                );
                 ApiError::Validation(vec![FieldError::new(
                     "",
                     format!("violates the database rule `{constraint}`"),
@@ -224,7 +230,9 @@ impl From<DieselError> for ApiError {
 }
 
 impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for ApiError {
-    fn from(error: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
+    fn from(
+        error: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>,
+    ) -> Self {
         ApiError::Unavailable(anyhow::anyhow!(error.to_string()))
     }
 }

@@ -18,12 +18,21 @@ pub struct JsonBody<T>(pub T);
 
 /// Media types accepted as JSON bodies.
 fn is_json_media_type(mime: &str) -> bool {
-    let essence = mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = mime
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Reads the whole body, refusing it once it passes the configured limit (413).
-pub async fn read_limited_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
+pub async fn read_limited_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> Result<web::Bytes, ApiError> {
     let limit = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.settings.body_limit_bytes)
@@ -105,7 +114,11 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
 }
 
 pub fn require_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
-    match req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+    match req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(mime) if is_json_media_type(mime) => Ok(()),
         Some(mime) => Err(ApiError::UnsupportedMediaType(format!(
             "the body must be application/json or application/geo+json, not `{mime}`"
@@ -219,9 +232,14 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
     let presented = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
-        .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
+        })?;
     let configured = req
         .app_data::<web::Data<AppState>>()
         .and_then(|s| s.settings.write_token.clone());
@@ -231,7 +249,9 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
             req.extensions_mut().insert(Caller::Staff);
             Ok(Caller::Staff)
         }
-        _ => Err(ApiError::Unauthorized("the bearer token is not valid".into())),
+        _ => Err(ApiError::Unauthorized(
+            "the bearer token is not valid".into(),
+        )),
     }
 }
 
@@ -264,7 +284,11 @@ impl Format {
                 )),
             };
         }
-        let Some(accept) = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        let Some(accept) = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+        else {
             return Ok(Format::Json);
         };
         let mut best: Option<(f32, Format)> = None;

@@ -54,8 +54,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/regions", web::get().to(places::list_regions))
         .route("/regions/{id}", web::get().to(places::get_region))
-        .route("/municipalities", web::get().to(places::list_municipalities))
-        .route("/municipalities/{id}", web::get().to(places::get_municipality))
+        .route(
+            "/municipalities",
+            web::get().to(places::list_municipalities),
+        )
+        .route(
+            "/municipalities/{id}",
+            web::get().to(places::get_municipality),
+        )
         .route("/estates", web::get().to(places::list_estates))
         .route("/estates/{id}", web::get().to(places::get_estate));
 }

@@ -63,7 +63,11 @@ pub async fn list_regions(
 ) -> Result<HttpResponse, ApiError> {
     json_only(&req)?;
     let mut conn = state.pool.get().await?;
-    let regions: Vec<Region> = db::places::regions(&mut conn).await?.into_iter().map(Region::from).collect();
+    let regions: Vec<Region> = db::places::regions(&mut conn)
+        .await?
+        .into_iter()
+        .map(Region::from)
+        .collect();
     Ok(HttpResponse::Ok().json(regions))
 }
 
@@ -102,8 +106,16 @@ pub async fn get_region(
         region: Region::from(region),
         municipalities,
         links: vec![
-            link(format!("{base}/plots?region={id}"), "items", "application/json"),
-            link(format!("{base}/plots?region={id}&f=geojson"), "items", "application/geo+json"),
+            link(
+                format!("{base}/plots?region={id}"),
+                "items",
+                "application/json",
+            ),
+            link(
+                format!("{base}/plots?region={id}&f=geojson"),
+                "items",
+                "application/geo+json",
+            ),
         ],
     }))
 }
@@ -131,12 +143,17 @@ pub async fn list_municipalities(
 ) -> Result<HttpResponse, ApiError> {
     let format = Format::negotiate(&req, params.f.as_deref())?;
     let mut conn = state.pool.get().await?;
-    let items: Vec<Municipality> = db::places::municipalities(&mut conn, caller.visibility(), params.parent)
-        .await?
-        .into_iter()
-        .map(|(row, count)| Municipality::from_row(row, count))
-        .collect();
-    Ok(place_list_response(format, items, Municipality::into_feature))
+    let items: Vec<Municipality> =
+        db::places::municipalities(&mut conn, caller.visibility(), params.parent)
+            .await?
+            .into_iter()
+            .map(|(row, count)| Municipality::from_row(row, count))
+            .collect();
+    Ok(place_list_response(
+        format,
+        items,
+        Municipality::into_feature,
+    ))
 }
 
 /// Get a municipality with its estates and plots
@@ -169,19 +186,28 @@ pub async fn get_municipality(
         .into_iter()
         .map(|(row, count)| Estate::from_row(row, count))
         .collect();
-    let plots: Vec<PlotSummary> = db::plots::summaries(&mut conn, caller.visibility(), Some(id), None, INLINE_PLOTS)
-        .await?
-        .into_iter()
-        .map(PlotSummary::from)
-        .collect();
+    let plots: Vec<PlotSummary> =
+        db::plots::summaries(&mut conn, caller.visibility(), Some(id), None, INLINE_PLOTS)
+            .await?
+            .into_iter()
+            .map(PlotSummary::from)
+            .collect();
     let base = state.base_url(&req);
     Ok(HttpResponse::Ok().json(MunicipalityDetail {
         municipality: Municipality::from_row(row, plots.len() as i64),
         estates,
         plots,
         links: vec![
-            link(format!("{base}/plots?municipality={id}"), "items", "application/json"),
-            link(format!("{base}/plots?municipality={id}&f=geojson"), "items", "application/geo+json"),
+            link(
+                format!("{base}/plots?municipality={id}"),
+                "items",
+                "application/json",
+            ),
+            link(
+                format!("{base}/plots?municipality={id}&f=geojson"),
+                "items",
+                "application/geo+json",
+            ),
         ],
     }))
 }
@@ -242,18 +268,27 @@ pub async fn get_estate(
     let row = db::places::estate(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no estate with id {id}")))?;
-    let plots: Vec<PlotSummary> = db::plots::summaries(&mut conn, caller.visibility(), None, Some(id), INLINE_PLOTS)
-        .await?
-        .into_iter()
-        .map(PlotSummary::from)
-        .collect();
+    let plots: Vec<PlotSummary> =
+        db::plots::summaries(&mut conn, caller.visibility(), None, Some(id), INLINE_PLOTS)
+            .await?
+            .into_iter()
+            .map(PlotSummary::from)
+            .collect();
     let base = state.base_url(&req);
     Ok(HttpResponse::Ok().json(EstateDetail {
         estate: Estate::from_row(row, plots.len() as i64),
         plots,
         links: vec![
-            link(format!("{base}/plots?estate={id}"), "items", "application/json"),
-            link(format!("{base}/plots?estate={id}&f=geojson"), "items", "application/geo+json"),
+            link(
+                format!("{base}/plots?estate={id}"),
+                "items",
+                "application/json",
+            ),
+            link(
+                format!("{base}/plots?estate={id}&f=geojson"),
+                "items",
+                "application/geo+json",
+            ),
         ],
     }))
 }

@@ -109,7 +109,10 @@ fn with_plot_headers(mut response: HttpResponse, version: i32) -> HttpResponse {
         headers.insert(header::ETAG, value);
     }
     // Staff and public readers, JSON and GeoJSON readers get different bodies.
-    headers.insert(header::VARY, HeaderValue::from_static("Accept, Authorization"));
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Authorization"),
+    );
     response
 }
 
@@ -153,9 +156,17 @@ pub async fn list_plots(
     let format = Format::negotiate(&req, params.f.as_deref())?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_parameter("limit", format!("must be between 1 and {MAX_LIMIT}")));
+        return Err(ApiError::bad_parameter(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
     }
-    for (name, value) in [("cursor", params.cursor), ("region", params.region), ("municipality", params.municipality), ("estate", params.estate)] {
+    for (name, value) in [
+        ("cursor", params.cursor),
+        ("region", params.region),
+        ("municipality", params.municipality),
+        ("estate", params.estate),
+    ] {
         if value.is_some_and(|v| v < 0) {
             return Err(ApiError::bad_parameter(name, "must not be negative"));
         }
@@ -176,7 +187,10 @@ pub async fn list_plots(
         None
     };
     let audience = audience(caller);
-    let plots: Vec<Plot> = rows.into_iter().map(|r| Plot::from_row(r, audience)).collect();
+    let plots: Vec<Plot> = rows
+        .into_iter()
+        .map(|r| Plot::from_row(r, audience))
+        .collect();
 
     let page_href = |cursor: Option<i64>| {
         let mut query = form_urlencoded::Serializer::new(String::new());
@@ -184,7 +198,11 @@ pub async fn list_plots(
         if let Some(c) = cursor {
             query.append_pair("cursor", &c.to_string());
         }
-        for (name, value) in [("region", filter.region_id), ("municipality", filter.municipality_id), ("estate", filter.estate_id)] {
+        for (name, value) in [
+            ("region", filter.region_id),
+            ("municipality", filter.municipality_id),
+            ("estate", filter.estate_id),
+        ] {
             if let Some(v) = value {
                 query.append_pair(name, &v.to_string());
             }
@@ -194,9 +212,17 @@ pub async fn list_plots(
         }
         format!("{}/plots?{}", state.base_url(&req), query.finish())
     };
-    let mut links = vec![Link { href: page_href(params.cursor), rel: "self", type_: format.media_type() }];
+    let mut links = vec![Link {
+        href: page_href(params.cursor),
+        rel: "self",
+        type_: format.media_type(),
+    }];
     if next_cursor.is_some() {
-        links.push(Link { href: page_href(next_cursor), rel: "next", type_: format.media_type() });
+        links.push(Link {
+            href: page_href(next_cursor),
+            rel: "next",
+            type_: format.media_type(),
+        });
     }
 
     let mut response = HttpResponse::Ok();
@@ -207,7 +233,11 @@ pub async fn list_plots(
     }
     let number_returned = plots.len();
     Ok(match format {
-        Format::Json => response.json(PlotPage { items: plots, number_returned, links }),
+        Format::Json => response.json(PlotPage {
+            items: plots,
+            number_returned,
+            links,
+        }),
         Format::GeoJson => response.json(PlotFeatureCollection {
             type_: "FeatureCollection",
             features: plots.into_iter().map(Plot::into_feature).collect(),
@@ -249,7 +279,11 @@ pub async fn get_plot(
     let row = db::plots::find(&mut conn, caller.visibility(), &key)
         .await?
         .ok_or_else(|| not_found(&key))?;
-    Ok(plot_response(actix_web::http::StatusCode::OK, Plot::from_row(row, audience(caller)), format))
+    Ok(plot_response(
+        actix_web::http::StatusCode::OK,
+        Plot::from_row(row, audience(caller)),
+        format,
+    ))
 }
 
 /// Create a plot
@@ -285,13 +319,19 @@ pub async fn create_plot(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let data = plot_data_from_document(body)?;
-    let plot = data.validate(Utc::now().date_naive()).map_err(ApiError::Validation)?;
+    let plot = data
+        .validate(Utc::now().date_naive())
+        .map_err(ApiError::Validation)?;
     let mut conn = state.pool.get().await?;
     let id = db::plots::insert(&mut conn, &plot, false).await?;
     let row = db::plots::find(&mut conn, caller.visibility(), &PlotKey::Id(id))
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("plot {id} vanished after insert")))?;
-    let mut response = plot_response(actix_web::http::StatusCode::CREATED, Plot::from_row(row, Audience::Staff), Format::Json);
+    let mut response = plot_response(
+        actix_web::http::StatusCode::CREATED,
+        Plot::from_row(row, Audience::Staff),
+        Format::Json,
+    );
     if let Ok(location) = HeaderValue::from_str(&format!("{}/plots/{id}", state.base_url(&req))) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -377,22 +417,26 @@ pub async fn patch_plot(
     let key = plot_key(&key)?;
     let expected = expected_version(&req)?;
     if !patch.is_object() {
-        return Err(ApiError::Validation(vec![FieldError::new("", "a merge patch must be a JSON object")]));
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "",
+            "a merge patch must be a JSON object",
+        )]));
     }
     let mut conn = state.pool.get().await?;
     let row = db::plots::find(&mut conn, caller.visibility(), &key)
         .await?
         .ok_or_else(|| not_found(&key))?;
     if expected.is_some_and(|v| v != row.version) {
-        return Err(ApiError::PreconditionFailed { current_version: row.version });
+        return Err(ApiError::PreconditionFailed {
+            current_version: row.version,
+        });
     }
     // Patch the stored plot in its write form, then validate the result as a whole; the
     // version read here guards the write against changes made in between.
     let mut document = serde_json::to_value(plot_data_of(&row)).map_err(ApiError::internal)?;
     merge_patch(&mut document, &patch);
-    let data: PlotData = serde_json::from_value(document).map_err(|e| {
-        ApiError::Validation(vec![FieldError::new("", e.to_string())])
-    })?;
+    let data: PlotData = serde_json::from_value(document)
+        .map_err(|e| ApiError::Validation(vec![FieldError::new("", e.to_string())]))?;
     drop(conn);
     write_plot(&state, PlotKey::Id(row.id), data, Some(row.version)).await
 }
@@ -429,14 +473,21 @@ pub async fn delete_plot(
     match db::plots::delete(&mut conn, id, expected).await? {
         WriteOutcome::Done { .. } => Ok(HttpResponse::NoContent().finish()),
         WriteOutcome::NotFound => Err(not_found(&key)),
-        WriteOutcome::VersionMismatch { current } => Err(ApiError::PreconditionFailed { current_version: current }),
+        WriteOutcome::VersionMismatch { current } => Err(ApiError::PreconditionFailed {
+            current_version: current,
+        }),
     }
 }
 
-async fn resolve_id(conn: &mut diesel_async::AsyncPgConnection, key: &PlotKey) -> Result<i64, ApiError> {
+async fn resolve_id(
+    conn: &mut diesel_async::AsyncPgConnection,
+    key: &PlotKey,
+) -> Result<i64, ApiError> {
     match key {
         PlotKey::Id(id) => Ok(*id),
-        PlotKey::Reference(r) => db::plots::id_by_reference(conn, r).await?.ok_or_else(|| not_found(key)),
+        PlotKey::Reference(r) => db::plots::id_by_reference(conn, r)
+            .await?
+            .ok_or_else(|| not_found(key)),
     }
 }
 
@@ -446,38 +497,62 @@ async fn write_plot(
     data: PlotData,
     expected: Option<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let plot = data.validate(Utc::now().date_naive()).map_err(ApiError::Validation)?;
+    let plot = data
+        .validate(Utc::now().date_naive())
+        .map_err(ApiError::Validation)?;
     let mut conn = state.pool.get().await?;
     let id = resolve_id(&mut conn, &key).await?;
     match db::plots::replace(&mut conn, id, &plot, expected).await? {
         WriteOutcome::Done { .. } => {}
         WriteOutcome::NotFound => return Err(not_found(&key)),
         WriteOutcome::VersionMismatch { current } => {
-            return Err(ApiError::PreconditionFailed { current_version: current })
+            return Err(ApiError::PreconditionFailed {
+                current_version: current,
+            })
         }
     }
-    let row = db::plots::find(&mut conn, crate::db::plots::Visibility::All, &PlotKey::Id(id))
-        .await?
-        .ok_or_else(|| not_found(&key))?;
-    Ok(plot_response(actix_web::http::StatusCode::OK, Plot::from_row(row, Audience::Staff), Format::Json))
+    let row = db::plots::find(
+        &mut conn,
+        crate::db::plots::Visibility::All,
+        &PlotKey::Id(id),
+    )
+    .await?
+    .ok_or_else(|| not_found(&key))?;
+    Ok(plot_response(
+        actix_web::http::StatusCode::OK,
+        Plot::from_row(row, Audience::Staff),
+        Format::Json,
+    ))
 }
 
 /// Members of the read form that clients may send back unchanged; they are not editable.
 const READ_ONLY_MEMBERS: &[&str] = &[
-    "id", "region_id", "municipality_name", "estate_name", "area_computed_m2", "demo",
-    "updated_at", "version",
+    "id",
+    "region_id",
+    "municipality_name",
+    "estate_name",
+    "area_computed_m2",
+    "demo",
+    "updated_at",
+    "version",
 ];
 
 /// Accepts `PlotData`, or a GeoJSON Feature with `PlotData` as properties.
 pub fn plot_data_from_document(body: Value) -> Result<PlotData, ApiError> {
     let Value::Object(mut object) = body else {
-        return Err(ApiError::Validation(vec![FieldError::new("", "the body must be a JSON object")]));
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "",
+            "the body must be a JSON object",
+        )]));
     };
     let is_feature = object.get("type").and_then(Value::as_str) == Some("Feature");
     if is_feature {
         let geometry = object.remove("geometry").unwrap_or(Value::Null);
         let Some(Value::Object(mut properties)) = object.remove("properties") else {
-            return Err(ApiError::Validation(vec![FieldError::new("/properties", "a Feature needs an object of plot properties")]));
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "/properties",
+                "a Feature needs an object of plot properties",
+            )]));
         };
         properties.insert("geometry".into(), geometry);
         object = properties;

@@ -347,7 +347,9 @@ impl Municipality {
             region_id: row.region_id,
             ags: row.ags,
             name: row.name,
-            outline: row.outline_geojson.and_then(|g| RawValue::from_string(g).ok()),
+            outline: row
+                .outline_geojson
+                .and_then(|g| RawValue::from_string(g).ok()),
             contact_name: row.contact_name,
             contact_phone: row.contact_phone,
             contact_email: row.contact_email,
@@ -394,7 +396,9 @@ impl Estate {
             name: row.name,
             description_de: row.description_de,
             description_en: row.description_en,
-            outline: row.outline_geojson.and_then(|g| RawValue::from_string(g).ok()),
+            outline: row
+                .outline_geojson
+                .and_then(|g| RawValue::from_string(g).ok()),
             plot_count,
             updated_at: row.updated_at,
         }

@@ -82,7 +82,10 @@ pub async fn check_postgis(conn: &mut AsyncPgConnection) -> anyhow::Result<Strin
 
 /// Cheap round trip for readiness probes.
 pub async fn ping(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
-    diesel::sql_query("SELECT 1").execute(conn).await.map(|_| ())
+    diesel::sql_query("SELECT 1")
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Names of migrations not yet applied.

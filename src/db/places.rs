@@ -201,14 +201,16 @@ pub async fn upsert_municipality(
     conn: &mut AsyncPgConnection,
     m: &MunicipalityWrite<'_>,
 ) -> QueryResult<i64> {
-    let values = || (
-        municipalities::region_id.eq(m.region_id),
-        municipalities::ags.eq(m.ags),
-        municipalities::name.eq(m.name),
-        municipalities::contact_name.eq(m.contact_name),
-        municipalities::contact_phone.eq(m.contact_phone),
-        municipalities::contact_email.eq(m.contact_email),
-    );
+    let values = || {
+        (
+            municipalities::region_id.eq(m.region_id),
+            municipalities::ags.eq(m.ags),
+            municipalities::name.eq(m.name),
+            municipalities::contact_name.eq(m.contact_name),
+            municipalities::contact_phone.eq(m.contact_phone),
+            municipalities::contact_email.eq(m.contact_email),
+        )
+    };
     let id = diesel::insert_into(municipalities::table)
         .values(values())
         .on_conflict(municipalities::ags)
@@ -230,12 +232,14 @@ pub async fn upsert_estate(
     description_en: Option<&str>,
     outline_geojson: Option<String>,
 ) -> QueryResult<i64> {
-    let values = || (
-        estates::municipality_id.eq(municipality_id),
-        estates::name.eq(name),
-        estates::description_de.eq(description_de),
-        estates::description_en.eq(description_en),
-    );
+    let values = || {
+        (
+            estates::municipality_id.eq(municipality_id),
+            estates::name.eq(name),
+            estates::description_de.eq(description_de),
+            estates::description_en.eq(description_en),
+        )
+    };
     let id = diesel::insert_into(estates::table)
         .values(values())
         .on_conflict((estates::municipality_id, estates::name))

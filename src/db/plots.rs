@@ -295,7 +295,10 @@ pub async fn insert(
     diesel::insert_into(plots::table)
         .values((
             PlotWrite::from(plot),
-            plots::geom.eq(st_multi(st_setsrid(st_geomfromgeojson(plot.geometry.to_geojson_string()), 4326))),
+            plots::geom.eq(st_multi(st_setsrid(
+                st_geomfromgeojson(plot.geometry.to_geojson_string()),
+                4326,
+            ))),
             plots::is_demo.eq(is_demo),
         ))
         .returning(plots::id)
@@ -306,10 +309,14 @@ pub async fn insert(
 /// Outcome of a conditional write.
 #[derive(Debug, PartialEq, Eq)]
 pub enum WriteOutcome {
-    Done { version: i32 },
+    Done {
+        version: i32,
+    },
     NotFound,
     /// The stored version differs from the one the client based its change on.
-    VersionMismatch { current: i32 },
+    VersionMismatch {
+        current: i32,
+    },
 }
 
 /// Replaces every editable field of plot `id`, bumping its version. With `expected_version`
@@ -326,7 +333,10 @@ pub async fn replace(
     let updated: Option<i32> = diesel::update(target)
         .set((
             PlotWrite::from(plot),
-            plots::geom.eq(st_multi(st_setsrid(st_geomfromgeojson(plot.geometry.to_geojson_string()), 4326))),
+            plots::geom.eq(st_multi(st_setsrid(
+                st_geomfromgeojson(plot.geometry.to_geojson_string()),
+                4326,
+            ))),
             plots::version.eq(plots::version + 1),
             plots::updated_at.eq(diesel::dsl::now),
         ))
@@ -368,7 +378,10 @@ pub async fn delete(
 /// `version = expected`, or true when the writer gave no expectation.
 fn version_matches(
     expected: Option<i32>,
-) -> diesel::dsl::Or<diesel::dsl::Eq<plots::version, i32>, diesel::dsl::AsExprOf<bool, diesel::sql_types::Bool>> {
+) -> diesel::dsl::Or<
+    diesel::dsl::Eq<plots::version, i32>,
+    diesel::dsl::AsExprOf<bool, diesel::sql_types::Bool>,
+> {
     use diesel::IntoSql;
     plots::version
         .eq(expected.unwrap_or(0))

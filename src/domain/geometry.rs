@@ -50,7 +50,10 @@ impl PlotGeometry {
     }
 
     /// The same rules for outlines of estates and municipalities, which may be of any size.
-    pub fn outline_from_geojson_value(value: &Value, pointer: &str) -> Result<Self, Vec<FieldError>> {
+    pub fn outline_from_geojson_value(
+        value: &Value,
+        pointer: &str,
+    ) -> Result<Self, Vec<FieldError>> {
         Self::parse(value, pointer, f64::INFINITY)
     }
 
@@ -68,10 +71,7 @@ impl PlotGeometry {
             other => {
                 return Err(vec![FieldError::new(
                     format!("{pointer}/type"),
-                    format!(
-                        "must be Polygon or MultiPolygon, got {}",
-                        other.type_name()
-                    ),
+                    format!("must be Polygon or MultiPolygon, got {}", other.type_name()),
                 )])
             }
         };
@@ -98,8 +98,13 @@ impl PlotGeometry {
             return Err(errors);
         }
 
-        let shape: MultiPolygon<f64> = MultiPolygon::try_from(&geometry.value)
-            .map_err(|e| vec![FieldError::new(pointer.clone(), e.to_string())])?;
+        let shape: MultiPolygon<f64> = match &geometry.value {
+            GeometryValue::Polygon { .. } => {
+                geo::Polygon::try_from(&geometry.value).map(|p| MultiPolygon::new(vec![p]))
+            }
+            _ => MultiPolygon::try_from(&geometry.value),
+        }
+        .map_err(|e| vec![FieldError::new(pointer.clone(), e.to_string())])?;
         if let Err(problem) = shape.check_validation() {
             return Err(vec![describe_invalidity(&problem, is_multi, &pointer)]);
         }
@@ -151,10 +156,7 @@ fn unwrap_feature<'a>(
 /// does not know the valid range of geographic coordinates.
 fn check_rings(rings: &PolygonType, pointer: &str, errors: &mut Vec<FieldError>) {
     if rings.is_empty() {
-        errors.push(FieldError::new(
-            pointer,
-            "a polygon needs an exterior ring",
-        ));
+        errors.push(FieldError::new(pointer, "a polygon needs an exterior ring"));
     }
     for (r, ring) in rings.iter().enumerate() {
         let ring_pointer = format!("{pointer}/{r}");
@@ -162,7 +164,10 @@ fn check_rings(rings: &PolygonType, pointer: &str, errors: &mut Vec<FieldError>)
         if ring.len() < 4 {
             errors.push(FieldError::new(
                 &ring_pointer,
-                format!("{role} has {} positions; a closed ring needs at least 4", ring.len()),
+                format!(
+                    "{role} has {} positions; a closed ring needs at least 4",
+                    ring.len()
+                ),
             ));
             continue;
         }
@@ -223,7 +228,10 @@ fn describe_invalidity(problem: &InvalidMultiPolygon, is_multi: bool, pointer: &
         }
         InvalidMultiPolygon::ElementsOverlaps(a, b) => FieldError::new(
             format!("{pointer}/coordinates"),
-            format!("polygons {} and {} overlap: the parts of a MultiPolygon must be disjoint", a.0, b.0),
+            format!(
+                "polygons {} and {} overlap: the parts of a MultiPolygon must be disjoint",
+                a.0, b.0
+            ),
         ),
         InvalidMultiPolygon::ElementsTouchOnALine(a, b) => FieldError::new(
             format!("{pointer}/coordinates"),
@@ -242,9 +250,8 @@ fn rule_text(problem: &InvalidPolygon) -> String {
         InvalidPolygon::SelfIntersection(_) => "self-intersection",
         InvalidPolygon::NonFiniteCoord(..) => "non-finite coordinate",
         InvalidPolygon::InteriorRingNotContainedInExteriorRing(_) => "hole outside shell",
-        InvalidPolygon::IntersectingRingsOnALine(..) | InvalidPolygon::IntersectingRingsOnAnArea(..) => {
-            "rings intersect"
-        }
+        InvalidPolygon::IntersectingRingsOnALine(..)
+        | InvalidPolygon::IntersectingRingsOnAnArea(..) => "rings intersect",
     };
     format!("{rule}: {problem}")
 }
@@ -262,8 +269,11 @@ mod tests {
     fn clockwise_input_is_oriented_and_measured_positive() {
         let mut ring = square(11.5, 53.3, 0.001);
         ring.reverse();
-        let g = PlotGeometry::from_geojson_value(&json!({"type": "Polygon", "coordinates": [ring]}), "/geometry")
-            .unwrap();
+        let g = PlotGeometry::from_geojson_value(
+            &json!({"type": "Polygon", "coordinates": [ring]}),
+            "/geometry",
+        )
+        .unwrap();
         // ~66 m × 111 m at 53.3° N
         assert!((g.area_m2() - 7_430.0).abs() < 100.0, "{}", g.area_m2());
     }
@@ -277,8 +287,11 @@ mod tests {
             "",
         )
         .unwrap();
-        let without = PlotGeometry::from_geojson_value(&json!({"type": "Polygon", "coordinates": [outer]}), "")
-            .unwrap();
+        let without = PlotGeometry::from_geojson_value(
+            &json!({"type": "Polygon", "coordinates": [outer]}),
+            "",
+        )
+        .unwrap();
         let ratio = with_hole.area_m2() / without.area_m2();
         assert!((ratio - 0.75).abs() < 0.001, "{ratio}");
     }
@@ -287,8 +300,11 @@ mod tests {
     fn open_ring_is_named() {
         let mut ring = square(11.5, 53.3, 0.001);
         ring.pop();
-        let err = PlotGeometry::from_geojson_value(&json!({"type": "Polygon", "coordinates": [ring]}), "/geometry")
-            .unwrap_err();
+        let err = PlotGeometry::from_geojson_value(
+            &json!({"type": "Polygon", "coordinates": [ring]}),
+            "/geometry",
+        )
+        .unwrap_err();
         assert_eq!(err[0].pointer, "/geometry/coordinates/0");
         assert!(err[0].detail.contains("not closed"), "{err:?}");
     }

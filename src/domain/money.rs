@@ -17,15 +17,16 @@ impl Cents {
     pub fn parse_eur(text: &str) -> Result<Self, String> {
         let text = text.trim();
         let (whole, fraction) = match text.split_once(['.', ',']) {
-            Some((w, f)) => (w, f),
-            None => (text, ""),
+            Some((w, f)) => (w, Some(f)),
+            None => (text, None),
         };
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if !digits(whole) || !(fraction.is_empty() || digits(fraction)) {
+        if !digits(whole) || !fraction.is_none_or(digits) {
             return Err(format!(
                 "`{text}` is not a euro amount like \"12.50\" (non-negative, at most two decimals)"
             ));
         }
+        let fraction = fraction.unwrap_or("");
         if fraction.len() > 2 {
             return Err(format!("`{text}` has more than two decimals"));
         }

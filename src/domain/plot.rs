@@ -327,7 +327,8 @@ impl PlotData {
     /// `today` decides what "in the future" means (passed in: the domain does no IO).
     pub fn validate(mut self, today: NaiveDate) -> Result<ValidPlot, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut fail = |pointer: &str, detail: String| errors.push(FieldError::new(pointer, detail));
+        let mut fail =
+            |pointer: &str, detail: String| errors.push(FieldError::new(pointer, detail));
 
         self.title_de = self.title_de.trim().to_owned();
         let reference_ok = (2..=32).contains(&self.reference.len())
@@ -337,7 +338,10 @@ impl PlotData {
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
             && !self.reference.starts_with('-');
         if !reference_ok {
-            fail("/reference", "must be 2–32 upper-case letters, digits or `-`, e.g. `LWL-003`".into());
+            fail(
+                "/reference",
+                "must be 2–32 upper-case letters, digits or `-`, e.g. `LWL-003`".into(),
+            );
         }
         if self.title_de.is_empty() {
             fail("/title_de", "must not be empty".into());
@@ -367,11 +371,17 @@ impl PlotData {
                 !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
             });
             if !plausible {
-                fail("/contact_email", format!("`{email}` is not an e-mail address"));
+                fail(
+                    "/contact_email",
+                    format!("`{email}` is not an e-mail address"),
+                );
             }
         }
         if self.municipality_id < 1 {
-            fail("/municipality_id", "must be the id of a municipality".into());
+            fail(
+                "/municipality_id",
+                "must be the id of a municipality".into(),
+            );
         }
         if self.estate_id.is_some_and(|id| id < 1) {
             fail("/estate_id", "must be the id of an estate".into());
@@ -389,13 +399,37 @@ impl PlotData {
         };
         ranged("/grz", self.grz, 0.0, 1.0, "site coverage ratio");
         ranged("/gfz", self.gfz, 0.0, 20.0, "floor-area ratio");
-        ranged("/bmz", self.bmz, 0.0, 100.0, "building-volume ratio, m³ per m²");
-        ranged("/dist_motorway_km", self.dist_motorway_km, 0.0, 2000.0, "km");
-        ranged("/dist_rail_station_km", self.dist_rail_station_km, 0.0, 2000.0, "km");
+        ranged(
+            "/bmz",
+            self.bmz,
+            0.0,
+            100.0,
+            "building-volume ratio, m³ per m²",
+        );
+        ranged(
+            "/dist_motorway_km",
+            self.dist_motorway_km,
+            0.0,
+            2000.0,
+            "km",
+        );
+        ranged(
+            "/dist_rail_station_km",
+            self.dist_rail_station_km,
+            0.0,
+            2000.0,
+            "km",
+        );
         ranged("/dist_port_km", self.dist_port_km, 0.0, 2000.0, "km");
         ranged("/dist_airport_km", self.dist_airport_km, 0.0, 2000.0, "km");
-        if self.max_height_m.is_some_and(|h| !(h.is_finite() && h > 0.0 && h <= 500.0)) {
-            fail("/max_height_m", "must be more than 0 and at most 500 (m)".into());
+        if self
+            .max_height_m
+            .is_some_and(|h| !(h.is_finite() && h > 0.0 && h <= 500.0))
+        {
+            fail(
+                "/max_height_m",
+                "must be more than 0 and at most 500 (m)".into(),
+            );
         }
         if self.max_storeys.is_some_and(|s| !(1..=100).contains(&s)) {
             fail("/max_storeys", "must be between 1 and 100".into());
@@ -422,7 +456,10 @@ impl PlotData {
         let servicing_cost = money("/servicing_cost_eur_m2", &self.servicing_cost_eur_m2);
         if self.price_on_request {
             if self.price_min_eur_m2.is_some() || self.price_max_eur_m2.is_some() {
-                fail("/price_on_request", "a price on request cannot also have a price range".into());
+                fail(
+                    "/price_on_request",
+                    "a price on request cannot also have a price range".into(),
+                );
             }
         } else if self.price_min_eur_m2.is_none() {
             fail(
@@ -432,7 +469,10 @@ impl PlotData {
         }
         if let (Some(min), Some(max)) = (price_min, price_max) {
             if max < min {
-                fail("/price_max_eur_m2", "must not be lower than `price_min_eur_m2`".into());
+                fail(
+                    "/price_max_eur_m2",
+                    "must not be lower than `price_min_eur_m2`".into(),
+                );
             }
         }
 
@@ -503,7 +543,12 @@ mod tests {
         let pointers: Vec<_> = errors.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(
             pointers,
-            ["/grz", "/price_on_request", "/grw_max_rate_small_pct", "/data_confirmed_on"]
+            [
+                "/grz",
+                "/price_on_request",
+                "/grw_max_rate_small_pct",
+                "/data_confirmed_on"
+            ]
         );
     }
 

@@ -1,0 +1,239 @@
+//! Geometry in = geometry out, areas against PostGIS, and each validation rule.
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+async fn create_with_geometry(app: &TestApp, reference: &str, geometry: Value) -> Value {
+    let (municipality, _) = app.place().await;
+    let mut body = plot_body(reference, municipality, None);
+    body["geometry"] = geometry;
+    app.create_plot(&body).await
+}
+
+#[tokio::test]
+async fn geojson_geometry_comes_back_as_sent() {
+    let app = spawn_app().await;
+    let ring = vec![
+        [11.5012345, 53.3301234],
+        [11.5032345, 53.3301234],
+        [11.5029876, 53.3316789],
+        [11.5011111, 53.3312222],
+        [11.5012345, 53.3301234],
+    ];
+    let plot = create_with_geometry(
+        &app,
+        "LWL-001",
+        json!({"type": "Polygon", "coordinates": [ring]}),
+    )
+    .await;
+    let feature: Value = app
+        .client
+        .get(app.url(&format!("/plots/{}", plot["id"])))
+        .header("accept", "application/geo+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(feature["type"], "Feature");
+    assert_eq!(feature["id"], plot["id"]);
+    assert!(feature.get("bbox").is_none());
+    assert!(feature["properties"].get("geometry").is_none());
+    assert_eq!(
+        feature["geometry"],
+        json!({"type": "MultiPolygon", "coordinates": [[ring]]}),
+        "a Polygon is stored as a one-part MultiPolygon with identical coordinates"
+    );
+}
+
+#[tokio::test]
+async fn clockwise_input_is_returned_counter_clockwise() {
+    let app = spawn_app().await;
+    let mut ring = square(11.5, 53.33, 0.001);
+    ring.reverse();
+    let plot = create_with_geometry(
+        &app,
+        "LWL-002",
+        json!({"type": "Polygon", "coordinates": [ring.clone()]}),
+    )
+    .await;
+    let out = &plot["geometry"]["coordinates"][0][0];
+    // Shoelace: positive means counter-clockwise (RFC 7946 right-hand rule).
+    let pts: Vec<(f64, f64)> = out
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let signed: f64 = pts
+        .windows(2)
+        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+        .sum();
+    assert!(
+        signed > 0.0,
+        "exterior ring must be counter-clockwise: {out}"
+    );
+}
+
+async fn assert_area_matches_postgis(app: &TestApp, plot: &Value) {
+    let computed = plot["area_computed_m2"].as_f64().unwrap();
+    let postgis = app.postgis_area(plot["id"].as_i64().unwrap()).await;
+    let relative = (computed - postgis).abs() / postgis;
+    assert!(
+        relative < 0.001,
+        "computed {computed} m² vs PostGIS {postgis} m² ({relative})"
+    );
+}
+
+#[tokio::test]
+async fn area_of_a_simple_polygon_matches_postgis() {
+    let app = spawn_app().await;
+    let plot = create_with_geometry(
+        &app,
+        "LWL-003",
+        json!({"type": "Polygon", "coordinates": [square(11.5, 53.33, 0.002)]}),
+    )
+    .await;
+    assert_area_matches_postgis(&app, &plot).await;
+}
+
+#[tokio::test]
+async fn area_of_a_polygon_with_a_hole_matches_postgis() {
+    let app = spawn_app().await;
+    // The hole is counter-clockwise, as many tools write it: it must still be subtracted.
+    let geometry = json!({"type": "Polygon", "coordinates": [square(11.5, 53.33, 0.002), square(11.5005, 53.3305, 0.001)]});
+    let plot = create_with_geometry(&app, "LWL-004", geometry).await;
+    assert_area_matches_postgis(&app, &plot).await;
+    let full = app.postgis_area(plot["id"].as_i64().unwrap()).await;
+    assert!(full > 0.0);
+    let hole_ratio = plot["area_computed_m2"].as_f64().unwrap();
+    let without_hole = create_with_geometry(
+        &app,
+        "LWL-005",
+        json!({"type": "Polygon", "coordinates": [square(11.51, 53.33, 0.002)]}),
+    )
+    .await["area_computed_m2"]
+        .as_f64()
+        .unwrap();
+    assert!((hole_ratio / without_hole - 0.75).abs() < 0.002);
+}
+
+#[tokio::test]
+async fn area_of_a_multipolygon_matches_postgis() {
+    let app = spawn_app().await;
+    let geometry = json!({"type": "MultiPolygon", "coordinates": [
+        [square(11.5, 53.33, 0.001)],
+        [square(11.503, 53.33, 0.002), square(11.5035, 53.3305, 0.0005)]
+    ]});
+    let plot = create_with_geometry(&app, "LWL-006", geometry).await;
+    assert_eq!(plot["geometry"]["coordinates"].as_array().unwrap().len(), 2);
+    assert_area_matches_postgis(&app, &plot).await;
+}
+
+#[tokio::test]
+async fn geometry_inside_a_feature_is_accepted() {
+    let app = spawn_app().await;
+    let geometry = json!({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [square(11.5, 53.33, 0.001)]}});
+    let plot = create_with_geometry(&app, "LWL-007", geometry).await;
+    assert_eq!(plot["geometry"]["type"], "MultiPolygon");
+}
+
+/// Each rule, with the pointer and the words the response must contain.
+#[tokio::test]
+async fn each_geometry_rule_is_named() {
+    let app = spawn_app().await;
+    let (municipality, _) = app.place().await;
+    let mut open_ring = square(11.5, 53.33, 0.001);
+    open_ring.pop();
+    let bow_tie = vec![
+        [11.5, 53.33],
+        [11.501, 53.331],
+        [11.501, 53.33],
+        [11.5, 53.331],
+        [11.5, 53.33],
+    ];
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        (
+            "open ring",
+            json!({"type": "Polygon", "coordinates": [open_ring]}),
+            "/geometry/coordinates/0",
+            "not closed",
+        ),
+        (
+            "too few positions",
+            json!({"type": "Polygon", "coordinates": [[[11.5, 53.33], [11.501, 53.33], [11.5, 53.33]]]}),
+            "/geometry/coordinates/0",
+            "at least 4",
+        ),
+        (
+            "self-intersection",
+            json!({"type": "Polygon", "coordinates": [bow_tie]}),
+            "/geometry/coordinates/0",
+            "self-intersection",
+        ),
+        (
+            "hole outside its shell",
+            json!({"type": "Polygon", "coordinates": [square(11.5, 53.33, 0.001), square(11.6, 53.33, 0.0005)]}),
+            "/geometry/coordinates/1",
+            "hole outside shell",
+        ),
+        (
+            "longitude out of range",
+            json!({"type": "Polygon", "coordinates": [square(190.0, 53.33, 0.001)]}),
+            "/geometry/coordinates/0/0",
+            "outside longitude",
+        ),
+        (
+            "latitude out of range (swapped axes)",
+            json!({"type": "Polygon", "coordinates": [square(53.33, 95.0, 0.001)]}),
+            "/geometry/coordinates/0/0",
+            "[lon, lat]",
+        ),
+        (
+            "not a polygon",
+            json!({"type": "Point", "coordinates": [11.5, 53.33]}),
+            "/geometry/type",
+            "Polygon or MultiPolygon",
+        ),
+        (
+            "overlapping parts",
+            json!({"type": "MultiPolygon", "coordinates": [[square(11.5, 53.33, 0.002)], [square(11.501, 53.331, 0.002)]]}),
+            "/geometry/coordinates",
+            "overlap",
+        ),
+        (
+            "projected coordinates",
+            json!({"type": "Polygon", "coordinates": [square(650000.0, 5910000.0, 100.0)]}),
+            "/geometry/coordinates/0/0",
+            "EPSG:4326",
+        ),
+        (
+            "not GeoJSON",
+            json!({"type": "Polygon", "coordinates": "nope"}),
+            "/geometry",
+            "not a GeoJSON geometry",
+        ),
+        (
+            "missing",
+            Value::Null,
+            "/geometry",
+            "Polygon or MultiPolygon",
+        ),
+    ];
+    for (i, (case, geometry, pointer, words)) in cases.into_iter().enumerate() {
+        let mut body = plot_body(&format!("BAD-{i}"), municipality, None);
+        body["geometry"] = geometry;
+        let problem = assert_problem(app.post_plot(&body).await, 422).await;
+        let errors = problem["errors"].as_array().unwrap();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["pointer"] == pointer && e["detail"].as_str().unwrap().contains(words)),
+            "{case}: expected {pointer} / {words:?}, got {problem}"
+        );
+    }
+    let listed: Value = app.get_staff("/plots").await.json().await.unwrap();
+    assert_eq!(listed["number_returned"], 0, "no invalid plot was stored");
+}
