@@ -11,7 +11,7 @@
 #                              export DATABASE_URL="$(scripts/db.sh url)"
 #
 # As everywhere in this repo, a DATABASE_URL set in the environment wins over
-# the local cluster for start/psql/url. GWF_PG_PORT (default 54329) and
+# the local cluster for start/psql/url. GWF_PG_PORT (default: 54330–54929, derived from the checkout path) and
 # GWF_PG_DIR (default <repo>/.pgdata) configure the local cluster.
 set -euo pipefail
 

@@ -15,7 +15,7 @@
 #                 not guess names or create databases on a server the user
 #                 manages). Unset: the project-local cluster in .pgdata is used.
 #   GWF_BIND      listen address, default 127.0.0.1:8080
-#   GWF_PG_PORT   port of the project-local cluster, default 54329
+#   GWF_PG_PORT   port of the project-local cluster (default derived from the checkout path)
 set -euo pipefail
 
 # shellcheck source=scripts/lib/db.sh

@@ -16,7 +16,7 @@
 # Environment:
 #   DATABASE_URL                  use this server instead of the local cluster
 #                                 (must be a superuser/CREATEDB connection)
-#   GWF_PG_PORT, GWF_PG_DIR       port (default 54329) and location (default
+#   GWF_PG_PORT, GWF_PG_DIR       port (default derived from the checkout path) and location (default
 #                                 .pgdata) of the local cluster
 #   GWF_SKIP_SCHEMATHESIS=1       skip stage 2
 #   GWF_SCHEMATHESIS_EXAMPLES     max examples per API operation (default 50)

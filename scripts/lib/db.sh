@@ -10,7 +10,7 @@
 #     server, we only check that it answers.
 #   * Otherwise we run a throwaway PostgreSQL + PostGIS cluster that lives in
 #     <repo>/.pgdata (git-ignored; override with GWF_PG_DIR), listens on
-#     127.0.0.1:${GWF_PG_PORT:-54329} only, and never touches a system
+#     127.0.0.1:$GWF_PG_PORT only (one port per checkout), and never touches a system
 #     cluster (e.g. the one on :5432).
 #
 # Everything is idempotent: a second call finds the packages, the data
@@ -24,10 +24,27 @@ GWF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 # the postgres user cannot reach (see _gwf_check_traversable).
 GWF_PGDIR="${GWF_PG_DIR:-$GWF_ROOT/.pgdata}"
 [[ "$GWF_PGDIR" == /* ]] || GWF_PGDIR="$PWD/$GWF_PGDIR"
+# PostgreSQL refuses to run as root, so as root the cluster runs as the
+# `postgres` user, which must be able to reach it. A checkout under a private
+# directory (e.g. /root, mode 0700) gets its cluster in a per-checkout folder
+# under /var/tmp instead of failing. Decided from permission bits alone, so
+# the answer is the same before and after the postgres user exists.
+_gwf_world_traversable() {
+  local d="$1"
+  while [[ "$d" != / ]]; do
+    (( 8#$(stat -c %a "$d") & 1 )) || return 1
+    d="$(dirname "$d")"
+  done
+}
+if [[ -z "${GWF_PG_DIR:-}" && "$(id -u)" -eq 0 ]] && ! _gwf_world_traversable "$GWF_ROOT"; then
+  GWF_PGDIR="/var/tmp/gewerbeflaechen-pgdata-$(printf '%s' "$GWF_ROOT" | cksum | cut -d' ' -f1)"
+fi
 GWF_PGDATA="$GWF_PGDIR/data"
 GWF_PGSOCK="$GWF_PGDIR/run"
 GWF_PGLOG="$GWF_PGDIR/postgres.log"
-GWF_PG_PORT="${GWF_PG_PORT:-54329}"
+# Each checkout gets its own port (derived from its path), so a second clone,
+# e.g. CI's fresh one, never collides with a cluster another checkout left running.
+GWF_PG_PORT="${GWF_PG_PORT:-$((54330 + $(printf '%s' "$GWF_ROOT" | cksum | cut -d' ' -f1) % 600))}"
 
 # Set by ensure_database: "external" (user's DATABASE_URL) or "local".
 # Exported only so that sourcing scripts (and shellcheck) see it as used.

@@ -44,7 +44,7 @@ Writing needs `Authorization: Bearer <token>`. Until accounts exist this is one 
         views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
         views::Estate, views::EstateDetail, views::PlotSummary, Problem, FieldError, MultiPolygonDoc,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &PatchSchema),
     tags(
         (name = "plots", description = "The plot register (Flächen)"),
         (name = "places", description = "Regions, municipalities and estates (Gewerbegebiete)"),
@@ -67,6 +67,47 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// A merge patch (RFC 7396) of a plot is `PlotData` with every member optional: derived from
+/// it here so the two cannot drift apart.
+struct PatchSchema;
+
+impl Modify for PatchSchema {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::{Ref, RefOr};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(data))) = components.schemas.get("PlotData") else {
+            return;
+        };
+        let mut patch = data.clone();
+        patch.required.clear();
+        patch.description = Some(
+            "JSON Merge Patch (RFC 7396) of a plot: members present replace the stored ones, \
+             `null` clears an optional member."
+                .into(),
+        );
+        patch.example = None;
+        patch.examples.clear();
+        components
+            .schemas
+            .insert("PlotPatch".into(), RefOr::T(Schema::Object(patch)));
+        let patch_operation = openapi
+            .paths
+            .paths
+            .get_mut("/plots/{key}")
+            .and_then(|item| item.patch.as_mut());
+        if let Some(RefOr::T(body)) = patch_operation.and_then(|op| op.request_body.as_mut()) {
+            for content in body.content.values_mut() {
+                if let RefOr::T(content) = content {
+                    content.schema = Some(RefOr::Ref(Ref::from_schema_name("PlotPatch")));
+                }
+            }
+        }
     }
 }
 

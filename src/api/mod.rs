@@ -34,34 +34,41 @@ impl AppState {
     }
 }
 
-/// All routes of the service.
+/// All routes of the service. Every path is a resource, so a method it does not offer gets
+/// 405 with an `Allow` header rather than 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(docs::landing))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
+    cfg.service(resource("/", "GET").route(web::get().to(docs::landing)))
+        .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
+        .service(resource("/readyz", "GET").route(web::get().to(health::readyz)))
         .service(docs::swagger_ui())
         .service(
-            web::resource("/plots")
+            resource("/plots", "GET, POST")
                 .route(web::get().to(plots::list_plots))
                 .route(web::post().to(plots::create_plot)),
         )
         .service(
-            web::resource("/plots/{key}")
+            resource("/plots/{key}", "GET, PUT, PATCH, DELETE")
                 .route(web::get().to(plots::get_plot))
                 .route(web::put().to(plots::replace_plot))
                 .route(web::patch().to(plots::patch_plot))
                 .route(web::delete().to(plots::delete_plot)),
         )
-        .route("/regions", web::get().to(places::list_regions))
-        .route("/regions/{id}", web::get().to(places::get_region))
-        .route(
-            "/municipalities",
-            web::get().to(places::list_municipalities),
+        .service(resource("/regions", "GET").route(web::get().to(places::list_regions)))
+        .service(resource("/regions/{id}", "GET").route(web::get().to(places::get_region)))
+        .service(
+            resource("/municipalities", "GET").route(web::get().to(places::list_municipalities)),
         )
-        .route(
-            "/municipalities/{id}",
-            web::get().to(places::get_municipality),
+        .service(
+            resource("/municipalities/{id}", "GET").route(web::get().to(places::get_municipality)),
         )
-        .route("/estates", web::get().to(places::list_estates))
-        .route("/estates/{id}", web::get().to(places::get_estate));
+        .service(resource("/estates", "GET").route(web::get().to(places::list_estates)))
+        .service(resource("/estates/{id}", "GET").route(web::get().to(places::get_estate)));
+}
+
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        actix_web::HttpResponse::MethodNotAllowed()
+            .insert_header((actix_web::http::header::ALLOW, allow))
+            .finish()
+    }))
 }

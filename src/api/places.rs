@@ -29,6 +29,18 @@ pub struct PlaceListParams {
     pub f: Option<String>,
 }
 
+impl PlaceListParams {
+    fn check(&self) -> Result<(), ApiError> {
+        if self.parent.is_some_and(|p| p < 1) {
+            return Err(ApiError::bad_parameter(
+                "parent",
+                "must be an id (1 or more)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -142,6 +154,7 @@ pub async fn list_municipalities(
     QueryParams(params): QueryParams<PlaceListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let format = Format::negotiate(&req, params.f.as_deref())?;
+    params.check()?;
     let mut conn = state.pool.get().await?;
     let items: Vec<Municipality> =
         db::places::municipalities(&mut conn, caller.visibility(), params.parent)
@@ -234,6 +247,7 @@ pub async fn list_estates(
     QueryParams(params): QueryParams<PlaceListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let format = Format::negotiate(&req, params.f.as_deref())?;
+    params.check()?;
     let mut conn = state.pool.get().await?;
     let items: Vec<Estate> = db::places::estates(&mut conn, caller.visibility(), params.parent)
         .await?

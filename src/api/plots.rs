@@ -45,6 +45,17 @@ pub struct ListParams {
     pub f: Option<String>,
 }
 
+/// Conditional-write header.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatch {
+    /// ETag of the version the change is based on (from `ETag` of a read), or `*`. Without it
+    /// the write happens whatever the current version.
+    #[serde(rename = "If-Match")]
+    #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^(\*|(W/)?"[0-9]+")$"#, example = "\"3\"")]
+    pub if_match: Option<String>,
+}
+
 /// Query parameters of single-plot reads.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -161,14 +172,16 @@ pub async fn list_plots(
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
+    if params.cursor.is_some_and(|v| v < 0) {
+        return Err(ApiError::bad_parameter("cursor", "must not be negative"));
+    }
     for (name, value) in [
-        ("cursor", params.cursor),
         ("region", params.region),
         ("municipality", params.municipality),
         ("estate", params.estate),
     ] {
-        if value.is_some_and(|v| v < 0) {
-            return Err(ApiError::bad_parameter(name, "must not be negative"));
+        if value.is_some_and(|v| v < 1) {
+            return Err(ApiError::bad_parameter(name, "must be an id (1 or more)"));
         }
     }
     let filter = PlotFilter {
@@ -347,7 +360,7 @@ pub async fn create_plot(
     path = "/plots/{key}",
     tag = "plots",
     params(("key" = String, Path, description = "Plot id or reference"),
-           ("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
+           IfMatch),
     request_body(content(
         (PlotData = "application/json"),
         (PlotData = "application/geo+json"),
@@ -388,10 +401,10 @@ pub async fn replace_plot(
     path = "/plots/{key}",
     tag = "plots",
     params(("key" = String, Path, description = "Plot id or reference"),
-           ("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
+           IfMatch),
     request_body(content(
-        (Object = "application/merge-patch+json", example = json!({"status": "reserved", "price_min_eur_m2": "14.00"})),
-        (Object = "application/json"),
+        (PlotData = "application/merge-patch+json", example = json!({"status": "reserved", "price_min_eur_m2": "14.00"})),
+        (PlotData = "application/json"),
     )),
     responses(
         (status = 200, description = "Updated", body = Plot, headers(("ETag" = String))),
@@ -449,7 +462,7 @@ pub async fn patch_plot(
     path = "/plots/{key}",
     tag = "plots",
     params(("key" = String, Path, description = "Plot id or reference"),
-           ("If-Match" = Option<String>, Header, description = "ETag the deletion is based on")),
+           IfMatch),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),

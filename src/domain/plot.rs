@@ -12,13 +12,14 @@ use super::money::Cents;
 use super::FieldError;
 
 /// Declares a closed vocabulary stored as text in the database (guarded by a CHECK constraint)
-/// and written the same way in JSON, GeoJSON and query strings.
+/// and written the same way in JSON, GeoJSON and query strings. Its OpenAPI schema lists the
+/// values with the meaning of each (derive macros cannot see renames made inside a macro).
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[doc = $vdoc:literal])* $variant:ident = $text:literal,)+ }) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+            $($(#[doc = $vdoc])* #[serde(rename = $text)] $variant,)+
         }
 
         impl $name {
@@ -32,6 +33,25 @@ macro_rules! vocabulary {
                 match text { $($text => Some($name::$variant),)+ _ => None }
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let mut description = String::from(concat!($($doc, "\n"),*).trim());
+                $(
+                    let meaning = concat!($($vdoc),*).trim();
+                    if !meaning.is_empty() {
+                        description.push_str(&format!("\n- `{}`: {}", $text, meaning));
+                    }
+                )+
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text,)+]))
+                    .description(Some(description))
+                    .into()
+            }
+        }
+
+        impl ToSchema for $name {}
     };
 }
 
@@ -100,8 +120,11 @@ vocabulary! {
 vocabulary! {
     /// How the plot is offered.
     Offer {
+        /// For sale.
         Sale = "sale",
+        /// For lease (e.g. Erbbaurecht or rent).
         Lease = "lease",
+        /// Either.
         SaleOrLease = "sale_or_lease",
     }
 }
@@ -274,16 +297,67 @@ pub struct PlotData {
     pub internal_notes: Option<String>,
 }
 
-/// Documentation-only schema of plot geometry input (GeoJSON, RFC 7946).
+/// Documentation-only schema of plot geometry input (GeoJSON, RFC 7946, `[lon, lat]` in
+/// EPSG:4326): a Polygon, a MultiPolygon, or a Feature holding one.
 #[derive(ToSchema)]
+#[allow(dead_code)]
 #[schema(example = json!({"type": "Polygon", "coordinates": [[[11.49, 53.31], [11.492, 53.31], [11.492, 53.311], [11.49, 53.311], [11.49, 53.31]]]}))]
-pub struct GeoJsonPolygonal {
-    /// `Polygon` or `MultiPolygon`; a `Feature` holding one is accepted too.
-    #[schema(pattern = "^(Polygon|MultiPolygon|Feature)$")]
-    pub r#type: String,
-    /// Rings of `[lon, lat]` positions (EPSG:4326), closed; for a Feature use `geometry`.
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub coordinates: Option<Value>,
+#[serde(untagged)]
+pub enum GeoJsonPolygonal {
+    Polygon(GeoJsonPolygon),
+    MultiPolygon(GeoJsonMultiPolygon),
+    Feature(GeoJsonPolygonalFeature),
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum PolygonTag {
+    Polygon,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum MultiPolygonTag {
+    MultiPolygon,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum FeatureTag {
+    Feature,
+}
+
+/// Rings of `[lon, lat]` positions; the first ring is the exterior, the others are holes; each
+/// ring is closed (last position = first).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct GeoJsonPolygon {
+    r#type: PolygonTag,
+    #[schema(min_items = 1)]
+    coordinates: Vec<Vec<[f64; 2]>>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct GeoJsonMultiPolygon {
+    r#type: MultiPolygonTag,
+    #[schema(min_items = 1)]
+    coordinates: Vec<Vec<Vec<[f64; 2]>>>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct GeoJsonPolygonalFeature {
+    r#type: FeatureTag,
+    geometry: GeoJsonPolygonOrMulti,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+pub enum GeoJsonPolygonOrMulti {
+    Polygon(GeoJsonPolygon),
+    MultiPolygon(GeoJsonMultiPolygon),
 }
 
 pub fn example_plot_data() -> Value {
