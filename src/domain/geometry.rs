@@ -59,6 +59,17 @@ impl PlotGeometry {
 
     fn parse(value: &Value, pointer: &str, max_area_m2: f64) -> Result<Self, Vec<FieldError>> {
         let (value, pointer) = unwrap_feature(value, pointer)?;
+        // Foreign members would be dropped silently; a plot geometry has no use for them, and
+        // an old-style `crs` member would mean coordinates this service would misread.
+        if let Some(member) = value.as_object().and_then(|o| {
+            o.keys()
+                .find(|k| !matches!(k.as_str(), "type" | "coordinates" | "bbox"))
+        }) {
+            return Err(vec![FieldError::new(
+                format!("{pointer}/{member}"),
+                "unknown member: a plot geometry has `type`, `coordinates` and optionally `bbox` (EPSG:4326 only)",
+            )]);
+        }
         let geometry: geojson::Geometry = serde_json::from_value(value.clone()).map_err(|e| {
             vec![FieldError::new(
                 pointer.clone(),

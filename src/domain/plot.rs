@@ -298,15 +298,14 @@ pub struct PlotData {
 }
 
 /// Documentation-only schema of plot geometry input (GeoJSON, RFC 7946, `[lon, lat]` in
-/// EPSG:4326): a Polygon, a MultiPolygon, or a Feature holding one.
+/// EPSG:4326): a Polygon or a MultiPolygon. A Feature holding one is accepted too.
 #[derive(ToSchema)]
 #[allow(dead_code)]
-#[schema(example = json!({"type": "Polygon", "coordinates": [[[11.49, 53.31], [11.492, 53.31], [11.492, 53.311], [11.49, 53.311], [11.49, 53.31]]]}))]
 #[serde(untagged)]
+#[schema(example = json!({"type": "Polygon", "coordinates": [[[11.49, 53.31], [11.492, 53.31], [11.492, 53.311], [11.49, 53.311], [11.49, 53.31]]]}))]
 pub enum GeoJsonPolygonal {
     Polygon(GeoJsonPolygon),
     MultiPolygon(GeoJsonMultiPolygon),
-    Feature(GeoJsonPolygonalFeature),
 }
 
 #[derive(ToSchema)]
@@ -321,43 +320,29 @@ pub enum MultiPolygonTag {
     MultiPolygon,
 }
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub enum FeatureTag {
-    Feature,
-}
-
 /// Rings of `[lon, lat]` positions; the first ring is the exterior, the others are holes; each
 /// ring is closed (last position = first).
 #[derive(ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 pub struct GeoJsonPolygon {
     r#type: PolygonTag,
     #[schema(min_items = 1)]
     coordinates: Vec<Vec<[f64; 2]>>,
+    /// Ignored: the service computes extents itself.
+    bbox: Option<Vec<f64>>,
 }
 
+/// Polygons, each as in `GeoJsonPolygon`; they must not overlap.
 #[derive(ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 pub struct GeoJsonMultiPolygon {
     r#type: MultiPolygonTag,
     #[schema(min_items = 1)]
     coordinates: Vec<Vec<Vec<[f64; 2]>>>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct GeoJsonPolygonalFeature {
-    r#type: FeatureTag,
-    geometry: GeoJsonPolygonOrMulti,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[serde(untagged)]
-pub enum GeoJsonPolygonOrMulti {
-    Polygon(GeoJsonPolygon),
-    MultiPolygon(GeoJsonMultiPolygon),
+    /// Ignored: the service computes extents itself.
+    bbox: Option<Vec<f64>>,
 }
 
 pub fn example_plot_data() -> Value {
