@@ -448,8 +448,7 @@ pub async fn patch_plot(
     // version read here guards the write against changes made in between.
     let mut document = serde_json::to_value(plot_data_of(&row)).map_err(ApiError::internal)?;
     merge_patch(&mut document, &patch);
-    let data: PlotData = serde_json::from_value(document)
-        .map_err(|e| ApiError::Validation(vec![FieldError::new("", e.to_string())]))?;
+    let data = plot_data_from_document(document)?;
     drop(conn);
     write_plot(&state, PlotKey::Id(row.id), data, Some(row.version)).await
 }

@@ -9,7 +9,7 @@ use diesel::sql_types::{Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::plots::Visibility;
-use super::schema::{estates, municipalities, plots, regions};
+use super::schema::{estates, municipalities, regions};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = regions, check_for_backend(diesel::pg::Pg))]
@@ -250,13 +250,4 @@ pub async fn upsert_estate(
         .await?;
     set_outline(conn, "estates", id, outline_geojson).await?;
     Ok(id)
-}
-
-/// Number of demo plots, to report what seeding did.
-pub async fn demo_plot_count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
-    plots::table
-        .filter(plots::is_demo.eq(true))
-        .count()
-        .get_result(conn)
-        .await
 }

@@ -221,6 +221,12 @@ async fn each_geometry_rule_is_named() {
             "/geometry",
             "Polygon or MultiPolygon",
         ),
+        (
+            "old-style crs member",
+            json!({"type": "Polygon", "coordinates": [square(11.5, 53.33, 0.001)], "crs": {"type": "name", "properties": {"name": "EPSG:25833"}}}),
+            "/geometry/crs",
+            "EPSG:4326 only",
+        ),
     ];
     for (i, (case, geometry, pointer, words)) in cases.into_iter().enumerate() {
         let mut body = plot_body(&format!("BAD-{i}"), municipality, None);
