@@ -23,7 +23,10 @@ Writing needs `Authorization: Bearer <token>`. Until accounts exist this is one 
         license(name = "MIT OR Apache-2.0"),
     ),
     paths(
-        super::plots::list_plots,
+        super::search::list_plots,
+        super::search::search_plots,
+        super::search::plot_facets,
+        super::search::compare_plots,
         super::plots::create_plot,
         super::plots::get_plot,
         super::plots::replace_plot,
@@ -42,7 +45,7 @@ Writing needs `Authorization: Bearer <token>`. Until accounts exist this is one 
         plot::PlotData, plot::PlotStatus, plot::Zoning, plot::BplanStatus, plot::Servicing, plot::Offer,
         plot::GeoJsonPolygonal, views::Plot, views::PlotPage, views::PlotFeatureCollection, views::Link,
         views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
-        views::Estate, views::EstateDetail, views::PlotSummary, Problem, FieldError, MultiPolygonDoc,
+        views::Estate, views::EstateDetail, views::PlotSummary, super::search::Facets, super::search::SearchBody, Problem, FieldError, MultiPolygonDoc,
     )),
     modifiers(&BearerAuth, &PatchSchema),
     tags(

@@ -1,11 +1,13 @@
 //! HTTP layer: routes, extractors, views, errors and the OpenAPI document.
 
+pub mod csv;
 pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod places;
 pub mod plots;
+pub mod search;
 pub mod views;
 
 use std::sync::Arc;
@@ -48,9 +50,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(docs::swagger_ui())
         .service(
             resource("/plots", "GET, POST")
-                .route(web::get().to(plots::list_plots))
+                .route(web::get().to(search::list_plots))
                 .route(web::post().to(plots::create_plot)),
         )
+        .service(resource("/plots/search", "POST").route(web::post().to(search::search_plots)))
+        .service(resource("/plots/facets", "GET").route(web::get().to(search::plot_facets)))
+        .service(resource("/plots/compare", "GET").route(web::get().to(search::compare_plots)))
         .service(
             resource("/plots/{key}", "GET, PUT, PATCH, DELETE")
                 .route(web::get().to(plots::get_plot))

@@ -9,41 +9,12 @@ use utoipa::IntoParams;
 
 use super::error::{ApiError, Problem};
 use super::extract::{parse_json, Caller, Format, JsonBody, QueryParams};
-use super::views::{Audience, Link, Plot, PlotFeatureCollection, PlotPage};
+use super::views::{Audience, Plot};
 use super::AppState;
 use crate::db;
-use crate::db::plots::{PlotFilter, PlotKey, WriteOutcome};
+use crate::db::plots::{PlotKey, WriteOutcome};
 use crate::domain::plot::PlotData;
 use crate::domain::FieldError;
-
-/// Largest page a client may ask for.
-pub const MAX_LIMIT: i64 = 1000;
-pub const DEFAULT_LIMIT: i64 = 100;
-
-/// Query parameters of `GET /plots`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Page size, 1–1000 (default 100).
-    #[param(minimum = 1, maximum = 1000, example = 50)]
-    pub limit: Option<i64>,
-    /// Opaque position from a `next` link; pages are in a stable order (by id).
-    #[param(minimum = 0)]
-    pub cursor: Option<i64>,
-    /// Only plots of this region.
-    #[param(minimum = 1)]
-    pub region: Option<i64>,
-    /// Only plots of this municipality.
-    #[param(minimum = 1)]
-    pub municipality: Option<i64>,
-    /// Only plots of this estate.
-    #[param(minimum = 1)]
-    pub estate: Option<i64>,
-    /// Response format; overrides `Accept`. `geojson` gives `application/geo+json`.
-    #[param(pattern = "^(json|geojson)$")]
-    pub f: Option<String>,
-}
 
 /// Conditional-write header.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -136,128 +107,6 @@ fn plot_response(status: actix_web::http::StatusCode, plot: Plot, format: Format
         Format::GeoJson => builder.json(plot.into_feature()),
     };
     with_plot_headers(response, version)
-}
-
-/// List plots
-///
-/// Plots in a stable order, a page at a time; follow the `next` link for more. Anonymous
-/// readers see published plots only. JSON by default, GeoJSON with `Accept:
-/// application/geo+json` or `f=geojson`.
-#[utoipa::path(
-    get,
-    path = "/plots",
-    tag = "plots",
-    params(ListParams),
-    responses(
-        (status = 200, description = "A page of plots", content(
-            (PlotPage = "application/json"),
-            (PlotFeatureCollection = "application/geo+json"),
-        ), headers(("Link" = String, description = "RFC 8288 `next` link when there are more plots"))),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
-    ),
-    security((), ("bearer" = []))
-)]
-pub async fn list_plots(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    QueryParams(params): QueryParams<ListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let format = Format::negotiate(&req, params.f.as_deref())?;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_parameter(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
-    if params.cursor.is_some_and(|v| v < 0) {
-        return Err(ApiError::bad_parameter("cursor", "must not be negative"));
-    }
-    for (name, value) in [
-        ("region", params.region),
-        ("municipality", params.municipality),
-        ("estate", params.estate),
-    ] {
-        if value.is_some_and(|v| v < 1) {
-            return Err(ApiError::bad_parameter(name, "must be an id (1 or more)"));
-        }
-    }
-    let filter = PlotFilter {
-        region_id: params.region,
-        municipality_id: params.municipality,
-        estate_id: params.estate,
-        after_id: params.cursor,
-    };
-    let mut conn = state.pool.get().await?;
-    // One row more than asked tells whether a next page exists without counting.
-    let mut rows = db::plots::list(&mut conn, caller.visibility(), &filter, limit + 1).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
-    let audience = audience(caller);
-    let plots: Vec<Plot> = rows
-        .into_iter()
-        .map(|r| Plot::from_row(r, audience))
-        .collect();
-
-    let page_href = |cursor: Option<i64>| {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("limit", &limit.to_string());
-        if let Some(c) = cursor {
-            query.append_pair("cursor", &c.to_string());
-        }
-        for (name, value) in [
-            ("region", filter.region_id),
-            ("municipality", filter.municipality_id),
-            ("estate", filter.estate_id),
-        ] {
-            if let Some(v) = value {
-                query.append_pair(name, &v.to_string());
-            }
-        }
-        if let Some(f) = &params.f {
-            query.append_pair("f", f);
-        }
-        format!("{}/plots?{}", state.base_url(&req), query.finish())
-    };
-    let mut links = vec![Link {
-        href: page_href(params.cursor),
-        rel: "self",
-        type_: format.media_type(),
-    }];
-    if next_cursor.is_some() {
-        links.push(Link {
-            href: page_href(next_cursor),
-            rel: "next",
-            type_: format.media_type(),
-        });
-    }
-
-    let mut response = HttpResponse::Ok();
-    response.content_type(format.media_type());
-    response.insert_header((header::VARY, "Accept, Authorization"));
-    if let Some(next) = links.iter().find(|l| l.rel == "next") {
-        response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next.href)));
-    }
-    let number_returned = plots.len();
-    Ok(match format {
-        Format::Json => response.json(PlotPage {
-            items: plots,
-            number_returned,
-            links,
-        }),
-        Format::GeoJson => response.json(PlotFeatureCollection {
-            type_: "FeatureCollection",
-            features: plots.into_iter().map(Plot::into_feature).collect(),
-            number_returned,
-            links,
-        }),
-    })
 }
 
 /// Get a plot
@@ -544,6 +393,8 @@ const READ_ONLY_MEMBERS: &[&str] = &[
     "municipality_name",
     "estate_name",
     "area_computed_m2",
+    "area_m2",
+    "distance_m",
     "demo",
     "updated_at",
     "version",
@@ -608,7 +459,11 @@ fn plot_data_of(row: &crate::db::plots::PlotRow) -> PlotData {
         description_en: row.description_en.clone(),
         municipality_id: row.municipality_id,
         estate_id: row.estate_id,
-        geometry: serde_json::from_str(&row.geometry_geojson).unwrap_or(Value::Null),
+        geometry: row
+            .geometry_geojson
+            .as_deref()
+            .and_then(|g| serde_json::from_str(g).ok())
+            .unwrap_or(Value::Null),
         area_stated_m2: row.area_stated_m2,
         status: PlotStatus::parse(&row.status).unwrap_or(PlotStatus::Available),
         available_from: row.available_from,

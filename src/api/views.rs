@@ -41,6 +41,13 @@ pub struct Plot {
     pub area_computed_m2: f64,
     /// Officially stated area. Units: m².
     pub area_stated_m2: Option<i64>,
+    /// The size searches and facets use: the stated area where known, else the computed one.
+    /// Units: m².
+    pub area_m2: f64,
+    /// Distance from the `near` point of a search to the nearest point of the plot, on the
+    /// WGS 84 ellipsoid; only in `near` searches. Units: m.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
     #[schema(value_type = PlotStatus)]
     pub status: String,
     pub available_from: Option<NaiveDate>,
@@ -137,9 +144,13 @@ impl Plot {
             municipality_name: row.municipality_name,
             estate_id: row.estate_id,
             estate_name: row.estate_name,
-            geometry: RawValue::from_string(row.geometry_geojson).ok(),
+            geometry: row
+                .geometry_geojson
+                .and_then(|g| RawValue::from_string(g).ok()),
             area_computed_m2: (row.area_geodesic_m2 * 10.0).round() / 10.0,
             area_stated_m2: row.area_stated_m2,
+            area_m2: (row.area_m2 * 10.0).round() / 10.0,
+            distance_m: None,
             status: row.status,
             available_from: row.available_from,
             zoning: row.zoning,
@@ -186,6 +197,12 @@ impl Plot {
         }
     }
 
+    /// Units: m (rounded to 0.1).
+    pub fn with_distance(mut self, distance_m: Option<f64>) -> Self {
+        self.distance_m = distance_m.map(|d| (d * 10.0).round() / 10.0);
+        self
+    }
+
     /// The plot as a GeoJSON Feature: geometry moves out of the properties.
     pub fn into_feature(mut self) -> Feature<Plot> {
         let geometry = self.geometry.take();
@@ -228,6 +245,12 @@ pub struct PlotPage {
     pub items: Vec<Plot>,
     /// Number of items on this page.
     pub number_returned: usize,
+    /// Only with `count=exact`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<crate::api::search::Total>,
+    /// Position after this page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
     /// `self` and, when there are more plots, `next`.
     pub links: Vec<Link>,
 }
@@ -242,6 +265,15 @@ pub struct PlotFeatureCollection {
     pub features: Vec<Feature<Plot>>,
     #[serde(rename = "numberReturned")]
     pub number_returned: usize,
+    /// Exact number of matches (OGC API Features), with `count=exact` when below the cap.
+    #[serde(rename = "numberMatched", skip_serializing_if = "Option::is_none")]
+    pub number_matched: Option<i64>,
+    /// Only with `count=exact`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<crate::api::search::Total>,
+    /// Position after this page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
     pub links: Vec<Link>,
 }
 

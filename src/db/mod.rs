@@ -4,6 +4,7 @@
 pub mod places;
 pub mod plots;
 pub mod schema;
+pub mod search;
 
 use anyhow::Context;
 use diesel::sql_types::Text;

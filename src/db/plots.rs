@@ -24,7 +24,7 @@ diesel::define_sql_function! {
 
 /// A plot as read for display: every column but the raw geometry, plus GeoJSON and names of
 /// the municipality and estate.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = plots, check_for_backend(diesel::pg::Pg))]
 pub struct PlotRow {
     pub id: i64,
@@ -35,19 +35,25 @@ pub struct PlotRow {
     pub description_en: Option<String>,
     pub municipality_id: i64,
     #[diesel(select_expression = municipalities::name)]
+    #[diesel(sql_type = Text)]
     pub municipality_name: String,
     #[diesel(select_expression = municipalities::region_id)]
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub region_id: i64,
     pub estate_id: Option<i64>,
     #[diesel(select_expression = estates::name.nullable())]
     #[diesel(select_expression_type = diesel::dsl::Nullable<estates::name>)]
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub estate_name: Option<String>,
     /// 7 decimals: ≈1 cm on the ground, below the survey accuracy of plot outlines.
-    #[diesel(select_expression = sql::<Text>("ST_AsGeoJSON(plots.geom, 7)"))]
-    #[diesel(select_expression_type = SqlLiteral<Text>)]
-    pub geometry_geojson: String,
+    /// `None` when a search asked for no geometry.
+    #[diesel(select_expression = sql::<diesel::sql_types::Nullable<Text>>("ST_AsGeoJSON(plots.geom, 7)"))]
+    #[diesel(select_expression_type = SqlLiteral<diesel::sql_types::Nullable<Text>>)]
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub geometry_geojson: Option<String>,
     pub area_geodesic_m2: f64,
     pub area_stated_m2: Option<i64>,
+    pub area_m2: f64,
     pub status: String,
     pub available_from: Option<NaiveDate>,
     pub zoning: String,
@@ -213,15 +219,6 @@ pub enum Visibility {
     All,
 }
 
-/// Which plots a list returns. Lists are keyset-paged by id (ascending, stable under inserts).
-#[derive(Debug, Clone, Default)]
-pub struct PlotFilter {
-    pub region_id: Option<i64>,
-    pub municipality_id: Option<i64>,
-    pub estate_id: Option<i64>,
-    pub after_id: Option<i64>,
-}
-
 type PlotSource = diesel::dsl::LeftJoinOn<
     diesel::dsl::InnerJoin<plots::table, municipalities::table>,
     estates::table,
@@ -232,36 +229,6 @@ fn source() -> PlotSource {
     plots::table
         .inner_join(municipalities::table)
         .left_join(estates::table.on(estates::id.nullable().eq(plots::estate_id)))
-}
-
-/// A page of plots in id order; asks for `limit` rows.
-pub async fn list(
-    conn: &mut AsyncPgConnection,
-    visibility: Visibility,
-    filter: &PlotFilter,
-    limit: i64,
-) -> QueryResult<Vec<PlotRow>> {
-    let mut query = source()
-        .select(PlotRow::as_select())
-        .order(plots::id.asc())
-        .limit(limit)
-        .into_boxed();
-    if visibility == Visibility::PublishedOnly {
-        query = query.filter(plots::published.eq(true));
-    }
-    if let Some(id) = filter.region_id {
-        query = query.filter(municipalities::region_id.eq(id));
-    }
-    if let Some(id) = filter.municipality_id {
-        query = query.filter(plots::municipality_id.eq(id));
-    }
-    if let Some(id) = filter.estate_id {
-        query = query.filter(plots::estate_id.eq(id));
-    }
-    if let Some(id) = filter.after_id {
-        query = query.filter(plots::id.gt(id));
-    }
-    query.load(conn).await
 }
 
 /// One plot by id or by reference (references always contain a letter, ids never do).

@@ -74,6 +74,8 @@ diesel::table! {
         geom -> Geometry,
         area_geodesic_m2 -> Float8,
         area_stated_m2 -> Nullable<Int8>,
+        /// Generated: stated area if known, else geodesic. Units: m².
+        area_m2 -> Float8,
         status -> Text,
         available_from -> Nullable<Date>,
         zoning -> Text,

@@ -4,6 +4,7 @@
 pub mod geometry;
 pub mod money;
 pub mod plot;
+pub mod search;
 
 use serde::Serialize;
 use utoipa::ToSchema;

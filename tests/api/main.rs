@@ -7,4 +7,5 @@ mod geometry;
 mod openapi_spec;
 mod places;
 mod plots_crud;
+mod search;
 mod visibility;

@@ -1,0 +1,10 @@
+DROP INDEX plots_sort_price_desc_idx;
+DROP INDEX plots_zoning_idx;
+DROP INDEX plots_status_idx;
+DROP INDEX plots_sort_updated_idx;
+DROP INDEX plots_sort_area_idx;
+DROP INDEX plots_sort_price_idx;
+ALTER TABLE plots DROP COLUMN area_m2;
+DROP INDEX plots_geog_gist;
+DROP INDEX plots_search_tsv_gin;
+ALTER TABLE plots DROP COLUMN search_tsv;

@@ -1,0 +1,626 @@
+//! Investor search: `GET /plots`, `POST /plots/search`, `GET /plots/facets`,
+//! `GET /plots/compare`, in JSON, GeoJSON and CSV.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::stream;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use super::csv::{CsvDialect, CsvWriter};
+use super::error::{ApiError, Problem};
+use super::extract::{Caller, JsonBody, QueryParams};
+use super::views::{Audience, Link, Plot, PlotFeatureCollection, PlotPage};
+use super::AppState;
+use crate::db;
+use crate::domain::search::{
+    drawn_area, GeometryForm, OutputFormat, PlotQuery, SearchParams, SpatialRelation, COUNT_CAP,
+    MAX_COMPARE,
+};
+use crate::domain::FieldError;
+
+/// Rows fetched per round trip while streaming a CSV export.
+const EXPORT_CHUNK: i64 = 1000;
+
+/// How many plots matched, when asked with `count=exact`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Total {
+    /// Number of matches, counted up to 10,000.
+    pub value: i64,
+    /// `eq`: exactly `value`; `gte`: at least `value` (counting stopped at the cap).
+    #[schema(pattern = "^(eq|gte)$")]
+    pub relation: &'static str,
+}
+
+fn audience(caller: Caller) -> Audience {
+    match caller {
+        Caller::Staff => Audience::Staff,
+        Caller::Anonymous => Audience::Public,
+    }
+}
+
+fn bad_params(errors: Vec<FieldError>) -> ApiError {
+    let detail = match errors.as_slice() {
+        [one] => format!("parameter `{}`: {}", one.pointer, one.detail),
+        many => format!("{} parameters are invalid; see `errors`", many.len()),
+    };
+    ApiError::BadRequest { detail, errors }
+}
+
+/// Names a client may list in `fields`: the members of the `Plot` schema.
+fn known_fields() -> Vec<String> {
+    match Plot::schema() {
+        utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(object)) => {
+            object.properties.keys().cloned().collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn check_fields(query: &PlotQuery) -> Result<(), ApiError> {
+    let Some(fields) = &query.fields else {
+        return Ok(());
+    };
+    let known = known_fields();
+    let unknown: Vec<&String> = fields.iter().filter(|f| !known.contains(f)).collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(bad_params(vec![FieldError::new(
+        "fields",
+        format!(
+            "unknown field(s) {}; available: {}",
+            unknown
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            known.join(", ")
+        ),
+    )]))
+}
+
+/// Keeps the chosen members (and always `id`); `geometry` goes only if asked for or if the
+/// caller did not choose.
+fn select_fields(plot: Plot, fields: &Option<Vec<String>>) -> Value {
+    let value = serde_json::to_value(&plot).unwrap_or(Value::Null);
+    let (Some(fields), Value::Object(object)) = (fields, value.clone()) else {
+        return value;
+    };
+    let kept: Map<String, Value> = object
+        .into_iter()
+        .filter(|(k, _)| k == "id" || k == "geometry" || fields.contains(k))
+        .collect();
+    Value::Object(kept)
+}
+
+fn output_format(req: &HttpRequest, query: &PlotQuery) -> Result<OutputFormat, ApiError> {
+    if let Some(format) = query.format {
+        return Ok(format);
+    }
+    // Without `f`, negotiate among the types a client may list in Accept.
+    Ok(match super::extract::Format::negotiate(req, None)? {
+        super::extract::Format::Json => OutputFormat::Json,
+        super::extract::Format::GeoJson => OutputFormat::GeoJson,
+    })
+}
+
+/// Search plots
+///
+/// Every filter is optional and they combine with AND; values within one list parameter
+/// combine with OR. Spatial: `bbox` (intersects), `near` + `radius_m` (true metres on the
+/// ellipsoid; each result carries `distance_m`). Pages are keyset-paged: follow `next`.
+/// Formats: JSON (default), GeoJSON (`Accept: application/geo+json` or `f=geojson`), CSV
+/// (`f=csv`, or `f=csv-excel` for German Excel), CSV being the complete result, streamed.
+#[utoipa::path(
+    get,
+    path = "/plots",
+    tag = "plots",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "A page of plots (CSV: all matches)", content(
+            (PlotPage = "application/json"),
+            (PlotFeatureCollection = "application/geo+json"),
+            (String = "text/csv"),
+        ), headers(("Link" = String, description = "RFC 8288 `next` link when there are more plots"))),
+        (status = 400, description = "A parameter is invalid; `errors` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn list_plots(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    let query = params.into_query(None).map_err(bad_params)?;
+    check_fields(&query)?;
+    let format = output_format(&req, &query)?;
+    let next_href = |cursor: &str| {
+        let mut pairs: Vec<(String, String)> =
+            form_urlencoded::parse(req.query_string().as_bytes())
+                .filter(|(k, _)| k != "cursor")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        pairs.push(("cursor".into(), cursor.to_owned()));
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        format!("{}/plots?{query}", state.base_url(&req))
+    };
+    let self_href = format!("{}{}", state.base_url(&req), req.uri());
+    respond(&state, caller, query, format, self_href, next_href).await
+}
+
+/// Body of `POST /plots/search`: the parameters of `GET /plots` plus a drawn area.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "geometry": {"type": "Polygon", "coordinates": [[[11.45, 53.30], [11.62, 53.30], [11.62, 53.40], [11.45, 53.40], [11.45, 53.30]]]},
+    "relation": "intersects",
+    "status": ["available", "planned"],
+    "area_min": 10000,
+    "sort": "-area"
+}))]
+pub struct SearchBody {
+    /// Drawn area: GeoJSON Polygon or MultiPolygon (holes allowed), EPSG:4326.
+    #[schema(value_type = Option<crate::domain::plot::GeoJsonPolygonal>)]
+    pub geometry: Option<Value>,
+    pub relation: Option<SpatialRelation>,
+    /// Any parameter of `GET /plots` (lists as arrays or comma-separated).
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub params: SearchParams,
+}
+
+/// Search plots within a drawn area
+///
+/// The same filters as `GET /plots` in a JSON body, plus `geometry` (a drawn polygon, holes
+/// and MultiPolygons allowed) and `relation`: `intersects` (plots sharing any point with the
+/// area, touching included) or `within` (plots wholly inside it). Paging: send the
+/// `next_cursor` of a page back as `cursor`.
+#[utoipa::path(
+    post,
+    path = "/plots/search",
+    tag = "plots",
+    request_body(content = SearchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A page of plots (CSV: all matches)", content(
+            (PlotPage = "application/json"),
+            (PlotFeatureCollection = "application/geo+json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "Invalid parameter or geometry; `errors` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the configured limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn search_plots(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let Value::Object(mut object) = body else {
+        return Err(bad_params(vec![FieldError::new(
+            "",
+            "the body must be a JSON object",
+        )]));
+    };
+    let geometry = object.remove("geometry");
+    let relation = match object.remove("relation") {
+        None | Some(Value::Null) => SpatialRelation::Intersects,
+        Some(value) => serde_json::from_value(value).map_err(|_| {
+            bad_params(vec![FieldError::new(
+                "/relation",
+                "must be `intersects` or `within`",
+            )])
+        })?,
+    };
+    let params: SearchParams = serde_json::from_value(Value::Object(object))
+        .map_err(|e| bad_params(vec![FieldError::new("", e.to_string())]))?;
+    let drawn = match geometry {
+        None | Some(Value::Null) => None,
+        Some(geometry) => Some(drawn_area(&geometry, relation).map_err(bad_params)?),
+    };
+    let query = params.into_query(drawn).map_err(bad_params)?;
+    check_fields(&query)?;
+    let format = output_format(&req, &query)?;
+    let self_href = format!("{}/plots/search", state.base_url(&req));
+    let href = self_href.clone();
+    respond(&state, caller, query, format, self_href, move |_| {
+        href.clone()
+    })
+    .await
+}
+
+async fn respond(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    query: PlotQuery,
+    format: OutputFormat,
+    self_href: String,
+    next_href: impl Fn(&str) -> String,
+) -> Result<HttpResponse, ApiError> {
+    if matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
+        return Ok(csv_export(state, caller, query, format));
+    }
+    let visibility = caller.visibility();
+    let mut conn = state.pool.get().await?;
+    let (hits, next) = db::search::page(&mut conn, &query, visibility, query.limit).await?;
+    let total = if query.count_exact {
+        let n = db::search::count(&mut conn, &query, visibility).await?;
+        Some(if n > COUNT_CAP {
+            Total {
+                value: COUNT_CAP,
+                relation: "gte",
+            }
+        } else {
+            Total {
+                value: n,
+                relation: "eq",
+            }
+        })
+    } else {
+        None
+    };
+    drop(conn);
+
+    let media_type = match format {
+        OutputFormat::GeoJson => super::extract::GEOJSON,
+        _ => "application/json",
+    };
+    let next_cursor = next.as_ref().map(|c| c.encode());
+    let mut links = vec![Link {
+        href: self_href,
+        rel: "self",
+        type_: media_type,
+    }];
+    if let Some(cursor) = &next_cursor {
+        links.push(Link {
+            href: next_href(cursor),
+            rel: "next",
+            type_: media_type,
+        });
+    }
+    let audience = audience(caller);
+    let plots: Vec<Plot> = hits
+        .into_iter()
+        .map(|h| Plot::from_row(h.row, audience).with_distance(h.distance_m))
+        .collect();
+    let number_returned = plots.len();
+
+    let mut response = HttpResponse::Ok();
+    response.content_type(media_type);
+    response.insert_header((header::VARY, "Accept, Authorization"));
+    if let Some(next) = links.iter().find(|l| l.rel == "next") {
+        response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next.href)));
+    }
+    let fields = &query.fields;
+    Ok(match (format, fields) {
+        (OutputFormat::GeoJson, None) => response.json(PlotFeatureCollection {
+            type_: "FeatureCollection",
+            features: plots.into_iter().map(Plot::into_feature).collect(),
+            number_returned,
+            number_matched: total
+                .as_ref()
+                .filter(|t| t.relation == "eq")
+                .map(|t| t.value),
+            total,
+            next_cursor,
+            links,
+        }),
+        (OutputFormat::GeoJson, Some(_)) => {
+            let features: Vec<Value> = plots
+                .into_iter()
+                .map(|p| {
+                    let mut properties = select_fields(p, fields);
+                    let geometry = properties.as_object_mut().and_then(|o| o.remove("geometry"));
+                    let id = properties.get("id").cloned();
+                    serde_json::json!({"type": "Feature", "id": id, "geometry": geometry, "properties": properties})
+                })
+                .collect();
+            response.json(serde_json::json!({
+                "type": "FeatureCollection",
+                "features": features,
+                "numberReturned": number_returned,
+                "total": total,
+                "next_cursor": next_cursor,
+                "links": links,
+            }))
+        }
+        (_, None) => response.json(PlotPage {
+            items: plots,
+            number_returned,
+            total,
+            next_cursor,
+            links,
+        }),
+        (_, Some(_)) => response.json(serde_json::json!({
+            "items": plots.into_iter().map(|p| select_fields(p, fields)).collect::<Vec<_>>(),
+            "number_returned": number_returned,
+            "total": total,
+            "next_cursor": next_cursor,
+            "links": links,
+        })),
+    })
+}
+
+/// Streams every match as CSV, a chunk of rows per database round trip, so memory stays flat
+/// however large the export.
+fn csv_export(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    mut query: PlotQuery,
+    format: OutputFormat,
+) -> HttpResponse {
+    let dialect = match format {
+        OutputFormat::CsvExcel => CsvDialect::ExcelGerman,
+        _ => CsvDialect::Rfc4180,
+    };
+    // CSV carries a position, not a shape: the centroid as lon/lat columns.
+    if query.geometry_form != GeometryForm::None {
+        query.geometry_form = GeometryForm::Centroid;
+    }
+    query.cursor = None;
+    let staff_only = ["published", "internal_notes"];
+    let mut columns: Vec<String> = known_fields()
+        .into_iter()
+        .filter(|f| f != "geometry")
+        .filter(|f| caller == Caller::Staff || !staff_only.contains(&f.as_str()))
+        .filter(|f| f != "distance_m" || query.near.is_some())
+        .filter(|f| {
+            query
+                .fields
+                .as_ref()
+                .is_none_or(|chosen| f == "id" || chosen.contains(f))
+        })
+        .collect();
+    if query.geometry_form != GeometryForm::None {
+        columns.extend(["lon".to_owned(), "lat".to_owned()]);
+    }
+    let writer = CsvWriter::new(dialect, columns);
+    let pool = state.pool.clone();
+    let visibility = caller.visibility();
+    let audience = audience(caller);
+
+    struct Export {
+        pool: crate::db::DbPool,
+        query: PlotQuery,
+        writer: CsvWriter,
+        started: bool,
+        done: bool,
+    }
+    let initial = Export {
+        pool,
+        query,
+        writer,
+        started: false,
+        done: false,
+    };
+    let body = stream::unfold(initial, move |mut export| async move {
+        if export.done {
+            return None;
+        }
+        let mut out = Vec::new();
+        if !export.started {
+            export.started = true;
+            export.writer.header(&mut out);
+        }
+        let page = async {
+            let mut conn = export.pool.get().await.map_err(|e| e.to_string())?;
+            db::search::page(&mut conn, &export.query, visibility, EXPORT_CHUNK)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match page.await {
+            Ok((hits, next)) => {
+                for hit in hits {
+                    let lon_lat = hit.row.geometry_geojson.as_deref().and_then(point_of);
+                    let plot = Plot::from_row(hit.row, audience).with_distance(hit.distance_m);
+                    let mut record = serde_json::to_value(&plot).unwrap_or(Value::Null);
+                    if let (Value::Object(object), Some((lon, lat))) = (&mut record, lon_lat) {
+                        object.insert("lon".into(), lon.into());
+                        object.insert("lat".into(), lat.into());
+                    }
+                    export.writer.record(&record, &mut out);
+                }
+                match next {
+                    Some(cursor) => export.query.cursor = Some(cursor),
+                    None => export.done = true,
+                }
+                Some((Ok::<_, actix_web::Error>(web::Bytes::from(out)), export))
+            }
+            Err(cause) => {
+                // Headers are gone already: end the stream with an error so the client sees a
+                // broken transfer rather than a silently short file.
+                tracing::error!(error = %cause, "CSV export failed mid-stream");
+                export.done = true;
+                Some((
+                    Err(actix_web::error::ErrorInternalServerError("export failed")),
+                    export,
+                ))
+            }
+        }
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8; header=present")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"plots.csv\"",
+        ))
+        .insert_header((header::VARY, "Accept, Authorization"))
+        .streaming(body)
+}
+
+fn point_of(geojson: &str) -> Option<(f64, f64)> {
+    let value: Value = serde_json::from_str(geojson).ok()?;
+    let c = value.get("coordinates")?;
+    Some((c.get(0)?.as_f64()?, c.get(1)?.as_f64()?))
+}
+
+/// Counts and area of one value of a facet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FacetValue {
+    /// The status or zoning value, or the municipality id.
+    #[schema(value_type = Object, example = "available")]
+    pub value: Value,
+    /// Municipality name (municipality facet only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub count: i64,
+    /// Sum of plot sizes (stated area where known, else computed). Units: m².
+    pub area_m2: f64,
+}
+
+/// What a search sidebar shows: counts and total area per status, zoning and municipality for
+/// the current filters. Each facet adds up to `total`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Facets {
+    pub total: FacetValue,
+    pub status: Vec<FacetValue>,
+    pub zoning: Vec<FacetValue>,
+    pub municipality: Vec<FacetValue>,
+}
+
+/// Facet counts
+///
+/// The same filters as `GET /plots` (paging, sort and output parameters are ignored).
+#[utoipa::path(
+    get,
+    path = "/plots/facets",
+    tag = "plots",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Counts and areas", body = Facets),
+        (status = 400, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn plot_facets(
+    state: web::Data<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    let query = params.into_query(None).map_err(bad_params)?;
+    let mut conn = state.pool.get().await?;
+    let rows = db::search::facets(&mut conn, &query, caller.visibility()).await?;
+    let mut facets = Facets {
+        total: FacetValue {
+            value: Value::Null,
+            name: None,
+            count: 0,
+            area_m2: 0.0,
+        },
+        status: Vec::new(),
+        zoning: Vec::new(),
+        municipality: Vec::new(),
+    };
+    for row in rows {
+        let area_m2 = (row.area_m2 * 10.0).round() / 10.0;
+        // GROUPING bits: 4 = status aggregated, 2 = zoning, 1 = municipality.
+        match row.grouping {
+            0b011 => facets.status.push(FacetValue {
+                value: row.status.into(),
+                name: None,
+                count: row.plots,
+                area_m2,
+            }),
+            0b101 => facets.zoning.push(FacetValue {
+                value: row.zoning.into(),
+                name: None,
+                count: row.plots,
+                area_m2,
+            }),
+            0b110 => facets.municipality.push(FacetValue {
+                value: row.municipality_id.into(),
+                name: row.municipality_name,
+                count: row.plots,
+                area_m2,
+            }),
+            _ => {
+                facets.total = FacetValue {
+                    value: Value::Null,
+                    name: None,
+                    count: row.plots,
+                    area_m2,
+                }
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().json(facets))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CompareParams {
+    /// Plot ids or references, comma-separated, at most 20, e.g. `LWL-001,LWL-003,17`.
+    #[param(example = "LWL-001,LWL-003")]
+    pub plots: String,
+}
+
+/// Compare plots
+///
+/// Several plots in one request, in the order asked, for a side-by-side comparison.
+#[utoipa::path(
+    get,
+    path = "/plots/compare",
+    tag = "plots",
+    params(CompareParams),
+    responses(
+        (status = 200, description = "The plots, in the order asked", body = Vec<Plot>),
+        (status = 400, description = "Too many or malformed keys", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A plot does not exist (or is not published)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn compare_plots(
+    state: web::Data<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<CompareParams>,
+) -> Result<HttpResponse, ApiError> {
+    let keys: Vec<String> = params
+        .plots
+        .split(',')
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty())
+        .collect();
+    if keys.is_empty() || keys.len() > MAX_COMPARE {
+        return Err(ApiError::bad_parameter(
+            "plots",
+            format!("name 1 to {MAX_COMPARE} plots"),
+        ));
+    }
+    let mut ids = Vec::new();
+    let mut references = Vec::new();
+    for key in &keys {
+        match super::plots::plot_key(key) {
+            Ok(db::plots::PlotKey::Id(id)) => ids.push(id),
+            Ok(db::plots::PlotKey::Reference(r)) => references.push(r),
+            Err(_) => {
+                return Err(ApiError::bad_parameter(
+                    "plots",
+                    format!("`{key}` is neither an id nor a reference"),
+                ))
+            }
+        }
+    }
+    let mut conn = state.pool.get().await?;
+    let rows = db::search::by_keys(&mut conn, &ids, &references, caller.visibility()).await?;
+    let audience = audience(caller);
+    let mut plots = Vec::new();
+    for key in &keys {
+        let found = rows
+            .iter()
+            .find(|r| r.id.to_string() == *key || r.reference.eq_ignore_ascii_case(key));
+        match found {
+            Some(row) => plots.push(Plot::from_row(row.clone(), audience)),
+            None => return Err(ApiError::NotFound(format!("no plot `{key}`"))),
+        }
+    }
+    Ok(HttpResponse::Ok().json(plots))
+}
