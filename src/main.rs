@@ -28,13 +28,30 @@ enum Command {
     SeedDemo,
     /// Print the OpenAPI document (the committed openapi/openapi.json must equal it).
     Openapi,
+    /// Print the SQL a request runs, with its values inlined: for EXPLAIN ANALYZE, psql and
+    /// pgbench. No database needed.
+    SearchSql {
+        /// Query string of `GET /plots`, e.g. 'status=available&bbox=11.4,53.2,11.7,53.4'.
+        #[arg(default_value = "")]
+        query: String,
+        /// Print the SQL of `GET /plots/{KEY}` instead.
+        #[arg(long, value_name = "KEY")]
+        plot: Option<String>,
+        /// As staff sees it (drafts included).
+        #[arg(long)]
+        staff: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Openapi = cli.command {
-        print!("{}", api::docs::openapi_document());
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        Command::Openapi => {
+            print!("{}", api::docs::openapi_document());
+            return ExitCode::SUCCESS;
+        }
+        Command::SearchSql { query, plot, staff } => return search_sql(query, plot.as_deref(), *staff),
+        _ => {}
     }
     let settings = match Settings::from_env() {
         Ok(s) => s,
@@ -59,7 +76,9 @@ fn main() -> ExitCode {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(&settings).await,
             Command::SeedDemo => seed_demo(&settings).await,
-            Command::Openapi => unreachable!("handled before configuration"),
+            Command::Openapi | Command::SearchSql { .. } => {
+                unreachable!("handled before configuration")
+            }
         }
     });
     match result {
@@ -108,4 +127,33 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         "demo data of the Städteverbund A14 loaded (made-up plots, marked demo)"
     );
     Ok(())
+}
+
+fn search_sql(query: &str, plot: Option<&str>, staff: bool) -> ExitCode {
+    use gewerbeflaechen::db::plots::Visibility;
+    let visibility = if staff { Visibility::All } else { Visibility::PublishedOnly };
+    let sql = match plot {
+        Some(key) => match api::plots::plot_key(key) {
+            Ok(key) => db::search::one_sql(&key, visibility),
+            Err(_) => {
+                eprintln!("`{key}` is neither a plot id nor a reference");
+                return ExitCode::from(2);
+            }
+        },
+        None => {
+            let params: Result<gewerbeflaechen::domain::search::SearchParams, _> =
+                serde_urlencoded::from_str(query);
+            match params.map_err(|e| e.to_string()).and_then(|p| {
+                p.into_query(None).map_err(|errors| format!("{errors:?}"))
+            }) {
+                Ok(q) => db::search::page_sql(&q, visibility, q.limit),
+                Err(e) => {
+                    eprintln!("invalid query: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    println!("{};", sql.inline());
+    ExitCode::SUCCESS
 }

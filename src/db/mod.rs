@@ -23,7 +23,12 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 pub const MIN_POSTGIS_MAJOR: u32 = 3;
 
 pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    // Fast recycling: no test query on every checkout (a broken connection fails its first
+    // real query instead, and the pool replaces it).
+    let mut config = diesel_async::pooled_connection::ManagerConfig::default();
+    config.recycling_method = diesel_async::pooled_connection::RecyclingMethod::Fast;
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(std::time::Duration::from_secs(5)))

@@ -2,13 +2,11 @@
 //! it through `ST_GeomFromGeoJSON`; both sides are EPSG:4326.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::dsl::sql;
-use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::schema::{estates, municipalities, plots};
+use super::schema::plots;
 use crate::domain::plot::ValidPlot;
 
 diesel::define_sql_function! {
@@ -23,8 +21,8 @@ diesel::define_sql_function! {
 }
 
 /// A plot as read for display: every column but the raw geometry, plus GeoJSON and names of
-/// the municipality and estate.
-#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+/// the municipality and estate. Read by column name from the SQL of `db::search`.
+#[derive(Debug, Clone, QueryableByName)]
 #[diesel(table_name = plots, check_for_backend(diesel::pg::Pg))]
 pub struct PlotRow {
     pub id: i64,
@@ -34,21 +32,15 @@ pub struct PlotRow {
     pub description_de: Option<String>,
     pub description_en: Option<String>,
     pub municipality_id: i64,
-    #[diesel(select_expression = municipalities::name)]
     #[diesel(sql_type = Text)]
     pub municipality_name: String,
-    #[diesel(select_expression = municipalities::region_id)]
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub region_id: i64,
     pub estate_id: Option<i64>,
-    #[diesel(select_expression = estates::name.nullable())]
-    #[diesel(select_expression_type = diesel::dsl::Nullable<estates::name>)]
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub estate_name: Option<String>,
     /// 7 decimals: ≈1 cm on the ground, below the survey accuracy of plot outlines.
     /// `None` when a search asked for no geometry.
-    #[diesel(select_expression = sql::<diesel::sql_types::Nullable<Text>>("ST_AsGeoJSON(plots.geom, 7)"))]
-    #[diesel(select_expression_type = SqlLiteral<diesel::sql_types::Nullable<Text>>)]
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub geometry_geojson: Option<String>,
     pub area_geodesic_m2: f64,
@@ -219,33 +211,14 @@ pub enum Visibility {
     All,
 }
 
-type PlotSource = diesel::dsl::LeftJoinOn<
-    diesel::dsl::InnerJoin<plots::table, municipalities::table>,
-    estates::table,
-    diesel::dsl::Eq<diesel::dsl::Nullable<estates::id>, plots::estate_id>,
->;
-
-fn source() -> PlotSource {
-    plots::table
-        .inner_join(municipalities::table)
-        .left_join(estates::table.on(estates::id.nullable().eq(plots::estate_id)))
-}
-
 /// One plot by id or by reference (references always contain a letter, ids never do).
 pub async fn find(
     conn: &mut AsyncPgConnection,
     visibility: Visibility,
     key: &PlotKey,
 ) -> QueryResult<Option<PlotRow>> {
-    let mut query = source().select(PlotRow::as_select()).into_boxed();
-    query = match key {
-        PlotKey::Id(id) => query.filter(plots::id.eq(*id)),
-        PlotKey::Reference(r) => query.filter(plots::reference.eq(r.clone())),
-    };
-    if visibility == Visibility::PublishedOnly {
-        query = query.filter(plots::published.eq(true));
-    }
-    query.first(conn).await.optional()
+    let rows: Vec<PlotRow> = super::search::one_sql(key, visibility).query().load(conn).await?;
+    Ok(rows.into_iter().next())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use diesel::sql_types::{Array, BigInt, Bool, Date, Double, Nullable, Text, Times
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::plots::{PlotRow, Visibility};
+use super::plots::{PlotKey, PlotRow, Visibility};
 use crate::domain::search::{Cursor, GeometryForm, PlotQuery, SortKey, SpatialRelation, COUNT_CAP};
 
 /// A value bound to a `$n` placeholder.
@@ -44,23 +44,92 @@ impl Sql {
         format!("${}", self.binds.len())
     }
 
-    pub fn query(
-        self,
-    ) -> diesel::query_builder::BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
-        let mut query = diesel::sql_query(self.text).into_boxed::<Pg>();
-        for value in self.binds {
-            query = match value {
-                Bind::I64(v) => query.bind::<BigInt, _>(v),
-                Bind::F64(v) => query.bind::<Double, _>(v),
-                Bind::Text(v) => query.bind::<Text, _>(v),
-                Bind::Bool(v) => query.bind::<Bool, _>(v),
-                Bind::Date(v) => query.bind::<Date, _>(v),
-                Bind::Timestamp(v) => query.bind::<Timestamptz, _>(v),
-                Bind::I64s(v) => query.bind::<Array<BigInt>, _>(v),
-                Bind::Texts(v) => query.bind::<Array<Text>, _>(v),
-            };
+    /// The statement, ready to run. Unlike `diesel::sql_query` it may be kept prepared per
+    /// connection (keyed by its text), which saves a round trip and a plan on every request.
+    pub fn query(self) -> PreparedSql {
+        PreparedSql(self)
+    }
+
+    /// The SQL with every value written inline: for EXPLAIN ANALYZE, psql and pgbench.
+    pub fn inline(&self) -> String {
+        let mut text = self.text.clone();
+        // Highest first, so `$1` does not eat the start of `$12`.
+        for (i, value) in self.binds.iter().enumerate().rev() {
+            text = text.replace(&format!("${}", i + 1), &literal(value));
         }
-        query
+        text
+    }
+}
+
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn literal(value: &Bind) -> String {
+    match value {
+        Bind::I64(v) => format!("{v}::bigint"),
+        Bind::F64(v) => format!("{v:?}::float8"),
+        Bind::Text(v) => format!("{}::text", quote(v)),
+        Bind::Bool(v) => v.to_string(),
+        Bind::Date(v) => format!("'{v}'::date"),
+        Bind::Timestamp(v) => format!("'{}'::timestamptz", v.to_rfc3339()),
+        Bind::I64s(v) => format!(
+            "ARRAY[{}]::bigint[]",
+            v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+        ),
+        Bind::Texts(v) => format!(
+            "ARRAY[{}]::text[]",
+            v.iter().map(|t| quote(t)).collect::<Vec<_>>().join(",")
+        ),
+    }
+}
+
+/// `Sql` as a diesel query: its placeholders are re-emitted through diesel's bind collector.
+pub struct PreparedSql(Sql);
+
+impl diesel::query_builder::QueryId for PreparedSql {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for PreparedSql {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl diesel::query_builder::QueryFragment<Pg> for PreparedSql {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
+    ) -> QueryResult<()> {
+        let mut rest = self.0.text.as_str();
+        while let Some(at) = rest.find('$') {
+            out.push_sql(&rest[..at]);
+            let digits: String = rest[at + 1..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let index: usize = digits.parse().map_err(|_| {
+                diesel::result::Error::QueryBuilderError("`$` without a placeholder number".into())
+            })?;
+            match self.0.binds.get(index.wrapping_sub(1)) {
+                Some(Bind::I64(v)) => out.push_bind_param::<BigInt, _>(v)?,
+                Some(Bind::F64(v)) => out.push_bind_param::<Double, _>(v)?,
+                Some(Bind::Text(v)) => out.push_bind_param::<Text, _>(v)?,
+                Some(Bind::Bool(v)) => out.push_bind_param::<Bool, _>(v)?,
+                Some(Bind::Date(v)) => out.push_bind_param::<Date, _>(v)?,
+                Some(Bind::Timestamp(v)) => out.push_bind_param::<Timestamptz, _>(v)?,
+                Some(Bind::I64s(v)) => out.push_bind_param::<Array<BigInt>, _>(v)?,
+                Some(Bind::Texts(v)) => out.push_bind_param::<Array<Text>, _>(v)?,
+                None => {
+                    return Err(diesel::result::Error::QueryBuilderError(
+                        format!("placeholder ${index} has no value").into(),
+                    ))
+                }
+            }
+            rest = &rest[at + 1 + digits.len()..];
+        }
+        out.push_sql(rest);
+        Ok(())
     }
 }
 
@@ -296,10 +365,8 @@ pub fn page_sql(query: &PlotQuery, visibility: Visibility, limit: i64) -> Sql {
         sql.push(&format!(" AND ({order}, p.id) {op} ({v}, {id})"));
     }
     let direction = if query.sort.descending { " DESC" } else { "" };
-    sql.push(&format!(
-        " ORDER BY {order}{direction}, p.id{direction} LIMIT {}",
-        limit + 1
-    ));
+    let limit = sql.bind(Bind::I64(limit + 1));
+    sql.push(&format!(" ORDER BY {order}{direction}, p.id{direction} LIMIT {limit}"));
     sql
 }
 
@@ -366,7 +433,8 @@ pub async fn count(
     let mut sql = Sql::default();
     sql.push("SELECT count(*) AS n FROM (SELECT 1").push(FROM);
     where_clause(query, visibility, &mut sql);
-    sql.push(&format!(" LIMIT {}) matches", COUNT_CAP + 1));
+    let cap = sql.bind(Bind::I64(COUNT_CAP + 1));
+    sql.push(&format!(" LIMIT {cap}) matches"));
     let row: CountRow = sql.query().get_result(conn).await?;
     Ok(row.n)
 }
@@ -411,6 +479,24 @@ pub async fn facets(
          ORDER BY grouping, plots DESC, p.status, p.zoning, p.municipality_id",
     );
     sql.query().load(conn).await
+}
+
+/// The SQL of one plot by id or reference.
+pub fn one_sql(key: &PlotKey, visibility: Visibility) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("SELECT ")
+        .push(PLOT_COLUMNS)
+        .push(", ST_AsGeoJSON(p.geom, 7) AS geometry_geojson")
+        .push(FROM);
+    let condition = match key {
+        PlotKey::Id(id) => format!(" WHERE p.id = {}", sql.bind(Bind::I64(*id))),
+        PlotKey::Reference(r) => format!(" WHERE p.reference = {}", sql.bind(Bind::Text(r.clone()))),
+    };
+    sql.push(&condition);
+    if visibility == Visibility::PublishedOnly {
+        sql.push(" AND p.published");
+    }
+    sql
 }
 
 /// Plots by id or reference, in no particular order.

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Load benchmark of the search API against its own SQL floor.
+#
+#   ./bench/run.sh [--reload]
+#
+# Loads 100,000 synthetic plots (bench/generate.sql) into database `gwf_bench` on the project's
+# PostgreSQL (DATABASE_URL or the local cluster of scripts/lib/db.sh), starts the release build,
+# and for each scenario measures with wrk (loopback, 8 connections) requests/s and p50/p99, then
+# runs the *same SQL* (printed by `gewerbeflaechen search-sql`) with pgbench in prepared mode at
+# 8 connections: the database's own floor. Appends the results to bench/RESULTS.md.
+#
+# Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 8).
+set -euo pipefail
+
+# shellcheck source=scripts/lib/db.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/db.sh"
+cd "$GWF_ROOT"
+
+DURATION="${BENCH_DURATION:-10}"
+CONNECTIONS="${BENCH_CONNECTIONS:-8}"
+RELOAD=0
+[[ "${1:-}" == "--reload" ]] && RELOAD=1
+
+for tool in wrk pgbench curl; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    pkg="$tool"
+    [[ "$tool" == pgbench ]] && pkg=postgresql-contrib
+    if gwf_is_root; then gwf_apt_install "$pkg"; else gwf_die "$tool is missing: sudo apt-get install $pkg"; fi
+  fi
+done
+
+ensure_database
+ADMIN_URL="$DATABASE_URL"
+# Same server, database gwf_bench.
+BENCH_URL="$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/gwf_bench")))' "$ADMIN_URL")"
+
+gwf_log "cargo build --release"
+cargo build --release --bin gewerbeflaechen
+BIN="${CARGO_TARGET_DIR:-$GWF_ROOT/target}/release/gewerbeflaechen"
+
+if [[ "$RELOAD" == 1 ]]; then
+  psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_bench WITH (FORCE)"
+fi
+if [[ "$(psql "$ADMIN_URL" -X -At -c "select 1 from pg_database where datname = 'gwf_bench'")" != 1 ]]; then
+  psql "$ADMIN_URL" -X -q -c "CREATE DATABASE gwf_bench"
+fi
+DATABASE_URL="$BENCH_URL" "$BIN" migrate
+count="$(psql "$BENCH_URL" -X -At -c "select count(*) from plots")"
+if [[ "$count" != 100000 ]]; then
+  gwf_log "loading 100,000 synthetic plots (bench/generate.sql)"
+  psql "$BENCH_URL" -X -q -c "TRUNCATE plots, estates, municipalities, regions RESTART IDENTITY CASCADE"
+  start=$(date +%s)
+  psql "$BENCH_URL" -X -q -f bench/generate.sql
+  gwf_log "loaded in $(($(date +%s) - start)) s"
+fi
+
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+log="$GWF_ROOT/artifacts/bench-server.log"
+mkdir -p "$GWF_ROOT/artifacts"
+# Request logging at `warn`: a log line per request would measure the terminal, not the API.
+DATABASE_URL="$BENCH_URL" GWF_BIND="127.0.0.1:$port" GWF_DB_POOL_SIZE=16 RUST_LOG=warn \
+  "$BIN" serve >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+# Scenario inputs from the data: an estate's centre and a published plot's id.
+read -r lon lat < <(psql "$BENCH_URL" -X -At -F ' ' -c \
+  "select round(st_x(c)::numeric, 5), round(st_y(c)::numeric, 5) from (select st_centroid(st_collect(geom)) c from plots where estate_id = (select min(id) from estates)) s")
+plot_id="$(psql "$BENCH_URL" -X -At -c "select id from plots where published order by id offset 50000 limit 1")"
+bbox="$(python3 -c "print(f'{$lon-0.01:.5f},{$lat-0.006:.5f},{$lon+0.01:.5f},{$lat+0.006:.5f}')")"
+
+scenarios=(
+  "bbox, GeoJSON|bbox=$bbox&f=geojson&limit=100"
+  "one plot by id|PLOT:$plot_id"
+  "attribute filter, 50 rows|zoning=GI&status=available&servicing=full&area_min=5000&limit=50"
+  "near + radius (3 km), GeoJSON|near=$lon,$lat&radius_m=3000&f=geojson"
+  "text search|q=Logistikfläche&limit=50"
+)
+
+parse_latency() { # wrk value like 1.23ms / 900.00us / 1.01s -> ms
+  python3 -c "
+import re,sys
+v=sys.argv[1]; m=re.match(r'([0-9.]+)(us|ms|s)',v)
+n=float(m.group(1)); u=m.group(2)
+print(round(n/1000 if u=='us' else n*1000 if u=='s' else n, 2))" "$1"
+}
+
+results=()
+for entry in "${scenarios[@]}"; do
+  name="${entry%%|*}"
+  query="${entry#*|}"
+  if [[ "$query" == PLOT:* ]]; then
+    url="http://127.0.0.1:$port/plots/${query#PLOT:}"
+    sql="$("$BIN" search-sql --plot "${query#PLOT:}")"
+  else
+    url="http://127.0.0.1:$port/plots?$query"
+    sql="$("$BIN" search-sql "$query")"
+  fi
+  rows="$(curl -fs "$url" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d.get("features", d.get("items", [d]))))')"
+  sqlfile="$(mktemp)"
+  printf '%s\n' "$sql" | tr '\n' ' ' >"$sqlfile"
+  echo >>"$sqlfile"
+  gwf_log "$name: $rows rows; wrk ${DURATION}s"
+  wrk_out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")"
+  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$wrk_out")"
+  p50="$(parse_latency "$(awk '$1 == "50%" {print $2}' <<<"$wrk_out")")"
+  p99="$(parse_latency "$(awk '$1 == "99%" {print $2}' <<<"$wrk_out")")"
+  non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$wrk_out")"
+  gwf_log "$name: pgbench ${DURATION}s"
+  pg_out="$(pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$sqlfile" "$BENCH_URL" 2>&1)"
+  tps="$(awk '/^tps/ {print $3; exit}' <<<"$pg_out")"
+  rm -f "$sqlfile"
+  ratio="$(python3 -c "print(f'{100*float($rps)/float($tps):.0f} %')")"
+  results+=("| $name | $rows | ${rps%.*} | $p50 | $p99 | ${tps%.*} | $ratio |${non2xx:+ non-2xx: $non2xx}")
+done
+
+{
+  echo
+  echo "## $(date -u +%Y-%m-%d) — commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo
+  echo "Command: \`./bench/run.sh\` (BENCH_DURATION=$DURATION, BENCH_CONNECTIONS=$CONNECTIONS)."
+  echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB;"
+  echo "$(psql "$BENCH_URL" -X -At -c 'select version()' | cut -d, -f1), PostGIS $(psql "$BENCH_URL" -X -At -c 'select postgis_lib_version()');"
+  echo "API: release build, 2 workers, pool 16, RUST_LOG=warn; wrk -t2 -c$CONNECTIONS; pgbench -M prepared -c$CONNECTIONS -j2, same SQL."
+  echo
+  echo "| scenario | rows | API req/s | p50 ms | p99 ms | pgbench tps (floor) | API / floor |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '%s\n' "${results[@]}"
+} | tee -a bench/RESULTS.md
