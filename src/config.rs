@@ -56,6 +56,17 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// `GWF_SHUTDOWN_TIMEOUT_SECS` (default 20): grace period for open requests on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// `GWF_FRAME_ANCESTORS`: origins allowed to embed `/embed` and profile pages in an iframe
+    /// (CSP `frame-ancestors`), space- or comma-separated, or `*`. Default: this origin only.
+    pub frame_ancestors: Vec<String>,
+    /// `GWF_CORS_ORIGINS`: origins whose browsers may call the API (CORS), or `*`. Default: none.
+    pub cors_origins: Vec<String>,
+    /// `GWF_BASEMAP_STYLE`: URL of an online MapLibre style for the embedded map. Default:
+    /// none, the map needs no other host.
+    pub basemap_style: Option<String>,
+    /// `GWF_WEB_DIR`: serve `/embed` and `/assets/*` from this folder instead of the copies
+    /// compiled into the binary (for front-end development).
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 /// Everything wrong with the configuration, reported together.
@@ -177,6 +188,45 @@ impl Settings {
             }
         };
 
+        let origins = |key: &str, problems: &mut Vec<String>| -> Vec<String> {
+            let list: Vec<String> = get(key)
+                .unwrap_or("")
+                .split([',', ' '])
+                .filter(|o| !o.is_empty())
+                .map(|o| o.trim_end_matches('/').to_owned())
+                .collect();
+            for origin in &list {
+                let ok = origin == "*"
+                    || origin.split_once("://").is_some_and(|(scheme, host)| {
+                        matches!(scheme, "http" | "https")
+                            && !host.is_empty()
+                            && !host.contains(['/', '"', ';', '\'', ' '])
+                    });
+                if !ok {
+                    problems.push(format!(
+                        "{key}: `{origin}` is not an origin like https://www.example.org (or *)"
+                    ));
+                }
+            }
+            list
+        };
+        let frame_ancestors = origins("GWF_FRAME_ANCESTORS", &mut problems);
+        let cors_origins = origins("GWF_CORS_ORIGINS", &mut problems);
+        let basemap_style = match get("GWF_BASEMAP_STYLE") {
+            None => None,
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                Some(url.to_owned())
+            }
+            Some(url) => {
+                problems.push(format!("GWF_BASEMAP_STYLE={url}: must be an http(s) URL"));
+                None
+            }
+        };
+        let web_dir = get("GWF_WEB_DIR").map(std::path::PathBuf::from);
+        if web_dir.as_ref().is_some_and(|d| !d.is_dir()) {
+            problems.push("GWF_WEB_DIR is not a directory".to_owned());
+        }
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -190,6 +240,10 @@ impl Settings {
             write_token,
             public_url,
             shutdown_timeout_secs,
+            frame_ancestors,
+            cors_origins,
+            basemap_style,
+            web_dir,
         })
     }
 }

@@ -50,7 +50,9 @@ fn main() -> ExitCode {
             print!("{}", api::docs::openapi_document());
             return ExitCode::SUCCESS;
         }
-        Command::SearchSql { query, plot, staff } => return search_sql(query, plot.as_deref(), *staff),
+        Command::SearchSql { query, plot, staff } => {
+            return search_sql(query, plot.as_deref(), *staff)
+        }
         _ => {}
     }
     let settings = match Settings::from_env() {
@@ -131,7 +133,11 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
 
 fn search_sql(query: &str, plot: Option<&str>, staff: bool) -> ExitCode {
     use gewerbeflaechen::db::plots::Visibility;
-    let visibility = if staff { Visibility::All } else { Visibility::PublishedOnly };
+    let visibility = if staff {
+        Visibility::All
+    } else {
+        Visibility::PublishedOnly
+    };
     let sql = match plot {
         Some(key) => match api::plots::plot_key(key) {
             Ok(key) => db::search::one_sql(&key, visibility),
@@ -143,9 +149,10 @@ fn search_sql(query: &str, plot: Option<&str>, staff: bool) -> ExitCode {
         None => {
             let params: Result<gewerbeflaechen::domain::search::SearchParams, _> =
                 serde_urlencoded::from_str(query);
-            match params.map_err(|e| e.to_string()).and_then(|p| {
-                p.into_query(None).map_err(|errors| format!("{errors:?}"))
-            }) {
+            match params
+                .map_err(|e| e.to_string())
+                .and_then(|p| p.into_query(None).map_err(|errors| format!("{errors:?}")))
+            {
                 Ok(q) => db::search::page_sql(&q, visibility, q.limit),
                 Err(e) => {
                     eprintln!("invalid query: {e}");

@@ -71,6 +71,7 @@ fn run(listener: TcpListener, pool: db::DbPool, settings: Settings) -> anyhow::R
             .wrap(Compress::default())
             .wrap(from_fn(problem_for_bare_errors))
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+            .wrap(from_fn(crate::api::maps::cors))
             .wrap(from_fn(request_id_header))
             .wrap(TracingLogger::<RequestSpan>::new())
             .configure(api::routes)

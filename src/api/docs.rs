@@ -38,6 +38,9 @@ Writing needs `Authorization: Bearer <token>`. Until accounts exist this is one 
         super::places::get_municipality,
         super::places::list_estates,
         super::places::get_estate,
+        super::maps::plot_tile,
+        super::maps::plot_tilejson,
+        super::maps::plot_profile,
         super::health::healthz,
         super::health::readyz,
     ),
@@ -51,6 +54,7 @@ Writing needs `Authorization: Bearer <token>`. Until accounts exist this is one 
     tags(
         (name = "plots", description = "The plot register (Flächen)"),
         (name = "places", description = "Regions, municipalities and estates (Gewerbegebiete)"),
+        (name = "maps", description = "Vector tiles, TileJSON and printable plot profiles for maps on websites and trade-fair screens"),
         (name = "operations", description = "Health probes"),
     )
 )]

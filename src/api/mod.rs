@@ -5,6 +5,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod maps;
 pub mod places;
 pub mod plots;
 pub mod search;
@@ -56,6 +57,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/plots/search", "POST").route(web::post().to(search::search_plots)))
         .service(resource("/plots/facets", "GET").route(web::get().to(search::plot_facets)))
         .service(resource("/plots/compare", "GET").route(web::get().to(search::compare_plots)))
+        .service(resource("/plots/{key}/profile", "GET").route(web::get().to(maps::plot_profile)))
+        .service(resource("/tiles/plots.json", "GET").route(web::get().to(maps::plot_tilejson)))
+        .service(resource("/tiles/plots/{z}/{x}/{y}", "GET").route(web::get().to(maps::plot_tile)))
+        .service(resource("/embed", "GET").route(web::get().to(maps::embed)))
+        .service(resource("/assets/{name}", "GET").route(web::get().to(maps::asset)))
         .service(
             resource("/plots/{key}", "GET, PUT, PATCH, DELETE")
                 .route(web::get().to(plots::get_plot))

@@ -5,6 +5,7 @@ pub mod places;
 pub mod plots;
 pub mod schema;
 pub mod search;
+pub mod tiles;
 
 use anyhow::Context;
 use diesel::sql_types::Text;

@@ -217,7 +217,10 @@ pub async fn find(
     visibility: Visibility,
     key: &PlotKey,
 ) -> QueryResult<Option<PlotRow>> {
-    let rows: Vec<PlotRow> = super::search::one_sql(key, visibility).query().load(conn).await?;
+    let rows: Vec<PlotRow> = super::search::one_sql(key, visibility)
+        .query()
+        .load(conn)
+        .await?;
     Ok(rows.into_iter().next())
 }
 

@@ -75,7 +75,10 @@ fn literal(value: &Bind) -> String {
         Bind::Timestamp(v) => format!("'{}'::timestamptz", v.to_rfc3339()),
         Bind::I64s(v) => format!(
             "ARRAY[{}]::bigint[]",
-            v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+            v.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
         ),
         Bind::Texts(v) => format!(
             "ARRAY[{}]::text[]",
@@ -366,7 +369,9 @@ pub fn page_sql(query: &PlotQuery, visibility: Visibility, limit: i64) -> Sql {
     }
     let direction = if query.sort.descending { " DESC" } else { "" };
     let limit = sql.bind(Bind::I64(limit + 1));
-    sql.push(&format!(" ORDER BY {order}{direction}, p.id{direction} LIMIT {limit}"));
+    sql.push(&format!(
+        " ORDER BY {order}{direction}, p.id{direction} LIMIT {limit}"
+    ));
     sql
 }
 
@@ -490,7 +495,9 @@ pub fn one_sql(key: &PlotKey, visibility: Visibility) -> Sql {
         .push(FROM);
     let condition = match key {
         PlotKey::Id(id) => format!(" WHERE p.id = {}", sql.bind(Bind::I64(*id))),
-        PlotKey::Reference(r) => format!(" WHERE p.reference = {}", sql.bind(Bind::Text(r.clone()))),
+        PlotKey::Reference(r) => {
+            format!(" WHERE p.reference = {}", sql.bind(Bind::Text(r.clone())))
+        }
     };
     sql.push(&condition);
     if visibility == Visibility::PublishedOnly {

@@ -4,6 +4,7 @@ mod helpers;
 
 mod errors;
 mod geometry;
+mod maps;
 mod openapi_spec;
 mod places;
 mod plots_crud;

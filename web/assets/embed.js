@@ -1,0 +1,903 @@
+/*
+ * Embeddable map of the commercial plots (GET /embed) and its kiosk mode (/embed?kiosk=1).
+ *
+ * Plain browser JavaScript, no build step. Everything is loaded from this page's own origin:
+ * MapLibre GL JS (/assets/maplibre-gl.js, vendored), the plots as vector tiles
+ * (/tiles/plots/{z}/{x}/{y}.mvt via /tiles/plots.json), the outlines of municipalities and
+ * estates as GeoJSON. The style has no glyphs and no sprite (no text symbol layers: labels,
+ * legend, popups and the kiosk card are HTML), so nothing is requested from another host --
+ * unless the operator configured an online basemap (window.GWF_CONFIG.basemapStyle), which is
+ * then drawn underneath; if it cannot be loaded, the plain background is used.
+ *
+ * URL parameters: see web/README.md. For tests the page exposes window.gwfMap (the MapLibre
+ * map) and window.gwfApp (state), and sets data-gwf-state="ready" on <html> once the plots are
+ * drawn.
+ */
+(function () {
+  'use strict';
+
+  var ORIGIN = window.location.origin;
+  var CONFIG = window.GWF_CONFIG || {};
+  var params = new URLSearchParams(window.location.search);
+
+  // ---- vocabularies, colours, texts -------------------------------------------------------
+
+  var STATUSES = ['available', 'reserved', 'under_negotiation', 'sold', 'planned'];
+  var ZONINGS = ['GI', 'GE', 'GE-e', 'MI', 'MU', 'SO'];
+
+  // Okabe-Ito based: distinguishable with the common colour-vision deficiencies; "planned" is
+  // also drawn dashed and "sold" paler, so status never depends on colour alone.
+  var STATUS_STYLE = {
+    available: { fill: '#009E73', line: '#00654A' },
+    reserved: { fill: '#E69F00', line: '#8F6300' },
+    under_negotiation: { fill: '#CC79A7', line: '#7E3A64' },
+    sold: { fill: '#A3A3A3', line: '#5E5E5E' },
+    planned: { fill: '#0072B2', line: '#004C77' }
+  };
+
+  var TEXT = {
+    de: {
+      locale: 'de-DE',
+      pageTitle: 'Gewerbeflächen – Karte',
+      mapLabel: 'Karte der Gewerbeflächen',
+      title: 'Gewerbeflächen',
+      legend: 'Legende',
+      status: { available: 'verfügbar', reserved: 'reserviert', under_negotiation: 'in Verhandlung', sold: 'verkauft', planned: 'in Planung' },
+      zoning: { GI: 'Industriegebiet', GE: 'Gewerbegebiet', 'GE-e': 'eingeschränktes Gewerbegebiet', MI: 'Mischgebiet', MU: 'Urbanes Gebiet', SO: 'Sondergebiet' },
+      municipalityOutline: 'Gemeinde',
+      estateOutline: 'Gewerbe-/Industriegebiet',
+      fStatus: 'Status',
+      fZoning: 'Nutzungsart',
+      fArea: 'Fläche',
+      fPrice: 'Preis',
+      fMunicipality: 'Gemeinde',
+      fEstate: 'Gebiet',
+      priceOnRequest: 'Preis auf Anfrage',
+      priceUnknown: 'keine Angabe',
+      perM2: '€/m²',
+      openProfile: 'Exposé öffnen',
+      newTab: '(öffnet in neuem Tab)',
+      overview: 'Übersicht',
+      otherLang: 'English',
+      otherLangCode: 'en',
+      kioskHint: 'Tippen Sie auf eine Fläche für Details',
+      kioskOf: 'Fläche {i} von {n}',
+      availableCount: '{n} verfügbare Flächen',
+      noPlots: 'Für diese Auswahl gibt es keine Flächen.',
+      loadError: 'Die Karte konnte nicht geladen werden. Neuer Versuch in wenigen Sekunden …',
+      webglError: 'Dieser Browser kann die Karte nicht darstellen (WebGL ist nicht verfügbar).',
+      badParam: 'Ungültige Angabe ignoriert: {p}',
+      close: 'Schließen'
+    },
+    en: {
+      locale: 'en-GB',
+      pageTitle: 'Commercial land – map',
+      mapLabel: 'Map of commercial plots',
+      title: 'Commercial land',
+      legend: 'Legend',
+      status: { available: 'available', reserved: 'reserved', under_negotiation: 'under negotiation', sold: 'sold', planned: 'planned' },
+      zoning: { GI: 'industrial area', GE: 'commercial area', 'GE-e': 'restricted commercial area', MI: 'mixed area', MU: 'urban area', SO: 'special area' },
+      municipalityOutline: 'Municipality',
+      estateOutline: 'Business / industrial estate',
+      fStatus: 'Status',
+      fZoning: 'Zoning',
+      fArea: 'Area',
+      fPrice: 'Price',
+      fMunicipality: 'Municipality',
+      fEstate: 'Estate',
+      priceOnRequest: 'Price on request',
+      priceUnknown: 'not stated',
+      perM2: 'per m²',
+      openProfile: 'Open plot profile',
+      newTab: '(opens in a new tab)',
+      overview: 'Overview',
+      otherLang: 'Deutsch',
+      otherLangCode: 'de',
+      kioskHint: 'Tap a plot for details',
+      kioskOf: 'Plot {i} of {n}',
+      availableCount: '{n} plots available',
+      noPlots: 'No plots match this selection.',
+      loadError: 'The map could not be loaded. Trying again in a few seconds …',
+      webglError: 'This browser cannot display the map (WebGL is not available).',
+      badParam: 'Invalid value ignored: {p}',
+      close: 'Close'
+    }
+  };
+
+  // MapLibre's own control texts.
+  var MAPLIBRE_LOCALE = {
+    de: {
+      'NavigationControl.ZoomIn': 'Vergrößern',
+      'NavigationControl.ZoomOut': 'Verkleinern',
+      'NavigationControl.ResetBearing': 'Nach Norden ausrichten',
+      'FullscreenControl.Enter': 'Vollbild',
+      'FullscreenControl.Exit': 'Vollbild beenden',
+      'AttributionControl.ToggleAttribution': 'Quellenangaben ein-/ausblenden',
+      'CooperativeGesturesHandler.WindowsHelpText': 'Strg + Mausrad zum Zoomen der Karte',
+      'CooperativeGesturesHandler.MacHelpText': '⌘ + Mausrad zum Zoomen der Karte',
+      'CooperativeGesturesHandler.MobileHelpText': 'Karte mit zwei Fingern bewegen',
+      'Popup.Close': 'Schließen',
+      'ScaleControl.Meters': 'm',
+      'ScaleControl.Kilometers': 'km',
+      'Map.Title': 'Karte'
+    },
+    en: {
+      'NavigationControl.ZoomIn': 'Zoom in',
+      'NavigationControl.ZoomOut': 'Zoom out',
+      'NavigationControl.ResetBearing': 'Reset bearing to north',
+      'FullscreenControl.Enter': 'Enter fullscreen',
+      'FullscreenControl.Exit': 'Exit fullscreen',
+      'AttributionControl.ToggleAttribution': 'Toggle attribution',
+      'CooperativeGesturesHandler.WindowsHelpText': 'Use Ctrl + scroll to zoom the map',
+      'CooperativeGesturesHandler.MacHelpText': 'Use ⌘ + scroll to zoom the map',
+      'CooperativeGesturesHandler.MobileHelpText': 'Use two fingers to move the map',
+      'Popup.Close': 'Close popup',
+      'ScaleControl.Meters': 'm',
+      'ScaleControl.Kilometers': 'km',
+      'Map.Title': 'Map'
+    }
+  };
+
+  var lang = params.get('lang') === 'en' ? 'en' : 'de';
+  function t(key) { return TEXT[lang][key]; }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, k) { return String(values[k]); });
+  }
+
+  // ---- URL parameters ---------------------------------------------------------------------
+
+  var notices = [];
+
+  function intParam(value, min, max) {
+    if (value === null || !/^-?\d+$/.test(value.trim())) return null;
+    var n = parseInt(value, 10);
+    return n >= min && n <= max ? n : null;
+  }
+
+  function numbers(value, count) {
+    if (value === null) return null;
+    var parts = value.split(',').map(function (s) { return s.trim(); });
+    if (parts.length !== count) return null;
+    var out = parts.map(Number);
+    return out.every(function (n, i) { return parts[i] !== '' && isFinite(n); }) ? out : null;
+  }
+
+  // Filters passed through to the tiles and the search API. Invalid values are dropped (and
+  // named in a notice) rather than failing the whole map.
+  function readFilters() {
+    var out = new URLSearchParams();
+    var lists = {
+      municipality: function (v) { return /^[1-9]\d{0,17}$/.test(v); },
+      estate: function (v) { return /^[1-9]\d{0,17}$/.test(v); },
+      status: function (v) { return STATUSES.indexOf(v) >= 0; },
+      zoning: function (v) { return ZONINGS.indexOf(v) >= 0; }
+    };
+    Object.keys(lists).forEach(function (name) {
+      var raw = params.get(name);
+      if (raw === null || raw.trim() === '') return;
+      var good = [];
+      raw.split(',').forEach(function (v) {
+        v = v.trim();
+        if (v === '') return;
+        if (lists[name](v)) { if (good.indexOf(v) < 0) good.push(v); } else notices.push(name + '=' + v);
+      });
+      if (good.length) out.set(name, good.join(','));
+    });
+    var areaMin = params.get('area_min');
+    if (areaMin !== null && areaMin.trim() !== '') {
+      var a = Number(areaMin);
+      if (isFinite(a) && a >= 0) out.set('area_min', String(a)); else notices.push('area_min=' + areaMin);
+    }
+    return out;
+  }
+
+  var filters = readFilters();
+  var filterList = function (name) { return filters.has(name) ? filters.get(name).split(',') : []; };
+  var isKiosk = params.get('kiosk') === '1';
+
+  function readView() {
+    var center = numbers(params.get('center'), 2);
+    var zoom = params.get('zoom') !== null ? Number(params.get('zoom')) : NaN;
+    if (center && Math.abs(center[0]) <= 180 && Math.abs(center[1]) <= 85) {
+      return { center: center, zoom: isFinite(zoom) && zoom >= 0 && zoom <= 22 ? zoom : 14 };
+    }
+    if (params.get('center') !== null) notices.push('center=' + params.get('center'));
+    var bbox = numbers(params.get('bbox'), 4);
+    if (bbox && bbox[0] < bbox[2] && bbox[1] < bbox[3] && Math.abs(bbox[0]) <= 180 && Math.abs(bbox[2]) <= 180 &&
+        Math.abs(bbox[1]) <= 85.06 && Math.abs(bbox[3]) <= 85.06) {
+      return { bounds: bbox };
+    }
+    if (params.get('bbox') !== null) notices.push('bbox=' + params.get('bbox'));
+    return null;
+  }
+
+  var requestedView = readView();
+
+  function positiveMs(name, fallback) {
+    var n = intParam(params.get(name), 200, 24 * 3600 * 1000);
+    return n === null ? fallback : n;
+  }
+  var KIOSK_INTERVAL_MS = positiveMs('kiosk_interval_ms', 8000);
+  var KIOSK_IDLE_MS = positiveMs('kiosk_idle_ms', 60000);
+
+  // ---- formatting ------------------------------------------------------------------------
+
+  function nf(digits) {
+    return new Intl.NumberFormat(t('locale'), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  function formatArea(m2) {
+    if (m2 === null || m2 === undefined || !isFinite(m2)) return '–';
+    var sqm = nf(0).format(Math.round(m2)) + '\u00a0m²';
+    if (m2 < 10000) return sqm;
+    return nf(2).format(m2 / 10000) + '\u00a0ha (' + sqm + ')';
+  }
+
+  function formatPrice(p) {
+    if (p.price_on_request) return t('priceOnRequest');
+    if (p.price_min === null || !isFinite(p.price_min)) return t('priceUnknown');
+    var f = nf(2);
+    var range = f.format(p.price_min);
+    if (p.price_max !== null && isFinite(p.price_max) && p.price_max !== p.price_min) range += '–' + f.format(p.price_max);
+    return lang === 'de' ? range + '\u00a0€/m²' : '€' + range + ' per m²';
+  }
+
+  function formatZoning(z) {
+    var name = t('zoning')[z];
+    return name ? z + ' – ' + name : (z || '–');
+  }
+
+  function num(v) {
+    if (v === null || v === undefined || v === '') return null;
+    var n = typeof v === 'number' ? v : parseFloat(v);
+    return isFinite(n) ? n : null;
+  }
+
+  // One shape for plots from vector tiles (price_min_eur, numbers) and from the search API
+  // (price_min_eur_m2, decimal strings).
+  function normalizePlot(props, id) {
+    var por = props.price_on_request;
+    return {
+      id: props.id !== undefined ? Number(props.id) : id,
+      reference: props.reference || '',
+      title_de: props.title_de || '',
+      title_en: props.title_en || '',
+      status: props.status || '',
+      zoning: props.zoning || '',
+      area_m2: num(props.area_m2),
+      price_min: num(props.price_min_eur !== undefined ? props.price_min_eur : props.price_min_eur_m2),
+      price_max: num(props.price_max_eur !== undefined ? props.price_max_eur : props.price_max_eur_m2),
+      price_on_request: por === true || por === 'true' || por === 1,
+      municipality_name: props.municipality_name || '',
+      estate_name: props.estate_name || ''
+    };
+  }
+
+  function plotTitle(p) {
+    return (lang === 'en' ? p.title_en || p.title_de : p.title_de || p.title_en) || p.reference;
+  }
+
+  function profileUrl(p) {
+    return ORIGIN + '/plots/' + encodeURIComponent(p.reference) + '/profile?lang=' + lang;
+  }
+
+  // ---- DOM helpers -------------------------------------------------------------------------
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') node.textContent = attrs[k];
+      else if (k === 'className') node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+    return node;
+  }
+
+  function statusBadge(status) {
+    return el('span', { className: 'badge status-' + status, text: t('status')[status] || status });
+  }
+
+  // Key facts as a <dl>; used by the popup and the kiosk card.
+  function plotCard(p, opts) {
+    var facts = el('dl', { className: 'facts' });
+    var rows = [
+      [t('fZoning'), formatZoning(p.zoning)],
+      [t('fArea'), formatArea(p.area_m2)],
+      [t('fPrice'), formatPrice(p)],
+      [t('fMunicipality'), p.municipality_name],
+      [t('fEstate'), p.estate_name]
+    ];
+    rows.forEach(function (r) {
+      if (!r[1]) return;
+      facts.appendChild(el('dt', { text: r[0] }));
+      facts.appendChild(el('dd', { text: r[1] }));
+    });
+    var head = el('div', { className: 'plot-head' }, [
+      el('span', { className: 'plot-ref', text: p.reference }), statusBadge(p.status)
+    ]);
+    var children = [head, el('h2', { className: 'plot-title', text: plotTitle(p) }), facts];
+    if (opts && opts.link) {
+      children.push(el('a', {
+        className: 'profile-link', href: profileUrl(p), target: '_blank', rel: 'noopener',
+        title: t('openProfile') + ' ' + t('newTab')
+      }, [t('openProfile') + ' ↗']));
+    }
+    return el('div', { className: 'plot-card', 'data-reference': p.reference }, children);
+  }
+
+  function showNotice(text, sticky) {
+    var box = document.getElementById('notice');
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(showNotice.timer);
+    if (!sticky) showNotice.timer = setTimeout(function () { box.hidden = true; }, 8000);
+  }
+
+  function hideNotice() { document.getElementById('notice').hidden = true; }
+
+  // ---- data --------------------------------------------------------------------------------
+
+  function fetchJSON(path) {
+    var url = /^https?:/.test(path) ? path : ORIGIN + path;
+    return fetch(url, { headers: { Accept: 'application/json, application/geo+json' }, credentials: 'same-origin' })
+      .then(function (r) {
+        if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+        return r.json();
+      });
+  }
+
+  // A FeatureCollection, following `next` links (the API pages large collections).
+  function fetchCollection(path) {
+    var features = [];
+    function page(url, n) {
+      return fetchJSON(url).then(function (fc) {
+        features = features.concat(fc.features || []);
+        var next = (fc.links || []).filter(function (l) { return l.rel === 'next'; })[0];
+        if (next && n < 50) {
+          var href = new URL(next.href, ORIGIN);
+          if (href.origin === ORIGIN) return page(href.pathname + href.search, n + 1);
+        }
+        return { type: 'FeatureCollection', features: features };
+      });
+    }
+    return page(path, 0);
+  }
+
+  function filterQuery(extra) {
+    var q = new URLSearchParams(filters);
+    Object.keys(extra || {}).forEach(function (k) { q.set(k, extra[k]); });
+    var s = q.toString();
+    return s ? '?' + s : '';
+  }
+
+  // An online basemap style, if configured and reachable (5 s); otherwise null.
+  function loadBasemap() {
+    var url = CONFIG.basemapStyle;
+    if (!url || typeof url !== 'string') return Promise.resolve(null);
+    var ctrl = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, 5000);
+    return fetch(url, { signal: ctrl ? ctrl.signal : undefined, credentials: 'omit' })
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
+      .then(function (style) { clearTimeout(timer); return style && style.version === 8 ? style : null; })
+      .catch(function (e) { clearTimeout(timer); console.warn('basemap unavailable, using the plain background', e); return null; });
+  }
+
+  // ---- geometry helpers --------------------------------------------------------------------
+
+  function eachPosition(geometry, fn) {
+    if (!geometry) return;
+    var c = geometry.coordinates;
+    switch (geometry.type) {
+      case 'Point': fn(c); break;
+      case 'MultiPoint': case 'LineString': c.forEach(fn); break;
+      case 'Polygon': case 'MultiLineString': c.forEach(function (r) { r.forEach(fn); }); break;
+      case 'MultiPolygon': c.forEach(function (p) { p.forEach(function (r) { r.forEach(fn); }); }); break;
+      case 'GeometryCollection': geometry.geometries.forEach(function (g) { eachPosition(g, fn); }); break;
+      default: break;
+    }
+  }
+
+  function extentOf(features) {
+    var b = [Infinity, Infinity, -Infinity, -Infinity];
+    features.forEach(function (f) {
+      eachPosition(f.geometry, function (p) {
+        if (p[0] < b[0]) b[0] = p[0];
+        if (p[1] < b[1]) b[1] = p[1];
+        if (p[0] > b[2]) b[2] = p[0];
+        if (p[1] > b[3]) b[3] = p[1];
+      });
+    });
+    return isFinite(b[0]) ? b : null;
+  }
+
+  // A label point: the area centroid of the largest outer ring (outlines here are compact).
+  function labelPoint(geometry) {
+    var polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
+    var best = null;
+    polys.forEach(function (poly) {
+      var ring = poly[0], a = 0, cx = 0, cy = 0;
+      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        var f = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+        a += f; cx += (ring[j][0] + ring[i][0]) * f; cy += (ring[j][1] + ring[i][1]) * f;
+      }
+      if (a !== 0 && (!best || Math.abs(a) > best.a)) best = { a: Math.abs(a), p: [cx / (3 * a), cy / (3 * a)] };
+    });
+    return best ? best.p : null;
+  }
+
+  // The TileJSON says [-180,-85,180,85] when nothing matches.
+  function usableBounds(b) {
+    return Array.isArray(b) && b.length === 4 && b.every(isFinite) && b[2] - b[0] < 20 && b[3] - b[1] < 20 ? b : null;
+  }
+
+  // ---- map style ---------------------------------------------------------------------------
+
+  function plainStyle() {
+    return {
+      version: 8,
+      name: 'gewerbeflaechen-plain',
+      sources: {},
+      layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f2f0eb' } }]
+    };
+  }
+
+  function statusMatch(key, fallback) {
+    var expr = ['match', ['get', 'status']];
+    STATUSES.forEach(function (s) { expr.push(s, STATUS_STYLE[s][key]); });
+    expr.push(fallback);
+    return expr;
+  }
+
+  var featureId = ['coalesce', ['get', 'id'], ['id']];
+
+  function outlineFilters() {
+    var munis = filterList('municipality').map(Number);
+    var estates = filterList('estate').map(Number);
+    var muniFilter = munis.length ? ['in', featureId, ['literal', munis]] : true;
+    var estateFilter = estates.length ? ['in', featureId, ['literal', estates]]
+      : munis.length ? ['in', ['get', 'municipality_id'], ['literal', munis]] : true;
+    return { muni: muniFilter, estate: estateFilter };
+  }
+
+  function addOverlay(map, tilejson, municipalities, estates) {
+    var f = outlineFilters();
+    map.addSource('municipalities', { type: 'geojson', data: municipalities });
+    map.addSource('estates', { type: 'geojson', data: estates });
+    var source = {
+      type: 'vector',
+      tiles: tilejson.tiles.map(function (u) { return new URL(u, ORIGIN).href; }),
+      minzoom: tilejson.minzoom || 0,
+      // Overzoom beyond 16: a z16 tile (≈ 600 m here) at 4096 units is finer than 20 cm.
+      maxzoom: Math.min(typeof tilejson.maxzoom === 'number' ? tilejson.maxzoom : 16, 16),
+      attribution: tilejson.attribution || undefined
+    };
+    map.addSource('plots', source);
+
+    map.addLayer({ id: 'municipalities-fill', type: 'fill', source: 'municipalities', filter: f.muni,
+      paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.6 } });
+    map.addLayer({ id: 'municipalities-line', type: 'line', source: 'municipalities', filter: f.muni,
+      paint: { 'line-color': '#77736b', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1, 14, 2.5], 'line-dasharray': [4, 2] } });
+    map.addLayer({ id: 'estates-fill', type: 'fill', source: 'estates', filter: f.estate,
+      paint: { 'fill-color': '#e4dccb', 'fill-opacity': 0.75 } });
+    map.addLayer({ id: 'estates-line', type: 'line', source: 'estates', filter: f.estate,
+      paint: { 'line-color': '#8d8068', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.8, 16, 2] } });
+    map.addLayer({ id: 'plots-fill', type: 'fill', source: 'plots', 'source-layer': 'plots',
+      paint: {
+        'fill-color': statusMatch('fill', '#888888'),
+        'fill-opacity': ['case',
+          ['boolean', ['feature-state', 'selected'], false], 0.9,
+          ['boolean', ['feature-state', 'hover'], false], 0.85,
+          ['==', ['get', 'status'], 'sold'], 0.45, 0.7]
+      } });
+    map.addLayer({ id: 'plots-line', type: 'line', source: 'plots', 'source-layer': 'plots',
+      filter: ['!=', ['get', 'status'], 'planned'],
+      paint: { 'line-color': statusMatch('line', '#444444'), 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.8, 16, 2] } });
+    map.addLayer({ id: 'plots-line-planned', type: 'line', source: 'plots', 'source-layer': 'plots',
+      filter: ['==', ['get', 'status'], 'planned'],
+      paint: { 'line-color': STATUS_STYLE.planned.line, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 1, 16, 2.5], 'line-dasharray': [2, 1.5] } });
+    var selected = ['boolean', ['feature-state', 'selected'], false];
+    map.addLayer({ id: 'plots-highlight-halo', type: 'line', source: 'plots', 'source-layer': 'plots',
+      paint: { 'line-color': '#ffffff', 'line-width': isKiosk ? 10 : 7, 'line-opacity': ['case', selected, 1, 0] } });
+    map.addLayer({ id: 'plots-highlight', type: 'line', source: 'plots', 'source-layer': 'plots',
+      paint: { 'line-color': '#1a1a1a', 'line-width': isKiosk ? 5 : 3.5, 'line-opacity': ['case', selected, 1, 0] } });
+  }
+
+  // HTML labels for the municipalities (always) and estates (from zoom 13); no glyphs needed.
+  function addLabels(map, municipalities, estates) {
+    var f = outlineFilters();
+    var munis = filterList('municipality').map(Number);
+    var estateIds = filterList('estate').map(Number);
+    var idOf = function (feat) { return Number(feat.properties && feat.properties.id !== undefined ? feat.properties.id : feat.id); };
+    municipalities.features.forEach(function (feat) {
+      if (f.muni !== true && munis.indexOf(idOf(feat)) < 0) return;
+      var p = labelPoint(feat.geometry);
+      if (!p) return;
+      var node = el('div', { className: 'map-label municipality-label', 'aria-hidden': 'true', text: feat.properties.name });
+      new maplibregl.Marker({ element: node, anchor: 'center' }).setLngLat(p).addTo(map);
+    });
+    estates.features.forEach(function (feat) {
+      var props = feat.properties || {};
+      if (estateIds.length ? estateIds.indexOf(idOf(feat)) < 0 : munis.length && munis.indexOf(Number(props.municipality_id)) < 0) return;
+      var ext = extentOf([feat]);
+      if (!ext) return;
+      // Above the estate's outline, so the label does not cover its plots.
+      var node = el('div', { className: 'map-label estate-label', 'aria-hidden': 'true', text: props.name });
+      new maplibregl.Marker({ element: node, anchor: 'bottom', offset: [0, -4] })
+        .setLngLat([(ext[0] + ext[2]) / 2, ext[3]]).addTo(map);
+    });
+    var app = document.getElementById('app');
+    function onZoom() {
+      var z = map.getZoom();
+      app.classList.toggle('show-estate-labels', z >= 13);
+      app.classList.toggle('hide-municipality-labels', z >= 14.5);
+    }
+    map.on('zoom', onZoom);
+    onZoom();
+  }
+
+  // ---- legend -------------------------------------------------------------------------------
+
+  var facetCounts = null;
+
+  function renderLegend() {
+    var list = document.getElementById('legend-items');
+    document.getElementById('legend-title').textContent = t('legend');
+    list.textContent = '';
+    var shown = filterList('status');
+    STATUSES.forEach(function (s) {
+      if (shown.length && shown.indexOf(s) < 0) return;
+      var count = facetCounts && facetCounts[s] !== undefined ? facetCounts[s] : null;
+      var label = t('status')[s] + (count !== null ? ' (' + count + ')' : '');
+      list.appendChild(el('li', { 'data-status': s }, [
+        el('span', { className: 'swatch swatch-' + s, 'aria-hidden': 'true' }),
+        el('span', { className: 'legend-label', text: label })
+      ]));
+    });
+    list.appendChild(el('li', { className: 'legend-outline' }, [
+      el('span', { className: 'swatch swatch-estate', 'aria-hidden': 'true' }), el('span', { text: t('estateOutline') })
+    ]));
+    list.appendChild(el('li', { className: 'legend-outline' }, [
+      el('span', { className: 'swatch swatch-municipality', 'aria-hidden': 'true' }), el('span', { text: t('municipalityOutline') })
+    ]));
+  }
+
+  function loadFacets() {
+    return fetchJSON('/plots/facets' + filterQuery()).then(function (f) {
+      facetCounts = {};
+      (f.status || []).forEach(function (row) { facetCounts[row.value] = row.count; });
+      STATUSES.forEach(function (s) { if (facetCounts[s] === undefined) facetCounts[s] = 0; });
+      renderLegend();
+    }).catch(function (e) { console.warn('facets unavailable', e); });
+  }
+
+  // ---- state shared with tests -------------------------------------------------------------
+
+  var app = {
+    lang: function () { return lang; },
+    filters: filters.toString(),
+    kiosk: isKiosk,
+    ready: false,
+    highlighted: null, // reference of the plot highlighted by the kiosk cycle
+    kioskState: null   // 'overview' | 'cycling' | 'interaction'
+  };
+  window.gwfApp = app;
+
+  // ---- the map ------------------------------------------------------------------------------
+
+  var map = null;
+  var popup = null;
+  var hoveredId = null;
+  var selectedId = null;
+  var homeView = null;
+
+  function setSelected(id) {
+    if (!map || !map.getSource('plots')) return;
+    if (selectedId !== null) map.setFeatureState({ source: 'plots', sourceLayer: 'plots', id: selectedId }, { selected: false });
+    selectedId = id;
+    if (id !== null) map.setFeatureState({ source: 'plots', sourceLayer: 'plots', id: id }, { selected: true });
+  }
+
+  function padding() {
+    var w = map ? map.getContainer().clientWidth : window.innerWidth;
+    var base = w < 500 ? 20 : isKiosk ? 80 : 40;
+    return { top: base, bottom: base, left: base, right: base };
+  }
+
+  function goHome(animate) {
+    if (!map || !homeView) return;
+    if (homeView.bounds) {
+      map.fitBounds(homeView.bounds, { padding: padding(), maxZoom: 16, duration: animate ? 1500 : 0 });
+    } else {
+      map[animate ? 'flyTo' : 'jumpTo']({ center: homeView.center, zoom: homeView.zoom });
+    }
+  }
+
+  function openPopup(plot, lngLat) {
+    if (popup) popup.remove();
+    popup = new maplibregl.Popup({ closeButton: true, closeOnClick: true, maxWidth: isKiosk ? '460px' : '320px', className: 'gwf-popup', focusAfterOpen: !isKiosk })
+      .setLngLat(lngLat)
+      .setDOMContent(plotCard(plot, { link: !isKiosk }))
+      .addTo(map);
+    popup.on('close', function () { setSelected(null); });
+    setSelected(plot.id);
+  }
+
+  function bindInteraction() {
+    map.on('click', function (e) {
+      var hits = map.queryRenderedFeatures(e.point, { layers: ['plots-fill'] });
+      if (!hits.length) return;
+      var feat = hits[0];
+      openPopup(normalizePlot(feat.properties, feat.id), e.lngLat);
+    });
+    map.on('mousemove', 'plots-fill', function (e) {
+      map.getCanvas().style.cursor = 'pointer';
+      var id = e.features && e.features[0] ? e.features[0].id : null;
+      if (id === hoveredId) return;
+      if (hoveredId !== null) map.setFeatureState({ source: 'plots', sourceLayer: 'plots', id: hoveredId }, { hover: false });
+      hoveredId = id;
+      if (id !== null && id !== undefined) map.setFeatureState({ source: 'plots', sourceLayer: 'plots', id: id }, { hover: true });
+    });
+    map.on('mouseleave', 'plots-fill', function () {
+      map.getCanvas().style.cursor = '';
+      if (hoveredId !== null) map.setFeatureState({ source: 'plots', sourceLayer: 'plots', id: hoveredId }, { hover: false });
+      hoveredId = null;
+    });
+  }
+
+  function applyStaticTexts() {
+    document.documentElement.lang = lang;
+    document.title = t('pageTitle');
+    document.getElementById('map').setAttribute('aria-label', t('mapLabel'));
+    renderLegend();
+  }
+
+  function init(attempt) {
+    applyStaticTexts();
+    var tilesUrl = '/tiles/plots.json' + filterQuery();
+    return Promise.all([
+      fetchJSON(tilesUrl),
+      fetchCollection('/municipalities?f=geojson'),
+      fetchCollection('/estates?f=geojson'),
+      loadBasemap()
+    ]).then(function (r) {
+      hideNotice();
+      start(r[0], r[1], r[2], r[3]);
+    }).catch(function (e) {
+      console.error(e);
+      showNotice(t('loadError'), true);
+      // The server may be restarting (or the kiosk's network briefly gone): keep trying.
+      setTimeout(function () { init(attempt + 1); }, Math.min(30000, 3000 * (attempt + 1)));
+    });
+  }
+
+  function start(tilejson, municipalities, estates, basemap) {
+    var f = outlineFilters();
+    var munis = filterList('municipality').map(Number);
+    var selectionBounds = usableBounds(tilejson.bounds);
+    if (!selectionBounds) {
+      // Nothing matches: show the chosen municipalities (or all) instead of the whole world.
+      var feats = municipalities.features.filter(function (feat) {
+        return f.muni === true || munis.indexOf(Number(feat.properties.id !== undefined ? feat.properties.id : feat.id)) >= 0;
+      });
+      selectionBounds = extentOf(feats.length ? feats : municipalities.features) || [11.40, 53.25, 11.65, 53.42];
+      showNotice(t('noPlots'), false);
+    }
+    homeView = requestedView || { bounds: selectionBounds };
+
+    var options = {
+      container: 'map',
+      style: basemap || plainStyle(),
+      locale: MAPLIBRE_LOCALE[lang],
+      attributionControl: { compact: true },
+      maxZoom: 19,
+      dragRotate: false,
+      pitchWithRotate: false,
+      touchPitch: false,
+      // In an iframe on a town's website, plain scrolling scrolls the page, Ctrl+wheel zooms.
+      cooperativeGestures: !isKiosk && window.self !== window.top,
+      fadeDuration: 0
+    };
+    if (homeView.bounds) {
+      options.bounds = homeView.bounds;
+      options.fitBoundsOptions = { padding: padding(), maxZoom: 16 };
+    } else {
+      options.center = homeView.center;
+      options.zoom = homeView.zoom;
+    }
+
+    try {
+      map = new maplibregl.Map(options);
+    } catch (e) {
+      console.error(e);
+      showNotice(t('webglError'), true);
+      return;
+    }
+    window.gwfMap = map;
+    map.touchZoomRotate.disableRotation();
+    map.keyboard.disableRotation();
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+    if (!isKiosk && document.fullscreenEnabled) map.addControl(new maplibregl.FullscreenControl(), 'top-right');
+    map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-right');
+
+    map.on('error', function (e) {
+      var msg = e && e.error && e.error.message ? e.error.message : '';
+      if (/webgl/i.test(msg)) showNotice(t('webglError'), true);
+      console.warn('map error', msg || e);
+    });
+
+    map.on('load', function () {
+      addOverlay(map, tilejson, municipalities, estates);
+      addLabels(map, municipalities, estates);
+      bindInteraction();
+      map.once('idle', function () {
+        app.ready = true;
+        document.documentElement.setAttribute('data-gwf-state', 'ready');
+        if (isKiosk) kiosk.start();
+      });
+    });
+    loadFacets();
+  }
+
+  // ---- kiosk mode ---------------------------------------------------------------------------
+
+  var kiosk = (function () {
+    var plots = [];
+    var index = -1;
+    var cycleTimer = null;
+    var idleTimer = null;
+    var listLoadedAt = 0;
+    var card = document.getElementById('kiosk-card');
+
+    function statusesToCycle() {
+      var wanted = filterList('status');
+      return !wanted.length || wanted.indexOf('available') >= 0 ? ['available'] : wanted;
+    }
+
+    function loadList() {
+      var fields = 'reference,title_de,title_en,status,zoning,area_m2,price_min_eur_m2,price_max_eur_m2,price_on_request,municipality_name,estate_name';
+      var q = filterQuery({ status: statusesToCycle().join(','), f: 'geojson', geometry_form: 'simplified', fields: fields, limit: '1000', sort: 'reference' });
+      return fetchCollection('/plots' + q).then(function (fc) {
+        plots = fc.features.filter(function (feat) { return feat.geometry; }).map(function (feat) {
+          var p = normalizePlot(feat.properties || {}, feat.id);
+          p.bounds = extentOf([feat]);
+          return p;
+        });
+        listLoadedAt = Date.now();
+      }).catch(function (e) { console.warn('kiosk list unavailable', e); });
+    }
+
+    function hideCard() {
+      card.hidden = true;
+      card.textContent = '';
+      app.highlighted = null;
+      document.documentElement.removeAttribute('data-kiosk-ref');
+    }
+
+    function showCard(p) {
+      card.textContent = '';
+      card.appendChild(plotCard(p, { link: false }));
+      card.appendChild(el('p', { className: 'kiosk-counter', text: fill(t('kioskOf'), { i: index + 1, n: plots.length }) }));
+      card.hidden = false;
+      app.highlighted = p.reference;
+      document.documentElement.setAttribute('data-kiosk-ref', p.reference);
+    }
+
+    function next() {
+      if (!plots.length) return;
+      index = (index + 1) % plots.length;
+      var p = plots[index];
+      if (popup) popup.remove();
+      setSelected(p.id);
+      showCard(p);
+      if (p.bounds) {
+        var pad = padding();
+        // Keep the plot clear of the card (bottom on portrait screens, right on landscape).
+        var landscape = map.getContainer().clientWidth > map.getContainer().clientHeight;
+        if (landscape) pad.right += Math.min(card.offsetWidth, map.getContainer().clientWidth / 2);
+        else pad.bottom += Math.min(card.offsetHeight, map.getContainer().clientHeight / 2);
+        map.fitBounds([[p.bounds[0], p.bounds[1]], [p.bounds[2], p.bounds[3]]],
+          { padding: pad, maxZoom: 16.5, duration: Math.min(2500, Math.round(KIOSK_INTERVAL_MS * 0.4)), essential: true });
+      }
+    }
+
+    function cycle() {
+      clearTimeout(cycleTimer);
+      app.kioskState = 'cycling';
+      next();
+      cycleTimer = setTimeout(cycle, KIOSK_INTERVAL_MS);
+    }
+
+    // Overview, then the first highlighted plot after one interval.
+    function overview() {
+      clearTimeout(cycleTimer);
+      if (popup) popup.remove();
+      setSelected(null);
+      hideCard();
+      index = -1;
+      app.kioskState = 'overview';
+      goHome(true);
+      var reload = Date.now() - listLoadedAt > 5 * 60 * 1000 ? loadList() : Promise.resolve();
+      reload.then(function () {
+        if (app.kioskState === 'overview') cycleTimer = setTimeout(cycle, KIOSK_INTERVAL_MS);
+      });
+    }
+
+    function interacted(e) {
+      clearTimeout(cycleTimer);
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(overview, KIOSK_IDLE_MS);
+      if (app.kioskState === 'interaction') return;
+      app.kioskState = 'interaction';
+      // A touch on the card keeps it (to read it); anywhere else the cycle's highlight goes.
+      var onCard = e && e.target && card.contains(e.target);
+      if (!onCard) {
+        setSelected(null);
+        hideCard();
+      }
+    }
+
+    function setLanguage(newLang) {
+      lang = newLang;
+      applyStaticTexts();
+      renderKioskTexts();
+      if (popup) popup.remove();
+      var current = index >= 0 && !card.hidden ? plots[index] : null;
+      if (current) showCard(current);
+      var url = new URL(window.location.href);
+      url.searchParams.set('lang', lang);
+      window.history.replaceState(null, '', url.href);
+    }
+
+    function renderKioskTexts() {
+      var title = document.getElementById('kiosk-title');
+      title.textContent = (app.regionName ? app.regionName + ' · ' : '') + t('title');
+      var hint = document.getElementById('kiosk-hint');
+      if (hint) hint.textContent = t('kioskHint');
+      document.getElementById('kiosk-overview').textContent = t('overview');
+      var langBtn = document.getElementById('kiosk-lang');
+      langBtn.textContent = t('otherLang');
+      langBtn.setAttribute('lang', t('otherLangCode'));
+    }
+
+    function setup() {
+      document.documentElement.classList.add('kiosk');
+      var viewport = document.querySelector('meta[name=viewport]');
+      if (viewport) viewport.setAttribute('content', 'width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no');
+      document.getElementById('kiosk-header').hidden = false;
+      var header = document.getElementById('kiosk-header');
+      header.insertBefore(el('p', { id: 'kiosk-hint', className: 'kiosk-hint' }), header.querySelector('.kiosk-buttons'));
+      ['contextmenu', 'selectstart', 'dragstart'].forEach(function (type) {
+        document.addEventListener(type, function (e) { e.preventDefault(); });
+      });
+      ['pointerdown', 'touchstart', 'wheel', 'keydown'].forEach(function (type) {
+        document.addEventListener(type, interacted, { capture: true, passive: true });
+      });
+      document.getElementById('kiosk-overview').addEventListener('click', function () {
+        clearTimeout(idleTimer);
+        overview();
+      });
+      document.getElementById('kiosk-lang').addEventListener('click', function () {
+        setLanguage(lang === 'de' ? 'en' : 'de');
+      });
+      renderKioskTexts();
+      fetchJSON('/regions').then(function (regions) {
+        var list = Array.isArray(regions) ? regions : regions.items || regions.regions || [];
+        if (list.length === 1 && list[0].name) { app.regionName = list[0].name; renderKioskTexts(); }
+      }).catch(function () { /* the title stays generic */ });
+    }
+
+    return {
+      setup: setup,
+      start: function () {
+        app.kioskState = 'overview';
+        loadList().then(function () { if (app.kioskState === 'overview') cycleTimer = setTimeout(cycle, KIOSK_INTERVAL_MS); });
+      }
+    };
+  })();
+
+  if (isKiosk) kiosk.setup();
+  notices.forEach(function (n) { console.warn('ignored parameter', n); });
+  if (notices.length) setTimeout(function () { showNotice(fill(t('badParam'), { p: notices.join(', ') }), false); }, 0);
+  init(0);
+})();
