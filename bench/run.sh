@@ -79,6 +79,13 @@ scenarios=(
   "attribute filter, 50 rows|zoning=GI&status=available&servicing=full&area_min=5000&limit=50"
   "near + radius (3 km), GeoJSON|near=$lon,$lat&radius_m=3000&f=geojson"
   "text search|q=Logistikfläche&limit=50"
+  "MVT tile z12|TILE:$(python3 -c "
+import math
+lon, lat, z = $lon, $lat, 12
+n = 2 ** z
+x = int((lon + 180) / 360 * n)
+y = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * n)
+print(f'{z}/{x}/{y}')")"
 )
 
 parse_latency() { # wrk value like 1.23ms / 900.00us / 1.01s -> ms
@@ -96,11 +103,18 @@ for entry in "${scenarios[@]}"; do
   if [[ "$query" == PLOT:* ]]; then
     url="http://127.0.0.1:$port/plots/${query#PLOT:}"
     sql="$("$BIN" search-sql --plot "${query#PLOT:}")"
+  elif [[ "$query" == TILE:* ]]; then
+    url="http://127.0.0.1:$port/tiles/plots/${query#TILE:}.mvt"
+    sql="$("$BIN" search-sql --tile "${query#TILE:}")"
   else
     url="http://127.0.0.1:$port/plots?$query"
     sql="$("$BIN" search-sql "$query")"
   fi
-  rows="$(curl -fs "$url" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d.get("features", d.get("items", [d]))))')"
+  if [[ "$query" == TILE:* ]]; then
+    rows="$(curl -fs "$url" | wc -c) bytes"
+  else
+    rows="$(curl -fs "$url" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d.get("features", d.get("items", [d]))))')"
+  fi
   sqlfile="$(mktemp)"
   printf '%s\n' "$sql" | tr '\n' ' ' >"$sqlfile"
   echo >>"$sqlfile"

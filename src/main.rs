@@ -37,6 +37,9 @@ enum Command {
         /// Print the SQL of `GET /plots/{KEY}` instead.
         #[arg(long, value_name = "KEY")]
         plot: Option<String>,
+        /// Print the SQL of the vector tile `Z/X/Y` (with the query's filters) instead.
+        #[arg(long, value_name = "Z/X/Y")]
+        tile: Option<String>,
         /// As staff sees it (drafts included).
         #[arg(long)]
         staff: bool,
@@ -50,9 +53,12 @@ fn main() -> ExitCode {
             print!("{}", api::docs::openapi_document());
             return ExitCode::SUCCESS;
         }
-        Command::SearchSql { query, plot, staff } => {
-            return search_sql(query, plot.as_deref(), *staff)
-        }
+        Command::SearchSql {
+            query,
+            plot,
+            tile,
+            staff,
+        } => return search_sql(query, plot.as_deref(), tile.as_deref(), *staff),
         _ => {}
     }
     let settings = match Settings::from_env() {
@@ -131,7 +137,7 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn search_sql(query: &str, plot: Option<&str>, staff: bool) -> ExitCode {
+fn search_sql(query: &str, plot: Option<&str>, tile: Option<&str>, staff: bool) -> ExitCode {
     use gewerbeflaechen::db::plots::Visibility;
     let visibility = if staff {
         Visibility::All
@@ -153,7 +159,18 @@ fn search_sql(query: &str, plot: Option<&str>, staff: bool) -> ExitCode {
                 .map_err(|e| e.to_string())
                 .and_then(|p| p.into_query(None).map_err(|errors| format!("{errors:?}")))
             {
-                Ok(q) => db::search::page_sql(&q, visibility, q.limit),
+                Ok(q) => {
+                    match tile.map(|t| t.split('/').map(str::parse::<u32>).collect::<Vec<_>>()) {
+                        None => db::search::page_sql(&q, visibility, q.limit),
+                        Some(zxy) => match zxy.as_slice() {
+                            [Ok(z), Ok(x), Ok(y)] => db::tiles::tile_sql(&q, *z, *x, *y),
+                            _ => {
+                                eprintln!("--tile takes Z/X/Y, e.g. 12/2179/1328");
+                                return ExitCode::from(2);
+                            }
+                        },
+                    }
+                }
                 Err(e) => {
                     eprintln!("invalid query: {e}");
                     return ExitCode::from(2);

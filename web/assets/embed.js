@@ -778,6 +778,7 @@
       card.textContent = '';
       card.appendChild(plotCard(p, { link: false }));
       card.appendChild(el('p', { className: 'kiosk-counter', text: fill(t('kioskOf'), { i: index + 1, n: plots.length }) }));
+      card.style.borderLeftColor = STATUS_STYLE[p.status] ? STATUS_STYLE[p.status].fill : '';
       card.hidden = false;
       app.highlighted = p.reference;
       document.documentElement.setAttribute('data-kiosk-ref', p.reference);
