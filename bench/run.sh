@@ -78,7 +78,7 @@ scenarios=(
   "one plot by id|PLOT:$plot_id"
   "attribute filter, 50 rows|zoning=GI&status=available&servicing=full&area_min=5000&limit=50"
   "near + radius (3 km), GeoJSON|near=$lon,$lat&radius_m=3000&f=geojson"
-  "text search|q=Logistikfläche&limit=50"
+  "text search|q=Logistikfl%C3%A4che&limit=50"
   "MVT tile z12|TILE:$(python3 -c "
 import math
 lon, lat, z = $lon, $lat, 12
@@ -118,13 +118,15 @@ for entry in "${scenarios[@]}"; do
   sqlfile="$(mktemp)"
   printf '%s\n' "$sql" | tr '\n' ' ' >"$sqlfile"
   echo >>"$sqlfile"
-  gwf_log "$name: $rows rows; wrk ${DURATION}s"
+  gwf_log "$name: $rows rows; wrk ${DURATION}s (after a 3 s warm-up)"
+  wrk -t2 -c"$CONNECTIONS" -d3s "$url" >/dev/null
   wrk_out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")"
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$wrk_out")"
   p50="$(parse_latency "$(awk '$1 == "50%" {print $2}' <<<"$wrk_out")")"
   p99="$(parse_latency "$(awk '$1 == "99%" {print $2}' <<<"$wrk_out")")"
   non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$wrk_out")"
   gwf_log "$name: pgbench ${DURATION}s"
+  pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T 3 -f "$sqlfile" "$BENCH_URL" >/dev/null 2>&1
   pg_out="$(pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$sqlfile" "$BENCH_URL" 2>&1)"
   tps="$(awk '/^tps/ {print $3; exit}' <<<"$pg_out")"
   rm -f "$sqlfile"

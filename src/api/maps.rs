@@ -67,14 +67,19 @@ fn not_modified(req: &HttpRequest, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
+/// A coordinate that is not a number is a bad request; one outside the tile grid of its zoom
+/// names a tile that does not exist.
 fn tile_coordinate(name: &str, raw: &str, max: u32) -> Result<u32, ApiError> {
-    raw.parse::<u32>()
-        .ok()
-        .filter(|v| *v <= max)
-        .ok_or_else(|| ApiError::BadRequest {
-            detail: format!("tile coordinate `{name}` must be a whole number from 0 to {max}"),
-            errors: vec![FieldError::new(name, format!("must be 0..={max}"))],
-        })
+    let value = raw.parse::<u32>().map_err(|_| ApiError::BadRequest {
+        detail: format!("tile coordinate `{name}` must be a whole number"),
+        errors: vec![FieldError::new(name, "must be a whole number")],
+    })?;
+    if value > max {
+        return Err(ApiError::NotFound(format!(
+            "no tile with {name} = {value}: the grid at this zoom ends at {max}"
+        )));
+    }
+    Ok(value)
 }
 
 /// Plot vector tile
@@ -100,6 +105,7 @@ fn tile_coordinate(name: &str, raw: &str, max: u32) -> Result<u32, ApiError> {
         (status = 204, description = "No plot in this tile"),
         (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
         (status = 400, description = "Bad coordinate or filter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Coordinates outside the tile grid of the zoom", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn plot_tile(
@@ -109,16 +115,19 @@ pub async fn plot_tile(
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (z, x, y) = path.into_inner();
-    let z = tile_coordinate("z", &z, MAX_ZOOM)?;
+    let z = match tile_coordinate("z", &z, MAX_ZOOM) {
+        Err(ApiError::NotFound(_)) => {
+            return Err(ApiError::BadRequest {
+                detail: format!("zoom must be at most {MAX_ZOOM}"),
+                errors: vec![FieldError::new("z", format!("must be 0..={MAX_ZOOM}"))],
+            })
+        }
+        other => other?,
+    };
     let max = (1u32 << z) - 1;
     let x = tile_coordinate("x", &x, max)?;
     let y = tile_coordinate("y", y.strip_suffix(".mvt").unwrap_or("-"), max)?;
-    let query = params
-        .into_query(None)
-        .map_err(|errors| ApiError::BadRequest {
-            detail: "a filter parameter is invalid; see `errors`".into(),
-            errors,
-        })?;
+    let query = params.into_query(None).map_err(super::search::bad_params)?;
     let mut conn = state.pool.get().await?;
     let bytes = db::tiles::tile(&mut conn, &query, z, x, y).await?;
     let etag = format!("\"{:016x}\"", content_hash(&bytes));
@@ -132,8 +141,8 @@ pub async fn plot_tile(
     };
     response
         .insert_header((header::ETAG, etag))
-        // Short: staff edits must reach the embedded maps within a minute.
-        .insert_header((header::CACHE_CONTROL, "public, max-age=60, must-revalidate"));
+        // Short, and revalidated by ETag: staff edits reach embedded maps within seconds.
+        .insert_header((header::CACHE_CONTROL, "public, max-age=10, must-revalidate"));
     if unchanged || bytes.is_empty() {
         Ok(response.finish())
     } else {
@@ -181,12 +190,7 @@ pub async fn plot_tilejson(
     state: web::Data<AppState>,
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = params
-        .into_query(None)
-        .map_err(|errors| ApiError::BadRequest {
-            detail: "a filter parameter is invalid; see `errors`".into(),
-            errors,
-        })?;
+    let query = params.into_query(None).map_err(super::search::bad_params)?;
     let mut conn = state.pool.get().await?;
     let extent = db::tiles::extent(&mut conn, &query).await?;
     let bounds = match (

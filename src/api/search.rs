@@ -40,7 +40,7 @@ fn audience(caller: Caller) -> Audience {
     }
 }
 
-fn bad_params(errors: Vec<FieldError>) -> ApiError {
+pub(crate) fn bad_params(errors: Vec<FieldError>) -> ApiError {
     let detail = match errors.as_slice() {
         [one] => format!("parameter `{}`: {}", one.pointer, one.detail),
         many => format!("{} parameters are invalid; see `errors`", many.len()),
@@ -148,7 +148,7 @@ pub async fn list_plots(
         let query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs)
             .finish();
-        format!("{}/plots?{query}", state.base_url(&req))
+        Some(format!("{}/plots?{query}", state.base_url(&req)))
     };
     let self_href = format!("{}{}", state.base_url(&req), req.uri());
     respond(&state, caller, query, format, self_href, next_href).await
@@ -230,11 +230,8 @@ pub async fn search_plots(
     check_fields(&query)?;
     let format = output_format(&req, &query)?;
     let self_href = format!("{}/plots/search", state.base_url(&req));
-    let href = self_href.clone();
-    respond(&state, caller, query, format, self_href, move |_| {
-        href.clone()
-    })
-    .await
+    // A next page is a POST with `next_cursor` as `cursor`: no GET link can express it.
+    respond(&state, caller, query, format, self_href, |_| None).await
 }
 
 async fn respond(
@@ -243,7 +240,7 @@ async fn respond(
     query: PlotQuery,
     format: OutputFormat,
     self_href: String,
-    next_href: impl Fn(&str) -> String,
+    next_href: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     if matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
         return Ok(csv_export(state, caller, query, format));
@@ -279,9 +276,9 @@ async fn respond(
         rel: "self",
         type_: media_type,
     }];
-    if let Some(cursor) = &next_cursor {
+    if let Some(href) = next_cursor.as_deref().and_then(&next_href) {
         links.push(Link {
-            href: next_href(cursor),
+            href,
             rel: "next",
             type_: media_type,
         });

@@ -243,12 +243,13 @@ async fn empty_and_invalid_tiles() {
     assert_eq!(app.get("/tiles/plots/14/0/0.mvt").await.status(), 204);
     for bad in [
         "/tiles/plots/23/0/0.mvt",
-        "/tiles/plots/2/4/0.mvt",
         "/tiles/plots/2/0/x.mvt",
         "/tiles/plots/2/0/1.png",
     ] {
         assert_problem(app.get(bad).await, 400).await;
     }
+    // Outside the grid of zoom 2 (x and y run 0..=3): no such tile.
+    assert_problem(app.get("/tiles/plots/2/4/0.mvt").await, 404).await;
     assert_problem(app.get("/tiles/plots/2/0/0.mvt?status=lost").await, 400).await;
 }
 

@@ -466,7 +466,13 @@
     map.addSource('estates', { type: 'geojson', data: estates });
     var source = {
       type: 'vector',
-      tiles: tilejson.tiles.map(function (u) { return new URL(u, ORIGIN).href; }),
+      // On this page's origin whatever host or scheme the server saw behind a proxy (an http://
+      // template on an https:// page would be blocked as mixed content). Not via new URL(): it
+      // would escape the {z}/{x}/{y} placeholders.
+      tiles: tilejson.tiles.map(function (u) {
+        var path = u.replace(/^https?:\/\/[^/]+/i, '');
+        return ORIGIN + (path.charAt(0) === '/' ? '' : '/') + path;
+      }),
       minzoom: tilejson.minzoom || 0,
       // Overzoom beyond 16: a z16 tile (≈ 600 m here) at 4096 units is finer than 20 cm.
       maxzoom: Math.min(typeof tilejson.maxzoom === 'number' ? tilejson.maxzoom : 16, 16),
@@ -511,10 +517,14 @@
     var idOf = function (feat) { return Number(feat.properties && feat.properties.id !== undefined ? feat.properties.id : feat.id); };
     municipalities.features.forEach(function (feat) {
       if (f.muni !== true && munis.indexOf(idOf(feat)) < 0) return;
-      var p = labelPoint(feat.geometry);
+      // Below the town's estates (where its plots are, so in view when the map fits the plots);
+      // the outline's centre for a town without estates.
+      var own = estates.features.filter(function (e) { return Number((e.properties || {}).municipality_id) === idOf(feat); });
+      var ext = own.length ? extentOf(own) : null;
+      var p = ext ? [(ext[0] + ext[2]) / 2, ext[1]] : labelPoint(feat.geometry);
       if (!p) return;
       var node = el('div', { className: 'map-label municipality-label', 'aria-hidden': 'true', text: feat.properties.name });
-      new maplibregl.Marker({ element: node, anchor: 'center' }).setLngLat(p).addTo(map);
+      new maplibregl.Marker({ element: node, anchor: ext ? 'top' : 'center', offset: ext ? [0, 6] : [0, 0] }).setLngLat(p).addTo(map);
     });
     estates.features.forEach(function (feat) {
       var props = feat.properties || {};
@@ -796,7 +806,10 @@
         // Keep the plot clear of the card (bottom on portrait screens, right on landscape).
         var landscape = map.getContainer().clientWidth > map.getContainer().clientHeight;
         if (landscape) pad.right += Math.min(card.offsetWidth, map.getContainer().clientWidth / 2);
-        else pad.bottom += Math.min(card.offsetHeight, map.getContainer().clientHeight / 2);
+        else {
+          pad.bottom += Math.min(card.offsetHeight, map.getContainer().clientHeight / 2);
+          pad.top += Math.min(document.getElementById('legend').offsetHeight, map.getContainer().clientHeight / 4);
+        }
         map.fitBounds([[p.bounds[0], p.bounds[1]], [p.bounds[2], p.bounds[3]]],
           { padding: pad, maxZoom: 16.5, duration: Math.min(2500, Math.round(KIOSK_INTERVAL_MS * 0.4)), essential: true });
       }

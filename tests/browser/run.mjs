@@ -1,0 +1,631 @@
+#!/usr/bin/env node
+// Browser tests of the embeddable map (/embed), the kiosk mode and the plot profile page, in the
+// system's headless Chromium driven by playwright-core (no browser download).
+//
+//   GWF_BASE_URL=http://127.0.0.1:8080 node tests/browser/run.mjs
+//
+// The server must run with the demo data (./scripts/demo.sh, or the one scripts/test.sh starts).
+// Every test records every request the page makes and fails if one leaves the service's origin.
+// Screenshots: <repo>/artifacts/screenshots/*.png.
+//
+// Environment:
+//   GWF_BASE_URL         the service (required; e.g. http://127.0.0.1:8080)
+//   GWF_CHROMIUM         Chromium binary (default /usr/bin/chromium)
+//   GWF_BROWSER_ONLY     run only the tests whose name contains this text
+//   GWF_BROWSER_TIMEOUT  per-test time limit in ms (default 60000)
+
+import { chromium } from 'playwright-core';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inflateSync } from 'node:zlib';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '..', '..');
+const SHOTS = join(REPO, 'artifacts', 'screenshots');
+const CHROMIUM = process.env.GWF_CHROMIUM || '/usr/bin/chromium';
+const TEST_TIMEOUT = Number(process.env.GWF_BROWSER_TIMEOUT || 60000);
+const ONLY = process.env.GWF_BROWSER_ONLY || '';
+
+if (!process.env.GWF_BASE_URL) {
+  console.error('error: set GWF_BASE_URL, e.g. GWF_BASE_URL=http://127.0.0.1:8080 node tests/browser/run.mjs');
+  process.exit(2);
+}
+const BASE = process.env.GWF_BASE_URL.replace(/\/+$/, '');
+const ORIGIN = new URL(BASE).origin;
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  // WebGL through SwiftShader (software); newer Chromium versions want this said explicitly.
+  '--enable-unsafe-swiftshader',
+];
+
+// ---- small helpers -------------------------------------------------------------------------
+
+class AssertionError extends Error {}
+function assert(cond, message) {
+  if (!cond) throw new AssertionError(message);
+}
+function eq(actual, expected, message) {
+  if (actual !== expected) throw new AssertionError(`${message}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+// Does this URL stay on the service? data: never leaves the page; blob: URLs carry their origin.
+function isLocal(url) {
+  if (/^(data|about):/i.test(url)) return true;
+  try {
+    return new URL(url).origin === ORIGIN;
+  } catch {
+    return false;
+  }
+}
+
+async function api(path) {
+  const r = await fetch(BASE + path, { headers: { Accept: 'application/json' } });
+  if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+// Minimal PNG decoder (8-bit RGB/RGBA, not interlaced: what Chromium writes) -> {width, height, rgba}.
+function decodePng(buf) {
+  assert(buf.readUInt32BE(0) === 0x89504e47, 'not a PNG');
+  let pos = 8;
+  let width = 0, height = 0, colorType = 0, depth = 0, interlace = 0;
+  const idat = [];
+  while (pos < buf.length) {
+    const len = buf.readUInt32BE(pos);
+    const type = buf.toString('ascii', pos + 4, pos + 8);
+    const data = buf.subarray(pos + 8, pos + 8 + len);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      depth = data[8];
+      colorType = data[9];
+      interlace = data[12];
+    } else if (type === 'IDAT') idat.push(data);
+    else if (type === 'IEND') break;
+    pos += 12 + len;
+  }
+  assert(depth === 8 && (colorType === 2 || colorType === 6) && interlace === 0, `unsupported PNG (depth ${depth}, colour type ${colorType})`);
+  const bpp = colorType === 6 ? 4 : 3;
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * bpp;
+  const out = Buffer.alloc(width * height * 4);
+  let prev = Buffer.alloc(stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
+    for (let i = 0; i < stride; i++) {
+      const a = i >= bpp ? line[i - bpp] : 0;
+      const b = prev[i];
+      const c = i >= bpp ? prev[i - bpp] : 0;
+      let v = line[i];
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      line[i] = v & 0xff;
+    }
+    for (let x = 0; x < width; x++) {
+      out[(y * width + x) * 4] = line[x * bpp];
+      out[(y * width + x) * 4 + 1] = line[x * bpp + 1];
+      out[(y * width + x) * 4 + 2] = line[x * bpp + 2];
+      out[(y * width + x) * 4 + 3] = bpp === 4 ? line[x * bpp + 3] : 255;
+    }
+    prev = line;
+  }
+  return { width, height, rgba: out };
+}
+
+// Pixel statistics of a screenshot: distinct colours (quantised) and how many pixels look like
+// each status colour drawn over the light background.
+function pixelStats(png) {
+  const { rgba } = png;
+  const colours = new Set();
+  const counts = { green: 0, orange: 0, purple: 0, blue: 0, dark: 0 };
+  for (let i = 0; i < rgba.length; i += 4) {
+    const r = rgba[i], g = rgba[i + 1], b = rgba[i + 2];
+    colours.add(((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4));
+    if (g > r + 50 && g > b + 15) counts.green++;
+    if (r > 180 && g > 110 && g < 200 && b < 110 && r > g + 30) counts.orange++;
+    if (r > 150 && b > 120 && g < r - 40 && g < b - 10) counts.purple++;
+    if (b > r + 60 && b > g + 20) counts.blue++;
+    if (r < 60 && g < 60 && b < 60) counts.dark++;
+  }
+  return { distinct: colours.size, ...counts, total: rgba.length / 4 };
+}
+
+async function screenshot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  const file = join(SHOTS, `${name}.png`);
+  const buf = await page.screenshot({ path: file });
+  return { file, png: decodePng(buf) };
+}
+
+// ---- page helpers ----------------------------------------------------------------------------
+
+// A fresh browser context whose every request is recorded.
+async function newContext(browser, t, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, ...options });
+  context.on('request', (req) => t.requests.push(req.url()));
+  t.contexts.push(context);
+  return context;
+}
+
+// JavaScript errors, console errors and failed responses of a page fail its test. A browser asks
+// for /favicon.ico by itself on pages without an icon link; that 404 is not the page's doing.
+function watchPage(page, t) {
+  page.on('pageerror', (e) => t.pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    // The URL of a failed load is reported by the 'response' handler below.
+    if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) t.consoleErrors.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && new URL(r.url()).pathname !== '/favicon.ico') t.consoleErrors.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+}
+
+async function openPage(context, t, path) {
+  const page = await context.newPage();
+  watchPage(page, t);
+  const resp = await page.goto(BASE + path, { waitUntil: 'load' });
+  eq(resp.status(), 200, `GET ${path}`);
+  return page;
+}
+
+async function openEmbed(browser, t, query = '', contextOptions = {}) {
+  const context = await newContext(browser, t, contextOptions);
+  const page = await openPage(context, t, '/embed' + (query ? '?' + query : ''));
+  await waitReady(page);
+  return { context, page };
+}
+
+async function waitReady(page) {
+  await page.waitForFunction(() => document.documentElement.getAttribute('data-gwf-state') === 'ready', null, { timeout: 20000 });
+  await page.waitForFunction(() => window.gwfMap.loaded() && window.gwfMap.areTilesLoaded(), null, { timeout: 20000 });
+}
+
+// Plots drawn on the map right now: one entry per plot id.
+async function renderedPlots(page) {
+  return page.evaluate(() => {
+    const seen = new Map();
+    for (const f of window.gwfMap.queryRenderedFeatures({ layers: ['plots-fill'] })) {
+      if (!seen.has(f.id)) seen.set(f.id, { id: f.id, ...f.properties });
+    }
+    return [...seen.values()];
+  });
+}
+
+// A point (page coordinates) well inside a drawn plot and not covered by the legend or a
+// control, found by sampling the map; and the plot there.
+async function pointOnPlot(page, wantReference) {
+  return page.evaluate((want) => {
+    const map = window.gwfMap;
+    const canvas = map.getCanvas();
+    const rect = canvas.getBoundingClientRect();
+    const at = (x, y) => map.queryRenderedFeatures([x, y], { layers: ['plots-fill'] })[0];
+    for (let y = 10; y < rect.height - 10; y += 4) {
+      for (let x = 10; x < rect.width - 10; x += 4) {
+        const f = at(x, y);
+        if (!f || (want && f.properties.reference !== want)) continue;
+        const around = [[-4, 0], [4, 0], [0, -4], [0, 4]].map(([dx, dy]) => at(x + dx, y + dy));
+        if (!around.every((g) => g && g.id === f.id)) continue;
+        const px = rect.left + x, py = rect.top + y;
+        const top = document.elementFromPoint(px, py);
+        if (top !== canvas) continue;
+        return { x: px, y: py, reference: f.properties.reference, id: f.id, status: f.properties.status };
+      }
+    }
+    return null;
+  }, wantReference || null);
+}
+
+async function visibleText(page, selector) {
+  return page.locator(selector).innerText();
+}
+
+// ---- the tests ----------------------------------------------------------------------------------
+
+const tests = [];
+function test(name, fn) {
+  tests.push({ name, fn });
+}
+
+let facets; // /plots/facets of the demo data, read once
+
+test('overview: plots drawn in status colours, legend, outlines, nothing blank', async (browser, t) => {
+  const { page } = await openEmbed(browser, t);
+  const plots = await renderedPlots(page);
+  const total = facets.total.count;
+  assert(plots.length >= Math.ceil(total * 0.9), `expected about ${total} plots drawn, got ${plots.length}`);
+  const statuses = new Set(plots.map((p) => p.status));
+  for (const s of ['available', 'reserved', 'under_negotiation', 'sold', 'planned']) {
+    const want = facets.status.find((r) => r.value === s)?.count || 0;
+    if (want) assert(statuses.has(s), `no ${s} plot drawn`);
+  }
+  const outlines = await page.evaluate(() => ({
+    municipalities: window.gwfMap.queryRenderedFeatures({ layers: ['municipalities-line'] }).length,
+    estates: window.gwfMap.queryRenderedFeatures({ layers: ['estates-fill'] }).length,
+  }));
+  assert(outlines.municipalities > 0, 'no municipality outline drawn');
+  assert(outlines.estates > 0, 'no estate outline drawn');
+  const legend = await visibleText(page, '#legend');
+  for (const s of ['Legende', 'verfügbar', 'reserviert', 'in Verhandlung', 'verkauft', 'in Planung']) {
+    assert(legend.includes(s), `legend lacks "${s}": ${JSON.stringify(legend)}`);
+  }
+  const labels = await page.locator('.municipality-label').allInnerTexts();
+  assert(labels.some((l) => /ludwigslust/i.test(l)), `municipality labels: ${JSON.stringify(labels)}`);
+  const noScroll = await page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight && document.documentElement.scrollWidth <= window.innerWidth);
+  assert(noScroll, 'the page scrolls');
+  const { png } = await screenshot(page, 'embed-overview-de');
+  const st = pixelStats(png);
+  assert(st.distinct > 40, `screenshot looks blank (${st.distinct} colours)`);
+  assert(st.green > 150, `too few green (available) pixels: ${st.green}`);
+  assert(st.orange > 30, `too few orange (reserved) pixels: ${st.orange}`);
+  assert(st.blue > 30, `too few blue (planned) pixels: ${st.blue}`);
+  t.note = `${plots.length}/${total} plots drawn, ${st.distinct} colours, ${st.green} green px`;
+});
+
+test('click on a plot opens its popup with key facts and the profile link', async (browser, t) => {
+  const { page } = await openEmbed(browser, t);
+  // Zoom in a bit so plots are large enough to hit; then find an available one.
+  await page.evaluate(() => window.gwfMap.jumpTo({ zoom: window.gwfMap.getZoom() + 1.5 }));
+  await waitReady(page);
+  const target = await pointOnPlot(page);
+  assert(target, 'no clickable plot found on the map');
+  await page.mouse.click(target.x, target.y);
+  const popup = page.locator('.maplibregl-popup .plot-card');
+  await popup.waitFor({ state: 'visible', timeout: 5000 });
+  eq(await popup.locator('.plot-ref').innerText(), target.reference, 'reference in the popup');
+  const plot = await api(`/plots/${encodeURIComponent(target.reference)}`);
+  const text = await popup.innerText();
+  assert(text.includes(plot.title_de), `German title "${plot.title_de}" missing in popup: ${text}`);
+  for (const label of ['Nutzungsart', 'Fläche', 'Preis', 'Gemeinde']) assert(text.includes(label), `popup lacks "${label}": ${text}`);
+  assert(/m²|ha/.test(text), 'popup shows no area');
+  if (plot.price_on_request) assert(text.includes('Preis auf Anfrage'), 'price on request not shown');
+  else assert(/\d,\d\d(–\d+,\d\d)?\s€\/m²/.test(text), `German price format missing: ${text}`);
+  const link = popup.locator('a.profile-link');
+  const href = await link.getAttribute('href');
+  eq(new URL(href).pathname, `/plots/${target.reference}/profile`, 'profile link path');
+  eq(new URL(href).searchParams.get('lang'), 'de', 'profile link language');
+  eq(await link.getAttribute('target'), '_blank', 'profile link target');
+  eq(await link.getAttribute('rel'), 'noopener', 'profile link rel');
+  const selected = await page.evaluate((id) => window.gwfMap.getFeatureState({ source: 'plots', sourceLayer: 'plots', id }).selected, target.id);
+  eq(selected, true, 'clicked plot highlighted');
+  await page.waitForTimeout(300);
+  await screenshot(page, 'embed-popup-de');
+  // The link works (same origin: the profile page).
+  const profile = await page.request.get(href);
+  eq(profile.status(), 200, 'profile page status');
+  t.note = `clicked ${target.reference} (${target.status})`;
+});
+
+test('status=sold shows only sold plots', async (browser, t) => {
+  const { page } = await openEmbed(browser, t, 'status=sold');
+  const plots = await renderedPlots(page);
+  const want = facets.status.find((r) => r.value === 'sold').count;
+  assert(plots.length > 0, 'no sold plot drawn');
+  assert(plots.every((p) => p.status === 'sold'), `other statuses drawn: ${[...new Set(plots.map((p) => p.status))]}`);
+  eq(plots.length, want, 'number of sold plots drawn');
+  const legend = await page.locator('#legend-items li[data-status]').allInnerTexts();
+  eq(legend.length, 1, 'legend entries for status=sold');
+  assert(legend[0].startsWith('verkauft'), `legend: ${legend}`);
+  const { png } = await screenshot(page, 'embed-status-sold');
+  const st = pixelStats(png);
+  assert(st.green < 50, `green (available) pixels on a sold-only map: ${st.green}`);
+  t.note = `${plots.length} sold plots`;
+});
+
+test('municipality and zoning filters pass through', async (browser, t) => {
+  const muni = facets.municipality.find((m) => m.name === 'Grabow') || facets.municipality[0];
+  const { page } = await openEmbed(browser, t, `municipality=${muni.value}&zoning=GI,GE`);
+  const plots = await renderedPlots(page);
+  assert(plots.length > 0, 'no plot drawn');
+  assert(plots.every((p) => p.municipality_name === muni.name), `plots of other towns: ${[...new Set(plots.map((p) => p.municipality_name))]}`);
+  assert(plots.every((p) => p.zoning === 'GI' || p.zoning === 'GE'), `other zonings: ${[...new Set(plots.map((p) => p.zoning))]}`);
+  const labels = await page.locator('.municipality-label').allInnerTexts();
+  eq(labels.length, 1, 'one municipality label');
+  await screenshot(page, 'embed-municipality-filter');
+  t.note = `${muni.name}: ${plots.length} GI/GE plots`;
+});
+
+test('lang=en: English legend, popup and profile link', async (browser, t) => {
+  const { page } = await openEmbed(browser, t, 'lang=en');
+  eq(await page.evaluate(() => document.documentElement.lang), 'en', '<html lang>');
+  const legend = await visibleText(page, '#legend');
+  for (const s of ['Legend', 'available', 'reserved', 'under negotiation', 'sold', 'planned']) {
+    assert(legend.includes(s), `legend lacks "${s}": ${JSON.stringify(legend)}`);
+  }
+  assert(!legend.includes('verfügbar'), 'German legend text in lang=en');
+  await page.evaluate(() => window.gwfMap.jumpTo({ zoom: window.gwfMap.getZoom() + 1.5 }));
+  await waitReady(page);
+  const target = await pointOnPlot(page);
+  assert(target, 'no clickable plot');
+  await page.mouse.click(target.x, target.y);
+  const popup = page.locator('.maplibregl-popup .plot-card');
+  await popup.waitFor({ state: 'visible', timeout: 5000 });
+  const text = await popup.innerText();
+  const plot = await api(`/plots/${encodeURIComponent(target.reference)}`);
+  assert(text.includes(plot.title_en), `English title "${plot.title_en}" missing: ${text}`);
+  for (const label of ['Zoning', 'Area', 'Price', 'Municipality', 'Open plot profile']) assert(text.includes(label), `popup lacks "${label}": ${text}`);
+  if (plot.price_on_request) assert(text.includes('Price on request'), 'price on request');
+  else assert(/€\d+\.\d\d(–\d+\.\d\d)? per m²/.test(text), `English price format missing: ${text}`);
+  const href = await popup.locator('a.profile-link').getAttribute('href');
+  eq(new URL(href).searchParams.get('lang'), 'en', 'profile link language');
+  await page.waitForTimeout(300);
+  await screenshot(page, 'embed-popup-en');
+  t.note = `popup of ${target.reference} in English`;
+});
+
+test('price on request is shown as such', async (browser, t) => {
+  const list = await api('/plots?fields=reference,price_on_request&geometry_form=none&limit=1000');
+  const items = list.items.filter((p) => p.price_on_request);
+  if (!items.length) {
+    t.note = 'no plot with price on request in the data: nothing to check';
+    return;
+  }
+  const ref = items[0].reference;
+  const { page } = await openEmbed(browser, t, '');
+  const target = await (async () => {
+    const plot = await api(`/plots/${encodeURIComponent(ref)}?f=geojson`);
+    const coords = [];
+    (function walk(c) { typeof c[0] === 'number' ? coords.push(c) : c.forEach(walk); })(plot.geometry.coordinates);
+    const xs = coords.map((c) => c[0]), ys = coords.map((c) => c[1]);
+    await page.evaluate((b) => window.gwfMap.fitBounds(b, { padding: 200, duration: 0, maxZoom: 17 }), [[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]]);
+    await waitReady(page);
+    return pointOnPlot(page, ref);
+  })();
+  assert(target, `plot ${ref} not clickable`);
+  await page.mouse.click(target.x, target.y);
+  const popup = page.locator('.maplibregl-popup .plot-card');
+  await popup.waitFor({ state: 'visible', timeout: 5000 });
+  const text = await popup.innerText();
+  assert(text.includes('Preis auf Anfrage'), `"Preis auf Anfrage" missing: ${text}`);
+  t.note = ref;
+});
+
+test('kiosk: cycles through available plots, stops on touch, resumes when idle', async (browser, t) => {
+  const { page } = await openEmbed(browser, t, 'kiosk=1&kiosk_interval_ms=1500&kiosk_idle_ms=4000', { hasTouch: true, viewport: { width: 1280, height: 800 } });
+  // Touch targets and kiosk chrome.
+  const sizes = await page.evaluate(() => [...document.querySelectorAll('#kiosk-header button, .maplibregl-ctrl-group button')]
+    .filter((b) => b.offsetParent !== null)
+    .map((b) => ({ text: b.textContent || b.title, w: b.getBoundingClientRect().width, h: b.getBoundingClientRect().height })));
+  assert(sizes.length >= 3, `kiosk buttons: ${JSON.stringify(sizes)}`);
+  for (const s of sizes) assert(s.w >= 48 && s.h >= 48, `touch target smaller than 48 px: ${JSON.stringify(s)}`);
+  const chrome = await page.evaluate(() => {
+    const ev = new MouseEvent('contextmenu', { bubbles: true, cancelable: true });
+    document.getElementById('map').dispatchEvent(ev);
+    return {
+      contextMenuBlocked: ev.defaultPrevented,
+      userSelect: getComputedStyle(document.body).userSelect,
+      scrolls: document.documentElement.scrollHeight > window.innerHeight || document.documentElement.scrollWidth > window.innerWidth,
+    };
+  });
+  eq(chrome.contextMenuBlocked, true, 'context menu blocked');
+  eq(chrome.userSelect, 'none', 'text selection off');
+  eq(chrome.scrolls, false, 'page scrolls');
+
+  const available = new Set((await api('/plots?status=available&fields=reference&geometry_form=none&limit=1000')).items.map((p) => p.reference));
+  const seen = [];
+  const deadline = Date.now() + 12000;
+  while (Date.now() < deadline && new Set(seen).size < 3) {
+    const ref = await page.evaluate(() => window.gwfApp.highlighted);
+    if (ref && seen[seen.length - 1] !== ref) seen.push(ref);
+    await page.waitForTimeout(200);
+  }
+  assert(new Set(seen).size >= 2, `the highlighted plot did not change: ${JSON.stringify(seen)}`);
+  if (available.size) for (const r of seen) assert(available.has(r), `highlighted ${r} is not an available plot`);
+  const current = await page.evaluate(() => window.gwfApp.highlighted);
+  const card = page.locator('#kiosk-card');
+  assert(await card.isVisible(), 'info card not visible while cycling');
+  eq(await card.locator('.plot-ref').innerText(), current, 'card shows the highlighted plot');
+  assert((await card.innerText()).includes('verfügbar'), 'card lacks the status');
+  const selected = await page.evaluate(() => {
+    const ref = window.gwfApp.highlighted;
+    const f = window.gwfMap.querySourceFeatures('plots', { sourceLayer: 'plots', filter: ['==', ['get', 'reference'], ref] })[0];
+    return f ? window.gwfMap.getFeatureState({ source: 'plots', sourceLayer: 'plots', id: f.id }).selected : 'not found';
+  });
+  eq(selected, true, 'highlighted plot drawn selected');
+  await page.waitForTimeout(1300); // let the camera settle for the picture
+  const shot = await screenshot(page, 'kiosk-cycling');
+  assert(pixelStats(shot.png).distinct > 40, 'kiosk screenshot blank');
+
+  // A touch stops the cycle.
+  await page.touchscreen.tap(300, 400);
+  await page.waitForTimeout(200);
+  eq(await page.evaluate(() => window.gwfApp.kioskState), 'interaction', 'state after a touch');
+  eq(await page.evaluate(() => window.gwfApp.highlighted), null, 'highlight after a touch');
+  await page.waitForTimeout(2500); // more than one interval, less than the idle time
+  eq(await page.evaluate(() => window.gwfApp.highlighted), null, 'cycle resumed before the idle time');
+  // After the idle time: overview, then the cycle again.
+  await page.waitForFunction(() => window.gwfApp.kioskState === 'overview' || window.gwfApp.kioskState === 'cycling', null, { timeout: 6000 })
+    .catch(async (e) => { throw new Error(`no overview after the idle time (state ${await page.evaluate(() => window.gwfApp.kioskState)}): ${e.message}`); });
+  await page.waitForFunction(() => window.gwfApp.highlighted !== null, null, { timeout: 6000 })
+    .catch(async (e) => { throw new Error(`cycle did not resume (state ${await page.evaluate(() => window.gwfApp.kioskState)}): ${e.message}`); });
+
+  // Language switch on the kiosk.
+  await page.locator('#kiosk-lang').tap();
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert((await visibleText(page, '#legend')).includes('available'), 'legend not English after switching');
+  assert((await visibleText(page, '#kiosk-header')).includes('Overview'), 'header not English after switching');
+  t.note = `highlighted in turn: ${seen.join(' → ')}`;
+});
+
+test('kiosk portrait screen (1080x1920 scaled) looks right', async (browser, t) => {
+  const { page } = await openEmbed(browser, t, 'kiosk=1&kiosk_interval_ms=1000&kiosk_idle_ms=60000&lang=en', { hasTouch: true, viewport: { width: 540, height: 960 } });
+  await page.waitForFunction(() => window.gwfApp.highlighted !== null, null, { timeout: 10000 });
+  await page.waitForTimeout(900);
+  const box = await page.locator('#kiosk-card').boundingBox();
+  assert(box && box.y + box.height <= 960 && box.x >= 0 && box.x + box.width <= 540, `card off screen: ${JSON.stringify(box)}`);
+  const { png } = await screenshot(page, 'kiosk-portrait-en');
+  assert(pixelStats(png).distinct > 40, 'blank');
+});
+
+test('network cut: the map still shows plots and outlines; no request leaves the origin', async (browser, t) => {
+  const context = await newContext(browser, t);
+  const aborted = [];
+  await context.route('**', (route) => {
+    const url = route.request().url();
+    if (isLocal(url)) return route.continue();
+    aborted.push(url);
+    return route.abort('internetdisconnected');
+  });
+  const page = await openPage(context, t, '/embed?lang=en');
+  await waitReady(page);
+  const plots = await renderedPlots(page);
+  assert(plots.length > 0, 'no plot drawn offline');
+  eq(aborted.length, 0, `requests to other hosts: ${aborted.join(', ')}`);
+  await screenshot(page, 'embed-offline-en');
+  t.note = `${plots.length} plots, ${t.requests.length} requests, all to ${ORIGIN}`;
+});
+
+test('configured online basemap unreachable: falls back to the plain map', async (browser, t) => {
+  const context = await newContext(browser, t);
+  const foreign = [];
+  await context.route('**', async (route) => {
+    const url = route.request().url();
+    if (!isLocal(url)) {
+      foreign.push(url);
+      return route.abort('internetdisconnected');
+    }
+    if (new URL(url).pathname === '/embed') {
+      // Pretend the operator configured a basemap on another host (the hall's Wi-Fi is down).
+      const resp = await route.fetch();
+      let body = await resp.text();
+      const marker = /<script id="gwf-config">[^<]*<\/script>/;
+      assert(marker.test(body), 'the gwf-config script is missing from /embed');
+      body = body.replace(marker, '<script id="gwf-config">window.GWF_CONFIG = {"basemapStyle": "https://basemap.invalid/style.json"};</script>');
+      // Without the server's CSP, whose connect-src would stop the request before the network
+      // (the operator's CSP must allow the basemap host: that is the server's job).
+      const headers = { ...resp.headers() };
+      delete headers['content-security-policy'];
+      delete headers['content-length'];
+      return route.fulfill({ response: resp, body, headers });
+    }
+    return route.continue();
+  });
+  t.allowForeign = (url) => url.startsWith('https://basemap.invalid/');
+  const page = await openPage(context, t, '/embed');
+  await waitReady(page);
+  const plots = await renderedPlots(page);
+  assert(plots.length > 0, 'no plot drawn with an unreachable basemap');
+  eq(foreign.length, 1, `foreign requests: ${foreign.join(', ')}`);
+  eq(foreign[0], 'https://basemap.invalid/style.json', 'the only foreign request');
+  eq(await page.evaluate(() => window.gwfMap.getStyle().name), 'gewerbeflaechen-plain', 'style in use');
+  t.note = 'plain background after the basemap failed';
+});
+
+test('invalid parameters are ignored with a notice, not a broken map', async (browser, t) => {
+  const { page } = await openEmbed(browser, t, 'status=sold,bogus&area_min=abc');
+  const plots = await renderedPlots(page);
+  assert(plots.length > 0 && plots.every((p) => p.status === 'sold'), 'valid part of the filter not applied');
+  const notice = await visibleText(page, '#notice');
+  assert(notice.includes('status=bogus') && notice.includes('area_min=abc'), `notice: ${notice}`);
+});
+
+test('small iframe on a town website', async (browser, t) => {
+  const context = await newContext(browser, t, { viewport: { width: 900, height: 700 } });
+  const page = await context.newPage();
+  watchPage(page, t);
+  // A page of the service's origin that embeds the map like a town's website would.
+  await page.route(BASE + '/__iframe_host__', (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><meta charset="utf-8"><body style="font-family:sans-serif;margin:20px"><h1>Stadt Grabow – Gewerbe</h1><p>Unsere freien Flächen:</p>
+      <iframe src="/embed?municipality=${facets.municipality.find((m) => m.name === 'Grabow')?.value || ''}&lang=de" width="420" height="320" style="border:0" loading="lazy" title="Gewerbeflächen"></iframe></body>`,
+  }));
+  await page.goto(BASE + '/__iframe_host__');
+  const frame = page.frameLocator('iframe');
+  await frame.locator('html[data-gwf-state="ready"]').waitFor({ timeout: 20000 });
+  const f = page.frames().find((fr) => fr.url().includes('/embed'));
+  await f.waitForFunction(() => window.gwfMap.loaded() && window.gwfMap.areTilesLoaded(), null, { timeout: 20000 });
+  const count = await f.evaluate(() => window.gwfMap.queryRenderedFeatures({ layers: ['plots-fill'] }).length);
+  assert(count > 0, 'no plots in the iframe');
+  await screenshot(page, 'embed-iframe-small');
+});
+
+test('profile page: exposé layout and a printout of at most two pages', async (browser, t) => {
+  const context = await newContext(browser, t, { viewport: { width: 1000, height: 1300 } });
+  const page = await openPage(context, t, '/plots/LWL-001/profile?lang=de');
+  await page.locator('.profile').waitFor();
+  const css = await page.evaluate(() => [...document.styleSheets].some((s) => (s.href || '').endsWith('/assets/profile.css') && s.cssRules.length > 5));
+  assert(css, 'profile.css not applied');
+  await page.waitForFunction(() => !window.gwfProfileMap || window.gwfProfileMap.loaded(), null, { timeout: 15000 }).catch(() => {});
+  await page.waitForTimeout(500);
+  await screenshot(page, 'profile-screen');
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize({ width: 794, height: 1123 }); // A4 at 96 dpi
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(SHOTS, 'profile-print.png'), fullPage: true });
+  const pdf = await page.pdf({ format: 'A4', printBackground: true });
+  mkdirSync(join(REPO, 'artifacts'), { recursive: true });
+  writeFileSync(join(REPO, 'artifacts', 'profile-LWL-001.pdf'), pdf);
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert(pages >= 1 && pages <= 2, `printout has ${pages} pages`);
+  t.note = `printout: ${pages} page(s)`;
+});
+
+// ---- runner -------------------------------------------------------------------------------------
+
+async function main() {
+  if (!existsSync(CHROMIUM)) {
+    console.error(`error: ${CHROMIUM} not found. Install it with: sudo apt-get install -y chromium (or set GWF_CHROMIUM)`);
+    process.exit(2);
+  }
+  try {
+    facets = await api('/plots/facets');
+  } catch (e) {
+    console.error(`error: the service at ${BASE} does not answer (${e.message})`);
+    process.exit(2);
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  let passed = 0, failed = 0;
+  const selected = tests.filter((x) => !ONLY || x.name.includes(ONLY));
+  console.log(`browser tests against ${BASE} (Chromium ${browser.version()}, ${selected.length} tests)`);
+  for (const { name, fn } of selected) {
+    const t = { requests: [], contexts: [], pageErrors: [], consoleErrors: [], note: '', allowForeign: () => false };
+    const started = Date.now();
+    let error = null;
+    try {
+      let timer;
+      await Promise.race([
+        fn(browser, t),
+        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${TEST_TIMEOUT} ms`)), TEST_TIMEOUT); }),
+      ]).finally(() => clearTimeout(timer));
+      const foreign = t.requests.filter((u) => !isLocal(u) && !t.allowForeign(u));
+      assert(foreign.length === 0, `requests left ${ORIGIN}: ${[...new Set(foreign)].join(', ')}`);
+      assert(t.pageErrors.length === 0, `JavaScript errors: ${t.pageErrors.join(' | ')}`);
+      const consoleErrors = t.consoleErrors.filter((m) => !/basemap\.invalid|ERR_INTERNET_DISCONNECTED/.test(m));
+      assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
+    } catch (e) {
+      error = e;
+    }
+    for (const c of t.contexts) await c.close().catch(() => {});
+    const ms = Date.now() - started;
+    if (error) {
+      failed++;
+      console.log(`not ok - ${name} (${ms} ms)\n    ${String(error.message || error).split('\n').join('\n    ')}`);
+    } else {
+      passed++;
+      console.log(`ok - ${name} (${ms} ms)${t.note ? ` — ${t.note}` : ''}`);
+    }
+  }
+  await browser.close();
+  console.log(`screenshots: ${SHOTS}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});
