@@ -6,7 +6,13 @@
 #      connection of the project-local PostGIS cluster (scripts/lib/db.sh).
 #      The Rust test harness creates its own template and per-test databases
 #      on that server; it needs superuser rights for CREATE EXTENSION postgis.
-#   2. schemathesis: property-based API tests of the real binary. A fresh
+#   2. browser tests (tests/browser/run.mjs): the embeddable map /embed, its
+#      kiosk mode and the plot profile page in headless Chromium (Debian's
+#      /usr/bin/chromium, driven by playwright-core; installed with apt-get
+#      when root and missing). They run against the server of stage 3 once it
+#      is up with the demo data, before schemathesis writes to its database.
+#      Screenshots: artifacts/screenshots/.
+#   3. schemathesis: property-based API tests of the real binary. A fresh
 #      database `gwf_schemathesis` is migrated and seeded with demo data, the
 #      server is started on a free port with a random write token, and
 #      schemathesis runs all checks against /openapi.json, authenticated, so
@@ -18,7 +24,11 @@
 #                                 (must be a superuser/CREATEDB connection)
 #   GWF_PG_PORT, GWF_PG_DIR       port (default derived from the checkout path) and location (default
 #                                 .pgdata) of the local cluster
-#   GWF_SKIP_SCHEMATHESIS=1       skip stage 2
+#   GWF_SKIP_BROWSER=1            skip stage 2 (browser tests)
+#   GWF_CHROMIUM                  Chromium binary for stage 2 (default /usr/bin/chromium)
+#   GWF_BROWSER_TIMEOUT_TOTAL     hard limit for the browser tests in seconds
+#                                 (default 300, safety net only)
+#   GWF_SKIP_SCHEMATHESIS=1       skip stage 3
 #   GWF_SCHEMATHESIS_EXAMPLES     max examples per API operation (default 50)
 #   GWF_SCHEMATHESIS_WORKERS      concurrent schemathesis workers (default 2)
 #   GWF_SCHEMATHESIS_SEED         fixed seed to reproduce a run (default random)
@@ -42,6 +52,12 @@ ST_TIMEOUT="${GWF_SCHEMATHESIS_TIMEOUT:-600}"
 PYTHON="${GWF_PYTHON:-python3}"
 BIN="${CARGO_TARGET_DIR:-$GWF_ROOT/target}/debug/gewerbeflaechen"
 SERVER_PID=""
+BROWSER_DIR="$GWF_ROOT/tests/browser"
+CHROMIUM="${GWF_CHROMIUM:-/usr/bin/chromium}"
+BR_TIMEOUT="${GWF_BROWSER_TIMEOUT_TOTAL:-300}"
+# Set by start_test_server.
+ST_PORT=""
+ST_TOKEN=""
 
 # rustup installs into ~/.cargo/bin but only new login shells have it on PATH.
 if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
@@ -132,16 +148,64 @@ ensure_venv() {
   printf '%s\n' "$want" >"$stamp"
 }
 
-# Stage 2. Runs in the main shell (so stop_server sees SERVER_PID) and is
-# called as `stage_schemathesis ... || st_rc=$?`, where `set -e` is suspended
-# -- hence the explicit `|| return 1` after every step that can fail.
-stage_schemathesis() {
-  local admin_url="$1" st_url port token status i
-  [[ "$ST_EXAMPLES" =~ ^[1-9][0-9]*$ ]] || {
-    echo "error: GWF_SCHEMATHESIS_EXAMPLES must be a positive integer, got '$ST_EXAMPLES'" >&2
+# Node.js >= 20 (playwright-core), Debian's Chromium, and tests/browser/node_modules
+# (npm ci, only when it is missing or package-lock.json changed since: a stamp
+# file in node_modules stores the lock's checksum).
+ensure_browser_deps() {
+  local major
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    if gwf_is_root; then
+      gwf_apt_install nodejs npm || return 1
+    else
+      echo "error: Node.js >= 20 and npm are needed for the browser tests. Install them with: sudo apt-get install -y nodejs npm (or skip with GWF_SKIP_BROWSER=1)" >&2
+      return 1
+    fi
+  fi
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if ((major < 20)); then
+    echo "error: the browser tests need Node.js >= 20 (playwright-core), found $(node --version 2>/dev/null). Install a newer Node.js or skip with GWF_SKIP_BROWSER=1" >&2
     return 1
-  }
-  ensure_venv || return 1
+  fi
+  if [[ ! -x "$CHROMIUM" ]]; then
+    if gwf_is_root && [[ -z "${GWF_CHROMIUM:-}" ]]; then
+      gwf_apt_install chromium || return 1
+    else
+      echo "error: $CHROMIUM not found. Install Chromium with: sudo apt-get install -y chromium (or set GWF_CHROMIUM, or skip with GWF_SKIP_BROWSER=1)" >&2
+      return 1
+    fi
+  fi
+  local stamp="$BROWSER_DIR/node_modules/.gwf-lock.sha256" want
+  want="$(sha256sum "$BROWSER_DIR/package-lock.json" | cut -d' ' -f1)"
+  if [[ -d "$BROWSER_DIR/node_modules/playwright-core" && -f "$stamp" && "$(<"$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  gwf_log "npm ci --prefix tests/browser"
+  # playwright-core downloads no browser: the tests use Debian's Chromium.
+  npm ci --prefix "$BROWSER_DIR" --no-audit --no-fund --loglevel=error </dev/null || return 1
+  printf '%s\n' "$want" >"$stamp"
+}
+
+# Stage 2, against the running test server.
+stage_browser() {
+  ensure_browser_deps || return 1
+  gwf_log "browser tests: node tests/browser/run.mjs against http://127.0.0.1:$ST_PORT ($("$CHROMIUM" --version 2>/dev/null | head -n 1))"
+  local rc=0
+  GWF_BASE_URL="http://127.0.0.1:$ST_PORT" GWF_CHROMIUM="$CHROMIUM" \
+    timeout --foreground --kill-after=15 "$BR_TIMEOUT" node "$BROWSER_DIR/run.mjs" </dev/null || rc=$?
+  if ((rc == 124)); then
+    echo "error: the browser tests exceeded GWF_BROWSER_TIMEOUT_TOTAL=${BR_TIMEOUT}s" >&2
+  fi
+  return "$rc"
+}
+
+# The server for stages 2 and 3: a fresh database `gwf_schemathesis` with the
+# demo data, on a free port with a random write token (sets ST_PORT,
+# ST_TOKEN). Runs in the main shell (so stop_server sees SERVER_PID) and is
+# called as `start_test_server ... || rc=$?`, where `set -e` is suspended --
+# hence the explicit `|| return 1` after every step that can fail.
+start_test_server() {
+  local admin_url="$1" st_url port token status i
+  command -v "$PYTHON" >/dev/null 2>&1 || ensure_venv || return 1
   gwf_require_psql || return 1
 
   gwf_log "cargo build --bin gewerbeflaechen (no-op after cargo test)"
@@ -152,7 +216,7 @@ stage_schemathesis() {
   }
 
   # Same server and credentials as the admin URL, other database name.
-  st_url="$("$VENV/bin/python" - "$admin_url" "$ST_DB" <<'EOF'
+  st_url="$("$PYTHON" - "$admin_url" "$ST_DB" <<'EOF'
 import sys
 from urllib.parse import urlsplit, urlunsplit
 parts = urlsplit(sys.argv[1])
@@ -173,8 +237,8 @@ EOF
 
   # A free port chosen by the kernel (bind to port 0). There is a tiny race
   # until the server binds it; acceptable for a test run.
-  port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" || return 1
-  token="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))')" || return 1
+  port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" || return 1
+  token="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')" || return 1
 
   mkdir -p "$ARTIFACTS/schemathesis"
   gwf_log "starting server on 127.0.0.1:$port (log: artifacts/schemathesis-server.log)"
@@ -198,6 +262,18 @@ EOF
     echo "error: /readyz did not answer 200 within 60 s (last status: $status); see artifacts/schemathesis-server.log" >&2
     return 1
   fi
+  ST_PORT="$port"
+  ST_TOKEN="$token"
+}
+
+# Stage 3, against the running test server; called as `stage_schemathesis || st_rc=$?`.
+stage_schemathesis() {
+  local port="$ST_PORT" token="$ST_TOKEN"
+  [[ "$ST_EXAMPLES" =~ ^[1-9][0-9]*$ ]] || {
+    echo "error: GWF_SCHEMATHESIS_EXAMPLES must be a positive integer, got '$ST_EXAMPLES'" >&2
+    return 1
+  }
+  ensure_venv || return 1
 
   local args=(
     run "http://127.0.0.1:$port/openapi.json"
@@ -245,16 +321,41 @@ cargo_rc=0
 cargo test --all-targets "$@" || cargo_rc=$?
 ((cargo_rc == 0)) || cargo_result="FAILED (exit $cargo_rc)"
 
-# ---- stage 2: schemathesis -------------------------------------------------
-st_result=passed
-st_rc=0
-if [[ "${GWF_SKIP_SCHEMATHESIS:-0}" == 1 ]]; then
-  st_result="skipped (GWF_SKIP_SCHEMATHESIS=1)"
-else
-  stage_schemathesis "$ADMIN_URL" || st_rc=$?
-  ((st_rc == 0)) || st_result="FAILED (exit $st_rc)"
+# ---- stages 2 and 3: browser tests and schemathesis, on one test server -----
+skip_browser=0
+skip_st=0
+[[ "${GWF_SKIP_BROWSER:-0}" == 1 ]] && skip_browser=1
+[[ "${GWF_SKIP_SCHEMATHESIS:-0}" == 1 ]] && skip_st=1
+server_rc=0
+if ((!skip_browser || !skip_st)); then
+  start_test_server "$ADMIN_URL" || server_rc=$?
 fi
 
+br_result=passed
+br_rc=0
+if ((skip_browser)); then
+  br_result="skipped (GWF_SKIP_BROWSER=1)"
+elif ((server_rc != 0)); then
+  br_rc=$server_rc
+  br_result="FAILED (test server did not start)"
+else
+  stage_browser || br_rc=$?
+  ((br_rc == 0)) || br_result="FAILED (exit $br_rc)"
+fi
+
+st_result=passed
+st_rc=0
+if ((skip_st)); then
+  st_result="skipped (GWF_SKIP_SCHEMATHESIS=1)"
+elif ((server_rc != 0)); then
+  st_rc=$server_rc
+  st_result="FAILED (test server did not start)"
+else
+  stage_schemathesis || st_rc=$?
+  ((st_rc == 0)) || st_result="FAILED (exit $st_rc)"
+fi
+stop_server
+
 echo
-echo "test summary: cargo test: $cargo_result; schemathesis: $st_result"
-((cargo_rc == 0 && st_rc == 0))
+echo "test summary: cargo test: $cargo_result; browser tests: $br_result; schemathesis: $st_result"
+((cargo_rc == 0 && br_rc == 0 && st_rc == 0))

@@ -30,6 +30,9 @@ pub enum Bind {
 pub struct Sql {
     pub text: String,
     pub binds: Vec<Bind>,
+    /// Run as an unnamed statement, planned with its actual values, instead of a prepared
+    /// statement with a generic plan (see `db::establish_for_serving`).
+    pub plan_per_execution: bool,
 }
 
 impl Sql {
@@ -104,6 +107,9 @@ impl diesel::query_builder::QueryFragment<Pg> for PreparedSql {
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
     ) -> QueryResult<()> {
+        if self.0.plan_per_execution {
+            out.unsafe_to_cache_prepared();
+        }
         let mut rest = self.0.text.as_str();
         while let Some(at) = rest.find('$') {
             out.push_sql(&rest[..at]);
@@ -271,6 +277,9 @@ pub fn where_clause(query: &PlotQuery, visibility: Visibility, sql: &mut Sql) {
             Bind::Text(text.clone()),
             sql,
         );
+        // How rare a word is decides the best plan (walk the sort order for common words, the
+        // GIN index for rare ones); a generic plan cannot know, so plan this one every time.
+        sql.plan_per_execution = true;
     }
     if let Some(b) = query.bbox {
         let [a, c, d, f] =

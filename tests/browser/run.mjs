@@ -213,17 +213,21 @@ async function pointOnPlot(page, wantReference) {
     const canvas = map.getCanvas();
     const rect = canvas.getBoundingClientRect();
     const at = (x, y) => map.queryRenderedFeatures([x, y], { layers: ['plots-fill'] })[0];
-    for (let y = 10; y < rect.height - 10; y += 4) {
-      for (let x = 10; x < rect.width - 10; x += 4) {
-        const f = at(x, y);
-        if (!f || (want && f.properties.reference !== want)) continue;
-        const around = [[-4, 0], [4, 0], [0, -4], [0, 4]].map(([dx, dy]) => at(x + dx, y + dy));
-        if (!around.every((g) => g && g.id === f.id)) continue;
-        const px = rect.left + x, py = rect.top + y;
-        const top = document.elementFromPoint(px, py);
-        if (top !== canvas) continue;
-        return { x: px, y: py, reference: f.properties.reference, id: f.id, status: f.properties.status };
-      }
+    // Candidate points nearest the centre first; the first one well inside a plot wins.
+    const cx = rect.width / 2, cy = rect.height / 2;
+    const points = [];
+    for (let y = 10; y < rect.height - 10; y += 5) {
+      for (let x = 10; x < rect.width - 10; x += 5) points.push([x, y, (x - cx) ** 2 + (y - cy) ** 2]);
+    }
+    points.sort((a, b) => a[2] - b[2]);
+    for (const [x, y] of points) {
+      const f = at(x, y);
+      if (!f || (want && f.properties.reference !== want)) continue;
+      const around = [[-4, 0], [4, 0], [0, -4], [0, 4]].map(([dx, dy]) => at(x + dx, y + dy));
+      if (!around.every((g) => g && g.id === f.id)) continue;
+      const px = rect.left + x, py = rect.top + y;
+      if (document.elementFromPoint(px, py) !== canvas) continue;
+      return { x: px, y: py, reference: f.properties.reference, id: f.id, status: f.properties.status };
     }
     return null;
   }, wantReference || null);
@@ -424,17 +428,23 @@ test('kiosk: cycles through available plots, stops on touch, resumes when idle',
   }
   assert(new Set(seen).size >= 2, `the highlighted plot did not change: ${JSON.stringify(seen)}`);
   if (available.size) for (const r of seen) assert(available.has(r), `highlighted ${r} is not an available plot`);
-  const current = await page.evaluate(() => window.gwfApp.highlighted);
-  const card = page.locator('#kiosk-card');
-  assert(await card.isVisible(), 'info card not visible while cycling');
-  eq(await card.locator('.plot-ref').innerText(), current, 'card shows the highlighted plot');
-  assert((await card.innerText()).includes('verfügbar'), 'card lacks the status');
-  const selected = await page.evaluate(() => {
+  // One look at the page (the cycle moves on every 1.5 s): card, state and drawn highlight agree.
+  const now = await page.evaluate(() => {
     const ref = window.gwfApp.highlighted;
+    const card = document.getElementById('kiosk-card');
     const f = window.gwfMap.querySourceFeatures('plots', { sourceLayer: 'plots', filter: ['==', ['get', 'reference'], ref] })[0];
-    return f ? window.gwfMap.getFeatureState({ source: 'plots', sourceLayer: 'plots', id: f.id }).selected : 'not found';
+    return {
+      ref,
+      cardVisible: !card.hidden && card.offsetHeight > 0,
+      cardRef: card.querySelector('.plot-ref')?.textContent,
+      cardText: card.innerText,
+      selected: f ? window.gwfMap.getFeatureState({ source: 'plots', sourceLayer: 'plots', id: f.id }).selected : 'not found',
+    };
   });
-  eq(selected, true, 'highlighted plot drawn selected');
+  assert(now.cardVisible, 'info card not visible while cycling');
+  eq(now.cardRef, now.ref, 'card shows the highlighted plot');
+  assert(now.cardText.includes('verfügbar'), `card lacks the status: ${now.cardText}`);
+  eq(now.selected, true, 'highlighted plot drawn selected');
   await page.waitForTimeout(1300); // let the camera settle for the picture
   const shot = await screenshot(page, 'kiosk-cycling');
   assert(pixelStats(shot.png).distinct > 40, 'kiosk screenshot blank');
@@ -447,9 +457,9 @@ test('kiosk: cycles through available plots, stops on touch, resumes when idle',
   await page.waitForTimeout(2500); // more than one interval, less than the idle time
   eq(await page.evaluate(() => window.gwfApp.highlighted), null, 'cycle resumed before the idle time');
   // After the idle time: overview, then the cycle again.
-  await page.waitForFunction(() => window.gwfApp.kioskState === 'overview' || window.gwfApp.kioskState === 'cycling', null, { timeout: 6000 })
+  await page.waitForFunction(() => window.gwfApp.kioskState === 'overview' || window.gwfApp.kioskState === 'cycling', null, { timeout: 15000 })
     .catch(async (e) => { throw new Error(`no overview after the idle time (state ${await page.evaluate(() => window.gwfApp.kioskState)}): ${e.message}`); });
-  await page.waitForFunction(() => window.gwfApp.highlighted !== null, null, { timeout: 6000 })
+  await page.waitForFunction(() => window.gwfApp.highlighted !== null, null, { timeout: 15000 })
     .catch(async (e) => { throw new Error(`cycle did not resume (state ${await page.evaluate(() => window.gwfApp.kioskState)}): ${e.message}`); });
 
   // Language switch on the kiosk.
@@ -461,9 +471,12 @@ test('kiosk: cycles through available plots, stops on touch, resumes when idle',
 });
 
 test('kiosk portrait screen (1080x1920 scaled) looks right', async (browser, t) => {
-  const { page } = await openEmbed(browser, t, 'kiosk=1&kiosk_interval_ms=1000&kiosk_idle_ms=60000&lang=en', { hasTouch: true, viewport: { width: 540, height: 960 } });
-  await page.waitForFunction(() => window.gwfApp.highlighted !== null, null, { timeout: 10000 });
-  await page.waitForTimeout(900);
+  const { page } = await openEmbed(browser, t, 'kiosk=1&kiosk_interval_ms=4000&kiosk_idle_ms=60000&lang=en', { hasTouch: true, viewport: { width: 540, height: 960 } });
+  await page.waitForFunction(() => window.gwfApp.highlighted !== null, null, { timeout: 15000 });
+  await page.waitForTimeout(2200); // the camera move takes 40 % of the interval
+  const ref = await page.evaluate(() => window.gwfApp.highlighted);
+  const target = await pointOnPlot(page, ref);
+  assert(target, `highlighted plot ${ref} not in view (or covered by the card or legend)`);
   const box = await page.locator('#kiosk-card').boundingBox();
   assert(box && box.y + box.height <= 960 && box.x >= 0 && box.x + box.width <= 540, `card off screen: ${JSON.stringify(box)}`);
   const { png } = await screenshot(page, 'kiosk-portrait-en');

@@ -810,6 +810,10 @@
           pad.bottom += Math.min(card.offsetHeight, map.getContainer().clientHeight / 2);
           pad.top += Math.min(document.getElementById('legend').offsetHeight, map.getContainer().clientHeight / 4);
         }
+        // Never more padding than the map has room for (fitBounds would refuse to move).
+        var w = map.getContainer().clientWidth, h = map.getContainer().clientHeight;
+        var sx = Math.min(1, (w * 0.8) / (pad.left + pad.right)), sy = Math.min(1, (h * 0.8) / (pad.top + pad.bottom));
+        pad = { left: pad.left * sx, right: pad.right * sx, top: pad.top * sy, bottom: pad.bottom * sy };
         map.fitBounds([[p.bounds[0], p.bounds[1]], [p.bounds[2], p.bounds[3]]],
           { padding: pad, maxZoom: 16.5, duration: Math.min(2500, Math.round(KIOSK_INTERVAL_MS * 0.4)), essential: true });
       }
@@ -911,6 +915,8 @@
   })();
 
   if (isKiosk) kiosk.setup();
+  // Small embeds: the legend starts folded (one tap opens it), so it does not hide the map.
+  else if (window.innerWidth < 520 || window.innerHeight < 420) document.getElementById('legend').open = false;
   notices.forEach(function (n) { console.warn('ignored parameter', n); });
   if (notices.length) setTimeout(function () { showNotice(fill(t('badParam'), { p: notices.join(', ') }), false); }, 0);
   init(0);
