@@ -52,6 +52,11 @@ async fn establish_for_serving(url: String) -> diesel::ConnectionResult<AsyncPgC
         .execute(&mut conn)
         .await
         .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    // db::search quotes full-text input as a literal; that quoting relies on this.
+    diesel::sql_query("SET standard_conforming_strings = on")
+        .execute(&mut conn)
+        .await
+        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
     Ok(conn)
 }
 

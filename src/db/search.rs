@@ -64,8 +64,12 @@ impl Sql {
     }
 }
 
+/// A SQL string literal. Safe with `standard_conforming_strings = on` (the default since
+/// PostgreSQL 9.1, and set explicitly on every connection): only `'` needs doubling.
+/// Used where a value must be planned as a constant. `$` becomes a space (full-text search
+/// ignores it anyway) so that `$n` in the SQL is always a placeholder.
 fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    format!("'{}'", text.replace('\'', "''").replace('$', " "))
 }
 
 fn literal(value: &Bind) -> String {
@@ -271,14 +275,14 @@ pub fn where_clause(query: &PlotQuery, visibility: Visibility, sql: &mut Sql) {
         compare("p.grw_area = ?", Bind::Bool(v), sql);
     }
     if let Some(text) = &query.text {
-        compare(
-            "(p.search_tsv @@ (websearch_to_tsquery('german', ?) || websearch_to_tsquery('english', ?)) \
-             OR p.reference = upper(?))",
-            Bind::Text(text.clone()),
-            sql,
-        );
         // How rare a word is decides the best plan (walk the sort order for common words, the
-        // GIN index for rare ones); a generic plan cannot know, so plan this one every time.
+        // GIN index for rare ones). A parameter would get the generic plan, which cannot know,
+        // so the text goes in as a quoted literal and the statement is planned every time.
+        let q = quote(text);
+        conditions.push(format!(
+            "(p.search_tsv @@ (websearch_to_tsquery('german', {q}) || websearch_to_tsquery('english', {q})) \
+             OR p.reference = upper({q}))"
+        ));
         sql.plan_per_execution = true;
     }
     if let Some(b) = query.bbox {

@@ -647,3 +647,22 @@ async fn bbox_and_near_searches_use_the_gist_indexes() {
     assert!(near.contains("plots_geog_gist"), "{near}");
     assert!(!bbox.contains("Seq Scan on plots") && !near.contains("Seq Scan on plots"));
 }
+
+#[tokio::test]
+async fn hostile_search_text_is_only_text() {
+    let f = fixture().await;
+    let app = &f.app;
+    for q in [
+        "it's",
+        "'; DROP TABLE plots; --",
+        "$1 $2",
+        "\\' OR 1=1 --",
+        "\"unclosed",
+        "Logistik & | ! ( )",
+    ] {
+        let encoded: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        let response = app.get(&format!("/plots?q={encoded}")).await;
+        assert_eq!(response.status(), 200, "{q}");
+    }
+    assert_eq!(refs(app, "").await.len(), 7, "the table is intact");
+}

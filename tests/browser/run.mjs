@@ -42,6 +42,7 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--no-first-run',
   '--disable-sync',
+  '--disable-quic',
   // WebGL through SwiftShader (software); newer Chromium versions want this said explicitly.
   '--enable-unsafe-swiftshader',
 ];
@@ -400,7 +401,7 @@ test('price on request is shown as such', async (browser, t) => {
 test('kiosk: cycles through available plots, stops on touch, resumes when idle', async (browser, t) => {
   const { page } = await openEmbed(browser, t, 'kiosk=1&kiosk_interval_ms=1500&kiosk_idle_ms=4000', { hasTouch: true, viewport: { width: 1280, height: 800 } });
   // Touch targets and kiosk chrome.
-  const sizes = await page.evaluate(() => [...document.querySelectorAll('#kiosk-header button, .maplibregl-ctrl-group button')]
+  const sizes = await page.evaluate(() => [...document.querySelectorAll('#kiosk-header button, .maplibregl-ctrl button, #legend summary')]
     .filter((b) => b.offsetParent !== null)
     .map((b) => ({ text: b.textContent || b.title, w: b.getBoundingClientRect().width, h: b.getBoundingClientRect().height })));
   assert(sizes.length >= 3, `kiosk buttons: ${JSON.stringify(sizes)}`);
@@ -537,6 +538,49 @@ test('configured online basemap unreachable: falls back to the plain map', async
   t.note = 'plain background after the basemap failed';
 });
 
+test('configured online basemap: drawn under the plots', async (browser, t) => {
+  const context = await newContext(browser, t);
+  const foreign = [];
+  const STYLE = 'https://basemap.example/style.json';
+  await context.route('**', async (route) => {
+    const url = route.request().url();
+    if (url === STYLE) {
+      foreign.push(url);
+      // A stand-in for an operator's basemap: a coloured background only.
+      return route.fulfill({
+        contentType: 'application/json',
+        headers: { 'access-control-allow-origin': '*' },
+        body: JSON.stringify({ version: 8, name: 'test-basemap', sources: {}, layers: [{ id: 'land', type: 'background', paint: { 'background-color': '#dfe9f5' } }] }),
+      });
+    }
+    if (!isLocal(url)) {
+      foreign.push(url);
+      return route.abort('internetdisconnected');
+    }
+    if (new URL(url).pathname === '/embed') {
+      const resp = await route.fetch();
+      const body = (await resp.text()).replace(/<script id="gwf-config">[^<]*<\/script>/,
+        `<script id="gwf-config">window.GWF_CONFIG = {"basemapStyle": "${STYLE}"};</script>`);
+      const headers = { ...resp.headers() };
+      delete headers['content-security-policy']; // the server's CSP would name the basemap's origin
+      delete headers['content-length'];
+      return route.fulfill({ response: resp, body, headers });
+    }
+    return route.continue();
+  });
+  t.allowForeign = (url) => url === STYLE;
+  const page = await openPage(context, t, '/embed');
+  await waitReady(page);
+  eq(await page.evaluate(() => window.gwfMap.getStyle().name), 'test-basemap', 'style in use');
+  const layers = await page.evaluate(() => window.gwfMap.getStyle().layers.map((l) => l.id));
+  eq(layers[0], 'land', 'basemap layer at the bottom');
+  assert(layers.indexOf('plots-fill') > 0, `plot layers missing: ${layers}`);
+  const plots = await renderedPlots(page);
+  assert(plots.length > 0, 'no plot drawn over the basemap');
+  eq(foreign.join(','), STYLE, 'requests to other hosts');
+  await screenshot(page, 'embed-basemap');
+});
+
 test('invalid parameters are ignored with a notice, not a broken map', async (browser, t) => {
   const { page } = await openEmbed(browser, t, 'status=sold,bogus&area_min=abc');
   const plots = await renderedPlots(page);
@@ -584,6 +628,22 @@ test('profile page: exposé layout and a printout of at most two pages', async (
   const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
   assert(pages >= 1 && pages <= 2, `printout has ${pages} pages`);
   t.note = `printout: ${pages} page(s)`;
+});
+
+test('profile page: the printout keeps the map', async (browser, t) => {
+  const context = await newContext(browser, t, { viewport: { width: 1000, height: 1300 } });
+  const page = await openPage(context, t, '/plots/LWL-001/profile?lang=de');
+  await page.waitForFunction(() => window.gwfProfileMap && window.gwfProfileMap.loaded(), null, { timeout: 15000 });
+  // Printing lays the page out anew, and a WebGL canvas resized on the way is printed empty
+  // unless its drawing buffer is preserved (MapLibre 5: canvasContextAttributes).
+  const attrs = await page.evaluate(() => {
+    const c = window.gwfProfileMap.getCanvas();
+    const gl = c.getContext('webgl2') || c.getContext('webgl');
+    return gl.getContextAttributes();
+  });
+  assert(attrs.preserveDrawingBuffer === true,
+    'the profile map does not preserve its drawing buffer, so it prints empty: create it with ' +
+    '`canvasContextAttributes: { preserveDrawingBuffer: true }` (MapLibre 5 ignores a top-level preserveDrawingBuffer)');
 });
 
 // ---- runner -------------------------------------------------------------------------------------

@@ -460,7 +460,7 @@
     return { muni: muniFilter, estate: estateFilter };
   }
 
-  function addOverlay(map, tilejson, municipalities, estates) {
+  function addOverlay(map, tilejson, municipalities, estates, onBasemap) {
     var f = outlineFilters();
     map.addSource('municipalities', { type: 'geojson', data: municipalities });
     map.addSource('estates', { type: 'geojson', data: estates });
@@ -479,15 +479,19 @@
       attribution: tilejson.attribution || undefined
     };
     map.addSource('plots', source);
+    // Under a basemap's labels (its first symbol layer), if it has any.
+    var firstSymbol = map.getStyle().layers.filter(function (l) { return l.type === 'symbol'; })[0];
+    var before = firstSymbol ? firstSymbol.id : undefined;
 
     map.addLayer({ id: 'municipalities-fill', type: 'fill', source: 'municipalities', filter: f.muni,
-      paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.6 } });
+      // Over a basemap only a veil, so its streets and places stay readable.
+      paint: { 'fill-color': '#ffffff', 'fill-opacity': onBasemap ? 0.15 : 0.6 } }, before);
     map.addLayer({ id: 'municipalities-line', type: 'line', source: 'municipalities', filter: f.muni,
-      paint: { 'line-color': '#77736b', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1, 14, 2.5], 'line-dasharray': [4, 2] } });
+      paint: { 'line-color': '#77736b', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1, 14, 2.5], 'line-dasharray': [4, 2] } }, before);
     map.addLayer({ id: 'estates-fill', type: 'fill', source: 'estates', filter: f.estate,
-      paint: { 'fill-color': '#e4dccb', 'fill-opacity': 0.75 } });
+      paint: { 'fill-color': '#e4dccb', 'fill-opacity': onBasemap ? 0.5 : 0.75 } }, before);
     map.addLayer({ id: 'estates-line', type: 'line', source: 'estates', filter: f.estate,
-      paint: { 'line-color': '#8d8068', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.8, 16, 2] } });
+      paint: { 'line-color': '#8d8068', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.8, 16, 2] } }, before);
     map.addLayer({ id: 'plots-fill', type: 'fill', source: 'plots', 'source-layer': 'plots',
       paint: {
         'fill-color': statusMatch('fill', '#888888'),
@@ -495,18 +499,18 @@
           ['boolean', ['feature-state', 'selected'], false], 0.9,
           ['boolean', ['feature-state', 'hover'], false], 0.85,
           ['==', ['get', 'status'], 'sold'], 0.45, 0.7]
-      } });
+      } }, before);
     map.addLayer({ id: 'plots-line', type: 'line', source: 'plots', 'source-layer': 'plots',
       filter: ['!=', ['get', 'status'], 'planned'],
-      paint: { 'line-color': statusMatch('line', '#444444'), 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.8, 16, 2] } });
+      paint: { 'line-color': statusMatch('line', '#444444'), 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.8, 16, 2] } }, before);
     map.addLayer({ id: 'plots-line-planned', type: 'line', source: 'plots', 'source-layer': 'plots',
       filter: ['==', ['get', 'status'], 'planned'],
-      paint: { 'line-color': STATUS_STYLE.planned.line, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 1, 16, 2.5], 'line-dasharray': [2, 1.5] } });
+      paint: { 'line-color': STATUS_STYLE.planned.line, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 1, 16, 2.5], 'line-dasharray': [2, 1.5] } }, before);
     var selected = ['boolean', ['feature-state', 'selected'], false];
     map.addLayer({ id: 'plots-highlight-halo', type: 'line', source: 'plots', 'source-layer': 'plots',
-      paint: { 'line-color': '#ffffff', 'line-width': isKiosk ? 10 : 7, 'line-opacity': ['case', selected, 1, 0] } });
+      paint: { 'line-color': '#ffffff', 'line-width': isKiosk ? 10 : 7, 'line-opacity': ['case', selected, 1, 0] } }, before);
     map.addLayer({ id: 'plots-highlight', type: 'line', source: 'plots', 'source-layer': 'plots',
-      paint: { 'line-color': '#1a1a1a', 'line-width': isKiosk ? 5 : 3.5, 'line-opacity': ['case', selected, 1, 0] } });
+      paint: { 'line-color': '#1a1a1a', 'line-width': isKiosk ? 5 : 3.5, 'line-opacity': ['case', selected, 1, 0] } }, before);
   }
 
   // HTML labels for the municipalities (always) and estates (from zoom 13); no glyphs needed.
@@ -699,7 +703,8 @@
       container: 'map',
       style: basemap || plainStyle(),
       locale: MAPLIBRE_LOCALE[lang],
-      attributionControl: { compact: true },
+      // On a kiosk the sources are written out: no small (i) button to tap.
+      attributionControl: { compact: !isKiosk },
       maxZoom: 19,
       dragRotate: false,
       pitchWithRotate: false,
@@ -737,7 +742,7 @@
     });
 
     map.on('load', function () {
-      addOverlay(map, tilejson, municipalities, estates);
+      addOverlay(map, tilejson, municipalities, estates, !!basemap);
       addLabels(map, municipalities, estates);
       bindInteraction();
       map.once('idle', function () {
