@@ -64,6 +64,9 @@ pub struct Settings {
     /// `GWF_BASEMAP_STYLE`: URL of an online MapLibre style for the embedded map. Default:
     /// none, the map needs no other host.
     pub basemap_style: Option<String>,
+    /// `GWF_BASEMAP_ORIGINS`: further origins the basemap style loads tiles, glyphs and
+    /// sprites from (allowed by the pages' Content-Security-Policy).
+    pub basemap_origins: Vec<String>,
     /// `GWF_WEB_DIR`: serve `/embed` and `/assets/*` from this folder instead of the copies
     /// compiled into the binary (for front-end development).
     pub web_dir: Option<std::path::PathBuf>,
@@ -212,6 +215,7 @@ impl Settings {
         };
         let frame_ancestors = origins("GWF_FRAME_ANCESTORS", &mut problems);
         let cors_origins = origins("GWF_CORS_ORIGINS", &mut problems);
+        let basemap_origins = origins("GWF_BASEMAP_ORIGINS", &mut problems);
         let basemap_style = match get("GWF_BASEMAP_STYLE") {
             None => None,
             Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
@@ -243,6 +247,7 @@ impl Settings {
             frame_ancestors,
             cors_origins,
             basemap_style,
+            basemap_origins,
             web_dir,
         })
     }

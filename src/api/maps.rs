@@ -242,19 +242,15 @@ fn html_csp(settings: &Settings) -> String {
     } else {
         format!("'self' {}", settings.frame_ancestors.join(" "))
     };
-    let basemap = settings
+    // The style's own host, and the hosts its tiles, glyphs and sprites come from.
+    let basemap: String = settings
         .basemap_style
         .as_deref()
-        .and_then(|url| {
-            url.splitn(4, '/')
-                .take(3)
-                .collect::<Vec<_>>()
-                .join("/")
-                .into()
-        })
-        .filter(|origin: &String| !origin.is_empty())
+        .map(|url| url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/"))
+        .into_iter()
+        .chain(settings.basemap_origins.iter().cloned())
         .map(|origin| format!(" {origin}"))
-        .unwrap_or_default();
+        .collect();
     format!(
         "default-src 'self'{basemap}; img-src 'self' data: blob:{basemap}; worker-src 'self' blob:; \
          child-src blob:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; \
@@ -313,18 +309,35 @@ pub async fn asset(
 /// Text of the profile page in one language.
 struct Words {
     lang: &'static str,
-    status: fn(&str) -> &'static str,
+    /// Words for stored vocabulary values (status, zoning, B-Plan, servicing, offer).
+    term: fn(&str) -> &'static str,
     labels: [&'static str; 24],
 }
 
 const DE: Words = Words {
     lang: "de",
-    status: |s| match s {
+    term: |s| match s {
         "available" => "verfügbar",
         "reserved" => "reserviert",
         "under_negotiation" => "in Verhandlung",
         "sold" => "verkauft",
-        _ => "in Planung",
+        "planned" => "in Planung",
+        "GI" => "GI – Industriegebiet",
+        "GE" => "GE – Gewerbegebiet",
+        "GE-e" => "GE-e – eingeschränktes Gewerbegebiet",
+        "MI" => "MI – Mischgebiet",
+        "MU" => "MU – Urbanes Gebiet",
+        "SO" => "SO – Sondergebiet",
+        "in_preparation" => "in Aufstellung",
+        "legally_binding" => "rechtskräftig",
+        "section_34" => "§ 34 BauGB (Innenbereich)",
+        "full" => "voll erschlossen",
+        "partial" => "teilerschlossen",
+        "sale" => "Kauf",
+        "lease" => "Pacht / Miete",
+        "sale_or_lease" => "Kauf oder Pacht",
+        "none" => "keine",
+        _ => "sonstige",
     },
     labels: [
         "Status",
@@ -356,12 +369,28 @@ const DE: Words = Words {
 
 const EN: Words = Words {
     lang: "en",
-    status: |s| match s {
+    term: |s| match s {
         "available" => "available",
         "reserved" => "reserved",
         "under_negotiation" => "under negotiation",
         "sold" => "sold",
-        _ => "planned",
+        "planned" => "planned",
+        "GI" => "GI – industrial area",
+        "GE" => "GE – commercial area",
+        "GE-e" => "GE-e – restricted commercial area",
+        "MI" => "MI – mixed area",
+        "MU" => "MU – urban area",
+        "SO" => "SO – special area",
+        "in_preparation" => "in preparation",
+        "legally_binding" => "legally binding",
+        "section_34" => "§ 34 BauGB (built-up area)",
+        "full" => "fully serviced",
+        "partial" => "partly serviced",
+        "sale" => "sale",
+        "lease" => "lease",
+        "sale_or_lease" => "sale or lease",
+        "none" => "none",
+        _ => "other",
     },
     labels: [
         "Status",
@@ -503,7 +532,11 @@ pub async fn plot_profile(
         l[5].to_owned()
     } else {
         match (row.price_min_ct, row.price_max_ct) {
-            (Some(min), Some(max)) if max != min => format!("{} – {}", eur(min), eur(max)),
+            (Some(min), Some(max)) if max != min => format!(
+                "{}–{} €/m²",
+                number(min as f64 / 100.0, 2, lang),
+                number(max as f64 / 100.0, 2, lang)
+            ),
             (Some(min), _) => eur(min),
             _ => l[5].to_owned(),
         }
@@ -513,7 +546,7 @@ pub async fn plot_profile(
         .map(|v| v.map(|v| number(v, 1, lang)).unwrap_or_else(|| "–".into()))
         .collect::<Vec<_>>()
         .join(" / ");
-    let mut facts: Vec<(&str, String)> = vec![(l[0], (words.status)(&row.status).to_owned())];
+    let mut facts: Vec<(&str, String)> = vec![(l[0], (words.term)(&row.status).to_owned())];
     if let Some(date) = row.available_from {
         facts.push((
             l[1],
@@ -527,8 +560,8 @@ pub async fn plot_profile(
     facts.push((l[3], m2(row.area_geodesic_m2)));
     facts.push((l[4], price));
     let planning: Vec<(&str, String)> = vec![
-        (l[6], row.zoning.clone()),
-        (l[7], row.bplan_status.replace('_', " ")),
+        (l[6], (words.term)(&row.zoning).to_owned()),
+        (l[7], (words.term)(&row.bplan_status).to_owned()),
         (l[8], ratios),
         (
             l[9],
@@ -536,11 +569,11 @@ pub async fn plot_profile(
                 .map(|h| format!("{} m", number(h, 1, lang)))
                 .unwrap_or_else(|| "–".into()),
         ),
-        (l[18], row.offer.replace('_', " ")),
+        (l[18], (words.term)(&row.offer).to_owned()),
         (l[17], yes_no(row.grw_area).to_owned()),
     ];
     let mut location: Vec<(&str, String)> = vec![
-        (l[10], row.servicing.clone()),
+        (l[10], (words.term)(&row.servicing).to_owned()),
         (
             l[11],
             row.broadband_mbit
@@ -603,6 +636,7 @@ pub async fn plot_profile(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title_e} – {reference}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/maplibre-gl.css">
 <link rel="stylesheet" href="/assets/profile.css">
 </head>
@@ -630,7 +664,8 @@ pub async fn plot_profile(
   (geometry.type === 'MultiPolygon' ? geometry.coordinates : [geometry.coordinates]).forEach(function (p) {{ p[0].forEach(function (c) {{ coords.push(c); }}); }});
   var xs = coords.map(function (c) {{ return c[0]; }}), ys = coords.map(function (c) {{ return c[1]; }});
   var map = new maplibregl.Map({{
-    container: 'map', interactive: false, attributionControl: false, preserveDrawingBuffer: true,
+    container: 'map', interactive: false, attributionControl: false,
+    canvasContextAttributes: {{ preserveDrawingBuffer: true }},
     style: {{ version: 8, sources: {{ plot: {{ type: 'geojson', data: geometry }} }},
       layers: [{{ id: 'bg', type: 'background', paint: {{ 'background-color': '#f4f1ea' }} }},
         {{ id: 'fill', type: 'fill', source: 'plot', paint: {{ 'fill-color': '#2e7d32', 'fill-opacity': 0.35 }} }},
@@ -639,6 +674,17 @@ pub async fn plot_profile(
     fitBoundsOptions: {{ padding: 40 }}
   }});
   window.gwfProfileMap = map;
+  // Browsers print a WebGL canvas blank; print a still image of it instead.
+  window.addEventListener('beforeprint', function () {{
+    var img = document.createElement('img');
+    img.className = 'map-print';
+    img.alt = '';
+    img.src = map.getCanvas().toDataURL('image/png');
+    document.getElementById('map').appendChild(img);
+  }});
+  window.addEventListener('afterprint', function () {{
+    document.querySelectorAll('.map-print').forEach(function (el) {{ el.remove(); }});
+  }});
 }})();
 </script>
 </body>

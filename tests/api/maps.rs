@@ -303,7 +303,7 @@ async fn profile_pages_show_public_facts_in_both_languages() {
     assert!(html.contains("Fläche &lt;script&gt;"), "titles are escaped");
     assert!(!html.contains("<script>alert"));
     assert!(
-        html.contains("12,50 €/m²") && html.contains("Stand der Daten: 01.10.2026"),
+        html.contains("12,50–15,00 €/m²") && html.contains("Stand der Daten: 01.10.2026"),
         "German facts"
     );
     assert!(!html.contains("intern"), "internal notes never appear");
@@ -316,7 +316,7 @@ async fn profile_pages_show_public_facts_in_both_languages() {
         .unwrap();
     assert!(
         en.contains("Commercial plot on Test Road")
-            && en.contains("12.50 €/m²")
+            && en.contains("12.50–15.00 €/m²")
             && en.contains("Data as of")
     );
 
