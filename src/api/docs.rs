@@ -88,6 +88,10 @@ impl Modify for PatchSchema {
         let Some(components) = openapi.components.as_mut() else {
             return;
         };
+        // `fields=` may leave out any member of a plot but its id.
+        if let Some(RefOr::T(Schema::Object(plot))) = components.schemas.get_mut("Plot") {
+            plot.required.retain(|member| member == "id");
+        }
         let Some(RefOr::T(Schema::Object(data))) = components.schemas.get("PlotData") else {
             return;
         };

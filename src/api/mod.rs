@@ -54,9 +54,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(search::list_plots))
                 .route(web::post().to(plots::create_plot)),
         )
-        .service(resource("/plots/search", "POST").route(web::post().to(search::search_plots)))
-        .service(resource("/plots/facets", "GET").route(web::get().to(search::plot_facets)))
-        .service(resource("/plots/compare", "GET").route(web::get().to(search::compare_plots)))
+        .service(beside_plot_key("/plots/search").route(web::post().to(search::search_plots)))
+        .service(beside_plot_key("/plots/facets").route(web::get().to(search::plot_facets)))
+        .service(beside_plot_key("/plots/compare").route(web::get().to(search::compare_plots)))
         .service(resource("/plots/{key}/profile", "GET").route(web::get().to(maps::plot_profile)))
         .service(resource("/tiles/plots.json", "GET").route(web::get().to(maps::plot_tilejson)))
         .service(resource("/tiles/plots/{z}/{x}/{y}", "GET").route(web::get().to(maps::plot_tile)))
@@ -79,6 +79,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/estates", "GET").route(web::get().to(places::list_estates)))
         .service(resource("/estates/{id}", "GET").route(web::get().to(places::get_estate)));
+}
+
+/// Fixed paths that share the shape of `/plots/{key}`: other methods answer as that resource
+/// would for a plot of this name, which does not exist (references are upper-case).
+fn beside_plot_key(path: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<actix_web::HttpResponse, _>(error::ApiError::NotFound(format!(
+            "no plot `{}`",
+            path.trim_start_matches("/plots/")
+        )))
+    }))
 }
 
 fn resource(path: &str, allow: &'static str) -> actix_web::Resource {

@@ -463,7 +463,7 @@ fn point_of(geojson: &str) -> Option<(f64, f64)> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FacetValue {
     /// The status or zoning value, or the municipality id.
-    #[schema(value_type = Object, example = "available")]
+    #[schema(value_type = Value, example = "available")]
     pub value: Value,
     /// Municipality name (municipality facet only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -556,7 +556,7 @@ pub async fn plot_facets(
 #[into_params(parameter_in = Query)]
 pub struct CompareParams {
     /// Plot ids or references, comma-separated, at most 20, e.g. `LWL-001,LWL-003,17`.
-    #[param(example = "LWL-001,LWL-003")]
+    #[param(min_length = 1, example = "LWL-001,LWL-003")]
     pub plots: String,
 }
 

@@ -14,7 +14,9 @@ use crate::domain::money::Cents;
 use crate::domain::plot::{BplanStatus, Offer, PlotStatus, Servicing, Zoning};
 
 /// A plot as the API shows it. The same members are the `properties` of its GeoJSON Feature
-/// (without `geometry`). `published` and `internal_notes` appear only for staff.
+/// (without `geometry`). `published` and `internal_notes` appear only for staff. A search with
+/// `fields=` returns only the chosen members (and `id`), so only `id` is declared required
+/// (see `api::docs`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Plot {
     #[schema(example = 17)]
