@@ -54,9 +54,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(search::list_plots))
                 .route(web::post().to(plots::create_plot)),
         )
-        .service(beside_plot_key("/plots/search").route(web::post().to(search::search_plots)))
-        .service(beside_plot_key("/plots/facets").route(web::get().to(search::plot_facets)))
-        .service(beside_plot_key("/plots/compare").route(web::get().to(search::compare_plots)))
+        .service(
+            beside_plot_key("/plots/search", "POST").route(web::post().to(search::search_plots)),
+        )
+        .service(beside_plot_key("/plots/facets", "GET").route(web::get().to(search::plot_facets)))
+        .service(
+            beside_plot_key("/plots/compare", "GET").route(web::get().to(search::compare_plots)),
+        )
         .service(resource("/plots/{key}/profile", "GET").route(web::get().to(maps::plot_profile)))
         .service(resource("/tiles/plots.json", "GET").route(web::get().to(maps::plot_tilejson)))
         .service(resource("/tiles/plots/{z}/{x}/{y}", "GET").route(web::get().to(maps::plot_tile)))
@@ -81,14 +85,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/estates/{id}", "GET").route(web::get().to(places::get_estate)));
 }
 
-/// Fixed paths that share the shape of `/plots/{key}`: other methods answer as that resource
-/// would for a plot of this name, which does not exist (references are upper-case).
-fn beside_plot_key(path: &'static str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(move || async move {
-        Err::<actix_web::HttpResponse, _>(error::ApiError::NotFound(format!(
-            "no plot `{}`",
-            path.trim_start_matches("/plots/")
-        )))
+/// Fixed paths that share the shape of `/plots/{key}`. A method `/plots/{key}` offers answers
+/// as it would for a plot of this name, which cannot exist (references are upper-case): 404.
+/// Any other method is not allowed here: 405.
+fn beside_plot_key(path: &'static str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move |req: actix_web::HttpRequest| async move {
+        use actix_web::http::Method;
+        if [Method::GET, Method::PUT, Method::PATCH, Method::DELETE].contains(req.method()) {
+            return Err(error::ApiError::NotFound(format!(
+                "no plot `{}`",
+                path.trim_start_matches("/plots/")
+            )));
+        }
+        Ok(actix_web::HttpResponse::MethodNotAllowed()
+            .insert_header((actix_web::http::header::ALLOW, allow))
+            .finish())
     }))
 }
 
