@@ -294,16 +294,28 @@ pub async fn asset(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some((name, mime, bytes)) = ASSETS.iter().find(|(n, _, _)| *n == name.as_str()) else {
+    let Some(index) = ASSETS.iter().position(|(n, _, _)| *n == name.as_str()) else {
         return Err(ApiError::NotFound(format!("no asset `{name}`")));
     };
-    let bytes =
-        read_web_file(&state.settings, &format!("assets/{name}")).unwrap_or_else(|| bytes.to_vec());
+    let (name, mime, compiled) = ASSETS[index];
+    // The compiled-in copies never change: hash them once, and serve them without copying.
+    static HASHES: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    let (body, hash) = match read_web_file(&state.settings, &format!("assets/{name}")) {
+        Some(bytes) => {
+            let hash = content_hash(&bytes);
+            (web::Bytes::from(bytes), hash)
+        }
+        None => {
+            let hashes =
+                HASHES.get_or_init(|| ASSETS.iter().map(|(_, _, b)| content_hash(b)).collect());
+            (web::Bytes::from_static(compiled), hashes[index])
+        }
+    };
     Ok(HttpResponse::Ok()
-        .content_type(*mime)
+        .content_type(mime)
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .insert_header((header::ETAG, format!("\"{:016x}\"", content_hash(&bytes))))
-        .body(bytes))
+        .insert_header((header::ETAG, format!("\"{hash:016x}\"")))
+        .body(body))
 }
 
 /// Text of the profile page in one language.

@@ -49,13 +49,15 @@ pub(crate) fn bad_params(errors: Vec<FieldError>) -> ApiError {
 }
 
 /// Names a client may list in `fields`: the members of the `Plot` schema.
-fn known_fields() -> Vec<String> {
-    match Plot::schema() {
+/// Computed once: building the schema on every CSV export or `fields=` request is waste.
+fn known_fields() -> &'static [String] {
+    static FIELDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| match Plot::schema() {
         utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(object)) => {
             object.properties.keys().cloned().collect()
         }
         _ => Vec::new(),
-    }
+    })
 }
 
 fn check_fields(query: &PlotQuery) -> Result<(), ApiError> {
@@ -84,15 +86,15 @@ fn check_fields(query: &PlotQuery) -> Result<(), ApiError> {
 /// Keeps the chosen members (and always `id`); `geometry` goes only if asked for or if the
 /// caller did not choose.
 fn select_fields(plot: Plot, fields: &Option<Vec<String>>) -> Value {
-    let value = serde_json::to_value(&plot).unwrap_or(Value::Null);
-    let (Some(fields), Value::Object(object)) = (fields, value.clone()) else {
-        return value;
-    };
-    let kept: Map<String, Value> = object
-        .into_iter()
-        .filter(|(k, _)| k == "id" || k == "geometry" || fields.contains(k))
-        .collect();
-    Value::Object(kept)
+    match (fields, serde_json::to_value(&plot).unwrap_or(Value::Null)) {
+        (Some(fields), Value::Object(object)) => Value::Object(
+            object
+                .into_iter()
+                .filter(|(k, _)| k == "id" || k == "geometry" || fields.contains(k))
+                .collect::<Map<String, Value>>(),
+        ),
+        (_, value) => value,
+    }
 }
 
 fn output_format(req: &HttpRequest, query: &PlotQuery) -> Result<OutputFormat, ApiError> {
@@ -365,16 +367,17 @@ fn csv_export(
     query.cursor = None;
     let staff_only = ["published", "internal_notes"];
     let mut columns: Vec<String> = known_fields()
-        .into_iter()
-        .filter(|f| f != "geometry")
+        .iter()
+        .filter(|f| *f != "geometry")
         .filter(|f| caller == Caller::Staff || !staff_only.contains(&f.as_str()))
-        .filter(|f| f != "distance_m" || query.near.is_some())
+        .filter(|f| *f != "distance_m" || query.near.is_some())
         .filter(|f| {
             query
                 .fields
                 .as_ref()
-                .is_none_or(|chosen| f == "id" || chosen.contains(f))
+                .is_none_or(|chosen| *f == "id" || chosen.contains(f))
         })
+        .cloned()
         .collect();
     if query.geometry_form != GeometryForm::None {
         columns.extend(["lon".to_owned(), "lat".to_owned()]);

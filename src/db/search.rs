@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
+use diesel::result::QueryResult;
 use diesel::sql_types::{Array, BigInt, Bool, Date, Double, Nullable, Text, Timestamptz};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -434,8 +435,6 @@ fn cursor_after(query: &PlotQuery, last: &HitRow) -> Cursor {
     }
 }
 
-use diesel::result::QueryResult;
-
 #[derive(QueryableByName)]
 struct CountRow {
     #[diesel(sql_type = BigInt)]
@@ -499,13 +498,20 @@ pub async fn facets(
     sql.query().load(conn).await
 }
 
-/// The SQL of one plot by id or reference.
-pub fn one_sql(key: &PlotKey, visibility: Visibility) -> Sql {
+/// `SELECT` of every plot column with its full geometry, joined with its places; the caller
+/// appends `WHERE`.
+fn select_full_plots() -> Sql {
     let mut sql = Sql::default();
     sql.push("SELECT ")
         .push(PLOT_COLUMNS)
         .push(", ST_AsGeoJSON(p.geom, 7) AS geometry_geojson")
         .push(FROM);
+    sql
+}
+
+/// The SQL of one plot by id or reference.
+pub fn one_sql(key: &PlotKey, visibility: Visibility) -> Sql {
+    let mut sql = select_full_plots();
     let condition = match key {
         PlotKey::Id(id) => format!(" WHERE p.id = {}", sql.bind(Bind::I64(*id))),
         PlotKey::Reference(r) => {
@@ -526,11 +532,7 @@ pub async fn by_keys(
     references: &[String],
     visibility: Visibility,
 ) -> QueryResult<Vec<PlotRow>> {
-    let mut sql = Sql::default();
-    sql.push("SELECT ")
-        .push(PLOT_COLUMNS)
-        .push(", ST_AsGeoJSON(p.geom, 7) AS geometry_geojson")
-        .push(FROM);
+    let mut sql = select_full_plots();
     let a = sql.bind(Bind::I64s(ids.to_vec()));
     let b = sql.bind(Bind::Texts(references.to_vec()));
     sql.push(&format!(
