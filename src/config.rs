@@ -48,9 +48,13 @@ pub struct Settings {
     pub db_pool_size: usize,
     /// `GWF_WORKERS` (default: number of CPUs).
     pub workers: usize,
-    /// `GWF_WRITE_TOKEN`: bearer token for writes, at least 24 characters. Temporary until
-    /// user accounts exist; without it the API is read-only.
-    pub write_token: Option<Secret>,
+    /// `GWF_SESSION_TTL_HOURS` (default 12): lifetime of a login session's token.
+    pub session_ttl_hours: u64,
+    /// `GWF_IMPORT_MAX_BYTES` (default 64 MiB): largest import file; larger uploads get 413.
+    /// Imports are read whole (to be atomic and report every problem), so this bounds memory.
+    pub import_max_bytes: usize,
+    /// `GWF_IMPORT_MAX_FEATURES` (default 50,000): most plots in one import.
+    pub import_max_features: usize,
     /// `GWF_PUBLIC_URL`: base of links in responses (e.g. `https://flaechen.example.org`),
     /// needed behind a reverse proxy; by default links use the request's host.
     pub public_url: Option<String>,
@@ -160,24 +164,17 @@ impl Settings {
         let workers = number("GWF_WORKERS", default_workers, 1, 256) as usize;
         let shutdown_timeout_secs = number("GWF_SHUTDOWN_TIMEOUT_SECS", 20, 0, 3600);
 
-        let write_token = match get("GWF_WRITE_TOKEN") {
-            None => None,
-            Some(token)
-                if token.len() >= 24
-                    && token.is_ascii()
-                    && !token.contains(char::is_whitespace) =>
-            {
-                Some(Secret::new(token))
-            }
-            Some(_) => {
-                problems.push(
-                    "GWF_WRITE_TOKEN must be at least 24 printable ASCII characters without spaces \
-                     (e.g. `openssl rand -hex 24`)"
-                        .to_owned(),
-                );
-                None
-            }
-        };
+        let session_ttl_hours = number("GWF_SESSION_TTL_HOURS", 12, 1, 24 * 30);
+        let import_max_bytes =
+            number("GWF_IMPORT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1 << 31) as usize;
+        let import_max_features = number("GWF_IMPORT_MAX_FEATURES", 50_000, 1, 1_000_000) as usize;
+        if get("GWF_WRITE_TOKEN").is_some() {
+            problems.push(
+                "GWF_WRITE_TOKEN is gone: writes need a user account now \
+                 (`gewerbeflaechen user add`, then log in or `gewerbeflaechen user token`)"
+                    .to_owned(),
+            );
+        }
         let public_url = match get("GWF_PUBLIC_URL") {
             None => None,
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
@@ -241,7 +238,9 @@ impl Settings {
             body_limit_bytes,
             db_pool_size,
             workers,
-            write_token,
+            session_ttl_hours,
+            import_max_bytes,
+            import_max_features,
             public_url,
             shutdown_timeout_secs,
             frame_ancestors,
@@ -285,13 +284,12 @@ mod tests {
     fn defaults_apply_and_secrets_stay_hidden() {
         let s = Settings::from_map(&map(&[
             ("DATABASE_URL", "postgres://u:pw@localhost/db"),
-            ("GWF_WRITE_TOKEN", "0123456789abcdef01234567"),
         ]))
         .unwrap();
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         let shown = format!("{s:?}");
         assert!(
-            !shown.contains("pw@") && !shown.contains("0123456789abcdef"),
+            !shown.contains("pw@"),
             "{shown}"
         );
     }
@@ -301,7 +299,7 @@ mod tests {
         let err = Settings::from_map(&map(&[
             ("GWF_BIND", "nowhere"),
             ("GWF_LOG_FORMAT", "xml"),
-            ("GWF_WRITE_TOKEN", "short"),
+            ("GWF_SESSION_TTL_HOURS", "0"),
         ]))
         .unwrap_err();
         assert_eq!(err.0.len(), 4, "{err}");

@@ -159,7 +159,16 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<SeedReport> {
             {
                 report.plots_kept += 1;
             } else {
-                db::plots::insert(conn, &valid, true).await?;
+                let changes = Value::Array(crate::domain::history::diff(
+                    None,
+                    &crate::domain::history::Snapshot::of_valid(&valid),
+                ));
+                let actor = db::plots::Actor {
+                    user_id: None,
+                    name: "gewerbeflaechen seed-demo".into(),
+                    via: db::plots::Via::Cli,
+                };
+                db::plots::insert(conn, &valid, true, &actor, &changes).await?;
                 report.plots_created += 1;
             }
         }

@@ -10,7 +10,7 @@ use gewerbeflaechen::{api, db, demo, telemetry};
 /// Shared commercial-land database (Gewerbeflächendatenbank) of a regional alliance of towns.
 ///
 /// Configuration comes from the environment (see README): DATABASE_URL, GWF_BIND,
-/// GWF_LOG_FORMAT, GWF_BODY_LIMIT_BYTES, GWF_WRITE_TOKEN, GWF_PUBLIC_URL, ...
+/// GWF_LOG_FORMAT, GWF_BODY_LIMIT_BYTES, GWF_PUBLIC_URL, ...
 #[derive(Parser)]
 #[command(name = "gewerbeflaechen", version)]
 struct Cli {
@@ -28,6 +28,10 @@ enum Command {
     SeedDemo,
     /// Print the OpenAPI document (the committed openapi/openapi.json must equal it).
     Openapi,
+    /// Manage accounts: create the first admin and further users, reset passwords, issue API
+    /// tokens for scripts. There is no default account or password.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Print the SQL a request runs, with its values inlined: for EXPLAIN ANALYZE, psql and
     /// pgbench. No database needed.
     SearchSql {
@@ -43,6 +47,53 @@ enum Command {
         /// As staff sees it (drafts included).
         #[arg(long)]
         staff: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. Without --password-stdin a random password is generated and printed
+    /// once.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// Name shown in the change history.
+        #[arg(long)]
+        name: String,
+        /// admin (whole region), editor (its municipalities), viewer (read-only, internal).
+        #[arg(long)]
+        role: String,
+        /// AGS of a municipality an editor maintains; repeat for several.
+        #[arg(long = "municipality", value_name = "AGS")]
+        municipalities: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password (revokes the account's tokens and lifts a login lock).
+    Passwd {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Deactivate an account and revoke its tokens.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Issue a long-lived API token for an account (printed once), e.g. for scripted imports.
+    Token {
+        #[arg(long)]
+        email: String,
+        /// What the token is for, shown in GET /auth/tokens.
+        #[arg(long)]
+        name: String,
+        /// Days until it expires.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
     },
 }
 
@@ -84,6 +135,7 @@ fn main() -> ExitCode {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(&settings).await,
             Command::SeedDemo => seed_demo(&settings).await,
+            Command::User(command) => user(&settings, command).await,
             Command::Openapi | Command::SearchSql { .. } => {
                 unreachable!("handled before configuration")
             }
@@ -137,6 +189,132 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    use diesel_async::AsyncConnection;
+    use gewerbeflaechen::domain::access::Role;
+    use gewerbeflaechen::domain::credentials;
+    let mut conn = diesel_async::AsyncPgConnection::establish(settings.database_url.expose())
+        .await
+        .context("cannot connect to the database")?;
+    let find = async |conn: &mut diesel_async::AsyncPgConnection, email: &str| {
+        db::users::by_email(conn, email)
+            .await?
+            .with_context(|| format!("no account {email}"))
+    };
+    match command {
+        UserCommand::Add {
+            email,
+            name,
+            role,
+            municipalities,
+            password_stdin,
+        } => {
+            let role = Role::parse(&role)
+                .with_context(|| format!("unknown role {role}: admin, editor or viewer"))?;
+            if let Some(problem) = credentials::email_problem(&email) {
+                anyhow::bail!("--email {problem}");
+            }
+            if role == Role::Editor && municipalities.is_empty() {
+                anyhow::bail!("an editor needs at least one --municipality AGS");
+            }
+            let (ids, unknown) = db::users::municipality_ids_by_ags(&mut conn, &municipalities).await?;
+            if !unknown.is_empty() {
+                anyhow::bail!("unknown municipality AGS: {}", unknown.join(", "));
+            }
+            let (password, generated) = if password_stdin {
+                (read_password()?, false)
+            } else {
+                (credentials::random_password()?, true)
+            };
+            if let Some(problem) = credentials::password_problem(&password) {
+                anyhow::bail!("the password {problem}");
+            }
+            let hash = credentials::hash_password(&password)?;
+            let id = db::users::insert(
+                &mut conn,
+                &db::users::NewUser {
+                    email: &email,
+                    display_name: &name,
+                    role: role.as_str(),
+                    password_hash: &hash,
+                    municipality_ids: &ids,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create {email}: {e}"))?;
+            println!("created account {id} ({email}, {})", role.as_str());
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        UserCommand::List => {
+            for u in db::users::list(&mut conn).await? {
+                let ags: Vec<&str> = u.municipalities.iter().map(|m| m.1.as_str()).collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.user.id,
+                    u.user.email,
+                    u.user.role,
+                    if u.user.active { "active" } else { "disabled" },
+                    ags.join(",")
+                );
+            }
+        }
+        UserCommand::Passwd {
+            email,
+            password_stdin,
+        } => {
+            let user = find(&mut conn, &email).await?;
+            let (password, generated) = if password_stdin {
+                (read_password()?, false)
+            } else {
+                (credentials::random_password()?, true)
+            };
+            if let Some(problem) = credentials::password_problem(&password) {
+                anyhow::bail!("the password {problem}");
+            }
+            let hash = credentials::hash_password(&password)?;
+            let change = db::users::UserUpdate {
+                password_hash: Some(&hash),
+                ..Default::default()
+            };
+            db::users::update(&mut conn, user.id, &change).await?;
+            println!("password of {email} changed; its tokens are revoked");
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        UserCommand::Disable { email } => {
+            let user = find(&mut conn, &email).await?;
+            let change = db::users::UserUpdate {
+                active: Some(false),
+                ..Default::default()
+            };
+            db::users::update(&mut conn, user.id, &change).await?;
+            println!("{email} disabled; its tokens are revoked");
+        }
+        UserCommand::Token { email, name, days } => {
+            let user = find(&mut conn, &email).await?;
+            if !(1..=credentials::MAX_API_TOKEN_DAYS).contains(&days) {
+                anyhow::bail!("--days must be 1 to {}", credentials::MAX_API_TOKEN_DAYS);
+            }
+            let (token, hash) = credentials::new_token()?;
+            let expires = chrono::Utc::now() + chrono::Duration::days(days);
+            db::users::insert_token(&mut conn, user.id, "api", Some(&name), &hash, expires).await?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
 fn search_sql(query: &str, plot: Option<&str>, tile: Option<&str>, staff: bool) -> ExitCode {
     use gewerbeflaechen::db::plots::Visibility;
     let visibility = if staff {
@@ -146,7 +324,7 @@ fn search_sql(query: &str, plot: Option<&str>, tile: Option<&str>, staff: bool) 
     };
     let sql = match plot {
         Some(key) => match api::plots::plot_key(key) {
-            Ok(key) => db::search::one_sql(&key, visibility),
+            Ok(key) => db::search::one_sql(&key, &visibility),
             Err(_) => {
                 eprintln!("`{key}` is neither a plot id nor a reference");
                 return ExitCode::from(2);
@@ -161,7 +339,7 @@ fn search_sql(query: &str, plot: Option<&str>, tile: Option<&str>, staff: bool) 
             {
                 Ok(q) => {
                     match tile.map(|t| t.split('/').map(str::parse::<u32>).collect::<Vec<_>>()) {
-                        None => db::search::page_sql(&q, visibility, q.limit),
+                        None => db::search::page_sql(&q, &visibility, q.limit),
                         Some(zxy) => match zxy.as_slice() {
                             [Ok(z), Ok(x), Ok(y)] => db::tiles::tile_sql(&q, *z, *x, *y),
                             _ => {

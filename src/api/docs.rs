@@ -19,7 +19,7 @@ use crate::domain::FieldError;
         description = "Shared commercial-land database (Gewerbeflächendatenbank) of a regional alliance of towns.\n\n\
 Units: areas in m², distances in km, prices in € per m² as decimal strings. Geometry: GeoJSON (RFC 7946), `[lon, lat]` in EPSG:4326.\n\n\
 Errors are `application/problem+json` (RFC 9457); validation problems list each failed field as a JSON pointer in `errors`.\n\n\
-Writing needs `Authorization: Bearer <token>`. Until accounts exist this is one token set by the operator (`GWF_WRITE_TOKEN`): a temporary arrangement.",
+Reading published plots needs no account. Staff authenticate with `Authorization: Bearer <token>`: a session token from `POST /auth/login`, or a long-lived API token from `POST /auth/tokens`. Roles: `admin` (whole region, accounts), `editor` (own municipalities), `viewer` (internal read). Every change needs `If-Match` with the plot's ETag (428 without, 412 when stale) and is recorded in the plot's history.",
         license(name = "MIT OR Apache-2.0"),
     ),
     paths(
@@ -32,6 +32,22 @@ Writing needs `Authorization: Bearer <token>`. Until accounts exist this is one 
         super::plots::replace_plot,
         super::plots::patch_plot,
         super::plots::delete_plot,
+        super::plots::publish_plot,
+        super::plots::unpublish_plot,
+        super::plots::restore_plot,
+        super::plots::plot_history,
+        super::imports::import_plots,
+        super::imports::export_plots,
+        super::auth::login,
+        super::auth::logout,
+        super::auth::me,
+        super::auth::list_tokens,
+        super::auth::create_token,
+        super::auth::revoke_token,
+        super::auth::list_users,
+        super::auth::create_user,
+        super::auth::get_user,
+        super::auth::update_user,
         super::places::list_regions,
         super::places::get_region,
         super::places::list_municipalities,
@@ -48,11 +64,13 @@ Writing needs `Authorization: Bearer <token>`. Until accounts exist this is one 
         plot::PlotData, plot::PlotStatus, plot::Zoning, plot::BplanStatus, plot::Servicing, plot::Offer,
         plot::GeoJsonPolygonal, views::Plot, views::PlotPage, views::PlotFeatureCollection, views::Link,
         views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
-        views::Estate, views::EstateDetail, views::PlotSummary, super::search::Facets, super::search::SearchBody, Problem, FieldError, MultiPolygonDoc,
+        views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, super::imports::ImportReport, super::imports::ImportProblem, super::imports::ImportItem, super::auth::Account, super::auth::Session, super::search::Facets, super::search::SearchBody, Problem, FieldError, MultiPolygonDoc,
     )),
     modifiers(&BearerAuth, &PatchSchema),
     tags(
         (name = "plots", description = "The plot register (Flächen)"),
+        (name = "imports", description = "Bulk import and staff export in one schema, so export → edit → import round-trips"),
+        (name = "accounts", description = "Login, API tokens, and accounts (admins)"),
         (name = "places", description = "Regions, municipalities and estates (Gewerbegebiete)"),
         (name = "maps", description = "Vector tiles, TileJSON and printable plot profiles for maps on websites and trade-fair screens"),
         (name = "operations", description = "Health probes"),
@@ -70,7 +88,9 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(
                 Http::builder()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("Write token (temporary; replaced by user accounts)"))
+                    .description(Some(
+                        "Session token (POST /auth/login) or API token (POST /auth/tokens)",
+                    ))
                     .build(),
             ),
         );

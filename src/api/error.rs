@@ -34,6 +34,10 @@ pub struct Problem {
     /// For 412: the version the plot has now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i32>,
+    /// For a rejected import: the whole per-feature report (`ImportReport`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub report: Option<serde_json::Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +64,19 @@ pub enum ApiError {
     },
     #[error("the plot was changed by someone else (now version {current_version})")]
     PreconditionFailed { current_version: i32 },
+    /// A change without `If-Match` (RFC 6585 428).
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// An import with invalid features: nothing was written. Carries the report.
+    #[error("{detail}")]
+    ImportRejected {
+        detail: String,
+        errors: Vec<FieldError>,
+        report: serde_json::Value,
+    },
+    /// Login throttled; retry after the given number of seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after_secs: i64 },
     #[error("the request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -88,6 +105,7 @@ impl ApiError {
     fn kind(&self) -> &'static str {
         match self {
             ApiError::Validation(_) => "urn:gewerbeflaechen:problem:validation",
+            ApiError::ImportRejected { .. } => "urn:gewerbeflaechen:problem:import-rejected",
             ApiError::PreconditionFailed { .. } => "urn:gewerbeflaechen:problem:version-mismatch",
             ApiError::Conflict { .. } => "urn:gewerbeflaechen:problem:conflict",
             _ => "about:blank",
@@ -112,6 +130,7 @@ impl ApiError {
         let errors = match self {
             ApiError::Validation(errors)
             | ApiError::BadRequest { errors, .. }
+            | ApiError::ImportRejected { errors, .. }
             | ApiError::Conflict { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
@@ -125,6 +144,10 @@ impl ApiError {
                 ApiError::PreconditionFailed { current_version } => Some(*current_version),
                 _ => None,
             },
+            report: match self {
+                ApiError::ImportRejected { report, .. } => Some(report.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -133,12 +156,16 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::ImportRejected { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
@@ -154,6 +181,14 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = problem_response(&self.problem());
+        if let ApiError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.max(&1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
         if matches!(self, ApiError::Unauthorized(_)) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -180,6 +215,7 @@ pub fn generic_problem(status: StatusCode, detail: &str) -> Problem {
         detail: detail.to_owned(),
         errors: Vec::new(),
         current_version: None,
+        report: None,
     }
 }
 

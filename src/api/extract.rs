@@ -11,13 +11,18 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::AppState;
+use crate::db::plots::{Actor, Via, Visibility};
+use crate::domain::access::{self, Denied, PlotAction, Principal, ReadScope, Role};
+use crate::domain::credentials;
 use crate::domain::FieldError;
+
+type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// A JSON (or GeoJSON) request body, size-limited, parsed with the path of any failure.
 pub struct JsonBody<T>(pub T);
 
 /// Media types accepted as JSON bodies.
-fn is_json_media_type(mime: &str) -> bool {
+pub fn is_json_media_type(mime: &str) -> bool {
     let essence = mime
         .split(';')
         .next()
@@ -37,6 +42,15 @@ pub async fn read_limited_body(
         .app_data::<web::Data<AppState>>()
         .map(|s| s.settings.body_limit_bytes)
         .unwrap_or(1 << 20);
+    read_body_capped(req, payload, limit).await
+}
+
+/// Reads the whole body, refusing it once it passes `limit` bytes (413).
+pub async fn read_body_capped(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -181,51 +195,93 @@ fn form_urlencoded_pairs(query: &str) -> form_urlencoded::Parse<'_> {
     form_urlencoded::parse(query.as_bytes())
 }
 
-/// Who is calling. Until accounts exist, a single bearer token from the configuration
-/// (`GWF_WRITE_TOKEN`) grants staff rights: writing, and reading drafts and internal fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who is calling: anonymous, or the account behind a bearer token (a login session or an API
+/// token). A header with a token that is unknown, expired, revoked or of a deactivated account
+/// is 401, never silently anonymous.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     Anonymous,
-    Staff,
+    User { principal: Principal, token_id: i64 },
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Unauthenticated => ApiError::Unauthorized(
+                "this operation needs `Authorization: Bearer <token>` (POST /auth/login)".into(),
+            ),
+            Denied::Forbidden(why) => ApiError::Forbidden(why),
+        }
+    }
 }
 
 impl Caller {
-    pub fn require_staff(self) -> Result<(), ApiError> {
+    pub fn principal(&self) -> Option<&Principal> {
         match self {
-            Caller::Staff => Ok(()),
-            Caller::Anonymous => Err(ApiError::Unauthorized(
-                "this operation needs `Authorization: Bearer <token>`".into(),
-            )),
+            Caller::Anonymous => None,
+            Caller::User { principal, .. } => Some(principal),
         }
     }
 
-    pub fn visibility(self) -> crate::db::plots::Visibility {
-        match self {
-            Caller::Staff => crate::db::plots::Visibility::All,
-            Caller::Anonymous => crate::db::plots::Visibility::PublishedOnly,
+    pub fn scope(&self) -> ReadScope {
+        access::read_scope(self.principal())
+    }
+
+    /// Whether internal fields may appear anywhere in a response to this caller.
+    pub fn is_staff(&self) -> bool {
+        self.principal().is_some()
+    }
+
+    /// The plots this caller reads (deleted ones never).
+    pub fn visibility(&self) -> Visibility {
+        match self.scope() {
+            ReadScope::Public => Visibility::PublishedOnly,
+            ReadScope::Region => Visibility::All,
+            ReadScope::Municipalities(ids) => Visibility::PublishedOr(ids),
         }
     }
-}
 
-/// Compares in time independent of where the strings differ, so the token cannot be guessed
-/// byte by byte from response times.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
+    pub fn authorize(&self, action: PlotAction) -> Result<(), ApiError> {
+        access::authorize(self.principal(), action).map_err(ApiError::from)
     }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+
+    /// Any account (401 otherwise).
+    pub fn require_account(&self) -> Result<&Principal, ApiError> {
+        access::authorize_staff_read(self.principal())?;
+        Ok(self.principal().expect("checked above"))
+    }
+
+    /// For the history.
+    pub fn actor(&self, via: Via) -> Actor {
+        match self.principal() {
+            Some(p) => Actor {
+                user_id: Some(p.user_id),
+                name: p.display_name.clone(),
+                via,
+            },
+            None => Actor {
+                user_id: None,
+                name: "anonymous".into(),
+                via,
+            },
+        }
+    }
 }
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(caller_of(req))
+        let req = req.clone();
+        Box::pin(async move { caller_of(&req).await })
     }
 }
 
-fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
+async fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
+    if let Some(known) = req.extensions().get::<Caller>() {
+        return Ok(known.clone());
+    }
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(Caller::Anonymous);
     };
@@ -237,22 +293,35 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 200)
         .ok_or_else(|| {
             ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
         })?;
-    let configured = req
+    let state = req
         .app_data::<web::Data<AppState>>()
-        .and_then(|s| s.settings.write_token.clone());
-    match configured {
-        Some(token) if constant_time_eq(presented.as_bytes(), token.expose().as_bytes()) => {
-            // Marked on the request so logs can tell staff requests apart without the token.
-            req.extensions_mut().insert(Caller::Staff);
-            Ok(Caller::Staff)
-        }
-        _ => Err(ApiError::Unauthorized(
-            "the bearer token is not valid".into(),
-        )),
-    }
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no AppState")))?;
+    let mut conn = state.pool.get().await?;
+    let owner = crate::db::users::owner_of_token(&mut conn, &credentials::token_hash(presented))
+        .await?
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "the bearer token is not valid: unknown, expired or revoked".into(),
+            )
+        })?;
+    let role = Role::parse(&owner.role)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown role {}", owner.role)))?;
+    let caller = Caller::User {
+        principal: Principal {
+            user_id: owner.user_id,
+            role,
+            municipalities: owner.municipalities,
+            display_name: owner.display_name,
+        },
+        token_id: owner.token_id,
+    };
+    // Remembered for later extractors of the same request, and so logs can name the user id.
+    req.extensions_mut().insert(caller.clone());
+    Ok(caller)
 }
 
 /// Response formats of read endpoints.

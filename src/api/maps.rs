@@ -502,7 +502,7 @@ pub async fn plot_profile(
     };
     let key = super::plots::plot_key(&key)?;
     let mut conn = state.pool.get().await?;
-    let row = db::plots::find(&mut conn, Visibility::PublishedOnly, &key)
+    let row = db::plots::find(&mut conn, &Visibility::PublishedOnly, &key)
         .await?
         .ok_or_else(|| {
             ApiError::NotFound(match &key {

@@ -1,10 +1,12 @@
 //! HTTP layer: routes, extractors, views, errors and the OpenAPI document.
 
+pub mod auth;
 pub mod csv;
 pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod imports;
 pub mod maps;
 pub mod places;
 pub mod plots;
@@ -57,11 +59,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             beside_plot_key("/plots/search", "POST").route(web::post().to(search::search_plots)),
         )
+        .service(beside_plot_key("/plots/export", "GET").route(web::get().to(imports::export_plots)))
+        .service(resource("/imports", "POST").route(web::post().to(imports::import_plots)))
         .service(beside_plot_key("/plots/facets", "GET").route(web::get().to(search::plot_facets)))
         .service(
             beside_plot_key("/plots/compare", "GET").route(web::get().to(search::compare_plots)),
         )
         .service(resource("/plots/{key}/profile", "GET").route(web::get().to(maps::plot_profile)))
+        .service(resource("/plots/{key}/history", "GET").route(web::get().to(plots::plot_history)))
+        .service(resource("/plots/{key}/publish", "POST").route(web::post().to(plots::publish_plot)))
+        .service(
+            resource("/plots/{key}/unpublish", "POST").route(web::post().to(plots::unpublish_plot)),
+        )
+        .service(resource("/plots/{key}/restore", "POST").route(web::post().to(plots::restore_plot)))
+        .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
+        .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
+        .service(resource("/auth/me", "GET").route(web::get().to(auth::me)))
+        .service(
+            resource("/auth/tokens", "GET, POST")
+                .route(web::get().to(auth::list_tokens))
+                .route(web::post().to(auth::create_token)),
+        )
+        .service(resource("/auth/tokens/{id}", "DELETE").route(web::delete().to(auth::revoke_token)))
+        .service(
+            resource("/users", "GET, POST")
+                .route(web::get().to(auth::list_users))
+                .route(web::post().to(auth::create_user)),
+        )
+        .service(
+            resource("/users/{id}", "GET, PATCH")
+                .route(web::get().to(auth::get_user))
+                .route(web::patch().to(auth::update_user)),
+        )
         .service(resource("/tiles/plots.json", "GET").route(web::get().to(maps::plot_tilejson)))
         .service(resource("/tiles/plots/{z}/{x}/{y}", "GET").route(web::get().to(maps::plot_tile)))
         .service(resource("/embed", "GET").route(web::get().to(maps::embed)))

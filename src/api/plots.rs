@@ -7,24 +7,28 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
 
+use diesel_async::AsyncConnection;
+
 use super::error::{ApiError, Problem};
 use super::extract::{parse_json, Caller, Format, JsonBody, QueryParams};
-use super::views::{Audience, Plot};
+use super::views::{HistoryEntry, Plot, PlotHistory};
 use super::AppState;
 use crate::db;
-use crate::db::plots::{PlotKey, WriteOutcome};
+use crate::db::plots::{HistoryAction, PlotKey, PlotRow, Via, Visibility};
+use crate::domain::access::PlotAction;
+use crate::domain::history::{diff, Snapshot};
 use crate::domain::plot::PlotData;
 use crate::domain::FieldError;
 
-/// Conditional-write header.
+/// Conditional-write header, required on every change.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Header)]
 pub struct IfMatch {
-    /// ETag of the version the change is based on (from `ETag` of a read), or `*`. Without it
-    /// the write happens whatever the current version.
+    /// ETag of the version the change is based on (the `ETag` of your last read). Missing:
+    /// 428; another version is current: 412 with `current_version`.
     #[serde(rename = "If-Match")]
-    #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^(\*|(W/)?"[0-9]+")$"#, example = "\"3\"")]
-    pub if_match: Option<String>,
+    #[param(rename = "If-Match", value_type = String, required = true, pattern = r#"^(W/)?"[0-9]+"$"#, example = "\"3\"")]
+    pub if_match: String,
 }
 
 /// Query parameters of single-plot reads.
@@ -35,13 +39,6 @@ pub struct FormatParam {
     /// Response format; overrides `Accept`. `geojson` gives a GeoJSON Feature.
     #[param(pattern = "^(json|geojson)$")]
     pub f: Option<String>,
-}
-
-fn audience(caller: Caller) -> Audience {
-    match caller {
-        Caller::Staff => Audience::Staff,
-        Caller::Anonymous => Audience::Public,
-    }
 }
 
 /// `{key}` is a numeric id or a reference such as `LWL-003` (references always hold a letter).
@@ -66,19 +63,26 @@ fn etag(version: i32) -> ETag {
     ETag(EntityTag::new_strong(version.to_string()))
 }
 
-/// `If-Match` as a version number. `*` or absent: no condition.
-fn expected_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+/// `If-Match` as a version number. Every change must name the version it is based on, so that
+/// no edit silently overwrites another: `*` would allow exactly that and is refused like a
+/// missing header.
+fn required_version(req: &HttpRequest) -> Result<i32, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
+        return Err(ApiError::PreconditionRequired(
+            "send `If-Match` with the ETag of the version you edited (from GET); \
+             it keeps concurrent edits from being lost"
+                .into(),
+        ));
     };
     let text = value.to_str().unwrap_or("").trim();
     if text == "*" {
-        return Ok(None);
+        return Err(ApiError::PreconditionRequired(
+            "`If-Match: *` does not protect against lost updates; send the plot's ETag".into(),
+        ));
     }
     text.trim_start_matches("W/")
         .trim_matches('"')
         .parse::<i32>()
-        .map(Some)
         .map_err(|_| ApiError::BadRequest {
             detail: format!("If-Match must be an ETag of this plot such as \"3\", not `{text}`"),
             errors: vec![FieldError::new("If-Match", "not an ETag of this service")],
@@ -111,7 +115,8 @@ fn plot_response(status: actix_web::http::StatusCode, plot: Plot, format: Format
 
 /// Get a plot
 ///
-/// By numeric id or by reference (`LWL-003`). Unpublished plots are 404 for anonymous readers.
+/// By numeric id or by reference (`LWL-003`). Unpublished plots are 404 for anonymous readers
+/// (and for editors of other municipalities); deleted plots are 404 for everyone.
 #[utoipa::path(
     get,
     path = "/plots/{key}",
@@ -123,6 +128,7 @@ fn plot_response(status: actix_web::http::StatusCode, plot: Plot, format: Format
             (super::views::Feature<Plot> = "application/geo+json"),
         ), headers(("ETag" = String, description = "Version of the plot, for If-Match"))),
         (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plot (or not published)", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
     ),
@@ -138,12 +144,12 @@ pub async fn get_plot(
     let format = Format::negotiate(&req, params.f.as_deref())?;
     let key = plot_key(&key)?;
     let mut conn = state.pool.get().await?;
-    let row = db::plots::find(&mut conn, caller.visibility(), &key)
+    let row = db::plots::find(&mut conn, &caller.visibility(), &key)
         .await?
         .ok_or_else(|| not_found(&key))?;
     Ok(plot_response(
         actix_web::http::StatusCode::OK,
-        Plot::from_row(row, audience(caller)),
+        Plot::from_row(row, &caller.scope()),
         format,
     ))
 }
@@ -151,8 +157,8 @@ pub async fn get_plot(
 /// Create a plot
 ///
 /// The body is `PlotData` (its `geometry` a GeoJSON Polygon or MultiPolygon), or a GeoJSON
-/// Feature whose `properties` are `PlotData` without `geometry`. New plots are drafts unless
-/// `published` is true. The computed area is measured from the geometry.
+/// Feature whose `properties` are `PlotData` without `geometry`. New plots are drafts: publish
+/// them with `POST /plots/{key}/publish`. Editors create plots in their own municipalities only.
 #[utoipa::path(
     post,
     path = "/plots",
@@ -162,10 +168,11 @@ pub async fn get_plot(
         (PlotData = "application/geo+json"),
     )),
     responses(
-        (status = 201, description = "Created", body = Plot,
+        (status = 201, description = "Created (as a draft)", body = Plot,
             headers(("Location" = String), ("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed in this municipality (or a viewer)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Reference already used", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the configured limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
@@ -179,19 +186,36 @@ pub async fn create_plot(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_staff()?;
+    caller.require_account()?;
     let data = plot_data_from_document(body)?;
+    if data.published {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "/published",
+            "new plots start as drafts; publish with POST /plots/{key}/publish",
+        )]));
+    }
+    caller.authorize(PlotAction::Create {
+        target: data.municipality_id,
+    })?;
     let plot = data
         .validate(Utc::now().date_naive())
         .map_err(ApiError::Validation)?;
+    let changes = Value::Array(diff(None, &Snapshot::of_valid(&plot)));
+    let actor = caller.actor(Via::Api);
     let mut conn = state.pool.get().await?;
-    let id = db::plots::insert(&mut conn, &plot, false).await?;
-    let row = db::plots::find(&mut conn, caller.visibility(), &PlotKey::Id(id))
+    let id = conn
+        .transaction(async |conn| {
+            db::plots::insert(conn, &plot, false, &actor, &changes)
+                .await
+                .map_err(ApiError::from)
+        })
+        .await?;
+    let row = db::plots::find(&mut conn, &Visibility::All, &PlotKey::Id(id))
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("plot {id} vanished after insert")))?;
     let mut response = plot_response(
         actix_web::http::StatusCode::CREATED,
-        Plot::from_row(row, Audience::Staff),
+        Plot::from_row(row, &caller.scope()),
         Format::Json,
     );
     if let Ok(location) = HeaderValue::from_str(&format!("{}/plots/{id}", state.base_url(&req))) {
@@ -202,8 +226,9 @@ pub async fn create_plot(
 
 /// Replace a plot
 ///
-/// Replaces every editable field (absent optional fields become empty). Send `If-Match` with
-/// the ETag you read to make sure nobody changed the plot in between (412 otherwise).
+/// Replaces every editable field (absent optional fields become empty). `If-Match` with the
+/// ETag you read is required. `published` cannot change here (use publish/unpublish). A body
+/// equal to the stored plot changes nothing and keeps the version.
 #[utoipa::path(
     put,
     path = "/plots/{key}",
@@ -218,12 +243,14 @@ pub async fn create_plot(
         (status = 200, description = "Replaced", body = Plot, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Reference already used", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the given ETag; `current_version` tells the new one", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the configured limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Breaks a rule", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -234,17 +261,18 @@ pub async fn replace_plot(
     key: web::Path<String>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_staff()?;
+    caller.require_account()?;
     let key = plot_key(&key)?;
-    let expected = expected_version(&req)?;
+    let expected = required_version(&req)?;
     let data = plot_data_from_document(body)?;
-    write_plot(&state, key, data, expected).await
+    change_fields(&state, &caller, key, expected, |_| Ok(data)).await
 }
 
 /// Update some fields of a plot
 ///
 /// JSON Merge Patch (RFC 7396): members present replace the stored ones, `null` clears an
 /// optional field, absent members stay. The result must pass the same rules as a create.
+/// `If-Match` is required.
 #[utoipa::path(
     patch,
     path = "/plots/{key}",
@@ -259,12 +287,14 @@ pub async fn replace_plot(
         (status = 200, description = "Updated", body = Plot, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Reference already used", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the configured limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Breaks a rule", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -275,36 +305,95 @@ pub async fn patch_plot(
     key: web::Path<String>,
     JsonBody(patch): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_staff()?;
+    caller.require_account()?;
     let key = plot_key(&key)?;
-    let expected = expected_version(&req)?;
+    let expected = required_version(&req)?;
     if !patch.is_object() {
         return Err(ApiError::Validation(vec![FieldError::new(
             "",
             "a merge patch must be a JSON object",
         )]));
     }
+    change_fields(&state, &caller, key, expected, move |row| {
+        // Patch the stored plot in its write form, then validate the result as a whole.
+        let mut document = serde_json::to_value(plot_data_of(row)).map_err(ApiError::internal)?;
+        merge_patch(&mut document, &patch);
+        plot_data_from_document(document)
+    })
+    .await
+}
+
+/// The shared path of PUT and PATCH, in one transaction: lock the plot, check rights and
+/// version, build and validate the new state, and write it with its history entry.
+async fn change_fields(
+    state: &AppState,
+    caller: &Caller,
+    key: PlotKey,
+    expected: i32,
+    new_data: impl FnOnce(&PlotRow) -> Result<PlotData, ApiError> + Send,
+) -> Result<HttpResponse, ApiError> {
+    let visibility = caller.visibility();
+    let actor = caller.actor(Via::Api);
     let mut conn = state.pool.get().await?;
-    let row = db::plots::find(&mut conn, caller.visibility(), &key)
+    let id = conn
+        .transaction(async |conn| {
+            let row = db::plots::lock(conn, &key, &visibility)
+                .await?
+                .ok_or_else(|| not_found(&key))?;
+            let current = row.municipality_id;
+            caller.authorize(PlotAction::Update {
+                current,
+                target: current,
+            })?;
+            if row.version != expected {
+                return Err(ApiError::PreconditionFailed {
+                    current_version: row.version,
+                });
+            }
+            let data = new_data(&row)?;
+            caller.authorize(PlotAction::Update {
+                current,
+                target: data.municipality_id,
+            })?;
+            if data.published != row.published {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "/published",
+                    "use POST /plots/{key}/publish or /unpublish to change this",
+                )]));
+            }
+            let plot = data
+                .validate(Utc::now().date_naive())
+                .map_err(ApiError::Validation)?;
+            let before = Snapshot::new(&plot_data_of(&row), row.area_geodesic_m2);
+            let changes = diff(Some(&before), &Snapshot::of_valid(&plot));
+            if !changes.is_empty() {
+                db::plots::update(conn, row.id, &plot, &actor, &Value::Array(changes)).await?;
+            }
+            Ok(row.id)
+        })
+        .await?;
+    respond_with_plot(&mut conn, caller, id).await
+}
+
+async fn respond_with_plot(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let row = db::plots::find(conn, &Visibility::All, &PlotKey::Id(id))
         .await?
-        .ok_or_else(|| not_found(&key))?;
-    if expected.is_some_and(|v| v != row.version) {
-        return Err(ApiError::PreconditionFailed {
-            current_version: row.version,
-        });
-    }
-    // Patch the stored plot in its write form, then validate the result as a whole; the
-    // version read here guards the write against changes made in between.
-    let mut document = serde_json::to_value(plot_data_of(&row)).map_err(ApiError::internal)?;
-    merge_patch(&mut document, &patch);
-    let data = plot_data_from_document(document)?;
-    drop(conn);
-    write_plot(&state, PlotKey::Id(row.id), data, Some(row.version)).await
+        .ok_or_else(|| not_found(&PlotKey::Id(id)))?;
+    Ok(plot_response(
+        actix_web::http::StatusCode::OK,
+        Plot::from_row(row, &caller.scope()),
+        Format::Json,
+    ))
 }
 
 /// Delete a plot
 ///
-/// Removes the plot. Send `If-Match` to delete only the version you saw.
+/// A soft delete: the plot disappears from every listing and read (404), its history stays,
+/// and an admin can restore it. `If-Match` is required.
 #[utoipa::path(
     delete,
     path = "/plots/{key}",
@@ -315,8 +404,10 @@ pub async fn patch_plot(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -326,64 +417,197 @@ pub async fn delete_plot(
     caller: Caller,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_staff()?;
-    let key = plot_key(&key)?;
-    let expected = expected_version(&req)?;
-    let mut conn = state.pool.get().await?;
-    let id = resolve_id(&mut conn, &key).await?;
-    match db::plots::delete(&mut conn, id, expected).await? {
-        WriteOutcome::Done { .. } => Ok(HttpResponse::NoContent().finish()),
-        WriteOutcome::NotFound => Err(not_found(&key)),
-        WriteOutcome::VersionMismatch { current } => Err(ApiError::PreconditionFailed {
-            current_version: current,
-        }),
-    }
+    change_state(&req, &state, &caller, &key, HistoryAction::Delete).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
-async fn resolve_id(
-    conn: &mut diesel_async::AsyncPgConnection,
-    key: &PlotKey,
-) -> Result<i64, ApiError> {
-    match key {
-        PlotKey::Id(id) => Ok(*id),
-        PlotKey::Reference(r) => db::plots::id_by_reference(conn, r)
-            .await?
-            .ok_or_else(|| not_found(key)),
-    }
-}
-
-async fn write_plot(
-    state: &AppState,
-    key: PlotKey,
-    data: PlotData,
-    expected: Option<i32>,
+/// Publish a plot
+///
+/// Makes a draft public: it appears in searches, tiles, embedded maps and profile pages.
+/// `If-Match` is required. Publishing a published plot changes nothing.
+#[utoipa::path(
+    post,
+    path = "/plots/{key}/publish",
+    tag = "plots",
+    params(("key" = String, Path, description = "Plot id or reference"), IfMatch),
+    responses(
+        (status = 200, description = "Published", body = Plot, headers(("ETag" = String))),
+        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn publish_plot(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let plot = data
-        .validate(Utc::now().date_naive())
-        .map_err(ApiError::Validation)?;
+    let id = change_state(&req, &state, &caller, &key, HistoryAction::Publish).await?;
     let mut conn = state.pool.get().await?;
-    let id = resolve_id(&mut conn, &key).await?;
-    match db::plots::replace(&mut conn, id, &plot, expected).await? {
-        WriteOutcome::Done { .. } => {}
-        WriteOutcome::NotFound => return Err(not_found(&key)),
-        WriteOutcome::VersionMismatch { current } => {
+    respond_with_plot(&mut conn, &caller, id).await
+}
+
+/// Unpublish a plot
+///
+/// Takes a plot back to draft: it disappears from every public view. `If-Match` is required.
+#[utoipa::path(
+    post,
+    path = "/plots/{key}/unpublish",
+    tag = "plots",
+    params(("key" = String, Path, description = "Plot id or reference"), IfMatch),
+    responses(
+        (status = 200, description = "Now a draft", body = Plot, headers(("ETag" = String))),
+        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn unpublish_plot(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = change_state(&req, &state, &caller, &key, HistoryAction::Unpublish).await?;
+    let mut conn = state.pool.get().await?;
+    respond_with_plot(&mut conn, &caller, id).await
+}
+
+/// Restore a deleted plot
+///
+/// Admins only. The plot comes back as a draft with its history. `If-Match` names the version
+/// it was deleted at (the newest entry of its history).
+#[utoipa::path(
+    post,
+    path = "/plots/{key}/restore",
+    tag = "plots",
+    params(("key" = String, Path, description = "Plot id or reference"), IfMatch),
+    responses(
+        (status = 200, description = "Restored as a draft", body = Plot, headers(("ETag" = String))),
+        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such deleted plot", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn restore_plot(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = change_state(&req, &state, &caller, &key, HistoryAction::Restore).await?;
+    let mut conn = state.pool.get().await?;
+    respond_with_plot(&mut conn, &caller, id).await
+}
+
+/// Publish, unpublish, delete or restore, in one transaction with its history entry. Returns
+/// the plot id. A no-op (publishing a published plot) writes nothing.
+async fn change_state(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &Caller,
+    raw_key: &str,
+    action: HistoryAction,
+) -> Result<i64, ApiError> {
+    caller.require_account()?;
+    let key = plot_key(raw_key)?;
+    let expected = required_version(req)?;
+    let visibility = match action {
+        HistoryAction::Restore => Visibility::Deleted,
+        _ => caller.visibility(),
+    };
+    let actor = caller.actor(Via::Api);
+    let mut conn = state.pool.get().await?;
+    conn.transaction(async |conn| {
+        let row = db::plots::lock(conn, &key, &visibility)
+            .await?
+            .ok_or_else(|| not_found(&key))?;
+        let current = row.municipality_id;
+        let (permission, field, from, to) = match action {
+            HistoryAction::Publish => (PlotAction::Publish { current }, "published", row.published, true),
+            HistoryAction::Unpublish => (PlotAction::Unpublish { current }, "published", row.published, false),
+            HistoryAction::Delete => (PlotAction::Delete { current }, "deleted", false, true),
+            HistoryAction::Restore => (PlotAction::Restore { current }, "deleted", true, false),
+            HistoryAction::Create | HistoryAction::Update => {
+                unreachable!("field changes go through change_fields")
+            }
+        };
+        caller.authorize(permission)?;
+        if row.version != expected {
             return Err(ApiError::PreconditionFailed {
-                current_version: current,
-            })
+                current_version: row.version,
+            });
         }
+        if from != to {
+            let mut changes = vec![serde_json::json!({"field": field, "from": from, "to": to})];
+            if action == HistoryAction::Delete && row.published {
+                changes.push(serde_json::json!({"field": "published", "from": true, "to": false}));
+            }
+            db::plots::set_state(conn, row.id, action, &actor, &Value::Array(changes)).await?;
+        }
+        Ok(row.id)
+    })
+    .await
+}
+
+/// Query parameters of the history.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {}
+
+/// History of a plot
+///
+/// Every change, newest first: who, when, through what (`api`, `import`, `cli`) and which
+/// fields from what to what. Geometry changes carry the area before and after. Staff only;
+/// admins and viewers also see the history of deleted plots. The history cannot be changed.
+#[utoipa::path(
+    get,
+    path = "/plots/{key}/history",
+    tag = "plots",
+    params(("key" = String, Path, description = "Plot id or reference")),
+    responses(
+        (status = 200, description = "The history", body = PlotHistory),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn plot_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+    QueryParams(_): QueryParams<HistoryParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_account()?;
+    let key = plot_key(&key)?;
+    let mut conn = state.pool.get().await?;
+    let mut row = db::plots::find(&mut conn, &caller.visibility(), &key).await?;
+    if row.is_none() && caller.visibility() == Visibility::All {
+        row = db::plots::find(&mut conn, &Visibility::Deleted, &key).await?;
     }
-    let row = db::plots::find(
-        &mut conn,
-        crate::db::plots::Visibility::All,
-        &PlotKey::Id(id),
-    )
-    .await?
-    .ok_or_else(|| not_found(&key))?;
-    Ok(plot_response(
-        actix_web::http::StatusCode::OK,
-        Plot::from_row(row, Audience::Staff),
-        Format::Json,
-    ))
+    let row = row.ok_or_else(|| not_found(&key))?;
+    let entries = db::plots::history(&mut conn, row.id).await?;
+    Ok(HttpResponse::Ok().json(PlotHistory {
+        plot_id: row.id,
+        reference: row.reference,
+        version: row.version,
+        deleted: row.deleted_at.is_some(),
+        items: entries.into_iter().map(HistoryEntry::from).collect(),
+    }))
 }
 
 /// Members of the read form that clients may send back unchanged; they are not editable.
@@ -398,6 +622,7 @@ const READ_ONLY_MEMBERS: &[&str] = &[
     "demo",
     "updated_at",
     "version",
+    "deleted",
 ];
 
 /// Accepts `PlotData`, or a GeoJSON Feature with `PlotData` as properties.
@@ -448,7 +673,7 @@ fn merge_patch(target: &mut Value, patch: &Value) {
 }
 
 /// The stored plot in its write form, the base a merge patch applies to.
-fn plot_data_of(row: &crate::db::plots::PlotRow) -> PlotData {
+pub(crate) fn plot_data_of(row: &crate::db::plots::PlotRow) -> PlotData {
     use crate::domain::plot::{BplanStatus, EurAmount, Offer, PlotStatus, Servicing, Zoning};
     let eur = |c: Option<i64>| c.map(|c| EurAmount(crate::domain::money::Cents(c).to_string()));
     PlotData {
@@ -505,5 +730,7 @@ fn plot_data_of(row: &crate::db::plots::PlotRow) -> PlotData {
         data_confirmed_on: row.data_confirmed_on,
         published: row.published,
         internal_notes: row.internal_notes.clone(),
+        owner_name: row.owner_name.clone(),
+        owner_contact: row.owner_contact.clone(),
     }
 }

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use super::csv::{CsvDialect, CsvWriter};
 use super::error::{ApiError, Problem};
 use super::extract::{Caller, JsonBody, QueryParams};
-use super::views::{Audience, Link, Plot, PlotFeatureCollection, PlotPage};
+use super::views::{Link, Plot, PlotFeatureCollection, PlotPage};
 use super::AppState;
 use crate::db;
 use crate::domain::search::{
@@ -33,12 +33,6 @@ pub struct Total {
     pub relation: &'static str,
 }
 
-fn audience(caller: Caller) -> Audience {
-    match caller {
-        Caller::Staff => Audience::Staff,
-        Caller::Anonymous => Audience::Public,
-    }
-}
 
 pub(crate) fn bad_params(errors: Vec<FieldError>) -> ApiError {
     let detail = match errors.as_slice() {
@@ -249,9 +243,9 @@ async fn respond(
     }
     let visibility = caller.visibility();
     let mut conn = state.pool.get().await?;
-    let (hits, next) = db::search::page(&mut conn, &query, visibility, query.limit).await?;
+    let (hits, next) = db::search::page(&mut conn, &query, &visibility, query.limit).await?;
     let total = if query.count_exact {
-        let n = db::search::count(&mut conn, &query, visibility).await?;
+        let n = db::search::count(&mut conn, &query, &visibility).await?;
         Some(if n > COUNT_CAP {
             Total {
                 value: COUNT_CAP,
@@ -285,10 +279,10 @@ async fn respond(
             type_: media_type,
         });
     }
-    let audience = audience(caller);
+    let scope = caller.scope();
     let plots: Vec<Plot> = hits
         .into_iter()
-        .map(|h| Plot::from_row(h.row, audience).with_distance(h.distance_m))
+        .map(|h| Plot::from_row(h.row, &scope).with_distance(h.distance_m))
         .collect();
     let number_returned = plots.len();
 
@@ -365,11 +359,11 @@ fn csv_export(
         query.geometry_form = GeometryForm::Centroid;
     }
     query.cursor = None;
-    let staff_only = ["published", "internal_notes"];
+    let staff_only = ["published", "internal_notes", "owner_name", "owner_contact"];
     let mut columns: Vec<String> = known_fields()
         .iter()
         .filter(|f| *f != "geometry")
-        .filter(|f| caller == Caller::Staff || !staff_only.contains(&f.as_str()))
+        .filter(|f| caller.is_staff() || !staff_only.contains(&f.as_str()))
         .filter(|f| *f != "distance_m" || query.near.is_some())
         .filter(|f| {
             query
@@ -384,13 +378,12 @@ fn csv_export(
     }
     let writer = CsvWriter::new(dialect, columns);
     let pool = state.pool.clone();
-    let visibility = caller.visibility();
-    let audience = audience(caller);
-
     struct Export {
         pool: crate::db::DbPool,
         query: PlotQuery,
         writer: CsvWriter,
+        visibility: crate::db::plots::Visibility,
+        scope: crate::domain::access::ReadScope,
         started: bool,
         done: bool,
     }
@@ -398,6 +391,8 @@ fn csv_export(
         pool,
         query,
         writer,
+        visibility: caller.visibility(),
+        scope: caller.scope(),
         started: false,
         done: false,
     };
@@ -412,7 +407,7 @@ fn csv_export(
         }
         let page = async {
             let mut conn = export.pool.get().await.map_err(|e| e.to_string())?;
-            db::search::page(&mut conn, &export.query, visibility, EXPORT_CHUNK)
+            db::search::page(&mut conn, &export.query, &export.visibility, EXPORT_CHUNK)
                 .await
                 .map_err(|e| e.to_string())
         };
@@ -420,7 +415,7 @@ fn csv_export(
             Ok((hits, next)) => {
                 for hit in hits {
                     let lon_lat = hit.row.geometry_geojson.as_deref().and_then(point_of);
-                    let plot = Plot::from_row(hit.row, audience).with_distance(hit.distance_m);
+                    let plot = Plot::from_row(hit.row, &export.scope).with_distance(hit.distance_m);
                     let mut record = serde_json::to_value(&plot).unwrap_or(Value::Null);
                     if let (Value::Object(object), Some((lon, lat))) = (&mut record, lon_lat) {
                         object.insert("lon".into(), lon.into());
@@ -507,7 +502,7 @@ pub async fn plot_facets(
 ) -> Result<HttpResponse, ApiError> {
     let query = params.into_query(None).map_err(bad_params)?;
     let mut conn = state.pool.get().await?;
-    let rows = db::search::facets(&mut conn, &query, caller.visibility()).await?;
+    let rows = db::search::facets(&mut conn, &query, &caller.visibility()).await?;
     let mut facets = Facets {
         total: FacetValue {
             value: Value::Null,
@@ -610,15 +605,15 @@ pub async fn compare_plots(
         }
     }
     let mut conn = state.pool.get().await?;
-    let rows = db::search::by_keys(&mut conn, &ids, &references, caller.visibility()).await?;
-    let audience = audience(caller);
+    let rows = db::search::by_keys(&mut conn, &ids, &references, &caller.visibility()).await?;
+    let scope = caller.scope();
     let mut plots = Vec::new();
     for key in &keys {
         let found = rows
             .iter()
             .find(|r| r.id.to_string() == *key || r.reference.eq_ignore_ascii_case(key));
         match found {
-            Some(row) => plots.push(Plot::from_row(row.clone(), audience)),
+            Some(row) => plots.push(Plot::from_row(row.clone(), &scope)),
             None => return Err(ApiError::NotFound(format!("no plot `{key}`"))),
         }
     }

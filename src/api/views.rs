@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::db::places::{EstateRow, MunicipalityRow, RegionRow};
 use crate::db::plots::{PlotRow, PlotSummaryRow};
+use crate::domain::access::ReadScope;
 use crate::domain::money::Cents;
 use crate::domain::plot::{BplanStatus, Offer, PlotStatus, Servicing, Zoning};
 
@@ -118,13 +119,61 @@ pub struct Plot {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub internal_notes: Option<Option<String>>,
+    /// Staff only; never public.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub owner_name: Option<Option<String>>,
+    /// Staff only; never public.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub owner_contact: Option<Option<String>>,
 }
 
-/// Whether internal fields may be shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    Public,
-    Staff,
+/// A plot's change history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlotHistory {
+    pub plot_id: i64,
+    pub reference: String,
+    /// Current version (the newest entry's).
+    pub version: i32,
+    /// Soft-deleted (an admin can restore it).
+    pub deleted: bool,
+    /// Newest first.
+    pub items: Vec<HistoryEntry>,
+}
+
+/// One change of a plot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// The plot's version after this change.
+    pub version: i32,
+    /// `create`, `update`, `publish`, `unpublish`, `delete` or `restore`.
+    pub action: String,
+    pub changed_at: DateTime<Utc>,
+    /// Account that made the change; absent for changes outside the API (seeding).
+    pub user_id: Option<i64>,
+    /// Who, as named at the time.
+    pub actor: String,
+    /// `api`, `import` or `cli`.
+    pub via: String,
+    /// Each changed field: `{"field", "from", "to"}` in the names of `PlotData`. Geometry
+    /// changes hold `{"area_m2", "geometry"}` on both sides (m², GeoJSON in EPSG:4326).
+    #[schema(value_type = Vec<Object>)]
+    pub changes: serde_json::Value,
+}
+
+impl From<crate::db::plots::HistoryRow> for HistoryEntry {
+    fn from(row: crate::db::plots::HistoryRow) -> Self {
+        HistoryEntry {
+            version: row.version,
+            action: row.action,
+            changed_at: row.changed_at,
+            user_id: row.user_id,
+            actor: row.actor,
+            via: row.via,
+            changes: row.changes,
+        }
+    }
 }
 
 fn eur(cents: Option<i64>) -> Option<String> {
@@ -132,8 +181,9 @@ fn eur(cents: Option<i64>) -> Option<String> {
 }
 
 impl Plot {
-    pub fn from_row(row: PlotRow, audience: Audience) -> Self {
-        let staff = audience == Audience::Staff;
+    /// Internal fields appear where `scope` allows them for the plot's municipality.
+    pub fn from_row(row: PlotRow, scope: &ReadScope) -> Self {
+        let staff = scope.internal(row.municipality_id);
         Plot {
             id: row.id,
             reference: row.reference,
@@ -196,6 +246,8 @@ impl Plot {
             version: row.version,
             published: staff.then_some(row.published),
             internal_notes: staff.then_some(row.internal_notes),
+            owner_name: staff.then_some(row.owner_name),
+            owner_contact: staff.then_some(row.owner_contact),
         }
     }
 

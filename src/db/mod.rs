@@ -1,10 +1,12 @@
 //! Database access: connection pool, migrations, and the queries of each table. Rows defined here
 //! are never serialised to clients; `api/` has its own views.
 
+pub mod imports;
 pub mod places;
 pub mod plots;
 pub mod schema;
 pub mod search;
+pub mod users;
 pub mod tiles;
 
 use anyhow::Context;

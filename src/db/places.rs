@@ -71,13 +71,10 @@ async fn set_outline(
 }
 
 /// How many plots a place has that the reader may see.
-fn plot_count_sql(column: &str, visibility: Visibility) -> SqlLiteral<diesel::sql_types::BigInt> {
-    let published = match visibility {
-        Visibility::PublishedOnly => " AND p.published",
-        Visibility::All => "",
-    };
+fn plot_count_sql(column: &str, visibility: &Visibility) -> SqlLiteral<diesel::sql_types::BigInt> {
     sql(&format!(
-        "(SELECT count(*) FROM plots p WHERE p.{column}{published})"
+        "(SELECT count(*) FROM plots p WHERE p.{column} AND {})",
+        visibility.condition()
     ))
 }
 
@@ -101,7 +98,7 @@ pub async fn region(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option
 /// Municipalities, optionally of one region, each with its visible plot count.
 pub async fn municipalities(
     conn: &mut AsyncPgConnection,
-    visibility: Visibility,
+    visibility: &Visibility,
     region_id: Option<i64>,
 ) -> QueryResult<Vec<(MunicipalityRow, i64)>> {
     let mut query = municipalities::table
@@ -132,7 +129,7 @@ pub async fn municipality(
 /// Estates, optionally of one municipality, each with its visible plot count.
 pub async fn estates(
     conn: &mut AsyncPgConnection,
-    visibility: Visibility,
+    visibility: &Visibility,
     municipality_id: Option<i64>,
 ) -> QueryResult<Vec<(EstateRow, i64)>> {
     let mut query = estates::table
@@ -250,4 +247,16 @@ pub async fn upsert_estate(
         .await?;
     set_outline(conn, "estates", id, outline_geojson).await?;
     Ok(id)
+}
+
+/// Which of these municipality ids exist.
+pub async fn existing_municipality_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<i64>> {
+    municipalities::table
+        .filter(municipalities::id.eq_any(ids))
+        .select(municipalities::id)
+        .load(conn)
+        .await
 }

@@ -90,6 +90,9 @@ pub struct PlotRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub owner_name: Option<String>,
+    pub owner_contact: Option<String>,
 }
 
 /// The columns a create or replace writes (everything but identity, geometry and bookkeeping).
@@ -145,6 +148,8 @@ struct PlotWrite<'a> {
     data_confirmed_on: NaiveDate,
     published: bool,
     internal_notes: Option<&'a str>,
+    owner_name: Option<&'a str>,
+    owner_contact: Option<&'a str>,
 }
 
 impl<'a> From<&'a ValidPlot> for PlotWrite<'a> {
@@ -200,21 +205,47 @@ impl<'a> From<&'a ValidPlot> for PlotWrite<'a> {
             data_confirmed_on: d.data_confirmed_on,
             published: d.published,
             internal_notes: d.internal_notes.as_deref(),
+            owner_name: d.owner_name.as_deref(),
+            owner_contact: d.owner_contact.as_deref(),
         }
     }
 }
 
-/// Who is reading: anonymous readers see published plots only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which plots a reader sees. Deleted plots are invisible except to `Deleted`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Visibility {
+    /// Anonymous readers.
     PublishedOnly,
+    /// Staff of the whole region: drafts too.
     All,
+    /// Editors: published plots, and drafts of these municipalities.
+    PublishedOr(Vec<i64>),
+    /// Admins looking for a plot to restore.
+    Deleted,
+}
+
+impl Visibility {
+    /// The SQL condition on the plot alias `p`. Ids are integers, so inlining them is safe; it
+    /// also keeps one prepared statement per editor scope.
+    pub fn condition(&self) -> String {
+        match self {
+            // `published` implies not deleted (CHECK plots_deleted_not_published), which keeps
+            // the public condition on the column the partial indexes use.
+            Visibility::PublishedOnly => "p.published".into(),
+            Visibility::All => "p.deleted_at IS NULL".into(),
+            Visibility::PublishedOr(ids) => format!(
+                "(p.published OR (p.deleted_at IS NULL AND p.municipality_id = ANY('{{{}}}'::bigint[])))",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            ),
+            Visibility::Deleted => "p.deleted_at IS NOT NULL".into(),
+        }
+    }
 }
 
 /// One plot by id or by reference (references always contain a letter, ids never do).
 pub async fn find(
     conn: &mut AsyncPgConnection,
-    visibility: Visibility,
+    visibility: &Visibility,
     key: &PlotKey,
 ) -> QueryResult<Option<PlotRow>> {
     let rows: Vec<PlotRow> = super::search::one_sql(key, visibility)
@@ -230,12 +261,88 @@ pub enum PlotKey {
     Reference(String),
 }
 
+/// Who makes a change, for the history.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Api,
+    Import,
+    Cli,
+}
+
+impl Via {
+    fn as_str(self) -> &'static str {
+        match self {
+            Via::Api => "api",
+            Via::Import => "import",
+            Via::Cli => "cli",
+        }
+    }
+}
+
+/// What a history entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryAction {
+    Create,
+    Update,
+    Publish,
+    Unpublish,
+    Delete,
+    Restore,
+}
+
+impl HistoryAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryAction::Create => "create",
+            HistoryAction::Update => "update",
+            HistoryAction::Publish => "publish",
+            HistoryAction::Unpublish => "unpublish",
+            HistoryAction::Delete => "delete",
+            HistoryAction::Restore => "restore",
+        }
+    }
+}
+
+async fn record(
+    conn: &mut AsyncPgConnection,
+    plot_id: i64,
+    version: i32,
+    action: HistoryAction,
+    actor: &Actor,
+    changes: &serde_json::Value,
+) -> QueryResult<()> {
+    use super::schema::plot_history as h;
+    diesel::insert_into(h::table)
+        .values((
+            h::plot_id.eq(plot_id),
+            h::version.eq(version),
+            h::action.eq(action.as_str()),
+            h::user_id.eq(actor.user_id),
+            h::actor.eq(&actor.name),
+            h::via.eq(actor.via.as_str()),
+            h::changes.eq(changes),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Inserts a plot and its first history entry. Run it inside a transaction.
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     plot: &ValidPlot,
     is_demo: bool,
+    actor: &Actor,
+    changes: &serde_json::Value,
 ) -> QueryResult<i64> {
-    diesel::insert_into(plots::table)
+    let id = diesel::insert_into(plots::table)
         .values((
             PlotWrite::from(plot),
             plots::geom.eq(st_multi(st_setsrid(
@@ -246,34 +353,34 @@ pub async fn insert(
         ))
         .returning(plots::id)
         .get_result(conn)
-        .await
+        .await?;
+    record(conn, id, 1, HistoryAction::Create, actor, changes).await?;
+    Ok(id)
 }
 
-/// Outcome of a conditional write.
-#[derive(Debug, PartialEq, Eq)]
-pub enum WriteOutcome {
-    Done {
-        version: i32,
-    },
-    NotFound,
-    /// The stored version differs from the one the client based its change on.
-    VersionMismatch {
-        current: i32,
-    },
+/// The plot, locked until the end of the transaction, whatever its visibility (the caller
+/// decides what the reader may see). `None` if there is no such plot.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    key: &PlotKey,
+    visibility: &Visibility,
+) -> QueryResult<Option<PlotRow>> {
+    let mut sql = super::search::one_sql(key, visibility);
+    sql.push(" FOR UPDATE OF p");
+    let rows: Vec<PlotRow> = sql.query().load(conn).await?;
+    Ok(rows.into_iter().next())
 }
 
-/// Replaces every editable field of plot `id`, bumping its version. With `expected_version`
-/// the write only happens if nobody changed the plot since that version.
-pub async fn replace(
+/// Writes every editable field of a locked plot, bumps its version and records the change.
+/// Returns the new version.
+pub async fn update(
     conn: &mut AsyncPgConnection,
     id: i64,
     plot: &ValidPlot,
-    expected_version: Option<i32>,
-) -> QueryResult<WriteOutcome> {
-    let target = plots::table
-        .filter(plots::id.eq(id))
-        .filter(version_matches(expected_version));
-    let updated: Option<i32> = diesel::update(target)
+    actor: &Actor,
+    changes: &serde_json::Value,
+) -> QueryResult<i32> {
+    let version: i32 = diesel::update(plots::table.filter(plots::id.eq(id)))
         .set((
             PlotWrite::from(plot),
             plots::geom.eq(st_multi(st_setsrid(
@@ -285,59 +392,70 @@ pub async fn replace(
         ))
         .returning(plots::version)
         .get_result(conn)
-        .await
-        .optional()?;
-    match updated {
-        Some(version) => Ok(WriteOutcome::Done { version }),
-        None => current_version(conn, id).await.map(|v| match v {
-            Some(current) => WriteOutcome::VersionMismatch { current },
-            None => WriteOutcome::NotFound,
-        }),
-    }
+        .await?;
+    record(conn, id, version, HistoryAction::Update, actor, changes).await?;
+    Ok(version)
 }
 
-pub async fn delete(
+/// Publishes, unpublishes, soft-deletes or restores a locked plot. Deleting also unpublishes;
+/// a restored plot comes back as a draft.
+pub async fn set_state(
     conn: &mut AsyncPgConnection,
     id: i64,
-    expected_version: Option<i32>,
-) -> QueryResult<WriteOutcome> {
-    let target = plots::table
-        .filter(plots::id.eq(id))
-        .filter(version_matches(expected_version));
-    let deleted: Option<i32> = diesel::delete(target)
-        .returning(plots::version)
-        .get_result(conn)
-        .await
-        .optional()?;
-    match deleted {
-        Some(version) => Ok(WriteOutcome::Done { version }),
-        None => current_version(conn, id).await.map(|v| match v {
-            Some(current) => WriteOutcome::VersionMismatch { current },
-            None => WriteOutcome::NotFound,
-        }),
-    }
+    action: HistoryAction,
+    actor: &Actor,
+    changes: &serde_json::Value,
+) -> QueryResult<i32> {
+    use diesel::dsl::now;
+    let target = plots::table.filter(plots::id.eq(id));
+    let bump = (
+        plots::version.eq(plots::version + 1),
+        plots::updated_at.eq(now),
+    );
+    let query = diesel::update(target);
+    let version: i32 = match action {
+        HistoryAction::Publish => query.set((plots::published.eq(true), bump)).returning(plots::version).get_result(conn).await?,
+        HistoryAction::Unpublish => query.set((plots::published.eq(false), bump)).returning(plots::version).get_result(conn).await?,
+        HistoryAction::Delete => query
+            .set((plots::published.eq(false), plots::deleted_at.eq(Some(Utc::now())), bump))
+            .returning(plots::version)
+            .get_result(conn)
+            .await?,
+        HistoryAction::Restore => query
+            .set((plots::deleted_at.eq(None::<DateTime<Utc>>), bump))
+            .returning(plots::version)
+            .get_result(conn)
+            .await?,
+        HistoryAction::Create | HistoryAction::Update => {
+            unreachable!("field changes go through insert and update")
+        }
+    };
+    record(conn, id, version, action, actor, changes).await?;
+    Ok(version)
 }
 
-/// `version = expected`, or true when the writer gave no expectation.
-fn version_matches(
-    expected: Option<i32>,
-) -> diesel::dsl::Or<
-    diesel::dsl::Eq<plots::version, i32>,
-    diesel::dsl::AsExprOf<bool, diesel::sql_types::Bool>,
-> {
-    use diesel::IntoSql;
-    plots::version
-        .eq(expected.unwrap_or(0))
-        .or(expected.is_none().into_sql::<diesel::sql_types::Bool>())
+/// One entry of a plot's history.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::plot_history, check_for_backend(diesel::pg::Pg))]
+pub struct HistoryRow {
+    pub version: i32,
+    pub action: String,
+    pub user_id: Option<i64>,
+    pub actor: String,
+    pub via: String,
+    pub changed_at: DateTime<Utc>,
+    pub changes: serde_json::Value,
 }
 
-async fn current_version(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<i32>> {
-    plots::table
-        .filter(plots::id.eq(id))
-        .select(plots::version)
-        .first(conn)
+/// The history of a plot, newest first.
+pub async fn history(conn: &mut AsyncPgConnection, plot_id: i64) -> QueryResult<Vec<HistoryRow>> {
+    use super::schema::plot_history as h;
+    h::table
+        .filter(h::plot_id.eq(plot_id))
+        .order(h::version.desc())
+        .select(HistoryRow::as_select())
+        .load(conn)
         .await
-        .optional()
 }
 
 /// Id of the plot with this reference, whatever its visibility (for idempotent seeding).
@@ -371,7 +489,7 @@ pub struct PlotSummaryRow {
 /// Plot summaries of one municipality or estate, at most `limit`, in id order.
 pub async fn summaries(
     conn: &mut AsyncPgConnection,
-    visibility: Visibility,
+    visibility: &Visibility,
     municipality_id: Option<i64>,
     estate_id: Option<i64>,
     limit: i64,
@@ -381,8 +499,17 @@ pub async fn summaries(
         .order(plots::id.asc())
         .limit(limit)
         .into_boxed();
-    if visibility == Visibility::PublishedOnly {
-        query = query.filter(plots::published.eq(true));
+    match visibility {
+        Visibility::PublishedOnly => query = query.filter(plots::published.eq(true)),
+        Visibility::All => query = query.filter(plots::deleted_at.is_null()),
+        Visibility::PublishedOr(ids) => {
+            query = query.filter(
+                plots::published
+                    .eq(true)
+                    .or(plots::deleted_at.is_null().and(plots::municipality_id.eq_any(ids))),
+            )
+        }
+        Visibility::Deleted => query = query.filter(plots::deleted_at.is_not_null()),
     }
     if let Some(id) = municipality_id {
         query = query.filter(plots::municipality_id.eq(id));

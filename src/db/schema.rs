@@ -120,6 +120,59 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        deleted_at -> Nullable<Timestamptz>,
+        owner_name -> Nullable<Text>,
+        owner_contact -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        failed_logins -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    user_municipalities (user_id, municipality_id) {
+        user_id -> Int8,
+        municipality_id -> Int8,
+    }
+}
+
+diesel::table! {
+    auth_tokens (id) {
+        id -> Int8,
+        user_id -> Int8,
+        kind -> Text,
+        name -> Nullable<Text>,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    plot_history (id) {
+        id -> Int8,
+        plot_id -> Int8,
+        version -> Int4,
+        action -> Text,
+        user_id -> Nullable<Int8>,
+        actor -> Text,
+        via -> Text,
+        changed_at -> Timestamptz,
+        changes -> Jsonb,
     }
 }
 
@@ -127,4 +180,18 @@ diesel::joinable!(municipalities -> regions (region_id));
 diesel::joinable!(estates -> municipalities (municipality_id));
 diesel::joinable!(plots -> municipalities (municipality_id));
 
-diesel::allow_tables_to_appear_in_same_query!(regions, municipalities, estates, plots);
+diesel::joinable!(user_municipalities -> users (user_id));
+diesel::joinable!(user_municipalities -> municipalities (municipality_id));
+diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(plot_history -> plots (plot_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    municipalities,
+    estates,
+    plots,
+    users,
+    user_municipalities,
+    auth_tokens,
+    plot_history
+);

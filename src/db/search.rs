@@ -162,7 +162,8 @@ const PLOT_COLUMNS: &str = "p.id, p.reference, p.title_de, p.title_en, p.descrip
     p.price_on_request, p.price_min_ct, p.price_max_ct, p.servicing_cost_ct, p.offer, p.grw_area, \
     p.grw_max_rate_small_pct, p.grw_max_rate_medium_pct, p.grw_max_rate_large_pct, \
     p.contact_name, p.contact_phone, p.contact_email, p.data_confirmed_on, p.published, \
-    p.internal_notes, p.is_demo, p.created_at, p.updated_at, p.version";
+    p.internal_notes, p.is_demo, p.created_at, p.updated_at, p.version, p.deleted_at, \
+    p.owner_name, p.owner_contact";
 
 /// Tolerance of `geometry_form=simplified`: about 10 m in degrees at German latitudes.
 const SIMPLIFY_DEGREES: f64 = 0.0001;
@@ -179,11 +180,8 @@ fn geometry_sql(form: GeometryForm) -> String {
 }
 
 /// Appends ` WHERE …` for every filter of the query.
-pub fn where_clause(query: &PlotQuery, visibility: Visibility, sql: &mut Sql) {
-    let mut conditions: Vec<String> = vec!["TRUE".into()];
-    if visibility == Visibility::PublishedOnly {
-        conditions.push("p.published".into());
-    }
+pub fn where_clause(query: &PlotQuery, visibility: &Visibility, sql: &mut Sql) {
+    let mut conditions: Vec<String> = vec![visibility.condition()];
     let mut any_text = |column: &str, values: Vec<String>, sql: &mut Sql| {
         if !values.is_empty() {
             let p = sql.bind(Bind::Texts(values));
@@ -343,7 +341,7 @@ struct HitRow {
 
 /// The SQL of one page: at most `limit + 1` rows (one more tells whether another page exists).
 /// Public so tests and the benchmark can EXPLAIN and replay exactly what the API runs.
-pub fn page_sql(query: &PlotQuery, visibility: Visibility, limit: i64) -> Sql {
+pub fn page_sql(query: &PlotQuery, visibility: &Visibility, limit: i64) -> Sql {
     let mut sql = Sql::default();
     let distance = match query.near {
         Some(near) => {
@@ -393,7 +391,7 @@ pub fn page_sql(query: &PlotQuery, visibility: Visibility, limit: i64) -> Sql {
 pub async fn page(
     conn: &mut AsyncPgConnection,
     query: &PlotQuery,
-    visibility: Visibility,
+    visibility: &Visibility,
     limit: i64,
 ) -> QueryResult<(Vec<Hit>, Option<Cursor>)> {
     let sql = page_sql(query, visibility, limit);
@@ -445,7 +443,7 @@ struct CountRow {
 pub async fn count(
     conn: &mut AsyncPgConnection,
     query: &PlotQuery,
-    visibility: Visibility,
+    visibility: &Visibility,
 ) -> QueryResult<i64> {
     let mut sql = Sql::default();
     sql.push("SELECT count(*) AS n FROM (SELECT 1").push(FROM);
@@ -481,7 +479,7 @@ pub struct FacetRow {
 pub async fn facets(
     conn: &mut AsyncPgConnection,
     query: &PlotQuery,
-    visibility: Visibility,
+    visibility: &Visibility,
 ) -> QueryResult<Vec<FacetRow>> {
     let mut sql = Sql::default();
     sql.push(
@@ -510,7 +508,7 @@ fn select_full_plots() -> Sql {
 }
 
 /// The SQL of one plot by id or reference.
-pub fn one_sql(key: &PlotKey, visibility: Visibility) -> Sql {
+pub fn one_sql(key: &PlotKey, visibility: &Visibility) -> Sql {
     let mut sql = select_full_plots();
     let condition = match key {
         PlotKey::Id(id) => format!(" WHERE p.id = {}", sql.bind(Bind::I64(*id))),
@@ -519,9 +517,7 @@ pub fn one_sql(key: &PlotKey, visibility: Visibility) -> Sql {
         }
     };
     sql.push(&condition);
-    if visibility == Visibility::PublishedOnly {
-        sql.push(" AND p.published");
-    }
+    sql.push(" AND ").push(&visibility.condition());
     sql
 }
 
@@ -530,7 +526,7 @@ pub async fn by_keys(
     conn: &mut AsyncPgConnection,
     ids: &[i64],
     references: &[String],
-    visibility: Visibility,
+    visibility: &Visibility,
 ) -> QueryResult<Vec<PlotRow>> {
     let mut sql = select_full_plots();
     let a = sql.bind(Bind::I64s(ids.to_vec()));
@@ -538,8 +534,18 @@ pub async fn by_keys(
     sql.push(&format!(
         " WHERE (p.id = ANY({a}) OR p.reference = ANY({b}))"
     ));
-    if visibility == Visibility::PublishedOnly {
-        sql.push(" AND p.published");
-    }
+    sql.push(" AND ").push(&visibility.condition());
+    sql.query().load(conn).await
+}
+
+/// Plots by reference, deleted ones included, locked until the end of the transaction (imports
+/// match by reference and must see every plot a reference is taken by).
+pub async fn lock_by_references(
+    conn: &mut AsyncPgConnection,
+    references: &[String],
+) -> QueryResult<Vec<PlotRow>> {
+    let mut sql = select_full_plots();
+    let r = sql.bind(Bind::Texts(references.to_vec()));
+    sql.push(&format!(" WHERE p.reference = ANY({r}) FOR UPDATE OF p"));
     sql.query().load(conn).await
 }

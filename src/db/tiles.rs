@@ -33,7 +33,7 @@ pub fn tile_sql(query: &PlotQuery, z: u32, x: u32, y: u32) -> Sql {
          {TILE_COLUMNS} FROM tile, plots p JOIN municipalities m ON m.id = p.municipality_id \
          LEFT JOIN estates e ON e.id = p.estate_id"
     ));
-    where_clause(query, Visibility::PublishedOnly, &mut sql);
+    where_clause(query, &Visibility::PublishedOnly, &mut sql);
     // The GiST index on geom answers this box test: the tile plus its buffer, in EPSG:4326.
     sql.push(&format!(
         " AND p.geom && ST_Transform(ST_TileEnvelope({z}::int, {x}::int, {y}::int, margin => {BUFFER}.0 / {EXTENT}), 4326)) \
@@ -83,7 +83,7 @@ pub async fn extent(
          FROM (SELECT ST_Extent(p.geom) AS b FROM plots p JOIN municipalities m ON m.id = p.municipality_id \
          LEFT JOIN estates e ON e.id = p.estate_id",
     );
-    where_clause(query, Visibility::PublishedOnly, &mut sql);
+    where_clause(query, &Visibility::PublishedOnly, &mut sql);
     sql.push(") extent");
     sql.query().get_result(conn).await
 }

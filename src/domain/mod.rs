@@ -1,7 +1,11 @@
 //! The plot register's rules, free of IO: what a valid plot is, how its geometry is checked and
 //! measured, and how money is represented. Both the HTTP API and the demo seeder go through here.
 
+pub mod access;
+pub mod credentials;
 pub mod geometry;
+pub mod history;
+pub mod import;
 pub mod money;
 pub mod plot;
 pub mod search;

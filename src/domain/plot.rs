@@ -289,12 +289,19 @@ pub struct PlotData {
     pub contact_email: Option<String>,
     /// "Stand": the date the data was last confirmed as correct. Not in the future.
     pub data_confirmed_on: NaiveDate,
-    /// Visible to the public. New plots are drafts unless this is set.
+    /// Visible to the public. Changed only by the publish and unpublish actions (and by
+    /// imports); new plots are drafts.
     #[serde(default)]
     pub published: bool,
     /// Never shown publicly.
     #[serde(default)]
     pub internal_notes: Option<String>,
+    /// Private owner (person or company). Internal: never shown publicly.
+    #[serde(default)]
+    pub owner_name: Option<String>,
+    /// How to reach the private owner. Internal: never shown publicly.
+    #[serde(default)]
+    pub owner_contact: Option<String>,
 }
 
 /// Documentation-only schema of plot geometry input (GeoJSON, RFC 7946, `[lon, lat]` in
@@ -414,6 +421,8 @@ impl PlotData {
             ("/contact_name", self.contact_name.as_ref(), 300),
             ("/contact_phone", self.contact_phone.as_ref(), 100),
             ("/contact_email", self.contact_email.as_ref(), 300),
+            ("/owner_name", self.owner_name.as_ref(), 300),
+            ("/owner_contact", self.owner_contact.as_ref(), 300),
         ] {
             if text.is_some_and(|t| t.chars().count() > max) {
                 fail(pointer, format!("must be at most {max} characters"));

@@ -15,7 +15,8 @@ use gewerbeflaechen::startup::Application;
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
-pub const TOKEN: &str = "test-write-token-0123456789abcdef";
+/// API token of the admin every test app starts with (see `spawn_app_with`).
+pub const TOKEN: &str = "gwf_test-admin-token-0123456789abcdef";
 /// Small enough that a test can exceed it cheaply.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
@@ -166,7 +167,6 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let mut vars: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), database_url.clone()),
         ("GWF_BIND".into(), "127.0.0.1:0".into()),
-        ("GWF_WRITE_TOKEN".into(), TOKEN.into()),
         ("GWF_BODY_LIMIT_BYTES".into(), BODY_LIMIT.to_string()),
         ("GWF_DB_POOL_SIZE".into(), "4".into()),
         ("GWF_WORKERS".into(), "1".into()),
@@ -178,11 +178,14 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let app = Application::build(settings).await.expect("the app starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let app = TestApp {
         base,
         database_url,
         client: reqwest::Client::new(),
-    }
+    };
+    app.account_with_token("admin@test.example", "admin", &[], TOKEN)
+        .await;
+    app
 }
 
 #[derive(QueryableByName)]
@@ -250,23 +253,90 @@ impl TestApp {
         m.id
     }
 
+    /// An account with `role` (and these municipality ids) holding API token `token`, written
+    /// straight to the database: Argon2 in every test would cost seconds. Returns its id.
+    pub async fn account_with_token(
+        &self,
+        email: &str,
+        role: &str,
+        municipalities: &[i64],
+        token: &str,
+    ) -> i64 {
+        let mut conn = self.db().await;
+        let user: Id = diesel::sql_query(
+            "INSERT INTO users (email, display_name, role, password_hash) \
+             VALUES ($1, $1, $2, '$argon2id$not-a-usable-hash') RETURNING id",
+        )
+        .bind::<Text, _>(email)
+        .bind::<Text, _>(role)
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        for m in municipalities {
+            diesel::sql_query(
+                "INSERT INTO user_municipalities (user_id, municipality_id) VALUES ($1, $2)",
+            )
+            .bind::<BigInt, _>(user.id)
+            .bind::<BigInt, _>(*m)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        let hash = gewerbeflaechen::domain::credentials::token_hash(token);
+        diesel::sql_query(
+            "INSERT INTO auth_tokens (user_id, kind, name, token_hash, expires_at) \
+             VALUES ($1, 'api', 'test', $2, now() + interval '1 day')",
+        )
+        .bind::<BigInt, _>(user.id)
+        .bind::<diesel::sql_types::Bytea, _>(hash.to_vec())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        user.id
+    }
+
+    /// POSTs `body` as a new plot. Test bodies say with `published` whether the test wants the
+    /// plot public; a create is always a draft, so the member is not sent (see `create_plot`).
     pub async fn post_plot(&self, body: &Value) -> reqwest::Response {
+        let mut body = body.clone();
+        if let Some(object) = body.as_object_mut() {
+            object.remove("published");
+        }
         self.client
             .post(self.url("/plots"))
             .bearer_auth(TOKEN)
-            .json(body)
+            .json(&body)
             .send()
             .await
             .unwrap()
     }
 
-    /// Creates a plot and returns its JSON.
+    /// Creates a plot as the admin and returns its JSON. New plots are drafts; a body with
+    /// `"published": true` is published right after (as a second step, as staff would).
     pub async fn create_plot(&self, body: &Value) -> Value {
-        let response = self.post_plot(body).await;
+        let mut body = body.clone();
+        let publish = body
+            .as_object_mut()
+            .and_then(|o| o.remove("published"))
+            .is_some_and(|p| p == true);
+        let response = self.post_plot(&body).await;
         let status = response.status();
         let text = response.text().await.unwrap();
         assert_eq!(status, 201, "create failed: {text}");
-        serde_json::from_str(&text).unwrap()
+        let created: Value = serde_json::from_str(&text).unwrap();
+        if !publish {
+            return created;
+        }
+        let response = self
+            .client
+            .post(self.url(&format!("/plots/{}/publish", created["id"])))
+            .bearer_auth(TOKEN)
+            .header("If-Match", format!("\"{}\"", created["version"]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "publish failed");
+        response.json().await.unwrap()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

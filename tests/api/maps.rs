@@ -220,6 +220,7 @@ async fn tile_etag_changes_when_a_plot_in_it_changes() {
         .client
         .patch(app.url(&format!("/plots/{available}")))
         .bearer_auth(TOKEN)
+        .header("If-Match", "\"2\"")
         .json(&json!({"status": "reserved"}))
         .send()
         .await

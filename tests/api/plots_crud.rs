@@ -12,7 +12,9 @@ async fn create_read_replace_patch_delete_round_trip() {
         .await;
     let id = created["id"].as_i64().unwrap();
     assert_eq!(created["reference"], "LWL-101");
-    assert_eq!(created["version"], 1);
+    // Created as a draft (version 1), then published (version 2).
+    assert_eq!(created["version"], 2);
+    assert_eq!(created["published"], true);
     assert_eq!(created["municipality_name"], "Ludwigslust");
     assert_eq!(created["estate_name"], "GE Nord");
     assert_eq!(created["price_min_eur_m2"], "12.50");
@@ -22,7 +24,7 @@ async fn create_read_replace_patch_delete_round_trip() {
     // Readable by id and by reference, with the version as ETag.
     let by_id = app.get(&format!("/plots/{id}")).await;
     assert_eq!(by_id.status(), 200);
-    assert_eq!(by_id.headers()["etag"], "\"1\"");
+    assert_eq!(by_id.headers()["etag"], "\"2\"");
     let by_id: Value = by_id.json().await.unwrap();
     let by_ref: Value = app.get("/plots/lwl-101").await.json().await.unwrap();
     assert_eq!(by_id, by_ref);
@@ -38,16 +40,16 @@ async fn create_read_replace_patch_delete_round_trip() {
         .client
         .put(app.url(&format!("/plots/{id}")))
         .bearer_auth(TOKEN)
-        .header("If-Match", "\"1\"")
+        .header("If-Match", "\"2\"")
         .json(&edited)
         .send()
         .await
         .unwrap();
     assert_eq!(replaced.status(), 200);
-    assert_eq!(replaced.headers()["etag"], "\"2\"");
+    assert_eq!(replaced.headers()["etag"], "\"3\"");
     let replaced: Value = replaced.json().await.unwrap();
     assert_eq!(replaced["status"], "reserved");
-    assert_eq!(replaced["version"], 2);
+    assert_eq!(replaced["version"], 3);
     assert_eq!(replaced["internal_notes"], "Käufer: Logistiker");
 
     // A stale If-Match is refused and says which version is current.
@@ -55,19 +57,20 @@ async fn create_read_replace_patch_delete_round_trip() {
         .client
         .put(app.url(&format!("/plots/{id}")))
         .bearer_auth(TOKEN)
-        .header("If-Match", "\"1\"")
+        .header("If-Match", "\"2\"")
         .json(&edited)
         .send()
         .await
         .unwrap();
     let problem = assert_problem(stale, 412).await;
-    assert_eq!(problem["current_version"], 2);
+    assert_eq!(problem["current_version"], 3);
 
     // Merge patch: only the given members change; null clears.
     let patched = app
         .client
         .patch(app.url(&format!("/plots/{id}")))
         .bearer_auth(TOKEN)
+        .header("If-Match", "\"3\"")
         .header("content-type", "application/merge-patch+json")
         .body(r#"{"price_max_eur_m2": null, "price_min_eur_m2": "9.99", "grz": 0.6}"#)
         .send()
@@ -79,7 +82,7 @@ async fn create_read_replace_patch_delete_round_trip() {
     assert_eq!(patched["price_max_eur_m2"], Value::Null);
     assert_eq!(patched["grz"], 0.6);
     assert_eq!(patched["status"], "reserved");
-    assert_eq!(patched["version"], 3);
+    assert_eq!(patched["version"], 4);
     assert_eq!(patched["geometry"], by_id["geometry"]);
 
     // A patch that breaks a rule changes nothing.
@@ -87,6 +90,7 @@ async fn create_read_replace_patch_delete_round_trip() {
         .client
         .patch(app.url(&format!("/plots/{id}")))
         .bearer_auth(TOKEN)
+        .header("If-Match", "\"4\"")
         .json(&json!({"grz": 3}))
         .send()
         .await
@@ -94,13 +98,13 @@ async fn create_read_replace_patch_delete_round_trip() {
     let problem = assert_problem(bad, 422).await;
     assert_eq!(pointers(&problem), ["/grz"]);
     let unchanged: Value = app.get(&format!("/plots/{id}")).await.json().await.unwrap();
-    assert_eq!(unchanged["version"], 3);
+    assert_eq!(unchanged["version"], 4);
 
     let deleted = app
         .client
         .delete(app.url(&format!("/plots/{id}")))
         .bearer_auth(TOKEN)
-        .header("If-Match", "\"3\"")
+        .header("If-Match", "\"4\"")
         .send()
         .await
         .unwrap();
@@ -206,6 +210,7 @@ async fn feature_bodies_are_accepted() {
         .unwrap()
         .remove("geometry")
         .unwrap();
+    properties.as_object_mut().unwrap().remove("published");
     let feature = json!({"type": "Feature", "geometry": geometry, "properties": properties});
     let response = app
         .client

@@ -607,7 +607,7 @@ async fn plan(app: &TestApp, query: &str) -> String {
     let query = params.into_query(None).unwrap();
     let mut sql = gewerbeflaechen::db::search::page_sql(
         &query,
-        gewerbeflaechen::db::plots::Visibility::PublishedOnly,
+        &gewerbeflaechen::db::plots::Visibility::PublishedOnly,
         100,
     );
     sql.text = format!("EXPLAIN {}", sql.text);

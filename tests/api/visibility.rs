@@ -108,15 +108,3 @@ async fn writes_need_the_token() {
         .unwrap();
     assert_problem(delete, 401).await;
 }
-
-#[tokio::test]
-async fn without_a_configured_token_the_api_is_read_only() {
-    let app = spawn_app_with(&[("GWF_WRITE_TOKEN", "")]).await;
-    let (municipality, _) = app.place().await;
-    assert_problem(
-        app.post_plot(&plot_body("LWL-030", municipality, None))
-            .await,
-        401,
-    )
-    .await;
-}

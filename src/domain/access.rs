@@ -1,0 +1,202 @@
+//! Who may do what. Every authorisation decision of the service is made here, from the caller's
+//! role and municipalities and the plot's municipality; handlers and the importer only ask.
+//!
+//! The rules:
+//! - anonymous callers read published plots and their public fields, and write nothing;
+//! - a `viewer` reads everything of the region (drafts, internal fields) and writes nothing;
+//! - an `editor` reads everything of their own municipalities, and elsewhere what the public
+//!   reads; creates, changes, publishes and deletes plots of their own municipalities only, and
+//!   cannot move a plot into a foreign municipality;
+//! - an `admin` does everything, including restoring deleted plots and managing users.
+//!
+//! A plot the caller may not read does not exist for them (404), so drafts of other towns are
+//! not disclosed; a plot they may read but not change is 403.
+
+use serde::{Deserialize, Serialize};
+
+/// Role of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The whole region, users included.
+    Admin,
+    /// The plots of the user's municipalities.
+    Editor,
+    /// Internal read of the whole region, drafts included; no writes.
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "admin" => Some(Role::Admin),
+            "editor" => Some(Role::Editor),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+}
+
+/// An authenticated account, as far as decisions need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: i64,
+    pub role: Role,
+    /// Municipality ids an editor is responsible for (empty for the other roles).
+    pub municipalities: Vec<i64>,
+    /// For history entries.
+    pub display_name: String,
+}
+
+/// Which plots a caller reads, and with which fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadScope {
+    /// Published plots, public fields.
+    Public,
+    /// Every plot with internal fields in these municipalities, published plots elsewhere.
+    Municipalities(Vec<i64>),
+    /// Every plot, internal fields included.
+    Region,
+}
+
+impl ReadScope {
+    /// Whether internal fields of a plot in `municipality_id` are shown.
+    pub fn internal(&self, municipality_id: i64) -> bool {
+        match self {
+            ReadScope::Public => false,
+            ReadScope::Municipalities(ids) => ids.contains(&municipality_id),
+            ReadScope::Region => true,
+        }
+    }
+
+    /// Whether the caller sees internal data anywhere (changes response shape and caching).
+    pub fn is_staff(&self) -> bool {
+        !matches!(self, ReadScope::Public)
+    }
+}
+
+/// A change to one plot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlotAction {
+    /// Create a plot in `target`.
+    Create { target: i64 },
+    /// Change a plot of `current` so that it lies in `target` afterwards.
+    Update { current: i64, target: i64 },
+    Publish { current: i64 },
+    Unpublish { current: i64 },
+    Delete { current: i64 },
+    Restore { current: i64 },
+}
+
+/// Why a request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// Nobody is logged in (401).
+    Unauthenticated,
+    /// Logged in, but not allowed (403); the text says why.
+    Forbidden(String),
+}
+
+pub fn read_scope(caller: Option<&Principal>) -> ReadScope {
+    match caller {
+        None => ReadScope::Public,
+        Some(p) => match p.role {
+            Role::Admin | Role::Viewer => ReadScope::Region,
+            Role::Editor => ReadScope::Municipalities(p.municipalities.clone()),
+        },
+    }
+}
+
+/// Whether `caller` may perform `action`.
+pub fn authorize(caller: Option<&Principal>, action: PlotAction) -> Result<(), Denied> {
+    let p = caller.ok_or(Denied::Unauthenticated)?;
+    let own = |m: i64| p.municipalities.contains(&m);
+    match (p.role, action) {
+        (Role::Admin, _) => Ok(()),
+        (Role::Viewer, _) => Err(Denied::Forbidden(
+            "viewers read but do not change plots".into(),
+        )),
+        (Role::Editor, PlotAction::Restore { .. }) => Err(Denied::Forbidden(
+            "only an admin can restore a deleted plot".into(),
+        )),
+        (Role::Editor, PlotAction::Create { target }) if !own(target) => Err(Denied::Forbidden(
+            format!("you may create plots only in your own municipalities, not in municipality {target}"),
+        )),
+        (Role::Editor, PlotAction::Update { current, .. })
+        | (Role::Editor, PlotAction::Publish { current })
+        | (Role::Editor, PlotAction::Unpublish { current })
+        | (Role::Editor, PlotAction::Delete { current })
+            if !own(current) =>
+        {
+            Err(Denied::Forbidden(format!(
+                "this plot belongs to municipality {current}, which is not one of yours"
+            )))
+        }
+        (Role::Editor, PlotAction::Update { target, .. }) if !own(target) => {
+            Err(Denied::Forbidden(format!(
+                "you cannot move a plot into municipality {target}, which is not one of yours"
+            )))
+        }
+        (Role::Editor, _) => Ok(()),
+    }
+}
+
+/// Only admins manage accounts.
+pub fn authorize_user_admin(caller: Option<&Principal>) -> Result<(), Denied> {
+    match caller {
+        None => Err(Denied::Unauthenticated),
+        Some(p) if p.role == Role::Admin => Ok(()),
+        Some(_) => Err(Denied::Forbidden("only an admin manages accounts".into())),
+    }
+}
+
+/// Reading a plot's history and staff exports needs an account.
+pub fn authorize_staff_read(caller: Option<&Principal>) -> Result<(), Denied> {
+    caller.map(|_| ()).ok_or(Denied::Unauthenticated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn editor(ms: &[i64]) -> Principal {
+        Principal {
+            user_id: 1,
+            role: Role::Editor,
+            municipalities: ms.to_vec(),
+            display_name: "E".into(),
+        }
+    }
+
+    #[test]
+    fn editors_stay_in_their_municipalities() {
+        let e = editor(&[1, 2]);
+        assert!(authorize(Some(&e), PlotAction::Create { target: 1 }).is_ok());
+        assert!(authorize(Some(&e), PlotAction::Create { target: 3 }).is_err());
+        assert!(authorize(Some(&e), PlotAction::Update { current: 1, target: 2 }).is_ok());
+        assert!(authorize(Some(&e), PlotAction::Update { current: 1, target: 3 }).is_err());
+        assert!(authorize(Some(&e), PlotAction::Update { current: 3, target: 1 }).is_err());
+        assert!(authorize(Some(&e), PlotAction::Delete { current: 3 }).is_err());
+        assert!(authorize(Some(&e), PlotAction::Restore { current: 1 }).is_err());
+        assert_eq!(
+            authorize(None, PlotAction::Publish { current: 1 }),
+            Err(Denied::Unauthenticated)
+        );
+    }
+
+    #[test]
+    fn read_scopes() {
+        assert!(!read_scope(None).internal(1));
+        let e = editor(&[1]);
+        assert!(read_scope(Some(&e)).internal(1));
+        assert!(!read_scope(Some(&e)).internal(2));
+    }
+}

@@ -1,0 +1,139 @@
+//! Passwords, bearer tokens and login throttling. CPU only, no IO: callers run the hashing off
+//! the async workers (Argon2id is deliberately slow).
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+
+/// Shortest password accepted. Length beats composition rules (NIST SP 800-63B).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest password accepted: hashing is bounded, so long inputs cannot tie up the CPU.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Longest lifetime of an API token.
+pub const MAX_API_TOKEN_DAYS: i64 = 730;
+
+/// Why an e-mail address is refused (a plausibility check; delivery is not our business).
+pub fn email_problem(email: &str) -> Option<String> {
+    let ok = email.len() <= 254
+        && !email.contains(char::is_whitespace)
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+    (!ok).then(|| format!("`{email}` is not an e-mail address"))
+}
+
+/// Failed logins in a row after which the account is locked for a while.
+pub const LOCK_AFTER_FAILURES: i32 = 5;
+
+/// Why a new password is refused.
+pub fn password_problem(password: &str) -> Option<String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Some(format!(
+            "must have at least {MIN_PASSWORD_CHARS} characters"
+        ));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Some(format!("must have at most {MAX_PASSWORD_BYTES} bytes"));
+    }
+    None
+}
+
+/// Argon2id with the crate's defaults (m = 19 MiB, t = 2, p = 1: the OWASP baseline), as a PHC
+/// string that carries its own salt and parameters.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+}
+
+/// Whether `password` matches the stored PHC string. `None` (unknown account) still spends the
+/// time of one verification, so response times do not tell which e-mail addresses exist.
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| {
+        hash_password("not a password of anyone here").expect("argon2 hashes a constant")
+    });
+    let phc = stored.unwrap_or(dummy);
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let matches = password.len() <= MAX_PASSWORD_BYTES
+        && Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+    matches && stored.is_some()
+}
+
+/// A new bearer token (`gwf_` and 64 hex digits: 256 random bits) and the hash to store.
+pub fn new_token() -> anyhow::Result<(String, [u8; 32])> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+    let token = format!("gwf_{}", hex(&bytes));
+    let hash = token_hash(&token);
+    Ok((token, hash))
+}
+
+/// What is stored of a token, and what a presented token is looked up by.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// A random password for accounts created without one (printed once by the CLI).
+pub fn random_password() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 18];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+    Ok(hex(&bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Until when an account stays locked after `failures` failed logins in a row: from the
+/// fifth on, 1 minute, doubling with each further failure up to an hour. Short locks keep a
+/// stranger from locking a colleague out for long, while guessing stays impractical.
+pub fn lock_until(failures: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if failures < LOCK_AFTER_FAILURES {
+        return None;
+    }
+    let exponent = (failures - LOCK_AFTER_FAILURES).min(6) as u32;
+    let minutes = (1i64 << exponent).min(60);
+    Some(now + Duration::minutes(minutes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_and_unknown_accounts_fail() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", Some(&hash)));
+        assert!(!verify_password("correct horse battery!", Some(&hash)));
+        assert!(!verify_password("correct horse battery", None));
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let (a, ha) = new_token().unwrap();
+        let (b, _) = new_token().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 68);
+        assert_eq!(token_hash(&a), ha);
+    }
+
+    #[test]
+    fn locks_grow_and_are_capped() {
+        let now = Utc::now();
+        assert_eq!(lock_until(4, now), None);
+        assert_eq!(lock_until(5, now), Some(now + Duration::minutes(1)));
+        assert_eq!(lock_until(7, now), Some(now + Duration::minutes(4)));
+        assert_eq!(lock_until(50, now), Some(now + Duration::minutes(60)));
+    }
+}
