@@ -582,6 +582,7 @@ pub struct HistoryParams {}
     responses(
         (status = 200, description = "The history", body = PlotHistory),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A published plot of another municipality (editors)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -600,6 +601,12 @@ pub async fn plot_history(
         row = db::plots::find(&mut conn, &Visibility::Deleted, &key).await?;
     }
     let row = row.ok_or_else(|| not_found(&key))?;
+    // The history holds internal fields: only for those who read them for this plot.
+    if !caller.scope().internal(row.municipality_id) {
+        return Err(ApiError::Forbidden(
+            "the history of another municipality's plot is internal to it".into(),
+        ));
+    }
     let entries = db::plots::history(&mut conn, row.id).await?;
     Ok(HttpResponse::Ok().json(PlotHistory {
         plot_id: row.id,

@@ -398,7 +398,9 @@ pub fn plot_body(reference: &str, municipality_id: i64, estate_id: Option<i64>) 
         "grw_max_rate_small_pct": 40,
         "data_confirmed_on": "2026-10-01",
         "published": true,
-        "internal_notes": "Eigentümer verhandelt – intern"
+        "internal_notes": "Eigentümer verhandelt – intern",
+        "owner_name": "Familie Mustermann (privat)",
+        "owner_contact": "mustermann@privat.example"
     })
 }
 

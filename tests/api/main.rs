@@ -2,7 +2,11 @@
 
 mod helpers;
 
+mod accounts;
+mod authorization;
 mod errors;
+mod history;
+mod imports;
 mod geometry;
 mod maps;
 mod openapi_spec;

@@ -180,14 +180,17 @@ async fn tiles_hold_published_plots_with_public_attributes_only() {
     assert_eq!(first.attributes["price_min_eur"], "12.5");
     assert_eq!(first.attributes["area_m2"], "7400");
     for feature in plots {
-        for secret in ["internal_notes", "published", "contact_email"] {
+        for secret in ["internal_notes", "published", "contact_email", "owner_name", "owner_contact"] {
             assert!(
                 !feature.attributes.contains_key(secret),
                 "tile leaks {secret}"
             );
         }
         assert!(
-            !feature.attributes.values().any(|v| v.contains("intern")),
+            !feature
+                .attributes
+                .values()
+                .any(|v| v.contains("intern") || v.contains("Mustermann")),
             "tile leaks internal notes"
         );
     }

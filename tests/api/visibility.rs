@@ -34,7 +34,14 @@ async fn drafts_are_invisible_and_internal_fields_never_public() {
     assert_eq!(geojson.headers()["content-type"], "application/geo+json");
     let text = geojson.text().await.unwrap();
     assert!(!text.contains("LWL-011"));
-    for secret in ["internal_notes", "Eigentümer verhandelt", "published"] {
+    for secret in [
+        "internal_notes",
+        "Eigentümer verhandelt",
+        "published",
+        "owner_name",
+        "owner_contact",
+        "Mustermann",
+    ] {
         assert!(!text.contains(secret), "GeoJSON leaks {secret}");
         let json = app
             .get(&format!("/plots/{}", published["id"]))

@@ -1,0 +1,250 @@
+//! The whole authorisation matrix: role × own/foreign municipality × published/draft ×
+//! operation, each on a fresh plot, with the exact status expected.
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Anonymous,
+    Viewer,
+    Editor,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Get,
+    Patch,
+    Delete,
+    Publish,
+    Unpublish,
+    History,
+}
+
+const EDITOR: &str = "gwf_matrix-editor";
+const VIEWER: &str = "gwf_matrix-viewer";
+
+fn token(role: Role) -> Option<&'static str> {
+    match role {
+        Role::Anonymous => None,
+        Role::Viewer => Some(VIEWER),
+        Role::Editor => Some(EDITOR),
+        Role::Admin => Some(TOKEN),
+    }
+}
+
+/// The rule, written out independently of the implementation. `own` = the editor's
+/// municipality.
+fn expected(role: Role, own: bool, published: bool, op: Op) -> u16 {
+    let write_ok = match op {
+        Op::Delete => 204,
+        _ => 200,
+    };
+    match role {
+        Role::Anonymous => match op {
+            Op::Get if published => 200,
+            Op::Get => 404,
+            _ => 401,
+        },
+        Role::Viewer => match op {
+            Op::Get | Op::History => 200,
+            _ => 403,
+        },
+        Role::Admin => write_ok,
+        Role::Editor if !own && !published => 404,
+        Role::Editor if own => write_ok,
+        Role::Editor => match op {
+            Op::Get => 200,
+            _ => 403,
+        },
+    }
+}
+
+async fn call(app: &TestApp, role: Role, op: Op, plot: &Value) -> reqwest::Response {
+    let id = &plot["id"];
+    let version = format!("\"{}\"", plot["version"]);
+    let request = match op {
+        Op::Get => app.client.get(app.url(&format!("/plots/{id}"))),
+        Op::History => app.client.get(app.url(&format!("/plots/{id}/history"))),
+        Op::Patch => app
+            .client
+            .patch(app.url(&format!("/plots/{id}")))
+            .json(&json!({"title_de": "Geändert"})),
+        Op::Delete => app.client.delete(app.url(&format!("/plots/{id}"))),
+        Op::Publish => app.client.post(app.url(&format!("/plots/{id}/publish"))),
+        Op::Unpublish => app.client.post(app.url(&format!("/plots/{id}/unpublish"))),
+    };
+    let request = match op {
+        Op::Get | Op::History => request,
+        _ => request.header("If-Match", version),
+    };
+    let request = match token(role) {
+        Some(t) => request.bearer_auth(t),
+        None => request,
+    };
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_role_gets_exactly_its_rights() {
+    let app = spawn_app().await;
+    let (own, _) = app.place().await;
+    let foreign = app.other_municipality().await;
+    app.account_with_token("editor@ludwigslust.example", "editor", &[own], EDITOR)
+        .await;
+    app.account_with_token("viewer@region.example", "viewer", &[], VIEWER)
+        .await;
+
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for role in [Role::Anonymous, Role::Viewer, Role::Editor, Role::Admin] {
+        for (is_own, municipality) in [(true, own), (false, foreign)] {
+            for published in [true, false] {
+                for op in [Op::Get, Op::Patch, Op::Delete, Op::Publish, Op::Unpublish, Op::History] {
+                    n += 1;
+                    let mut body = plot_body(&format!("M-{n:03}"), municipality, None);
+                    body["published"] = published.into();
+                    let plot = app.create_plot(&body).await;
+                    let response = call(&app, role, op, &plot).await;
+                    let want = expected(role, is_own, published, op);
+                    let got = response.status().as_u16();
+                    if got != want {
+                        failures.push(format!(
+                            "{role:?} {op:?} on {} {}: expected {want}, got {got}",
+                            if is_own { "own" } else { "foreign" },
+                            if published { "published" } else { "draft" },
+                        ));
+                        continue;
+                    }
+                    if op == Op::Get && got == 200 {
+                        // Internal fields only where the caller reads them.
+                        let plot: Value = response.json().await.unwrap();
+                        let internal = match role {
+                            Role::Anonymous => false,
+                            Role::Editor => is_own,
+                            Role::Viewer | Role::Admin => true,
+                        };
+                        for field in ["internal_notes", "owner_name", "owner_contact", "published"] {
+                            if plot.get(field).is_some() != internal {
+                                failures.push(format!(
+                                    "{role:?} reading {} plot: `{field}` present = {}",
+                                    if is_own { "own" } else { "foreign" },
+                                    !internal
+                                ));
+                            }
+                        }
+                    } else if got >= 400 {
+                        // Refusals are problems, and change nothing.
+                        let problem = assert_problem(response, want).await;
+                        assert!(problem["detail"].is_string());
+                        let now: Value = app.get_staff(&format!("/plots/{}", plot["id"])).await.json().await.unwrap();
+                        assert_eq!(now["version"], plot["version"], "{role:?} {op:?} changed the plot");
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {n} cases wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn creating_and_moving_plots_respects_municipalities() {
+    let app = spawn_app().await;
+    let (own, _) = app.place().await;
+    let foreign = app.other_municipality().await;
+    app.account_with_token("editor@ludwigslust.example", "editor", &[own], EDITOR)
+        .await;
+    app.account_with_token("viewer@region.example", "viewer", &[], VIEWER)
+        .await;
+    let create = |token: Option<&'static str>, reference: &str, municipality: i64| {
+        let mut body = plot_body(reference, municipality, None);
+        body.as_object_mut().unwrap().remove("published");
+        let request = app.client.post(app.url("/plots")).json(&body);
+        match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        }
+        .send()
+    };
+    assert_eq!(create(Some(EDITOR), "C-001", own).await.unwrap().status(), 201);
+    assert_problem(create(Some(EDITOR), "C-002", foreign).await.unwrap(), 403).await;
+    assert_problem(create(Some(VIEWER), "C-003", own).await.unwrap(), 403).await;
+    assert_problem(create(None, "C-004", own).await.unwrap(), 401).await;
+    assert_eq!(create(Some(TOKEN), "C-005", foreign).await.unwrap().status(), 201);
+
+    // Moving an own plot into a foreign municipality is refused; the admin may.
+    let mine: Value = app.get_staff("/plots/C-001").await.json().await.unwrap();
+    let moved = app
+        .client
+        .patch(app.url("/plots/C-001"))
+        .bearer_auth(EDITOR)
+        .header("If-Match", format!("\"{}\"", mine["version"]))
+        .json(&json!({"municipality_id": foreign}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(moved, 403).await;
+    let by_admin = app
+        .client
+        .patch(app.url("/plots/C-001"))
+        .bearer_auth(TOKEN)
+        .header("If-Match", format!("\"{}\"", mine["version"]))
+        .json(&json!({"municipality_id": foreign}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_admin.status(), 200);
+    // Now it is foreign to the editor, and a draft: it does not exist for them.
+    let gone = app
+        .client
+        .get(app.url("/plots/C-001"))
+        .bearer_auth(EDITOR)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(gone, 404).await;
+}
+
+#[tokio::test]
+async fn editors_see_internal_fields_of_their_own_plots_only_in_lists() {
+    let app = spawn_app().await;
+    let (own, _) = app.place().await;
+    let foreign = app.other_municipality().await;
+    app.account_with_token("editor@ludwigslust.example", "editor", &[own], EDITOR)
+        .await;
+    app.create_plot(&plot_body("OWN-1", own, None)).await;
+    app.create_plot(&plot_body("FOR-1", foreign, None)).await;
+    let mut draft = plot_body("FOR-2", foreign, None);
+    draft["published"] = false.into();
+    app.create_plot(&draft).await;
+    let list: Value = app
+        .client
+        .get(app.url("/plots?sort=reference"))
+        .bearer_auth(EDITOR)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = list["items"].as_array().unwrap();
+    let refs: Vec<&str> = items.iter().map(|p| p["reference"].as_str().unwrap()).collect();
+    assert_eq!(refs, ["FOR-1", "OWN-1"]);
+    assert!(items[0].get("internal_notes").is_none());
+    assert!(items[1]["internal_notes"].is_string());
+    let csv = app
+        .client
+        .get(app.url("/plots?f=csv&sort=reference"))
+        .bearer_auth(EDITOR)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(!lines[1].contains("Mustermann") && lines[2].contains("Mustermann"), "{csv}");
+}
