@@ -282,16 +282,11 @@ mod tests {
 
     #[test]
     fn defaults_apply_and_secrets_stay_hidden() {
-        let s = Settings::from_map(&map(&[
-            ("DATABASE_URL", "postgres://u:pw@localhost/db"),
-        ]))
-        .unwrap();
+        let s =
+            Settings::from_map(&map(&[("DATABASE_URL", "postgres://u:pw@localhost/db")])).unwrap();
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         let shown = format!("{s:?}");
-        assert!(
-            !shown.contains("pw@"),
-            "{shown}"
-        );
+        assert!(!shown.contains("pw@"), "{shown}");
     }
 
     #[test]

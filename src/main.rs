@@ -217,7 +217,8 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
             if role == Role::Editor && municipalities.is_empty() {
                 anyhow::bail!("an editor needs at least one --municipality AGS");
             }
-            let (ids, unknown) = db::users::municipality_ids_by_ags(&mut conn, &municipalities).await?;
+            let (ids, unknown) =
+                db::users::municipality_ids_by_ags(&mut conn, &municipalities).await?;
             if !unknown.is_empty() {
                 anyhow::bail!("unknown municipality AGS: {}", unknown.join(", "));
             }

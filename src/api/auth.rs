@@ -232,7 +232,11 @@ pub struct NewApiToken {
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// What it is for, e.g. "nightly import from the GIS".
-    #[schema(min_length = 1, max_length = 100, example = "Import aus dem Kataster-GIS")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        example = "Import aus dem Kataster-GIS"
+    )]
     pub name: String,
     /// Days until it expires (default 90, at most 730).
     #[serde(default)]
@@ -457,7 +461,12 @@ async fn checked_municipalities(
         .iter()
         .enumerate()
         .filter(|(_, id)| !known.contains(id))
-        .map(|(i, id)| FieldError::new(format!("/municipality_ids/{i}"), format!("no municipality {id}")))
+        .map(|(i, id)| {
+            FieldError::new(
+                format!("/municipality_ids/{i}"),
+                format!("no municipality {id}"),
+            )
+        })
         .collect();
     if errors.is_empty() {
         Ok(ids.to_vec())
@@ -495,7 +504,10 @@ pub async fn create_user(
     }
     let name = body.display_name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("/display_name", "must have 1 to 200 characters"));
+        errors.push(FieldError::new(
+            "/display_name",
+            "must have 1 to 200 characters",
+        ));
     }
     if let Some(problem) = credentials::password_problem(&body.password) {
         errors.push(FieldError::new("/password", problem));
@@ -573,9 +585,16 @@ pub async fn update_user(
     let mut errors = Vec::new();
     let name = body.display_name.as_deref().map(str::trim);
     if name.is_some_and(|n| n.is_empty() || n.chars().count() > 200) {
-        errors.push(FieldError::new("/display_name", "must have 1 to 200 characters"));
+        errors.push(FieldError::new(
+            "/display_name",
+            "must have 1 to 200 characters",
+        ));
     }
-    if let Some(problem) = body.password.as_deref().and_then(credentials::password_problem) {
+    if let Some(problem) = body
+        .password
+        .as_deref()
+        .and_then(credentials::password_problem)
+    {
         errors.push(FieldError::new("/password", problem));
     }
     if !errors.is_empty() {

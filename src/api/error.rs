@@ -76,7 +76,10 @@ pub enum ApiError {
     },
     /// Login throttled; retry after the given number of seconds.
     #[error("{detail}")]
-    TooManyRequests { detail: String, retry_after_secs: i64 },
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: i64,
+    },
     #[error("the request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]

@@ -283,7 +283,8 @@ fn parse_csv_file(body: &[u8]) -> Result<ParsedFile, ApiError> {
         }
         columns.push((name.clone(), column));
     }
-    if !seen.contains("wkt") && !(seen.contains("lon") && seen.contains("lat")) {
+    let has_geometry = seen.contains("wkt") || (seen.contains("lon") && seen.contains("lat"));
+    if !has_geometry {
         warnings.push(problem(
             None,
             Some(1),
@@ -404,7 +405,12 @@ pub async fn import_plots(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let essence = mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = mime
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let is_csv = matches!(essence.as_str(), "text/csv" | "application/csv");
     if !is_csv && !is_json_media_type(&mime) {
         return Err(ApiError::UnsupportedMediaType(format!(
@@ -511,7 +517,8 @@ async fn run(
 
     let today = Utc::now().date_naive();
     let mut seen: HashSet<String> = HashSet::new();
-    let mut planned = Vec::new();
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    let mut items = Vec::with_capacity(records.len());
     for (record, slot) in records.into_iter().zip(slot) {
         let at = |field: Option<&str>, text: String| ImportProblem {
             feature: Some(record.feature),
@@ -671,7 +678,8 @@ async fn run(
                 }
             }
             Some(GeometryInput::Wkt(_)) | Some(GeometryInput::Missing) | None => {
-                if current.is_none() && !mine.iter().any(|p| p.field.as_deref() == Some("geometry")) {
+                if current.is_none() && !mine.iter().any(|p| p.field.as_deref() == Some("geometry"))
+                {
                     mine.push(at(Some("geometry"), "a new plot needs an outline".into()));
                 }
             }
@@ -685,7 +693,11 @@ async fn run(
         let data: PlotData = match parse_json(&bytes) {
             Ok(d) => d,
             Err(ApiError::Validation(errors)) | Err(ApiError::BadRequest { errors, .. }) => {
-                problems.extend(errors.iter().map(|e| at(Some(field_of(&e.pointer)), e.detail.clone())));
+                problems.extend(
+                    errors
+                        .iter()
+                        .map(|e| at(Some(field_of(&e.pointer)), e.detail.clone())),
+                );
                 continue;
             }
             Err(other) => return Err(other),
@@ -722,7 +734,11 @@ async fn run(
         let plot = match data.validate(today) {
             Ok(p) => p,
             Err(errors) => {
-                problems.extend(errors.iter().map(|e| at(Some(field_of(&e.pointer)), e.detail.clone())));
+                problems.extend(
+                    errors
+                        .iter()
+                        .map(|e| at(Some(field_of(&e.pointer)), e.detail.clone())),
+                );
                 continue;
             }
         };
@@ -734,22 +750,55 @@ async fn run(
             ),
             None => diff(None, &after),
         };
-        planned.push((record.feature, reference, current.map(|r| (r.id, r.version)), plot, changes));
+        // Written as it goes, so memory does not grow with the file: the transaction makes it
+        // all or nothing, and after the first problem only checking continues.
+        let write = !dry_run && problems.is_empty();
+        let (action, id, version) = match current {
+            None => {
+                created += 1;
+                let id = if write {
+                    Some(db::plots::insert(conn, &plot, false, actor, &Value::Array(changes)).await?)
+                } else {
+                    None
+                };
+                ("create", id, id.map(|_| 1))
+            }
+            Some(row) if changes.is_empty() => {
+                unchanged += 1;
+                ("unchanged", Some(row.id), Some(row.version))
+            }
+            Some(row) => {
+                updated += 1;
+                let version = if write {
+                    db::plots::update(conn, row.id, &plot, actor, &Value::Array(changes)).await?
+                } else {
+                    row.version + 1
+                };
+                ("update", Some(row.id), Some(version))
+            }
+        };
+        items.push(ImportItem {
+            feature: record.feature,
+            reference,
+            action,
+            id,
+            version,
+        });
     }
 
     let valid = problems.is_empty();
-    let mut report = ImportReport {
+    let report = ImportReport {
         dry_run,
         valid,
         format,
         crs: crs.name(),
         features: total,
-        created: 0,
-        updated: 0,
-        unchanged: 0,
+        created,
+        updated,
+        unchanged,
         problems,
         warnings,
-        items: Vec::with_capacity(planned.len()),
+        items,
     };
     if !valid && !dry_run {
         let errors = report
@@ -777,43 +826,11 @@ async fn run(
                 .len(),
             total
         );
+        // Returning an error rolls back what was written before the first problem.
         return Err(ApiError::ImportRejected {
             detail,
             errors,
             report: serde_json::to_value(&report).map_err(ApiError::internal)?,
-        });
-    }
-    for (feature, reference, current, plot, changes) in planned {
-        let (action, id, version) = match current {
-            None => {
-                report.created += 1;
-                let id = if dry_run || !valid {
-                    None
-                } else {
-                    Some(db::plots::insert(conn, &plot, false, actor, &Value::Array(changes)).await?)
-                };
-                ("create", id, id.map(|_| 1))
-            }
-            Some((id, version)) if changes.is_empty() => {
-                report.unchanged += 1;
-                ("unchanged", Some(id), Some(version))
-            }
-            Some((id, version)) => {
-                report.updated += 1;
-                let version = if dry_run || !valid {
-                    version + 1
-                } else {
-                    db::plots::update(conn, id, &plot, actor, &Value::Array(changes)).await?
-                };
-                ("update", Some(id), Some(version))
-            }
-        };
-        report.items.push(ImportItem {
-            feature,
-            reference,
-            action,
-            id,
-            version,
         });
     }
     Ok(report)
@@ -856,9 +873,7 @@ pub async fn export_plots(
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_account()?;
-    let mut query = params
-        .into_query(None)
-        .map_err(super::search::bad_params)?;
+    let mut query = params.into_query(None).map_err(super::search::bad_params)?;
     let format = query.format.unwrap_or(OutputFormat::GeoJson);
     if format == OutputFormat::Json {
         return Err(ApiError::bad_parameter(
@@ -882,8 +897,7 @@ pub async fn export_plots(
         for hit in hits {
             let row = hit.row;
             let internal = scope.internal(row.municipality_id);
-            let Ok(Value::Object(mut properties)) = serde_json::to_value(plot_data_of(&row))
-            else {
+            let Ok(Value::Object(mut properties)) = serde_json::to_value(plot_data_of(&row)) else {
                 continue;
             };
             let geometry = properties.remove("geometry").unwrap_or(Value::Null);

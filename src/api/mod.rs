@@ -59,7 +59,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             beside_plot_key("/plots/search", "POST").route(web::post().to(search::search_plots)),
         )
-        .service(beside_plot_key("/plots/export", "GET").route(web::get().to(imports::export_plots)))
+        .service(
+            beside_plot_key("/plots/export", "GET").route(web::get().to(imports::export_plots)),
+        )
         .service(resource("/imports", "POST").route(web::post().to(imports::import_plots)))
         .service(beside_plot_key("/plots/facets", "GET").route(web::get().to(search::plot_facets)))
         .service(
@@ -67,11 +69,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/plots/{key}/profile", "GET").route(web::get().to(maps::plot_profile)))
         .service(resource("/plots/{key}/history", "GET").route(web::get().to(plots::plot_history)))
-        .service(resource("/plots/{key}/publish", "POST").route(web::post().to(plots::publish_plot)))
+        .service(
+            resource("/plots/{key}/publish", "POST").route(web::post().to(plots::publish_plot)),
+        )
         .service(
             resource("/plots/{key}/unpublish", "POST").route(web::post().to(plots::unpublish_plot)),
         )
-        .service(resource("/plots/{key}/restore", "POST").route(web::post().to(plots::restore_plot)))
+        .service(
+            resource("/plots/{key}/restore", "POST").route(web::post().to(plots::restore_plot)),
+        )
         .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
         .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
         .service(resource("/auth/me", "GET").route(web::get().to(auth::me)))
@@ -80,7 +86,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(auth::list_tokens))
                 .route(web::post().to(auth::create_token)),
         )
-        .service(resource("/auth/tokens/{id}", "DELETE").route(web::delete().to(auth::revoke_token)))
+        .service(
+            resource("/auth/tokens/{id}", "DELETE").route(web::delete().to(auth::revoke_token)),
+        )
         .service(
             resource("/users", "GET, POST")
                 .route(web::get().to(auth::list_users))

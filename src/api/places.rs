@@ -199,12 +199,17 @@ pub async fn get_municipality(
         .into_iter()
         .map(|(row, count)| Estate::from_row(row, count))
         .collect();
-    let plots: Vec<PlotSummary> =
-        db::plots::summaries(&mut conn, &caller.visibility(), Some(id), None, INLINE_PLOTS)
-            .await?
-            .into_iter()
-            .map(PlotSummary::from)
-            .collect();
+    let plots: Vec<PlotSummary> = db::plots::summaries(
+        &mut conn,
+        &caller.visibility(),
+        Some(id),
+        None,
+        INLINE_PLOTS,
+    )
+    .await?
+    .into_iter()
+    .map(PlotSummary::from)
+    .collect();
     let base = state.base_url(&req);
     Ok(HttpResponse::Ok().json(MunicipalityDetail {
         municipality: Municipality::from_row(row, plots.len() as i64),
@@ -282,12 +287,17 @@ pub async fn get_estate(
     let row = db::places::estate(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no estate with id {id}")))?;
-    let plots: Vec<PlotSummary> =
-        db::plots::summaries(&mut conn, &caller.visibility(), None, Some(id), INLINE_PLOTS)
-            .await?
-            .into_iter()
-            .map(PlotSummary::from)
-            .collect();
+    let plots: Vec<PlotSummary> = db::plots::summaries(
+        &mut conn,
+        &caller.visibility(),
+        None,
+        Some(id),
+        INLINE_PLOTS,
+    )
+    .await?
+    .into_iter()
+    .map(PlotSummary::from)
+    .collect();
     let base = state.base_url(&req);
     Ok(HttpResponse::Ok().json(EstateDetail {
         estate: Estate::from_row(row, plots.len() as i64),

@@ -537,8 +537,18 @@ async fn change_state(
             .ok_or_else(|| not_found(&key))?;
         let current = row.municipality_id;
         let (permission, field, from, to) = match action {
-            HistoryAction::Publish => (PlotAction::Publish { current }, "published", row.published, true),
-            HistoryAction::Unpublish => (PlotAction::Unpublish { current }, "published", row.published, false),
+            HistoryAction::Publish => (
+                PlotAction::Publish { current },
+                "published",
+                row.published,
+                true,
+            ),
+            HistoryAction::Unpublish => (
+                PlotAction::Unpublish { current },
+                "published",
+                row.published,
+                false,
+            ),
             HistoryAction::Delete => (PlotAction::Delete { current }, "deleted", false, true),
             HistoryAction::Restore => (PlotAction::Restore { current }, "deleted", true, false),
             HistoryAction::Create | HistoryAction::Update => {

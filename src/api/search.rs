@@ -33,7 +33,6 @@ pub struct Total {
     pub relation: &'static str,
 }
 
-
 pub(crate) fn bad_params(errors: Vec<FieldError>) -> ApiError {
     let detail = match errors.as_slice() {
         [one] => format!("parameter `{}`: {}", one.pointer, one.detail),

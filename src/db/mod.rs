@@ -6,8 +6,8 @@ pub mod places;
 pub mod plots;
 pub mod schema;
 pub mod search;
-pub mod users;
 pub mod tiles;
+pub mod users;
 
 use anyhow::Context;
 use diesel::sql_types::Text;

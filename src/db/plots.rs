@@ -414,18 +414,38 @@ pub async fn set_state(
     );
     let query = diesel::update(target);
     let version: i32 = match action {
-        HistoryAction::Publish => query.set((plots::published.eq(true), bump)).returning(plots::version).get_result(conn).await?,
-        HistoryAction::Unpublish => query.set((plots::published.eq(false), bump)).returning(plots::version).get_result(conn).await?,
-        HistoryAction::Delete => query
-            .set((plots::published.eq(false), plots::deleted_at.eq(Some(Utc::now())), bump))
-            .returning(plots::version)
-            .get_result(conn)
-            .await?,
-        HistoryAction::Restore => query
-            .set((plots::deleted_at.eq(None::<DateTime<Utc>>), bump))
-            .returning(plots::version)
-            .get_result(conn)
-            .await?,
+        HistoryAction::Publish => {
+            query
+                .set((plots::published.eq(true), bump))
+                .returning(plots::version)
+                .get_result(conn)
+                .await?
+        }
+        HistoryAction::Unpublish => {
+            query
+                .set((plots::published.eq(false), bump))
+                .returning(plots::version)
+                .get_result(conn)
+                .await?
+        }
+        HistoryAction::Delete => {
+            query
+                .set((
+                    plots::published.eq(false),
+                    plots::deleted_at.eq(Some(Utc::now())),
+                    bump,
+                ))
+                .returning(plots::version)
+                .get_result(conn)
+                .await?
+        }
+        HistoryAction::Restore => {
+            query
+                .set((plots::deleted_at.eq(None::<DateTime<Utc>>), bump))
+                .returning(plots::version)
+                .get_result(conn)
+                .await?
+        }
         HistoryAction::Create | HistoryAction::Update => {
             unreachable!("field changes go through insert and update")
         }
@@ -504,9 +524,9 @@ pub async fn summaries(
         Visibility::All => query = query.filter(plots::deleted_at.is_null()),
         Visibility::PublishedOr(ids) => {
             query = query.filter(
-                plots::published
-                    .eq(true)
-                    .or(plots::deleted_at.is_null().and(plots::municipality_id.eq_any(ids))),
+                plots::published.eq(true).or(plots::deleted_at
+                    .is_null()
+                    .and(plots::municipality_id.eq_any(ids))),
             )
         }
         Visibility::Deleted => query = query.filter(plots::deleted_at.is_not_null()),

@@ -120,7 +120,11 @@ async fn scope_of(
         .order((user_municipalities::user_id, municipalities::ags))
         .select((
             user_municipalities::user_id,
-            (municipalities::id, municipalities::ags, municipalities::name),
+            (
+                municipalities::id,
+                municipalities::ags,
+                municipalities::name,
+            ),
         ))
         .load(conn)
         .await

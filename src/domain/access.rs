@@ -87,13 +87,26 @@ impl ReadScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlotAction {
     /// Create a plot in `target`.
-    Create { target: i64 },
+    Create {
+        target: i64,
+    },
     /// Change a plot of `current` so that it lies in `target` afterwards.
-    Update { current: i64, target: i64 },
-    Publish { current: i64 },
-    Unpublish { current: i64 },
-    Delete { current: i64 },
-    Restore { current: i64 },
+    Update {
+        current: i64,
+        target: i64,
+    },
+    Publish {
+        current: i64,
+    },
+    Unpublish {
+        current: i64,
+    },
+    Delete {
+        current: i64,
+    },
+    Restore {
+        current: i64,
+    },
 }
 
 /// Why a request is refused.
@@ -181,9 +194,30 @@ mod tests {
         let e = editor(&[1, 2]);
         assert!(authorize(Some(&e), PlotAction::Create { target: 1 }).is_ok());
         assert!(authorize(Some(&e), PlotAction::Create { target: 3 }).is_err());
-        assert!(authorize(Some(&e), PlotAction::Update { current: 1, target: 2 }).is_ok());
-        assert!(authorize(Some(&e), PlotAction::Update { current: 1, target: 3 }).is_err());
-        assert!(authorize(Some(&e), PlotAction::Update { current: 3, target: 1 }).is_err());
+        assert!(authorize(
+            Some(&e),
+            PlotAction::Update {
+                current: 1,
+                target: 2
+            }
+        )
+        .is_ok());
+        assert!(authorize(
+            Some(&e),
+            PlotAction::Update {
+                current: 1,
+                target: 3
+            }
+        )
+        .is_err());
+        assert!(authorize(
+            Some(&e),
+            PlotAction::Update {
+                current: 3,
+                target: 1
+            }
+        )
+        .is_err());
         assert!(authorize(Some(&e), PlotAction::Delete { current: 3 }).is_err());
         assert!(authorize(Some(&e), PlotAction::Restore { current: 1 }).is_err());
         assert_eq!(

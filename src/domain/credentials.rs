@@ -20,9 +20,9 @@ pub const MAX_API_TOKEN_DAYS: i64 = 730;
 pub fn email_problem(email: &str) -> Option<String> {
     let ok = email.len() <= 254
         && !email.contains(char::is_whitespace)
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
     (!ok).then(|| format!("`{email}` is not an e-mail address"))
 }
 

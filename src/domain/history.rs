@@ -31,8 +31,8 @@ impl Snapshot {
         data.price_min_eur_m2 = canonical(plot.price_min);
         data.price_max_eur_m2 = canonical(plot.price_max);
         data.servicing_cost_eur_m2 = canonical(plot.servicing_cost);
-        data.geometry = serde_json::from_str(&plot.geometry.to_geojson_string())
-            .unwrap_or(Value::Null);
+        data.geometry =
+            serde_json::from_str(&plot.geometry.to_geojson_string()).unwrap_or(Value::Null);
         Snapshot::new(&data, plot.geometry.area_m2())
     }
 }

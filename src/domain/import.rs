@@ -39,11 +39,7 @@ impl ImportCrs {
         if t.ends_with("CRS84") {
             return Some(ImportCrs::Wgs84);
         }
-        let code = t
-            .rsplit([':', '/'])
-            .next()
-            .unwrap_or_default()
-            .trim();
+        let code = t.rsplit([':', '/']).next().unwrap_or_default().trim();
         match code {
             "4326" => Some(ImportCrs::Wgs84),
             "25832" => Some(ImportCrs::Utm32),
@@ -347,23 +343,38 @@ pub fn coerce(field: &str, value: Value) -> Result<Value, String> {
         Kind::Status => vocabulary(
             &lower,
             &[
-                ("available", &["verfügbar", "verfuegbar", "frei", "available"]),
+                (
+                    "available",
+                    &["verfügbar", "verfuegbar", "frei", "available"],
+                ),
                 ("reserved", &["reserviert", "reserved", "optioniert"]),
                 (
                     "under_negotiation",
-                    &["in verhandlung", "verhandlung", "under_negotiation", "under negotiation"],
+                    &[
+                        "in verhandlung",
+                        "verhandlung",
+                        "under_negotiation",
+                        "under negotiation",
+                    ],
                 ),
                 ("sold", &["verkauft", "vergeben", "sold"]),
                 ("planned", &["geplant", "in planung", "planned"]),
             ],
         )
-        .ok_or_else(|| format!("`{t}` is not a status (verfügbar, reserviert, in Verhandlung, verkauft, geplant)")),
+        .ok_or_else(|| {
+            format!(
+                "`{t}` is not a status (verfügbar, reserviert, in Verhandlung, verkauft, geplant)"
+            )
+        }),
         Kind::Zoning => vocabulary(
             &lower,
             &[
                 ("GI", &["gi", "industriegebiet"]),
                 ("GE", &["ge", "gewerbegebiet"]),
-                ("GE-e", &["ge-e", "ge e", "gee", "eingeschränktes gewerbegebiet"]),
+                (
+                    "GE-e",
+                    &["ge-e", "ge e", "gee", "eingeschränktes gewerbegebiet"],
+                ),
                 ("MI", &["mi", "mischgebiet"]),
                 ("MU", &["mu", "urbanes gebiet"]),
                 ("SO", &["so", "sondergebiet"]),
@@ -374,19 +385,51 @@ pub fn coerce(field: &str, value: Value) -> Result<Value, String> {
         Kind::BplanStatus => vocabulary(
             &lower,
             &[
-                ("legally_binding", &["rechtskräftig", "rechtskraeftig", "legally_binding"]),
-                ("in_preparation", &["in aufstellung", "aufstellung", "in_preparation"]),
-                ("section_34", &["§34", "§ 34", "§34 baugb", "§ 34 baugb", "34", "section_34"]),
+                (
+                    "legally_binding",
+                    &["rechtskräftig", "rechtskraeftig", "legally_binding"],
+                ),
+                (
+                    "in_preparation",
+                    &["in aufstellung", "aufstellung", "in_preparation"],
+                ),
+                (
+                    "section_34",
+                    &["§34", "§ 34", "§34 baugb", "§ 34 baugb", "34", "section_34"],
+                ),
                 ("none", &["kein", "keiner", "keine", "none"]),
             ],
         )
-        .ok_or_else(|| format!("`{t}` is not a B-Plan status (rechtskräftig, in Aufstellung, §34, kein)")),
+        .ok_or_else(|| {
+            format!("`{t}` is not a B-Plan status (rechtskräftig, in Aufstellung, §34, kein)")
+        }),
         Kind::Servicing => vocabulary(
             &lower,
             &[
-                ("full", &["voll", "vollständig", "vollstaendig", "erschlossen", "voll erschlossen", "full"]),
-                ("partial", &["teilweise", "teilerschlossen", "teilweise erschlossen", "partial"]),
-                ("none", &["keine", "nicht erschlossen", "unerschlossen", "none"]),
+                (
+                    "full",
+                    &[
+                        "voll",
+                        "vollständig",
+                        "vollstaendig",
+                        "erschlossen",
+                        "voll erschlossen",
+                        "full",
+                    ],
+                ),
+                (
+                    "partial",
+                    &[
+                        "teilweise",
+                        "teilerschlossen",
+                        "teilweise erschlossen",
+                        "partial",
+                    ],
+                ),
+                (
+                    "none",
+                    &["keine", "nicht erschlossen", "unerschlossen", "none"],
+                ),
             ],
         )
         .ok_or_else(|| format!("`{t}` is not a servicing level (voll, teilweise, keine)")),
@@ -395,7 +438,15 @@ pub fn coerce(field: &str, value: Value) -> Result<Value, String> {
             &[
                 ("sale", &["kauf", "verkauf", "sale"]),
                 ("lease", &["pacht", "miete", "erbpacht", "lease"]),
-                ("sale_or_lease", &["kauf oder pacht", "kauf/pacht", "kauf und pacht", "sale_or_lease"]),
+                (
+                    "sale_or_lease",
+                    &[
+                        "kauf oder pacht",
+                        "kauf/pacht",
+                        "kauf und pacht",
+                        "sale_or_lease",
+                    ],
+                ),
             ],
         )
         .ok_or_else(|| format!("`{t}` is not an offer (Kauf, Pacht, Kauf oder Pacht)")),
@@ -516,8 +567,7 @@ pub fn wkt_of(geojson: &Value) -> Option<String> {
     match geojson.get("type")?.as_str()? {
         "Polygon" => Some(format!("POLYGON {}", polygon(coordinates)?)),
         "MultiPolygon" => {
-            let parts: Option<Vec<String>> =
-                coordinates.as_array()?.iter().map(polygon).collect();
+            let parts: Option<Vec<String>> = coordinates.as_array()?.iter().map(polygon).collect();
             Some(format!("MULTIPOLYGON ({})", parts?.join(", ")))
         }
         _ => None,
@@ -555,33 +605,58 @@ mod tests {
     #[test]
     fn german_columns_and_values() {
         assert_eq!(column("Fläche (m²)"), Column::Field("area_stated_m2"));
-        assert_eq!(column("Gemeindeschlüssel"), Column::Field("municipality_ags"));
+        assert_eq!(
+            column("Gemeindeschlüssel"),
+            Column::Field("municipality_ags")
+        );
         assert_eq!(column("Erschließung"), Column::Field("servicing"));
         assert_eq!(column("id"), Column::ReadOnly);
         assert_eq!(column("Lieblingsfarbe"), Column::Unknown);
-        assert_eq!(coerce("status", json!("Verfügbar")).unwrap(), json!("available"));
+        assert_eq!(
+            coerce("status", json!("Verfügbar")).unwrap(),
+            json!("available")
+        );
         assert_eq!(coerce("grz", json!("0,8")).unwrap(), json!(0.8));
-        assert_eq!(coerce("area_stated_m2", json!("12.500")).unwrap_err(), "`12.500` is not a whole number");
-        assert_eq!(coerce("area_stated_m2", json!("12500")).unwrap(), json!(12500));
+        assert_eq!(
+            coerce("area_stated_m2", json!("12.500")).unwrap_err(),
+            "`12.500` is not a whole number"
+        );
+        assert_eq!(
+            coerce("area_stated_m2", json!("12500")).unwrap(),
+            json!(12500)
+        );
         assert_eq!(coerce("rail_siding", json!("ja")).unwrap(), json!(true));
-        assert_eq!(coerce("data_confirmed_on", json!("31.03.2026")).unwrap(), json!("2026-03-31"));
+        assert_eq!(
+            coerce("data_confirmed_on", json!("31.03.2026")).unwrap(),
+            json!("2026-03-31")
+        );
         assert_eq!(coerce("title_en", json!(" ")).unwrap(), Value::Null);
         assert!(coerce("zoning", json!("XY")).is_err());
     }
 
     #[test]
     fn csv_with_quotes_semicolons_and_bom() {
-        let rows = parse_csv("\u{feff}a;b;c\r\n1;\"x;\"\"y\"\"\";\r\n\r\n2;\"multi\nline\";z").unwrap();
+        let rows =
+            parse_csv("\u{feff}a;b;c\r\n1;\"x;\"\"y\"\"\";\r\n\r\n2;\"multi\nline\";z").unwrap();
         assert_eq!(rows[0], (1, vec!["a".into(), "b".into(), "c".into()]));
         assert_eq!(rows[1], (2, vec!["1".into(), "x;\"y\"".into(), "".into()]));
-        assert_eq!(rows[2], (4, vec!["2".into(), "multi\nline".into(), "z".into()]));
+        assert_eq!(
+            rows[2],
+            (4, vec!["2".into(), "multi\nline".into(), "z".into()])
+        );
     }
 
     #[test]
     fn crs_names() {
-        assert_eq!(ImportCrs::parse("urn:ogc:def:crs:EPSG::25833"), Some(ImportCrs::Utm33));
+        assert_eq!(
+            ImportCrs::parse("urn:ogc:def:crs:EPSG::25833"),
+            Some(ImportCrs::Utm33)
+        );
         assert_eq!(ImportCrs::parse("EPSG:25832"), Some(ImportCrs::Utm32));
-        assert_eq!(ImportCrs::parse("urn:ogc:def:crs:OGC:1.3:CRS84"), Some(ImportCrs::Wgs84));
+        assert_eq!(
+            ImportCrs::parse("urn:ogc:def:crs:OGC:1.3:CRS84"),
+            Some(ImportCrs::Wgs84)
+        );
         assert_eq!(ImportCrs::parse("EPSG:3857"), None);
     }
 
@@ -591,6 +666,10 @@ mod tests {
         assert_eq!(wkt_of(&g).unwrap(), "POLYGON ((1 2, 3 2, 1 4, 1 2))");
         let sq = square_around(11.5, 53.3, 10_000.0);
         let geometry = crate::domain::geometry::PlotGeometry::from_geojson_value(&sq, "").unwrap();
-        assert!((geometry.area_m2() - 10_000.0).abs() < 20.0, "{}", geometry.area_m2());
+        assert!(
+            (geometry.area_m2() - 10_000.0).abs() < 20.0,
+            "{}",
+            geometry.area_m2()
+        );
     }
 }

@@ -54,7 +54,11 @@ async fn an_editor_created_by_the_admin_logs_in_and_out() {
     assert!(account.get("password_hash").is_none() && account.get("password").is_none());
 
     // Wrong password and unknown account look the same.
-    let wrong = assert_problem(login(&app, "anna.schmidt@ludwigslust.example", "nope-nope-nope").await, 401).await;
+    let wrong = assert_problem(
+        login(&app, "anna.schmidt@ludwigslust.example", "nope-nope-nope").await,
+        401,
+    )
+    .await;
     let unknown = assert_problem(login(&app, "nobody@example.org", PASSWORD).await, 401).await;
     assert_eq!(wrong["detail"], unknown["detail"]);
 
@@ -116,11 +120,19 @@ async fn repeated_failed_logins_lock_the_account_for_a_while() {
     .await;
     assert_eq!(created.status(), 201);
     for _ in 0..5 {
-        assert_problem(login(&app, "viewer@region.example", "wrong-password-x").await, 401).await;
+        assert_problem(
+            login(&app, "viewer@region.example", "wrong-password-x").await,
+            401,
+        )
+        .await;
     }
     // Now even the right password waits.
     let locked = login(&app, "viewer@region.example", PASSWORD).await;
-    let retry: i64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: i64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=61).contains(&retry), "Retry-After {retry}");
     assert_problem(locked, 429).await;
 
@@ -130,17 +142,36 @@ async fn repeated_failed_logins_lock_the_account_for_a_while() {
         .execute(&mut conn)
         .await
         .unwrap();
-    assert_eq!(login(&app, "viewer@region.example", PASSWORD).await.status(), 200);
-    assert_problem(login(&app, "viewer@region.example", "wrong-password-x").await, 401).await;
-    assert_eq!(login(&app, "viewer@region.example", PASSWORD).await.status(), 200);
+    assert_eq!(
+        login(&app, "viewer@region.example", PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    assert_problem(
+        login(&app, "viewer@region.example", "wrong-password-x").await,
+        401,
+    )
+    .await;
+    assert_eq!(
+        login(&app, "viewer@region.example", PASSWORD)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn api_tokens_belong_to_their_owner() {
     let app = spawn_app().await;
     let (municipality, _) = app.place().await;
-    app.account_with_token("editor@test.example", "editor", &[municipality], "gwf_editor-session")
-        .await;
+    app.account_with_token(
+        "editor@test.example",
+        "editor",
+        &[municipality],
+        "gwf_editor-session",
+    )
+    .await;
     let created = app
         .client
         .post(app.url("/auth/tokens"))
@@ -216,8 +247,15 @@ async fn forged_expired_revoked_and_disabled_tokens_are_refused() {
     assert_eq!(me(&app, "gwf_viewer-token").await.status(), 200);
 
     // Forged: never anonymous, always 401 with a challenge.
-    let forged = me(&app, "gwf_0000000000000000000000000000000000000000000000000000000000000000").await;
-    assert_eq!(forged.headers()["www-authenticate"], "Bearer realm=\"gewerbeflaechen\"");
+    let forged = me(
+        &app,
+        "gwf_0000000000000000000000000000000000000000000000000000000000000000",
+    )
+    .await;
+    assert_eq!(
+        forged.headers()["www-authenticate"],
+        "Bearer realm=\"gewerbeflaechen\""
+    );
     assert_problem(forged, 401).await;
     let forged_read = app
         .client
@@ -238,15 +276,18 @@ async fn forged_expired_revoked_and_disabled_tokens_are_refused() {
 
     // Expired.
     let mut conn = app.db().await;
-    diesel::sql_query("UPDATE auth_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1")
-        .bind::<BigInt, _>(id)
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    diesel::sql_query(
+        "UPDATE auth_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1",
+    )
+    .bind::<BigInt, _>(id)
+    .execute(&mut conn)
+    .await
+    .unwrap();
     assert_problem(me(&app, "gwf_viewer-token").await, 401).await;
 
     // A disabled account's tokens stop working at once.
-    app.account_with_token("e@test.example", "viewer", &[], "gwf_second").await;
+    app.account_with_token("e@test.example", "viewer", &[], "gwf_second")
+        .await;
     assert_eq!(me(&app, "gwf_second").await.status(), 200);
     let user: Value = me(&app, "gwf_second").await.json().await.unwrap();
     let disabled = app
@@ -265,7 +306,8 @@ async fn forged_expired_revoked_and_disabled_tokens_are_refused() {
 async fn only_admins_manage_accounts() {
     let app = spawn_app().await;
     let (municipality, _) = app.place().await;
-    app.account_with_token("ed@test.example", "editor", &[municipality], "gwf_ed").await;
+    app.account_with_token("ed@test.example", "editor", &[municipality], "gwf_ed")
+        .await;
     let as_editor = app
         .client
         .get(app.url("/users"))
@@ -291,14 +333,20 @@ async fn only_admins_manage_accounts() {
         json!({"email": "x@test.example", "display_name": "X", "role": "editor", "password": PASSWORD}),
     )
     .await;
-    assert_eq!(pointers(&assert_problem(homeless, 422).await), ["/municipality_ids"]);
+    assert_eq!(
+        pointers(&assert_problem(homeless, 422).await),
+        ["/municipality_ids"]
+    );
     let nowhere = create_account(
         &app,
         json!({"email": "x@test.example", "display_name": "X", "role": "editor",
                "municipality_ids": [999999], "password": PASSWORD}),
     )
     .await;
-    assert_eq!(pointers(&assert_problem(nowhere, 422).await), ["/municipality_ids/0"]);
+    assert_eq!(
+        pointers(&assert_problem(nowhere, 422).await),
+        ["/municipality_ids/0"]
+    );
     let twice = create_account(
         &app,
         json!({"email": "ED@test.example", "display_name": "X", "role": "viewer", "password": PASSWORD}),
@@ -328,27 +376,67 @@ async fn the_cli_creates_the_first_admin_and_api_tokens() {
             .write_all(stdin.as_bytes())
             .unwrap();
         let out = child.wait_with_output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     };
     let (ok, out) = run(
-        &["user", "add", "--email", "chef@region.example", "--name", "Chefin", "--role", "admin", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--email",
+            "chef@region.example",
+            "--name",
+            "Chefin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
         &format!("{PASSWORD}\n"),
     );
     assert!(ok, "{out}");
     assert!(!out.contains(PASSWORD));
-    assert_eq!(login(&app, "chef@region.example", PASSWORD).await.status(), 200);
+    assert_eq!(
+        login(&app, "chef@region.example", PASSWORD).await.status(),
+        200
+    );
 
     // Without --password-stdin a random password is printed once.
     let (ok, out) = run(
-        &["user", "add", "--email", "gast@region.example", "--name", "Gast", "--role", "viewer"],
+        &[
+            "user",
+            "add",
+            "--email",
+            "gast@region.example",
+            "--name",
+            "Gast",
+            "--role",
+            "viewer",
+        ],
         "",
     );
     assert!(ok);
-    let generated = out.lines().find_map(|l| l.strip_prefix("password (shown once): ")).unwrap();
-    assert_eq!(login(&app, "gast@region.example", generated).await.status(), 200);
+    let generated = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .unwrap();
+    assert_eq!(
+        login(&app, "gast@region.example", generated).await.status(),
+        200
+    );
 
     let (ok, token) = run(
-        &["user", "token", "--email", "chef@region.example", "--name", "import", "--days", "7"],
+        &[
+            "user",
+            "token",
+            "--email",
+            "chef@region.example",
+            "--name",
+            "import",
+            "--days",
+            "7",
+        ],
         "",
     );
     assert!(ok);
@@ -357,12 +445,31 @@ async fn the_cli_creates_the_first_admin_and_api_tokens() {
 
     // Editors need a municipality; a weak password is refused.
     let (ok, _) = run(
-        &["user", "add", "--email", "e@region.example", "--name", "E", "--role", "editor"],
+        &[
+            "user",
+            "add",
+            "--email",
+            "e@region.example",
+            "--name",
+            "E",
+            "--role",
+            "editor",
+        ],
         "",
     );
     assert!(!ok);
     let (ok, _) = run(
-        &["user", "add", "--email", "f@region.example", "--name", "F", "--role", "viewer", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--email",
+            "f@region.example",
+            "--name",
+            "F",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ],
         "kurz\n",
     );
     assert!(!ok);

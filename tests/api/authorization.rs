@@ -102,7 +102,14 @@ async fn every_role_gets_exactly_its_rights() {
     for role in [Role::Anonymous, Role::Viewer, Role::Editor, Role::Admin] {
         for (is_own, municipality) in [(true, own), (false, foreign)] {
             for published in [true, false] {
-                for op in [Op::Get, Op::Patch, Op::Delete, Op::Publish, Op::Unpublish, Op::History] {
+                for op in [
+                    Op::Get,
+                    Op::Patch,
+                    Op::Delete,
+                    Op::Publish,
+                    Op::Unpublish,
+                    Op::History,
+                ] {
                     n += 1;
                     let mut body = plot_body(&format!("M-{n:03}"), municipality, None);
                     body["published"] = published.into();
@@ -126,7 +133,8 @@ async fn every_role_gets_exactly_its_rights() {
                             Role::Editor => is_own,
                             Role::Viewer | Role::Admin => true,
                         };
-                        for field in ["internal_notes", "owner_name", "owner_contact", "published"] {
+                        for field in ["internal_notes", "owner_name", "owner_contact", "published"]
+                        {
                             if plot.get(field).is_some() != internal {
                                 failures.push(format!(
                                     "{role:?} reading {} plot: `{field}` present = {}",
@@ -139,14 +147,27 @@ async fn every_role_gets_exactly_its_rights() {
                         // Refusals are problems, and change nothing.
                         let problem = assert_problem(response, want).await;
                         assert!(problem["detail"].is_string());
-                        let now: Value = app.get_staff(&format!("/plots/{}", plot["id"])).await.json().await.unwrap();
-                        assert_eq!(now["version"], plot["version"], "{role:?} {op:?} changed the plot");
+                        let now: Value = app
+                            .get_staff(&format!("/plots/{}", plot["id"]))
+                            .await
+                            .json()
+                            .await
+                            .unwrap();
+                        assert_eq!(
+                            now["version"], plot["version"],
+                            "{role:?} {op:?} changed the plot"
+                        );
                     }
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {n} cases wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {n} cases wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -168,11 +189,20 @@ async fn creating_and_moving_plots_respects_municipalities() {
         }
         .send()
     };
-    assert_eq!(create(Some(EDITOR), "C-001", own).await.unwrap().status(), 201);
+    assert_eq!(
+        create(Some(EDITOR), "C-001", own).await.unwrap().status(),
+        201
+    );
     assert_problem(create(Some(EDITOR), "C-002", foreign).await.unwrap(), 403).await;
     assert_problem(create(Some(VIEWER), "C-003", own).await.unwrap(), 403).await;
     assert_problem(create(None, "C-004", own).await.unwrap(), 401).await;
-    assert_eq!(create(Some(TOKEN), "C-005", foreign).await.unwrap().status(), 201);
+    assert_eq!(
+        create(Some(TOKEN), "C-005", foreign)
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
 
     // Moving an own plot into a foreign municipality is refused; the admin may.
     let mine: Value = app.get_staff("/plots/C-001").await.json().await.unwrap();
@@ -230,7 +260,10 @@ async fn editors_see_internal_fields_of_their_own_plots_only_in_lists() {
         .await
         .unwrap();
     let items = list["items"].as_array().unwrap();
-    let refs: Vec<&str> = items.iter().map(|p| p["reference"].as_str().unwrap()).collect();
+    let refs: Vec<&str> = items
+        .iter()
+        .map(|p| p["reference"].as_str().unwrap())
+        .collect();
     assert_eq!(refs, ["FOR-1", "OWN-1"]);
     assert!(items[0].get("internal_notes").is_none());
     assert!(items[1]["internal_notes"].is_string());
@@ -246,5 +279,8 @@ async fn editors_see_internal_fields_of_their_own_plots_only_in_lists() {
         .unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
-    assert!(!lines[1].contains("Mustermann") && lines[2].contains("Mustermann"), "{csv}");
+    assert!(
+        !lines[1].contains("Mustermann") && lines[2].contains("Mustermann"),
+        "{csv}"
+    );
 }

@@ -25,9 +25,16 @@ async fn two_editors_at_once_one_wins_the_other_gets_412_and_nothing_is_lost() {
     let (municipality, _) = app.place().await;
     app.account_with_token("anna@ludwigslust.example", "editor", &[municipality], ANNA)
         .await;
-    app.account_with_token("bernd@ludwigslust.example", "editor", &[municipality], BERND)
+    app.account_with_token(
+        "bernd@ludwigslust.example",
+        "editor",
+        &[municipality],
+        BERND,
+    )
+    .await;
+    let plot = app
+        .create_plot(&plot_body("LWL-500", municipality, None))
         .await;
-    let plot = app.create_plot(&plot_body("LWL-500", municipality, None)).await;
     let tag = if_match(&plot);
 
     // Both read version N and send their change at the same moment.
@@ -79,16 +86,28 @@ async fn two_editors_at_once_one_wins_the_other_gets_412_and_nothing_is_lost() {
         .take(2)
         .map(|e| e["actor"].as_str().unwrap())
         .collect();
-    assert!(actors.contains(&"anna@ludwigslust.example") && actors.contains(&"bernd@ludwigslust.example"));
+    assert!(
+        actors.contains(&"anna@ludwigslust.example")
+            && actors.contains(&"bernd@ludwigslust.example")
+    );
 }
 
 #[tokio::test]
 async fn every_change_names_the_version_it_is_based_on() {
     let app = spawn_app().await;
     let (municipality, _) = app.place().await;
-    let plot = app.create_plot(&plot_body("LWL-501", municipality, None)).await;
+    let plot = app
+        .create_plot(&plot_body("LWL-501", municipality, None))
+        .await;
     let url = app.url("/plots/LWL-501");
-    let without = app.client.patch(&url).bearer_auth(TOKEN).json(&json!({"grz": 0.5})).send().await.unwrap();
+    let without = app
+        .client
+        .patch(&url)
+        .bearer_auth(TOKEN)
+        .json(&json!({"grz": 0.5}))
+        .send()
+        .await
+        .unwrap();
     let problem = assert_problem(without, 428).await;
     assert!(problem["detail"].as_str().unwrap().contains("If-Match"));
     let star = app
@@ -111,7 +130,13 @@ async fn every_change_names_the_version_it_is_based_on() {
         .await
         .unwrap();
     assert_problem(garbage, 400).await;
-    let delete = app.client.delete(&url).bearer_auth(TOKEN).send().await.unwrap();
+    let delete = app
+        .client
+        .delete(&url)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_problem(delete, 428).await;
     let publish = app
         .client
@@ -200,9 +225,15 @@ async fn history_records_who_changed_which_field_from_what_to_what() {
 
     let log = history(&app, "LWL-502").await;
     let items = log["items"].as_array().unwrap();
-    let actions: Vec<&str> = items.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = items
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["publish", "update", "update", "create"]);
-    let versions: Vec<i64> = items.iter().map(|e| e["version"].as_i64().unwrap()).collect();
+    let versions: Vec<i64> = items
+        .iter()
+        .map(|e| e["version"].as_i64().unwrap())
+        .collect();
     assert_eq!(versions, [4, 3, 2, 1]);
     assert_eq!(log["version"], 4);
 
@@ -214,7 +245,13 @@ async fn history_records_who_changed_which_field_from_what_to_what() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["field"].as_str().unwrap(), c["from"].clone(), c["to"].clone()))
+        .map(|c| {
+            (
+                c["field"].as_str().unwrap(),
+                c["from"].clone(),
+                c["to"].clone(),
+            )
+        })
         .collect();
     fields.sort_by_key(|f| f.0);
     assert_eq!(
@@ -233,9 +270,17 @@ async fn history_records_who_changed_which_field_from_what_to_what() {
     let after = change["to"]["area_m2"].as_f64().unwrap();
     assert!((after / before - 2.0).abs() < 0.01, "{before} → {after}");
     assert!((after - replaced["area_computed_m2"].as_f64().unwrap()).abs() < 0.1);
-    assert_eq!(items[0]["changes"], json!([{"field": "published", "from": false, "to": true}]));
     assert_eq!(
-        items[3]["changes"].as_array().unwrap().iter().find(|c| c["field"] == "reference").unwrap()["to"],
+        items[0]["changes"],
+        json!([{"field": "published", "from": false, "to": true}])
+    );
+    assert_eq!(
+        items[3]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["field"] == "reference")
+            .unwrap()["to"],
         "LWL-502"
     );
 
@@ -250,11 +295,16 @@ async fn history_records_who_changed_which_field_from_what_to_what() {
         .unwrap();
     assert_eq!(rewrite.status(), 405);
     let mut conn = app.db().await;
-    assert!(diesel::sql_query("UPDATE plot_history SET actor = 'someone else'")
+    assert!(
+        diesel::sql_query("UPDATE plot_history SET actor = 'someone else'")
+            .execute(&mut conn)
+            .await
+            .is_err()
+    );
+    assert!(diesel::sql_query("DELETE FROM plot_history")
         .execute(&mut conn)
         .await
         .is_err());
-    assert!(diesel::sql_query("DELETE FROM plot_history").execute(&mut conn).await.is_err());
 }
 
 #[tokio::test]
@@ -263,7 +313,9 @@ async fn deleting_is_soft_keeps_the_history_and_an_admin_restores() {
     let (municipality, _) = app.place().await;
     app.account_with_token("anna@ludwigslust.example", "editor", &[municipality], ANNA)
         .await;
-    let plot = app.create_plot(&plot_body("LWL-503", municipality, None)).await;
+    let plot = app
+        .create_plot(&plot_body("LWL-503", municipality, None))
+        .await;
     let deleted = app
         .client
         .delete(app.url("/plots/LWL-503"))
@@ -300,7 +352,12 @@ async fn deleting_is_soft_keeps_the_history_and_an_admin_restores() {
     let version = log["version"].as_i64().unwrap();
 
     // Its reference stays taken.
-    assert_problem(app.post_plot(&plot_body("LWL-503", municipality, None)).await, 409).await;
+    assert_problem(
+        app.post_plot(&plot_body("LWL-503", municipality, None))
+            .await,
+        409,
+    )
+    .await;
 
     // Editors cannot restore; the admin can, and it comes back as a draft.
     let by_editor = app
@@ -327,6 +384,11 @@ async fn deleting_is_soft_keeps_the_history_and_an_admin_restores() {
     assert_eq!(app.get_staff("/plots/LWL-503").await.status(), 200);
     assert_problem(app.get("/plots/LWL-503").await, 404).await;
     let log = history(&app, "LWL-503").await;
-    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["restore", "delete", "publish", "create"]);
 }

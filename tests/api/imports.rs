@@ -35,7 +35,13 @@ fn collection(features: Vec<Value>) -> Value {
     json!({"type": "FeatureCollection", "features": features})
 }
 
-async fn import(app: &TestApp, token: &str, query: &str, content_type: &str, body: String) -> reqwest::Response {
+async fn import(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    content_type: &str,
+    body: String,
+) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/imports{query}")))
         .bearer_auth(token)
@@ -78,7 +84,9 @@ async fn history_count(app: &TestApp) -> i64 {
 async fn three_invalid_features_among_200_write_nothing_and_are_named() {
     let app = spawn_app().await;
     app.place().await;
-    let mut features: Vec<Value> = (0..200).map(|i| feature(&format!("IMP-{i:03}"), i)).collect();
+    let mut features: Vec<Value> = (0..200)
+        .map(|i| feature(&format!("IMP-{i:03}"), i))
+        .collect();
     features[17]["properties"]["grz"] = json!(3.5);
     // A bow tie: self-intersecting.
     features[88]["geometry"] = json!({"type": "Polygon", "coordinates": [[
@@ -86,7 +94,14 @@ async fn three_invalid_features_among_200_write_nothing_and_are_named() {
     features[150]["properties"]["municipality_ags"] = json!("99999999");
     let body = collection(features.clone()).to_string();
 
-    let dry = import(&app, TOKEN, "?dry_run=true", "application/geo+json", body.clone()).await;
+    let dry = import(
+        &app,
+        TOKEN,
+        "?dry_run=true",
+        "application/geo+json",
+        body.clone(),
+    )
+    .await;
     assert_eq!(dry.status(), 200);
     let report: Value = dry.json().await.unwrap();
     assert_eq!(report["valid"], false);
@@ -95,11 +110,20 @@ async fn three_invalid_features_among_200_write_nothing_and_are_named() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["feature"].as_u64().unwrap(), p["field"].as_str().unwrap().to_owned()))
+        .map(|p| {
+            (
+                p["feature"].as_u64().unwrap(),
+                p["field"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         named,
-        [(17, "grz".into()), (88, "geometry".into()), (150, "municipality_ags".into())]
+        [
+            (17, "grz".into()),
+            (88, "geometry".into()),
+            (150, "municipality_ags".into())
+        ]
     );
     assert_eq!(report["problems"][0]["reference"], "IMP-017");
     assert_eq!(plot_count(&app).await, 0);
@@ -107,7 +131,10 @@ async fn three_invalid_features_among_200_write_nothing_and_are_named() {
     let real = import(&app, TOKEN, "", "application/geo+json", body).await;
     let problem = assert_problem(real, 422).await;
     assert_eq!(problem["report"]["problems"].as_array().unwrap().len(), 3);
-    assert!(problem["detail"].as_str().unwrap().contains("nothing was imported"));
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was imported"));
     assert_eq!(plot_count(&app).await, 0);
     assert_eq!(history_count(&app).await, 0);
 
@@ -119,30 +146,62 @@ async fn three_invalid_features_among_200_write_nothing_and_are_named() {
     let done = import(&app, TOKEN, "", "application/geo+json", body.clone()).await;
     assert_eq!(done.status(), 200);
     let report: Value = done.json().await.unwrap();
-    assert_eq!((report["created"].as_u64(), report["valid"].as_bool()), (Some(200), Some(true)));
+    assert_eq!(
+        (report["created"].as_u64(), report["valid"].as_bool()),
+        (Some(200), Some(true))
+    );
     assert_eq!(plot_count(&app).await, 200);
     let imported: Value = app.get_staff("/plots/IMP-017").await.json().await.unwrap();
     assert_eq!(imported["grz"], 0.35);
     assert_eq!(imported["published"], false, "imports create drafts");
-    let log: Value = app.get_staff("/plots/IMP-017/history").await.json().await.unwrap();
+    let log: Value = app
+        .get_staff("/plots/IMP-017/history")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(log["items"][0]["via"], "import");
 
-    let again: Value = import(&app, TOKEN, "", "application/geo+json", body).await.json().await.unwrap();
-    assert_eq!((again["unchanged"].as_u64(), again["created"].as_u64()), (Some(200), Some(0)));
+    let again: Value = import(&app, TOKEN, "", "application/geo+json", body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again["unchanged"].as_u64(), again["created"].as_u64()),
+        (Some(200), Some(0))
+    );
     assert_eq!(plot_count(&app).await, 200);
     assert_eq!(history_count(&app).await, 200);
 
     // A changed feature updates its plot, recorded in its history.
     features[5]["properties"]["status"] = json!("reserviert");
-    let changed: Value = import(&app, TOKEN, "", "application/geo+json", collection(features).to_string())
+    let changed: Value = import(
+        &app,
+        TOKEN,
+        "",
+        "application/geo+json",
+        collection(features).to_string(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (changed["updated"].as_u64(), changed["unchanged"].as_u64()),
+        (Some(1), Some(199))
+    );
+    let log: Value = app
+        .get_staff("/plots/IMP-005/history")
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!((changed["updated"].as_u64(), changed["unchanged"].as_u64()), (Some(1), Some(199)));
-    let log: Value = app.get_staff("/plots/IMP-005/history").await.json().await.unwrap();
     assert_eq!(log["items"][0]["action"], "update");
-    assert_eq!(log["items"][0]["changes"], json!([{"field": "status", "from": "available", "to": "reserved"}]));
+    assert_eq!(
+        log["items"][0]["changes"],
+        json!([{"field": "status", "from": "available", "to": "reserved"}])
+    );
 }
 
 #[tokio::test]
@@ -165,16 +224,33 @@ async fn an_import_in_epsg_25833_lands_where_the_same_plot_in_4326_lands() {
     .await
     .unwrap();
     let utm_geometry: Value = serde_json::from_str(&utm.g).unwrap();
-    assert!(utm_geometry["coordinates"][0][0][0].as_f64().unwrap() > 200_000.0, "metres, not degrees");
+    assert!(
+        utm_geometry["coordinates"][0][0][0].as_f64().unwrap() > 200_000.0,
+        "metres, not degrees"
+    );
     let mut by_parameter = wgs84.clone();
     by_parameter["geometry"] = utm_geometry.clone();
     by_parameter["properties"]["reference"] = json!("UTM-PARAM");
     let mut by_member = by_parameter.clone();
     by_member["properties"]["reference"] = json!("UTM-MEMBER");
 
-    let r = import(&app, TOKEN, "", "application/geo+json", collection(vec![wgs84]).to_string()).await;
+    let r = import(
+        &app,
+        TOKEN,
+        "",
+        "application/geo+json",
+        collection(vec![wgs84]).to_string(),
+    )
+    .await;
     assert_eq!(r.status(), 200);
-    let r = import(&app, TOKEN, "?crs=EPSG:25833", "application/geo+json", collection(vec![by_parameter]).to_string()).await;
+    let r = import(
+        &app,
+        TOKEN,
+        "?crs=EPSG:25833",
+        "application/geo+json",
+        collection(vec![by_parameter]).to_string(),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let report: Value = r.json().await.unwrap();
     assert_eq!(report["crs"], "EPSG:25833");
@@ -183,7 +259,14 @@ async fn an_import_in_epsg_25833_lands_where_the_same_plot_in_4326_lands() {
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}},
         "features": [by_member]
     });
-    let r = import(&app, TOKEN, "", "application/geo+json", with_member.to_string()).await;
+    let r = import(
+        &app,
+        TOKEN,
+        "",
+        "application/geo+json",
+        with_member.to_string(),
+    )
+    .await;
     assert_eq!(r.status(), 200);
 
     #[derive(diesel::QueryableByName)]
@@ -205,9 +288,23 @@ async fn an_import_in_epsg_25833_lands_where_the_same_plot_in_4326_lands() {
     }
 
     // A file that says one CRS while the request says another is refused.
-    let conflict = import(&app, TOKEN, "?crs=EPSG:25832", "application/geo+json", with_member.to_string()).await;
+    let conflict = import(
+        &app,
+        TOKEN,
+        "?crs=EPSG:25832",
+        "application/geo+json",
+        with_member.to_string(),
+    )
+    .await;
     assert_problem(conflict, 400).await;
-    let unknown = import(&app, TOKEN, "?crs=EPSG:3857", "application/geo+json", collection(vec![]).to_string()).await;
+    let unknown = import(
+        &app,
+        TOKEN,
+        "?crs=EPSG:3857",
+        "application/geo+json",
+        collection(vec![]).to_string(),
+    )
+    .await;
     assert_problem(unknown, 400).await;
 }
 
@@ -257,7 +354,11 @@ async fn csv_with_german_columns_wkt_and_positions() {
     assert!((area - 20_000.0).abs() < 100.0, "{area}");
 
     // Re-importing the position keeps the outline (the point lies in it): nothing changes.
-    let r: Value = import(&app, TOKEN, "", "text/csv", positions.to_owned()).await.json().await.unwrap();
+    let r: Value = import(&app, TOKEN, "", "text/csv", positions.to_owned())
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["unchanged"], 1, "{r}");
 
     // Windows-1252, as Excel saves: umlauts survive.
@@ -294,8 +395,10 @@ async fn the_importers_rights_apply() {
     let app = spawn_app().await;
     let (own, _) = app.place().await;
     app.other_municipality().await; // Grabow, 13076050
-    app.account_with_token("anna@ludwigslust.example", "editor", &[own], "gwf_anna").await;
-    app.account_with_token("v@region.example", "viewer", &[], "gwf_viewer").await;
+    app.account_with_token("anna@ludwigslust.example", "editor", &[own], "gwf_anna")
+        .await;
+    app.account_with_token("v@region.example", "viewer", &[], "gwf_viewer")
+        .await;
     let mut foreign = feature("GRA-900", 1);
     foreign["properties"]["municipality_ags"] = json!("13076050");
     let body = collection(vec![feature("LWL-900", 0), foreign]).to_string();
@@ -305,7 +408,11 @@ async fn the_importers_rights_apply() {
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0]["feature"], 1);
     assert_eq!(plot_count(&app).await, 0);
-    assert_problem(import(&app, "gwf_viewer", "", "application/geo+json", body.clone()).await, 403).await;
+    assert_problem(
+        import(&app, "gwf_viewer", "", "application/geo+json", body.clone()).await,
+        403,
+    )
+    .await;
     let r = app
         .client
         .post(app.url("/imports"))
@@ -316,7 +423,18 @@ async fn the_importers_rights_apply() {
         .unwrap();
     assert_problem(r, 401).await;
     assert_problem(import(&app, TOKEN, "", "application/xml", body).await, 415).await;
-    assert_problem(import(&app, TOKEN, "", "application/geo+json", "{\"type\": \"Feature\"}".into()).await, 400).await;
+    assert_problem(
+        import(
+            &app,
+            TOKEN,
+            "",
+            "application/geo+json",
+            "{\"type\": \"Feature\"}".into(),
+        )
+        .await,
+        400,
+    )
+    .await;
 
     // The admin imports both; then the editor cannot change the foreign one by import.
     let body = collection(vec![feature("LWL-900", 0), {
@@ -324,22 +442,47 @@ async fn the_importers_rights_apply() {
         f["properties"]["municipality_ags"] = json!("13076050");
         f
     }]);
-    assert_eq!(import(&app, TOKEN, "", "application/geo+json", body.to_string()).await.status(), 200);
+    assert_eq!(
+        import(&app, TOKEN, "", "application/geo+json", body.to_string())
+            .await
+            .status(),
+        200
+    );
     let mut edited = body.clone();
     edited["features"][1]["properties"]["grz"] = json!(0.4);
-    let r = import(&app, "gwf_anna", "", "application/geo+json", edited.to_string()).await;
+    let r = import(
+        &app,
+        "gwf_anna",
+        "",
+        "application/geo+json",
+        edited.to_string(),
+    )
+    .await;
     assert_problem(r, 422).await;
     // Moving an own plot to the foreign municipality by import is refused as well.
     let mut moved = body.clone();
     moved["features"][0]["properties"]["municipality_ags"] = json!("13076050");
-    assert_problem(import(&app, "gwf_anna", "", "application/geo+json", moved.to_string()).await, 422).await;
+    assert_problem(
+        import(
+            &app,
+            "gwf_anna",
+            "",
+            "application/geo+json",
+            moved.to_string(),
+        )
+        .await,
+        422,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_dropped_connection_mid_import_leaves_no_partial_data() {
     let app = spawn_app().await;
     app.place().await;
-    let features: Vec<Value> = (0..400).map(|i| feature(&format!("DROP-{i:03}"), i)).collect();
+    let features: Vec<Value> = (0..400)
+        .map(|i| feature(&format!("DROP-{i:03}"), i))
+        .collect();
     let body = collection(features).to_string();
     let address = app.base.trim_start_matches("http://").to_owned();
     let head = format!(
@@ -352,7 +495,9 @@ async fn a_dropped_connection_mid_import_leaves_no_partial_data() {
     {
         let mut stream = std::net::TcpStream::connect(&address).unwrap();
         stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(&body.as_bytes()[..body.len() / 2]).unwrap();
+        stream
+            .write_all(&body.as_bytes()[..body.len() / 2])
+            .unwrap();
         stream.flush().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
@@ -401,23 +546,42 @@ async fn export_edit_import_round_trips() {
     assert_eq!(props["estate_name"], "GE Nord");
     assert!(props["version"].is_i64());
     assert!(props["owner_name"].is_string());
-    let r: Value = import(&app, TOKEN, "", "application/geo+json", export.to_string()).await.json().await.unwrap();
+    let r: Value = import(&app, TOKEN, "", "application/geo+json", export.to_string())
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(r["unchanged"], 5, "{r}");
     let mut edited = export.clone();
     edited["features"][2]["properties"]["title_de"] = json!("Neu vermessen");
-    let r: Value = import(&app, TOKEN, "", "application/geo+json", edited.to_string()).await.json().await.unwrap();
-    assert_eq!((r["updated"].as_u64(), r["unchanged"].as_u64()), (Some(1), Some(4)), "{r}");
+    let r: Value = import(&app, TOKEN, "", "application/geo+json", edited.to_string())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["updated"].as_u64(), r["unchanged"].as_u64()),
+        (Some(1), Some(4)),
+        "{r}"
+    );
 
     // The old export is now stale for that plot: its version guards against overwriting.
     let mut stale = export.clone();
     stale["features"][2]["properties"]["title_de"] = json!("Alter Stand");
-    let problem = assert_problem(import(&app, TOKEN, "", "application/geo+json", stale.to_string()).await, 422).await;
+    let problem = assert_problem(
+        import(&app, TOKEN, "", "application/geo+json", stale.to_string()).await,
+        422,
+    )
+    .await;
     assert_eq!(problem["report"]["problems"][0]["field"], "version");
 
     // CSV (both dialects) round-trips too, outline as WKT.
     for dialect in ["csv", "csv-excel"] {
         let csv = app.get_staff(&format!("/plots/export?f={dialect}")).await;
-        assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        assert!(csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
         let text = csv.text().await.unwrap();
         assert!(text.contains("MULTIPOLYGON"), "{text}");
         let r = import(&app, TOKEN, "", "text/csv", text.clone()).await;

@@ -180,7 +180,13 @@ async fn tiles_hold_published_plots_with_public_attributes_only() {
     assert_eq!(first.attributes["price_min_eur"], "12.5");
     assert_eq!(first.attributes["area_m2"], "7400");
     for feature in plots {
-        for secret in ["internal_notes", "published", "contact_email", "owner_name", "owner_contact"] {
+        for secret in [
+            "internal_notes",
+            "published",
+            "contact_email",
+            "owner_name",
+            "owner_contact",
+        ] {
             assert!(
                 !feature.attributes.contains_key(secret),
                 "tile leaks {secret}"
