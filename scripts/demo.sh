@@ -6,8 +6,9 @@
 #    if it does not exist yet,
 # 3. builds the binary (dev profile -- the same profile the tests use, so
 #    nothing is compiled twice),
-# 4. runs `migrate` and `seed-demo`, then serves on GWF_BIND
-#    (default 127.0.0.1:8080); API docs at http://127.0.0.1:8080/docs.
+# 4. runs `migrate` and `seed-demo`, creates a demo admin account on the first
+#    run (admin@demo.example, random password printed once), then serves on
+#    GWF_BIND (default 127.0.0.1:8080); API docs at http://127.0.0.1:8080/docs.
 #
 # Environment:
 #   DATABASE_URL  if set, it IS the service database: migrations and demo data
@@ -73,6 +74,10 @@ gwf_log "migrate"
 "$bin" migrate
 gwf_log "seed-demo"
 "$bin" seed-demo
+if ! "$bin" user list | grep -q .; then
+  gwf_log "creating the demo admin (the password is random and shown only now)"
+  "$bin" user add --email admin@demo.example --name "Demo-Admin" --role admin
+fi
 
 echo
 echo "Gewerbeflächen demo: http://$bind_host:$bind_port/docs   (Ctrl-C to stop)"

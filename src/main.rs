@@ -214,6 +214,9 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
             if let Some(problem) = credentials::email_problem(&email) {
                 anyhow::bail!("--email {problem}");
             }
+            if let Some(problem) = credentials::name_problem(name.trim(), 200) {
+                anyhow::bail!("--name {problem}");
+            }
             if role == Role::Editor && municipalities.is_empty() {
                 anyhow::bail!("an editor needs at least one --municipality AGS");
             }
@@ -231,18 +234,17 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
                 anyhow::bail!("the password {problem}");
             }
             let hash = credentials::hash_password(&password)?;
-            let id = db::users::insert(
-                &mut conn,
-                &db::users::NewUser {
-                    email: &email,
-                    display_name: &name,
-                    role: role.as_str(),
-                    password_hash: &hash,
-                    municipality_ids: &ids,
-                },
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot create {email}: {e}"))?;
+            let new = db::users::NewUser {
+                email: &email,
+                display_name: &name,
+                role: role.as_str(),
+                password_hash: &hash,
+                municipality_ids: &ids,
+            };
+            let id = conn
+                .transaction(async |conn| db::users::insert(conn, &new).await)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create {email}: {e}"))?;
             println!("created account {id} ({email}, {})", role.as_str());
             if generated {
                 println!("password (shown once): {password}");

@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
+use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -107,6 +108,12 @@ pub async fn login(
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let wrong = || ApiError::Unauthorized("wrong e-mail or password".into());
+    if credentials::email_problem(body.email.trim()).is_some() {
+        // Cannot be an account; costs the same as a wrong password.
+        let password = body.password;
+        blocking(move || credentials::verify_password(&password, None)).await?;
+        return Err(wrong());
+    }
     let mut conn = state.pool.get().await?;
     let user = db::users::by_email(&mut conn, body.email.trim()).await?;
     let now = Utc::now();
@@ -292,8 +299,8 @@ pub async fn create_token(
     let principal = caller.require_account()?;
     let mut errors = Vec::new();
     let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError::new("/name", "must have 1 to 100 characters"));
+    if let Some(problem) = credentials::name_problem(name, 100) {
+        errors.push(FieldError::new("/name", problem));
     }
     let days = body.expires_in_days.unwrap_or(90);
     if !(1..=credentials::MAX_API_TOKEN_DAYS).contains(&days) {
@@ -503,11 +510,8 @@ pub async fn create_user(
         errors.push(FieldError::new("/email", problem));
     }
     let name = body.display_name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new(
-            "/display_name",
-            "must have 1 to 200 characters",
-        ));
+    if let Some(problem) = credentials::name_problem(name, 200) {
+        errors.push(FieldError::new("/display_name", problem));
     }
     if let Some(problem) = credentials::password_problem(&body.password) {
         errors.push(FieldError::new("/password", problem));
@@ -521,18 +525,17 @@ pub async fn create_user(
     let hash = blocking(move || credentials::hash_password(&password))
         .await?
         .map_err(ApiError::internal)?;
-    let id = db::users::insert(
-        &mut conn,
-        &db::users::NewUser {
-            email: body.email.trim(),
-            display_name: name,
-            role: body.role.as_str(),
-            password_hash: &hash,
-            municipality_ids: &ids,
-        },
-    )
-    .await
-    .map_err(email_taken)?;
+    let new = db::users::NewUser {
+        email: body.email.trim(),
+        display_name: name,
+        role: body.role.as_str(),
+        password_hash: &hash,
+        municipality_ids: &ids,
+    };
+    let id = conn
+        .transaction(async |conn| db::users::insert(conn, &new).await)
+        .await
+        .map_err(email_taken)?;
     let user = db::users::by_id(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("account vanished")))?;
@@ -584,11 +587,8 @@ pub async fn update_user(
         .ok_or_else(|| ApiError::NotFound(format!("no account {id}")))?;
     let mut errors = Vec::new();
     let name = body.display_name.as_deref().map(str::trim);
-    if name.is_some_and(|n| n.is_empty() || n.chars().count() > 200) {
-        errors.push(FieldError::new(
-            "/display_name",
-            "must have 1 to 200 characters",
-        ));
+    if let Some(problem) = name.and_then(|n| credentials::name_problem(n, 200)) {
+        errors.push(FieldError::new("/display_name", problem));
     }
     if let Some(problem) = body
         .password
@@ -626,7 +626,9 @@ pub async fn update_user(
         password_hash: hash.as_deref(),
         municipality_ids: ids.as_deref(),
     };
-    db::users::update(&mut conn, id, &change).await?;
+    // Several statements (attributes, municipalities, token revocation): all or none.
+    conn.transaction(async |conn| db::users::update(conn, id, &change).await)
+        .await?;
     let user = db::users::by_id(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no account {id}")))?;

@@ -283,6 +283,11 @@ fn parse_csv_file(body: &[u8]) -> Result<ParsedFile, ApiError> {
         }
         columns.push((name.clone(), column));
     }
+    if !seen.contains("reference") {
+        return Err(bad_file(
+            "the CSV header needs a `reference` column (or Referenz, Kennung): imports match plots by reference",
+        ));
+    }
     let has_geometry = seen.contains("wkt") || (seen.contains("lon") && seen.contains("lat"));
     if !has_geometry {
         warnings.push(problem(
@@ -757,7 +762,10 @@ async fn run(
             None => {
                 created += 1;
                 let id = if write {
-                    Some(db::plots::insert(conn, &plot, false, actor, &Value::Array(changes)).await?)
+                    Some(
+                        db::plots::insert(conn, &plot, false, actor, &Value::Array(changes))
+                            .await?,
+                    )
                 } else {
                     None
                 };

@@ -42,6 +42,7 @@ pub struct NewUser<'a> {
     pub municipality_ids: &'a [i64],
 }
 
+/// Creates an account with its municipalities. Run it inside a transaction.
 pub async fn insert(conn: &mut AsyncPgConnection, user: &NewUser<'_>) -> QueryResult<i64> {
     let id: i64 = diesel::insert_into(users::table)
         .values((

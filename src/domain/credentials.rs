@@ -20,10 +20,24 @@ pub const MAX_API_TOKEN_DAYS: i64 = 730;
 pub fn email_problem(email: &str) -> Option<String> {
     let ok = email.len() <= 254
         && !email.contains(char::is_whitespace)
+        && !email.contains(char::is_control)
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && !domain.is_empty() && !domain.contains('@')
         });
     (!ok).then(|| format!("`{email}` is not an e-mail address"))
+}
+
+/// Why a name (display name, token name) is refused: 1 to `max` characters, no control
+/// characters (PostgreSQL text cannot hold NUL; the others make logs and CSV lie).
+pub fn name_problem(name: &str, max: usize) -> Option<String> {
+    let n = name.chars().count();
+    if n == 0 || n > max {
+        return Some(format!("must have 1 to {max} characters"));
+    }
+    if name.contains(char::is_control) {
+        return Some("must not contain control characters".into());
+    }
+    None
 }
 
 /// Failed logins in a row after which the account is locked for a while.
