@@ -43,6 +43,14 @@ pub struct ImportParams {
     /// URN). A GeoJSON file may say the same in its `crs` member; the two must agree.
     #[param(example = "EPSG:25833")]
     pub crs: Option<String>,
+    /// For files in another schema: `source:field` pairs, comma-separated, mapping their
+    /// columns or properties onto import fields (before the built-in German names).
+    #[param(example = "FL_NR:reference,BEZEICHNUNG:title_de,GEM_SCHL:municipality_ags")]
+    pub map: Option<String>,
+    /// Values for fields a plot has neither in the file nor in the database:
+    /// `field:value` pairs, comma-separated, read like CSV cells.
+    #[param(example = "status:verfügbar,offer:Kauf,bplan_status:rechtskräftig")]
+    pub defaults: Option<String>,
 }
 
 /// What an import did, or (dry run, rejected) would do.
@@ -156,7 +164,7 @@ struct FeatureIn {
     properties: Option<Map<String, Value>>,
 }
 
-fn parse_geojson(body: &[u8]) -> Result<ParsedFile, ApiError> {
+fn parse_geojson(body: &[u8], mapping: &schema::Mapping) -> Result<ParsedFile, ApiError> {
     let collection: FeatureCollectionIn = serde_json::from_slice(body).map_err(|e| {
         bad_file(format!(
             "the body is not a GeoJSON FeatureCollection with `features`: {e}"
@@ -194,7 +202,7 @@ fn parse_geojson(body: &[u8]) -> Result<ParsedFile, ApiError> {
         }
         let properties = feature.properties.unwrap_or_default();
         for name in properties.keys() {
-            if schema::column(name) == Column::Unknown && unknown.insert(name.clone()) {
+            if mapping.column(name) == Column::Unknown && unknown.insert(name.clone()) {
                 warnings.push(problem(
                     None,
                     None,
@@ -203,12 +211,14 @@ fn parse_geojson(body: &[u8]) -> Result<ParsedFile, ApiError> {
                 ));
             }
         }
-        let mapped = schema::map_record(properties);
+        let mapped = schema::map_record(properties, mapping);
         for (field, text) in mapped.problems {
             problems.push(problem(Some(i), None, Some(&field), text));
         }
         let geometry = match feature.geometry {
-            Some(raw) if raw.get() != "null" => GeometryInput::GeoJson(raw.get().to_owned()),
+            Some(raw) if raw.get() != "null" => point_of(raw.get())
+                .map(|(x, y)| GeometryInput::Point(x, y))
+                .unwrap_or_else(|| GeometryInput::GeoJson(raw.get().to_owned())),
             _ => GeometryInput::Missing,
         };
         records.push(Record {
@@ -225,6 +235,19 @@ fn parse_geojson(body: &[u8]) -> Result<ParsedFile, ApiError> {
         problems,
         warnings,
     })
+}
+
+/// A GeoJSON Point's coordinates (some data sets mark plots by a position only).
+fn point_of(raw: &str) -> Option<(f64, f64)> {
+    if !raw.contains("Point") || raw.contains("MultiPoint") {
+        return None;
+    }
+    let value: Value = serde_json::from_str(raw).ok()?;
+    if value.get("type")?.as_str()? != "Point" {
+        return None;
+    }
+    let c = value.get("coordinates")?;
+    Some((c.get(0)?.as_f64()?, c.get(1)?.as_f64()?))
 }
 
 /// CSV in UTF-8, or in Windows-1252 as German Excel saves it.
@@ -255,7 +278,7 @@ fn windows_1252(b: u8) -> char {
     }
 }
 
-fn parse_csv_file(body: &[u8]) -> Result<ParsedFile, ApiError> {
+fn parse_csv_file(body: &[u8], mapping: &schema::Mapping) -> Result<ParsedFile, ApiError> {
     let mut warnings = Vec::new();
     let text = decode_text(body, &mut warnings);
     let rows = schema::parse_csv(&text).map_err(bad_file)?;
@@ -266,7 +289,7 @@ fn parse_csv_file(body: &[u8]) -> Result<ParsedFile, ApiError> {
     let mut columns = Vec::with_capacity(header.len());
     let mut seen = HashSet::new();
     for name in &header {
-        let column = schema::column(name);
+        let column = mapping.column(name);
         match &column {
             Column::Unknown if !name.trim().is_empty() => warnings.push(problem(
                 None,
@@ -315,6 +338,7 @@ fn parse_csv_file(body: &[u8]) -> Result<ParsedFile, ApiError> {
                 .zip(cells)
                 .filter(|((_, c), _)| matches!(c, Column::Field(_)))
                 .map(|((name, _), cell)| (name.clone(), Value::String(cell))),
+            mapping,
         );
         for (field, text) in mapped.problems {
             problems.push(problem(Some(i), Some(line), Some(&field), text));
@@ -404,6 +428,8 @@ pub async fn import_plots(
             ApiError::bad_parameter("crs", "use EPSG:4326, EPSG:25832 or EPSG:25833")
         })?),
     };
+    let mapping = schema::Mapping::parse(params.map.as_deref(), params.defaults.as_deref())
+        .map_err(|(name, detail)| ApiError::bad_parameter(&name, detail))?;
     let mime = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -426,9 +452,9 @@ pub async fn import_plots(
     let mut payload = payload.into_inner();
     let body = read_body_capped(&req, &mut payload, limit).await?;
     let mut file = if is_csv {
-        parse_csv_file(&body)?
+        parse_csv_file(&body, &mapping)?
     } else {
-        parse_geojson(&body)?
+        parse_geojson(&body, &mapping)?
     };
     drop(body);
     let max = state.settings.import_max_features;
@@ -456,7 +482,9 @@ pub async fn import_plots(
     let mut conn = state.pool.get().await?;
     let dry_run = params.dry_run;
     let report = conn
-        .transaction(async |conn| run(conn, &caller, file, crs, dry_run, &actor).await)
+        .transaction(async |conn| {
+            run(conn, &caller, file, crs, &mapping.defaults, dry_run, &actor).await
+        })
         .await?;
     Ok(HttpResponse::Ok().json(report))
 }
@@ -467,6 +495,7 @@ async fn run(
     caller: &Caller,
     file: ParsedFile,
     crs: ImportCrs,
+    defaults: &[(&'static str, Value)],
     dry_run: bool,
     actor: &db::plots::Actor,
 ) -> Result<ImportReport, ApiError> {
@@ -575,6 +604,27 @@ async fn run(
         };
         let mut fields = record.fields.clone();
         fields.insert("reference".into(), Value::String(reference.clone()));
+        // Hectares, as many data sets give areas. Units: ha → m².
+        if let Some(ha) = fields.remove("area_stated_ha").and_then(|v| v.as_f64()) {
+            if fields.get("area_stated_m2").is_none_or(|v| v.is_null()) {
+                fields.insert(
+                    "area_stated_m2".into(),
+                    ((ha * 10_000.0).round() as i64).into(),
+                );
+            }
+        }
+        for (field, value) in defaults {
+            let stored_as = match *field {
+                "municipality_ags" => "municipality_id",
+                "estate_name" => "estate_id",
+                other => other,
+            };
+            let in_file = fields.get(*field).is_some_and(|v| !v.is_null());
+            let in_store = document.get(stored_as).is_some_and(|v| !v.is_null());
+            if !in_file && !in_store {
+                fields.insert((*field).to_owned(), value.clone());
+            }
+        }
         let expected_version = fields.remove("version").and_then(|v| v.as_i64());
         if let Some(ags) = fields.remove("municipality_ags") {
             match ags.as_str().map(str::trim) {
@@ -597,6 +647,7 @@ async fn run(
                 None => mine.push(at(Some("municipality_ags"), "must not be empty".into())),
             }
         }
+        let estate_name = fields.get("estate_name").cloned();
         for (key, value) in fields {
             if value.is_null() {
                 document.remove(&key);
@@ -604,7 +655,7 @@ async fn run(
                 document.insert(key, value);
             }
         }
-        if let Some(name) = record.fields.get("estate_name") {
+        if let Some(name) = &estate_name {
             let municipality = document.get("municipality_id").and_then(Value::as_i64);
             match (name.as_str(), municipality) {
                 (None, _) => {

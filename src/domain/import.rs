@@ -80,6 +80,7 @@ const FIELDS: &[(&str, Kind)] = &[
     ("estate_id", Kind::Integer),
     ("estate_name", Kind::Text),
     ("area_stated_m2", Kind::Integer),
+    ("area_stated_ha", Kind::Number),
     ("status", Kind::Status),
     ("available_from", Kind::Date),
     ("zoning", Kind::Zoning),
@@ -154,6 +155,9 @@ const ALIASES: &[(&str, &str)] = &[
     ("flaeche", "area_stated_m2"),
     ("groesse_m2", "area_stated_m2"),
     ("grundstuecksgroesse_m2", "area_stated_m2"),
+    ("flaeche_ha", "area_stated_ha"),
+    ("groesse_ha", "area_stated_ha"),
+    ("area_ha", "area_stated_ha"),
     ("verfuegbar_ab", "available_from"),
     ("nutzungsart", "zoning"),
     ("baugebiet", "zoning"),
@@ -574,6 +578,70 @@ pub fn wkt_of(geojson: &Value) -> Option<String> {
     }
 }
 
+/// How a file in another schema maps onto ours (`?map=`), and values for what it lacks
+/// (`?defaults=`): what a third-party data set needs to import without editing it.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    /// Normalised source name → field.
+    columns: Vec<(String, &'static str)>,
+    /// Field → value (already coerced), used where a new plot has none.
+    pub defaults: Vec<(&'static str, Value)>,
+}
+
+fn field_named(name: &str) -> Option<&'static str> {
+    match column(name) {
+        Column::Field(f) => Some(f),
+        _ => None,
+    }
+}
+
+impl Mapping {
+    /// `source:field` pairs, comma-separated (`FL_NR:reference,BEZ:title_de`), and
+    /// `field:value` pairs (`status:available,offer:Kauf`). Errors name the pair.
+    pub fn parse(map: Option<&str>, defaults: Option<&str>) -> Result<Mapping, (String, String)> {
+        let pairs = |text: &str| -> Vec<(String, String)> {
+            text.split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| match p.split_once(':') {
+                    Some((a, b)) => (a.trim().to_owned(), b.trim().to_owned()),
+                    None => (p.trim().to_owned(), String::new()),
+                })
+                .collect()
+        };
+        let mut mapping = Mapping::default();
+        for (source, target) in pairs(map.unwrap_or_default()) {
+            let field = field_named(&target).ok_or_else(|| {
+                (
+                    "map".to_owned(),
+                    format!("`{source}:{target}`: `{target}` is not a field of the import schema"),
+                )
+            })?;
+            mapping.columns.push((normalise(&source), field));
+        }
+        for (name, value) in pairs(defaults.unwrap_or_default()) {
+            let field = field_named(&name).ok_or_else(|| {
+                (
+                    "defaults".to_owned(),
+                    format!("`{name}` is not a field of the import schema"),
+                )
+            })?;
+            let value = coerce(field, Value::String(value))
+                .map_err(|e| ("defaults".to_owned(), format!("{name}: {e}")))?;
+            mapping.defaults.push((field, value));
+        }
+        Ok(mapping)
+    }
+
+    /// The field a column means: the explicit mapping first, then our names and aliases.
+    pub fn column(&self, name: &str) -> Column {
+        let n = normalise(name);
+        match self.columns.iter().find(|(source, _)| *source == n) {
+            Some((_, field)) => Column::Field(field),
+            None => column(name),
+        }
+    }
+}
+
 /// The import-schema fields of a record, coerced; unknown names are returned for warnings.
 /// Problems are `(field, problem)`.
 pub struct MappedRecord {
@@ -581,11 +649,14 @@ pub struct MappedRecord {
     pub problems: Vec<(String, String)>,
 }
 
-pub fn map_record<S: AsRef<str>>(pairs: impl IntoIterator<Item = (S, Value)>) -> MappedRecord {
+pub fn map_record<S: AsRef<str>>(
+    pairs: impl IntoIterator<Item = (S, Value)>,
+    mapping: &Mapping,
+) -> MappedRecord {
     let mut fields = Map::new();
     let mut problems = Vec::new();
     for (name, value) in pairs {
-        if let Column::Field(field) = column(name.as_ref()) {
+        if let Column::Field(field) = mapping.column(name.as_ref()) {
             match coerce(field, value) {
                 Ok(v) => {
                     fields.insert(field.to_owned(), v);
@@ -644,6 +715,28 @@ mod tests {
             rows[2],
             (4, vec!["2".into(), "multi\nline".into(), "z".into()])
         );
+    }
+
+    #[test]
+    fn mappings_and_defaults() {
+        let m = Mapping::parse(
+            Some("FL_NR:reference, Bez:title_de"),
+            Some("status:verfügbar,grz:0,8"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            m.0, "defaults",
+            "a decimal comma cannot be a default: commas separate pairs"
+        );
+        let m = Mapping::parse(
+            Some("FL_NR:reference, Bez:title_de"),
+            Some("status:verfügbar"),
+        )
+        .unwrap();
+        assert_eq!(m.column("fl_nr"), Column::Field("reference"));
+        assert_eq!(m.column("Titel"), Column::Field("title_de"));
+        assert_eq!(m.defaults, vec![("status", json!("available"))]);
+        assert!(Mapping::parse(Some("a:colour"), None).is_err());
     }
 
     #[test]
