@@ -80,3 +80,54 @@ async fn the_served_document_and_docs_ui_work_offline() {
     let js = app.get("/docs/swagger-ui-bundle.js").await;
     assert_eq!(js.status(), 200);
 }
+
+/// Every operation that needs an account says so: `bearer` security and no anonymous
+/// alternative; public reads allow both; login needs nothing.
+#[test]
+fn the_security_scheme_is_declared_on_every_protected_operation() {
+    let doc: Value = serde_json::from_str(&gewerbeflaechen::api::docs::openapi_document()).unwrap();
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let public_reads = [
+        "/plots",
+        "/plots/{key}",
+        "/plots/search",
+        "/plots/facets",
+        "/plots/compare",
+    ];
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let security = operation["security"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let bearer = security.iter().any(|s| s.get("bearer").is_some());
+            let anonymous = security
+                .iter()
+                .any(|s| s.as_object().is_some_and(|o| o.is_empty()));
+            let staff_only = path.starts_with("/users")
+                || path.starts_with("/imports")
+                || path == "/plots/export"
+                || path.ends_with("/history")
+                || (path.starts_with("/auth/") && path != "/auth/login")
+                || (method != "get" && !(method == "post" && path == "/plots/search"))
+                    && path.starts_with("/plots");
+            if staff_only {
+                checked += 1;
+                assert!(
+                    bearer && !anonymous,
+                    "{method} {path} must require bearer: {security:?}"
+                );
+            } else if public_reads.contains(&path.as_str()) && method == "get" {
+                assert!(
+                    bearer && anonymous,
+                    "{method} {path}: anonymous or bearer: {security:?}"
+                );
+            }
+        }
+    }
+    assert!(checked >= 19, "only {checked} protected operations found");
+}
