@@ -225,15 +225,7 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
             if !unknown.is_empty() {
                 anyhow::bail!("unknown municipality AGS: {}", unknown.join(", "));
             }
-            let (password, generated) = if password_stdin {
-                (read_password()?, false)
-            } else {
-                (credentials::random_password()?, true)
-            };
-            if let Some(problem) = credentials::password_problem(&password) {
-                anyhow::bail!("the password {problem}");
-            }
-            let hash = credentials::hash_password(&password)?;
+            let (password, generated, hash) = new_password(password_stdin)?;
             let new = db::users::NewUser {
                 email: &email,
                 display_name: &name,
@@ -268,15 +260,7 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
             password_stdin,
         } => {
             let user = find(&mut conn, &email).await?;
-            let (password, generated) = if password_stdin {
-                (read_password()?, false)
-            } else {
-                (credentials::random_password()?, true)
-            };
-            if let Some(problem) = credentials::password_problem(&password) {
-                anyhow::bail!("the password {problem}");
-            }
-            let hash = credentials::hash_password(&password)?;
+            let (password, generated, hash) = new_password(password_stdin)?;
             let change = db::users::UserUpdate {
                 password_hash: Some(&hash),
                 ..Default::default()
@@ -308,6 +292,21 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The password read from stdin, or a random one (then `generated`), checked and hashed.
+fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool, String)> {
+    use gewerbeflaechen::domain::credentials;
+    let (password, generated) = if from_stdin {
+        (read_password()?, false)
+    } else {
+        (credentials::random_password()?, true)
+    };
+    if let Some(problem) = credentials::password_problem(&password) {
+        anyhow::bail!("the password {problem}");
+    }
+    let hash = credentials::hash_password(&password)?;
+    Ok((password, generated, hash))
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -21,14 +21,18 @@ type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 /// A JSON (or GeoJSON) request body, size-limited, parsed with the path of any failure.
 pub struct JsonBody<T>(pub T);
 
-/// Media types accepted as JSON bodies.
-pub fn is_json_media_type(mime: &str) -> bool {
-    let essence = mime
-        .split(';')
+/// `type/subtype` of a media type, lower case, without parameters.
+pub fn media_essence(mime: &str) -> String {
+    mime.split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// Media types accepted as JSON bodies.
+pub fn is_json_media_type(mime: &str) -> bool {
+    let essence = media_essence(mime);
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }

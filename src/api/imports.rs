@@ -18,7 +18,9 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, Problem};
-use super::extract::{is_json_media_type, parse_json, read_body_capped, Caller, QueryParams};
+use super::extract::{
+    is_json_media_type, media_essence, parse_json, read_body_capped, Caller, QueryParams,
+};
 use super::plots::plot_data_of;
 use super::AppState;
 use crate::db;
@@ -436,13 +438,10 @@ pub async fn import_plots(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let essence = mime
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let is_csv = matches!(essence.as_str(), "text/csv" | "application/csv");
+    let is_csv = matches!(
+        media_essence(&mime).as_str(),
+        "text/csv" | "application/csv"
+    );
     if !is_csv && !is_json_media_type(&mime) {
         return Err(ApiError::UnsupportedMediaType(format!(
             "an import is application/geo+json or text/csv, not `{mime}`"

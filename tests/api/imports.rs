@@ -52,32 +52,27 @@ async fn import(
         .unwrap()
 }
 
-async fn plot_count(app: &TestApp) -> i64 {
+/// Rows in `table`, plots and history alike (deleted plots included).
+async fn rows(app: &TestApp, table: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct N {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
     let mut conn = app.db().await;
-    let n: N = diesel::sql_query("SELECT count(*) AS n FROM plots")
+    let n: N = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
         .get_result(&mut conn)
         .await
         .unwrap();
     n.n
 }
 
+async fn plot_count(app: &TestApp) -> i64 {
+    rows(app, "plots").await
+}
+
 async fn history_count(app: &TestApp) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let mut conn = app.db().await;
-    let n: N = diesel::sql_query("SELECT count(*) AS n FROM plot_history")
-        .get_result(&mut conn)
-        .await
-        .unwrap();
-    n.n
+    rows(app, "plot_history").await
 }
 
 #[tokio::test]
