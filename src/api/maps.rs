@@ -82,6 +82,57 @@ fn tile_coordinate(name: &str, raw: &str, max: u32) -> Result<u32, ApiError> {
     Ok(value)
 }
 
+/// `{z}/{x}/{y}.mvt` below `/tiles/plots/`, read from the path by hand: the tile route is the
+/// hottest of the service, and the router's pattern matching (a regex per dynamic route) cost
+/// several per cent of its CPU. Anything else below `/tiles/` is 404.
+pub struct TilePath(String, String, String);
+
+impl TilePath {
+    fn parse(path: &str) -> Option<TilePath> {
+        let mut parts = path.strip_prefix("/tiles/plots/")?.split('/');
+        let (z, x, y) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || [z, x, y].iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        Some(TilePath(z.to_owned(), x.to_owned(), y.to_owned()))
+    }
+}
+
+impl actix_web::FromRequest for TilePath {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(TilePath::parse(req.path()).ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no resource at `{}`; tiles are /tiles/plots/{{z}}/{{x}}/{{y}}.mvt",
+                req.path()
+            ))
+        }))
+    }
+}
+
+/// Everything below `/tiles/` but the TileJSON: tiles for GET, 405 for other methods on a tile
+/// path, 404 elsewhere.
+pub async fn tiles_fallback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: QueryParams<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(path) = TilePath::parse(req.path()) else {
+        return Err(ApiError::NotFound(format!(
+            "no resource at `{}`; tiles are /tiles/plots/{{z}}/{{x}}/{{y}}.mvt",
+            req.path()
+        )));
+    };
+    if req.method() != actix_web::http::Method::GET {
+        return Ok(HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "GET"))
+            .finish());
+    }
+    plot_tile(req, state, path, params).await
+}
+
 /// Plot vector tile
 ///
 /// Mapbox Vector Tile (EPSG:3857 XYZ scheme) with one layer `plots`: published plots only,
@@ -111,10 +162,9 @@ fn tile_coordinate(name: &str, raw: &str, max: u32) -> Result<u32, ApiError> {
 pub async fn plot_tile(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String)>,
+    TilePath(z, x, y): TilePath,
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (z, x, y) = path.into_inner();
     let z = match tile_coordinate("z", &z, MAX_ZOOM) {
         Err(ApiError::NotFound(_)) => {
             return Err(ApiError::BadRequest {
