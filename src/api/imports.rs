@@ -942,7 +942,7 @@ pub async fn export_plots(
     query.geometry_form = crate::domain::search::GeometryForm::Full;
     query.fields = None;
     query.cursor = None;
-    let visibility = caller.visibility();
+    let visibility = super::search::visibility_for(&caller, &query)?;
     let scope = caller.scope();
     let mut conn = state.pool.get().await?;
     let ags: HashMap<i64, String> = db::imports::municipalities(&mut conn)

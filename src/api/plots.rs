@@ -640,6 +640,7 @@ const READ_ONLY_MEMBERS: &[&str] = &[
     "updated_at",
     "version",
     "deleted",
+    "deleted_at",
 ];
 
 /// Accepts `PlotData`, or a GeoJSON Feature with `PlotData` as properties.

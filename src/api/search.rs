@@ -33,6 +33,18 @@ pub struct Total {
     pub relation: &'static str,
 }
 
+/// The plots a search runs over: the caller's, or (`deleted=true`, admins) the deleted ones.
+pub(crate) fn visibility_for(
+    caller: &Caller,
+    query: &PlotQuery,
+) -> Result<crate::db::plots::Visibility, ApiError> {
+    if query.deleted {
+        crate::domain::access::authorize_deleted_read(caller.principal())?;
+        return Ok(crate::db::plots::Visibility::Deleted);
+    }
+    Ok(caller.visibility())
+}
+
 pub(crate) fn bad_params(errors: Vec<FieldError>) -> ApiError {
     let detail = match errors.as_slice() {
         [one] => format!("parameter `{}`: {}", one.pointer, one.detail),
@@ -238,9 +250,10 @@ async fn respond(
     next_href: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     if matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
-        return Ok(csv_export(state, caller, query, format));
+        let visibility = visibility_for(&caller, &query)?;
+        return Ok(csv_export(state, caller, visibility, query, format));
     }
-    let visibility = caller.visibility();
+    let visibility = visibility_for(&caller, &query)?;
     let mut conn = state.pool.get().await?;
     let (hits, next) = db::search::page(&mut conn, &query, &visibility, query.limit).await?;
     let total = if query.count_exact {
@@ -346,6 +359,7 @@ async fn respond(
 fn csv_export(
     state: &web::Data<AppState>,
     caller: Caller,
+    visibility: crate::db::plots::Visibility,
     mut query: PlotQuery,
     format: OutputFormat,
 ) -> HttpResponse {
@@ -358,7 +372,13 @@ fn csv_export(
         query.geometry_form = GeometryForm::Centroid;
     }
     query.cursor = None;
-    let staff_only = ["published", "internal_notes", "owner_name", "owner_contact"];
+    let staff_only = [
+        "published",
+        "internal_notes",
+        "owner_name",
+        "owner_contact",
+        "deleted_at",
+    ];
     let mut columns: Vec<String> = known_fields()
         .iter()
         .filter(|f| *f != "geometry")
@@ -390,7 +410,7 @@ fn csv_export(
         pool,
         query,
         writer,
-        visibility: caller.visibility(),
+        visibility,
         scope: caller.scope(),
         started: false,
         done: false,
@@ -501,7 +521,7 @@ pub async fn plot_facets(
 ) -> Result<HttpResponse, ApiError> {
     let query = params.into_query(None).map_err(bad_params)?;
     let mut conn = state.pool.get().await?;
-    let rows = db::search::facets(&mut conn, &query, &caller.visibility()).await?;
+    let rows = db::search::facets(&mut conn, &query, &visibility_for(&caller, &query)?).await?;
     let mut facets = Facets {
         total: FacetValue {
             value: Value::Null,

@@ -127,6 +127,9 @@ pub struct Plot {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub owner_contact: Option<Option<String>>,
+    /// When the plot was deleted; only in an admin's search of deleted plots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// A plot's change history.
@@ -248,6 +251,7 @@ impl Plot {
             internal_notes: staff.then_some(row.internal_notes),
             owner_name: staff.then_some(row.owner_name),
             owner_contact: staff.then_some(row.owner_contact),
+            deleted_at: row.deleted_at,
         }
     }
 

@@ -171,6 +171,17 @@ pub fn authorize_user_admin(caller: Option<&Principal>) -> Result<(), Denied> {
     }
 }
 
+/// Only admins look through deleted plots (they alone can restore them).
+pub fn authorize_deleted_read(caller: Option<&Principal>) -> Result<(), Denied> {
+    match caller {
+        None => Err(Denied::Unauthenticated),
+        Some(p) if p.role == Role::Admin => Ok(()),
+        Some(_) => Err(Denied::Forbidden(
+            "only an admin searches deleted plots".into(),
+        )),
+    }
+}
+
 /// Reading a plot's history and staff exports needs an account.
 pub fn authorize_staff_read(caller: Option<&Principal>) -> Result<(), Denied> {
     caller.map(|_| ()).ok_or(Denied::Unauthenticated)

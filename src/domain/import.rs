@@ -242,6 +242,7 @@ const READ_ONLY: &[&str] = &[
     "demo",
     "updated_at",
     "deleted",
+    "deleted_at",
 ];
 
 /// Lower case, umlauts spelled out, every run of other characters an underscore:

@@ -103,6 +103,8 @@ pub struct SearchParams {
     pub available_by: Option<NaiveDate>,
     /// Only plots in (true) or outside (false) a GRW aid area.
     pub grw_area: Option<bool>,
+    /// Admins: search the deleted plots instead (to find one to restore).
+    pub deleted: Option<bool>,
     /// Free text over titles and descriptions, German and English, with stemming
     /// ("Logistikflächen" finds "Logistikfläche"); `"…"` for phrases, `-word` to exclude. A
     /// plot reference matches too.
@@ -336,6 +338,8 @@ pub struct PlotQuery {
     pub max_dist_airport_km: Option<f64>,
     pub available_by: Option<NaiveDate>,
     pub grw_area: Option<bool>,
+    /// Search deleted plots (admins only; the API checks).
+    pub deleted: bool,
     pub text: Option<String>,
     pub bbox: Option<Bbox>,
     pub near: Option<Near>,
@@ -676,6 +680,7 @@ impl SearchParams {
             max_dist_airport_km: self.max_dist_airport_km,
             available_by: self.available_by,
             grw_area: self.grw_area,
+            deleted: self.deleted.unwrap_or(false),
             text,
             bbox,
             near,

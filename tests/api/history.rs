@@ -351,6 +351,32 @@ async fn deleting_is_soft_keeps_the_history_and_an_admin_restores() {
     assert_eq!(log["items"][0]["action"], "delete");
     let version = log["version"].as_i64().unwrap();
 
+    // Admins find it among the deleted plots; nobody else may look there.
+    let trash: Value = app
+        .get_staff("/plots?deleted=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = trash["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["reference"], "LWL-503");
+    assert!(items[0]["deleted_at"].is_string());
+    let as_editor = app
+        .client
+        .get(app.url("/plots?deleted=true"))
+        .bearer_auth(ANNA)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(as_editor, 403).await;
+    assert_problem(app.get("/plots?deleted=true").await, 401).await;
+    let live: Value = app.get_staff("/plots").await.json().await.unwrap();
+    assert!(
+        live["items"][0].get("deleted_at").is_none()
+            || live["items"].as_array().unwrap().is_empty()
+    );
+
     // Its reference stays taken.
     assert_problem(
         app.post_plot(&plot_body("LWL-503", municipality, None))
