@@ -66,7 +66,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
         views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, super::imports::ImportReport, super::imports::ImportProblem, super::imports::ImportItem, super::auth::Account, super::auth::Session, super::search::Facets, super::search::SearchBody, Problem, FieldError, MultiPolygonDoc,
     )),
-    modifiers(&BearerAuth, &PatchSchema),
+    modifiers(&BearerAuth, &PatchSchema, &BodyLists),
     tags(
         (name = "plots", description = "The plot register (Flächen)"),
         (name = "imports", description = "Bulk import and staff export in one schema, so export → edit → import round-trips"),
@@ -94,6 +94,65 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// In the JSON body of `POST /plots/search` a list parameter may be a comma-separated text, an
+/// array, or a single number or boolean (see `domain::search::list`); the derived schema only
+/// knows the query-string form (text), so the body's members are widened here.
+struct BodyLists;
+
+impl Modify for BodyLists {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        fn object_of(schema: &mut RefOr<Schema>) -> Option<&mut utoipa::openapi::schema::Object> {
+            match schema {
+                RefOr::T(Schema::Object(object)) => Some(object),
+                RefOr::T(Schema::AllOf(all)) => all.items.iter_mut().find_map(object_of),
+                _ => None,
+            }
+        }
+        let Some(body) = openapi
+            .components
+            .as_mut()
+            .and_then(|c| c.schemas.get_mut("SearchBody"))
+        else {
+            return;
+        };
+        let RefOr::T(Schema::AllOf(all)) = body else {
+            return;
+        };
+        let Some(params) = all
+            .items
+            .iter_mut()
+            .find_map(|item| object_of(item).filter(|o| o.properties.contains_key("status")))
+        else {
+            return;
+        };
+        for name in [
+            "status",
+            "zoning",
+            "servicing",
+            "region",
+            "municipality",
+            "estate",
+            "bbox",
+            "near",
+            "fields",
+        ] {
+            let Some(RefOr::T(Schema::Object(old))) = params.properties.get(name) else {
+                continue;
+            };
+            let widened = serde_json::json!({
+                "type": ["string", "number", "boolean", "array", "null"],
+                "items": {"type": ["string", "number", "boolean"]},
+                "description": old.description.clone().unwrap_or_default(),
+            });
+            if let Ok(schema) = serde_json::from_value::<RefOr<Schema>>(widened) {
+                params.properties.insert(name.to_owned(), schema);
+            }
+        }
     }
 }
 
