@@ -64,7 +64,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         plot::PlotData, plot::PlotStatus, plot::Zoning, plot::BplanStatus, plot::Servicing, plot::Offer,
         plot::GeoJsonPolygonal, views::Plot, views::PlotPage, views::PlotFeatureCollection, views::Link,
         views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
-        views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, super::imports::ImportReport, super::imports::ImportProblem, super::imports::ImportItem, super::auth::Account, super::auth::Session, super::search::Facets, super::search::SearchBody, Problem, FieldError, MultiPolygonDoc,
+        views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, super::imports::ImportReport, super::imports::ImportProblem, super::imports::ImportItem, super::auth::Account, super::auth::Session, super::search::Facets, super::search::SearchBody, Problem, FieldError, MultiPolygonDoc, PointDoc, PlotGeometryDoc,
     )),
     modifiers(&BearerAuth, &PatchSchema, &BodyLists),
     tags(
@@ -209,6 +209,27 @@ pub struct MultiPolygonDoc {
     pub r#type: String,
     /// Polygons → rings → `[lon, lat]` positions, EPSG:4326.
     pub coordinates: Vec<Vec<Vec<Vec<f64>>>>,
+}
+
+/// Documentation-only schema of a GeoJSON Point (a plot's centroid with `geometry_form=centroid`).
+#[derive(ToSchema)]
+#[schema(example = json!({"type": "Point", "coordinates": [11.491, 53.3105]}))]
+pub struct PointDoc {
+    #[schema(example = "Point")]
+    pub r#type: String,
+    /// `[lon, lat]`, EPSG:4326.
+    #[schema(min_items = 2, max_items = 2)]
+    pub coordinates: Vec<f64>,
+}
+
+/// Documentation-only: a plot's geometry as served — its outline (full or simplified), or its
+/// centroid when `geometry_form=centroid`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+pub enum PlotGeometryDoc {
+    MultiPolygon(MultiPolygonDoc),
+    Point(PointDoc),
 }
 
 /// The document as served and as committed in `openapi/openapi.json`.

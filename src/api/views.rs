@@ -34,10 +34,11 @@ pub struct Plot {
     pub municipality_name: String,
     pub estate_id: Option<i64>,
     pub estate_name: Option<String>,
-    /// GeoJSON MultiPolygon, `[lon, lat]` in EPSG:4326, exterior rings counter-clockwise.
-    /// Only in JSON; in GeoJSON it is the Feature's `geometry`.
+    /// GeoJSON MultiPolygon, `[lon, lat]` in EPSG:4326, exterior rings counter-clockwise (a
+    /// Point with `geometry_form=centroid`). Only in JSON; in GeoJSON it is the Feature's
+    /// `geometry`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<crate::api::docs::MultiPolygonDoc>)]
+    #[schema(value_type = Option<crate::api::docs::PlotGeometryDoc>)]
     pub geometry: Option<Box<RawValue>>,
     /// Geodesic area of the geometry on the WGS 84 ellipsoid, rounded to 0.1. Units: m².
     #[schema(example = 14873.2)]
@@ -280,7 +281,7 @@ pub struct Feature<P> {
     #[schema(value_type = String, example = "Feature")]
     pub type_: &'static str,
     pub id: i64,
-    #[schema(value_type = Option<crate::api::docs::MultiPolygonDoc>)]
+    #[schema(value_type = Option<crate::api::docs::PlotGeometryDoc>)]
     pub geometry: Option<Box<RawValue>>,
     pub properties: P,
 }
