@@ -98,8 +98,9 @@ impl Modify for BearerAuth {
 }
 
 /// In the JSON body of `POST /plots/search` a list parameter may be a comma-separated text, an
-/// array, or a single number or boolean (see `domain::search::list`); the derived schema only
-/// knows the query-string form (text), so the body's members are widened here.
+/// array, or a single number or boolean (`domain::search::list`), and a text parameter may be a
+/// number (`domain::search::text`); the derived schema only knows the query-string form (text),
+/// so the body's members are widened here to what the body accepts.
 struct BodyLists;
 
 impl Modify for BodyLists {
@@ -149,6 +150,24 @@ impl Modify for BodyLists {
                 "items": {"type": ["string", "number", "boolean"]},
                 "description": old.description.clone().unwrap_or_default(),
             });
+            if let Ok(schema) = serde_json::from_value::<RefOr<Schema>>(widened) {
+                params.properties.insert(name.to_owned(), schema);
+            }
+        }
+        for name in [
+            "q",
+            "max_price",
+            "sort",
+            "cursor",
+            "count",
+            "geometry_form",
+            "f",
+        ] {
+            let Some(RefOr::T(Schema::Object(old))) = params.properties.get(name) else {
+                continue;
+            };
+            let mut widened = serde_json::to_value(old).unwrap_or_default();
+            widened["type"] = serde_json::json!(["string", "number", "null"]);
             if let Ok(schema) = serde_json::from_value::<RefOr<Schema>>(widened) {
                 params.properties.insert(name.to_owned(), schema);
             }

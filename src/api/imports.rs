@@ -29,7 +29,7 @@ use crate::domain::access::{self, PlotAction};
 use crate::domain::geometry::PlotGeometry;
 use crate::domain::history::{diff, Snapshot};
 use crate::domain::import::{self as schema, Column, ImportCrs};
-use crate::domain::plot::PlotData;
+use crate::domain::plot::{PlotData, INTERNAL_FIELDS};
 use crate::domain::search::{OutputFormat, SearchParams};
 use crate::domain::FieldError;
 
@@ -594,12 +594,10 @@ async fn run(
         }
 
         // The plot as stored (an update keeps what the file leaves out), overlaid with the file.
-        let mut document: Map<String, Value> = match current {
-            Some(row) => match serde_json::to_value(plot_data_of(row)) {
-                Ok(Value::Object(m)) => m,
-                _ => Map::new(),
-            },
-            None => Map::new(),
+        let stored = current.map(plot_data_of);
+        let mut document: Map<String, Value> = match stored.as_ref().map(serde_json::to_value) {
+            Some(Ok(Value::Object(m))) => m,
+            _ => Map::new(),
         };
         let mut fields = record.fields.clone();
         fields.insert("reference".into(), Value::String(reference.clone()));
@@ -798,13 +796,11 @@ async fn run(
             }
         };
         let after = Snapshot::of_valid(&plot);
-        let changes = match current {
-            Some(row) => diff(
-                Some(&Snapshot::new(&plot_data_of(row), row.area_geodesic_m2)),
-                &after,
-            ),
-            None => diff(None, &after),
-        };
+        let before = stored
+            .as_ref()
+            .zip(current)
+            .map(|(data, row)| Snapshot::new(data, row.area_geodesic_m2));
+        let changes = diff(before.as_ref(), &after);
         // Written as it goes, so memory does not grow with the file: the transaction makes it
         // all or nothing, and after the first problem only checking continues.
         let write = !dry_run && problems.is_empty();
@@ -962,8 +958,8 @@ pub async fn export_plots(
             properties.remove("municipality_id");
             properties.remove("estate_id");
             if !internal {
-                for secret in ["internal_notes", "owner_name", "owner_contact", "published"] {
-                    properties.remove(secret);
+                for secret in INTERNAL_FIELDS {
+                    properties.remove(*secret);
                 }
             }
             properties.insert(

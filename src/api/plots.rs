@@ -447,9 +447,7 @@ pub async fn publish_plot(
     caller: Caller,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = change_state(&req, &state, &caller, &key, HistoryAction::Publish).await?;
-    let mut conn = state.pool.get().await?;
-    respond_with_plot(&mut conn, &caller, id).await
+    change_state_and_respond(&req, &state, &caller, &key, HistoryAction::Publish).await
 }
 
 /// Unpublish a plot
@@ -477,9 +475,7 @@ pub async fn unpublish_plot(
     caller: Caller,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = change_state(&req, &state, &caller, &key, HistoryAction::Unpublish).await?;
-    let mut conn = state.pool.get().await?;
-    respond_with_plot(&mut conn, &caller, id).await
+    change_state_and_respond(&req, &state, &caller, &key, HistoryAction::Unpublish).await
 }
 
 /// Restore a deleted plot
@@ -508,9 +504,20 @@ pub async fn restore_plot(
     caller: Caller,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = change_state(&req, &state, &caller, &key, HistoryAction::Restore).await?;
+    change_state_and_respond(&req, &state, &caller, &key, HistoryAction::Restore).await
+}
+
+/// `change_state`, answered with the plot as it is now.
+async fn change_state_and_respond(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &Caller,
+    raw_key: &str,
+    action: HistoryAction,
+) -> Result<HttpResponse, ApiError> {
+    let id = change_state(req, state, caller, raw_key, action).await?;
     let mut conn = state.pool.get().await?;
-    respond_with_plot(&mut conn, &caller, id).await
+    respond_with_plot(&mut conn, caller, id).await
 }
 
 /// Publish, unpublish, delete or restore, in one transaction with its history entry. Returns

@@ -372,17 +372,13 @@ fn csv_export(
         query.geometry_form = GeometryForm::Centroid;
     }
     query.cursor = None;
-    let staff_only = [
-        "published",
-        "internal_notes",
-        "owner_name",
-        "owner_contact",
-        "deleted_at",
-    ];
+    let staff_only = |field: &str| {
+        crate::domain::plot::INTERNAL_FIELDS.contains(&field) || field == "deleted_at"
+    };
     let mut columns: Vec<String> = known_fields()
         .iter()
         .filter(|f| *f != "geometry")
-        .filter(|f| caller.is_staff() || !staff_only.contains(&f.as_str()))
+        .filter(|f| caller.is_staff() || !staff_only(f))
         .filter(|f| *f != "distance_m" || query.near.is_some())
         .filter(|f| {
             query

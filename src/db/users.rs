@@ -300,11 +300,14 @@ pub async fn owner_of_token(
     conn: &mut AsyncPgConnection,
     token_hash: &[u8],
 ) -> QueryResult<Option<TokenOwner>> {
-    // One round trip: marks the token used and returns its owner.
+    // One round trip. `last_used_at` is written at most once a minute per token, so
+    // authenticated requests do not each cost a row update (a data-modifying CTE always runs).
     diesel::sql_query(
-        "WITH t AS (UPDATE auth_tokens SET last_used_at = now() \
-                    WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now() \
-                    RETURNING id, user_id) \
+        "WITH t AS (SELECT id, user_id, last_used_at FROM auth_tokens \
+                    WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()), \
+              touched AS (UPDATE auth_tokens a SET last_used_at = now() FROM t \
+                    WHERE a.id = t.id \
+                      AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute')) \
          SELECT t.id AS token_id, u.id AS user_id, u.role, u.display_name, \
                 ARRAY(SELECT um.municipality_id FROM user_municipalities um \
                       WHERE um.user_id = u.id ORDER BY 1) AS municipalities \

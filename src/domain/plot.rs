@@ -304,6 +304,11 @@ pub struct PlotData {
     pub owner_contact: Option<String>,
 }
 
+/// Members of a plot only staff with internal read rights see (`access::ReadScope`): never in
+/// public responses, CSV columns or exports.
+pub const INTERNAL_FIELDS: &[&str] =
+    &["published", "internal_notes", "owner_name", "owner_contact"];
+
 /// Documentation-only schema of plot geometry input (GeoJSON, RFC 7946, `[lon, lat]` in
 /// EPSG:4326): a Polygon or a MultiPolygon. A Feature holding one is accepted too.
 #[derive(ToSchema)]

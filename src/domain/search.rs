@@ -197,7 +197,8 @@ fn list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>
     }
 }
 
-/// Text that must not be a number in JSON either (keeps JSON bodies and query strings alike).
+/// Text; in a JSON body a number is read as its text too, as `q=156` is in a query string
+/// (keeps JSON bodies and query strings alike). Anything else is refused.
 fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     match Value::deserialize(deserializer)? {
         Value::Null => Ok(None),
