@@ -9,7 +9,10 @@
 # runs the *same SQL* (printed by `gewerbeflaechen search-sql`) with pgbench in prepared mode at
 # 8 connections: the database's own floor. Appends the results to bench/RESULTS.md.
 #
-# Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 8).
+# Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 8),
+# BENCH_ROUNDS (API/floor pairs per scenario, default 3; the table shows medians and the spread
+# of the per-round ratios), BENCH_ONLY (run only scenarios whose name contains this text),
+# BENCH_BIN (a prebuilt binary instead of the release build, e.g. an older commit's to compare).
 set -euo pipefail
 
 # shellcheck source=scripts/lib/db.sh
@@ -17,6 +20,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/db.sh"
 cd "$GWF_ROOT"
 
 DURATION="${BENCH_DURATION:-10}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+ONLY="${BENCH_ONLY:-}"
 CONNECTIONS="${BENCH_CONNECTIONS:-8}"
 RELOAD=0
 [[ "${1:-}" == "--reload" ]] && RELOAD=1
@@ -34,9 +39,13 @@ ADMIN_URL="$DATABASE_URL"
 # Same server, database gwf_bench.
 BENCH_URL="$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/gwf_bench")))' "$ADMIN_URL")"
 
-gwf_log "cargo build --release"
-cargo build --release --bin gewerbeflaechen
-BIN="${CARGO_TARGET_DIR:-$GWF_ROOT/target}/release/gewerbeflaechen"
+if [[ -n "${BENCH_BIN:-}" ]]; then
+  BIN="$BENCH_BIN"
+else
+  gwf_log "cargo build --release"
+  cargo build --release --bin gewerbeflaechen
+  BIN="${CARGO_TARGET_DIR:-$GWF_ROOT/target}/release/gewerbeflaechen"
+fi
 
 if [[ "$RELOAD" == 1 ]]; then
   psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_bench WITH (FORCE)"
@@ -102,6 +111,7 @@ results=()
 for entry in "${scenarios[@]}"; do
   name="${entry%%|*}"
   query="${entry#*|}"
+  [[ -n "$ONLY" && "$name" != *"$ONLY"* ]] && continue
   if [[ "$query" == PLOT:* ]]; then
     url="http://127.0.0.1:$port/plots/${query#PLOT:}"
     sql="$("$BIN" search-sql --plot "${query#PLOT:}")"
@@ -120,32 +130,53 @@ for entry in "${scenarios[@]}"; do
   sqlfile="$(mktemp)"
   printf '%s\n' "$sql" | tr '\n' ' ' >"$sqlfile"
   echo >>"$sqlfile"
-  gwf_log "$name: $rows rows; wrk ${DURATION}s (after a 3 s warm-up)"
+  # Warm-up: connections, prepared statements, caches.
   wrk -t2 -c"$CONNECTIONS" -d3s "$url" >/dev/null
-  wrk_out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")"
-  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$wrk_out")"
-  p50="$(parse_latency "$(awk '$1 == "50%" {print $2}' <<<"$wrk_out")")"
-  p99="$(parse_latency "$(awk '$1 == "99%" {print $2}' <<<"$wrk_out")")"
-  non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$wrk_out")"
-  gwf_log "$name: pgbench ${DURATION}s"
-  pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T 3 -f "$sqlfile" "$BENCH_URL" >/dev/null 2>&1
-  pg_out="$(pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$sqlfile" "$BENCH_URL" 2>&1)"
-  tps="$(awk '/^tps/ {print $3; exit}' <<<"$pg_out")"
+  if ! pg_out="$(pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T 3 -f "$sqlfile" "$BENCH_URL" 2>&1)"; then
+    gwf_die "pgbench cannot run the SQL of \"$name\": $(tail -3 <<<"$pg_out")"
+  fi
+  # API and floor alternate, ROUNDS times: the host's speed drifts (±40 % between runs on a
+  # shared 2-core machine), and a pair measured back to back sees the same drift.
+  rounds=()
+  for round in $(seq 1 "$ROUNDS"); do
+    gwf_log "$name: $rows; round $round/$ROUNDS: wrk ${DURATION}s, pgbench ${DURATION}s"
+    wrk_out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")"
+    rps="$(awk '/Requests\/sec/ {print $2}' <<<"$wrk_out")"
+    p50="$(parse_latency "$(awk '$1 == "50%" {print $2}' <<<"$wrk_out")")"
+    p99="$(parse_latency "$(awk '$1 == "99%" {print $2}' <<<"$wrk_out")")"
+    non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$wrk_out")"
+    [[ -n "$non2xx" ]] && gwf_log "$name: $non2xx non-2xx answers"
+    pg_out="$(pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$sqlfile" "$BENCH_URL" 2>&1)"
+    tps="$(awk '/^tps/ {print $3; exit}' <<<"$pg_out")"
+    rounds+=("$rps $p50 $p99 $tps ${non2xx:-0}")
+  done
   rm -f "$sqlfile"
-  ratio="$(python3 -c "print(f'{100*float($rps)/float($tps):.0f} %')")"
-  results+=("| $name | $rows | ${rps%.*} | $p50 | $p99 | ${tps%.*} | $ratio |${non2xx:+ non-2xx: $non2xx}")
+  results+=("$(python3 - "$name" "$rows" "${rounds[@]}" <<'PY'
+import statistics as st, sys
+name, rows, *rounds = sys.argv[1:]
+r = [list(map(float, x.split())) for x in rounds]
+med = lambda i: st.median(x[i] for x in r)
+ratios = sorted(100 * x[0] / x[3] for x in r)
+spread = f"{ratios[0]:.0f}–{ratios[-1]:.0f} %" if len(r) > 1 else ""
+bad = sum(x[4] for x in r)
+print(f"| {name} | {rows} | {med(0):.0f} | {med(1)} | {med(2)} | {med(3):.0f} | "
+      f"**{st.median(ratios):.0f} %** | {spread} |" + (f" non-2xx: {bad:.0f}" if bad else ""))
+PY
+)")
 done
 
 {
   echo
   echo "## $(date -u +%Y-%m-%d) — commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo
-  echo "Command: \`./bench/run.sh\` (BENCH_DURATION=$DURATION, BENCH_CONNECTIONS=$CONNECTIONS)."
+  echo "Command: \`./bench/run.sh\` (BENCH_DURATION=$DURATION, BENCH_CONNECTIONS=$CONNECTIONS, BENCH_ROUNDS=$ROUNDS${ONLY:+, BENCH_ONLY=$ONLY})."
   echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB;"
   echo "$(psql "$BENCH_URL" -X -At -c 'select version()' | cut -d, -f1), PostGIS $(psql "$BENCH_URL" -X -At -c 'select postgis_lib_version()');"
   echo "API: release build, 2 workers, pool 16, RUST_LOG=warn; wrk -t2 -c$CONNECTIONS; pgbench -M prepared -c$CONNECTIONS -j2, same SQL."
   echo
-  echo "| scenario | rows | API req/s | p50 ms | p99 ms | pgbench tps (floor) | API / floor |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "Each figure is the median of $ROUNDS rounds; a round is wrk then pgbench, ${DURATION} s each; the last column is the range of the per-round ratios."
+  echo
+  echo "| scenario | rows | API req/s | p50 ms | p99 ms | pgbench tps (floor) | API / floor | range |"
+  echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${results[@]}"
 } | tee -a bench/RESULTS.md

@@ -21,9 +21,8 @@ diesel::define_sql_function! {
 }
 
 /// A plot as read for display: every column but the raw geometry, plus GeoJSON and names of
-/// the municipality and estate. Read by column name from the SQL of `db::search`.
-#[derive(Debug, Clone, QueryableByName)]
-#[diesel(table_name = plots, check_for_backend(diesel::pg::Pg))]
+/// the municipality and estate, as selected by the SQL of `db::search` (`PLOT_COLUMNS`).
+#[derive(Debug, Clone)]
 pub struct PlotRow {
     pub id: i64,
     pub reference: String,
@@ -32,16 +31,12 @@ pub struct PlotRow {
     pub description_de: Option<String>,
     pub description_en: Option<String>,
     pub municipality_id: i64,
-    #[diesel(sql_type = Text)]
     pub municipality_name: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub region_id: i64,
     pub estate_id: Option<i64>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub estate_name: Option<String>,
     /// 7 decimals: ≈1 cm on the ground, below the survey accuracy of plot outlines.
     /// `None` when a search asked for no geometry.
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub geometry_geojson: Option<String>,
     pub area_geodesic_m2: f64,
     pub area_stated_m2: Option<i64>,
@@ -93,6 +88,82 @@ pub struct PlotRow {
     pub deleted_at: Option<DateTime<Utc>>,
     pub owner_name: Option<String>,
     pub owner_contact: Option<String>,
+}
+
+impl diesel::deserialize::QueryableByName<diesel::pg::Pg> for PlotRow {
+    fn build<'a>(
+        row: &impl diesel::row::NamedRow<'a, diesel::pg::Pg>,
+    ) -> diesel::deserialize::Result<Self> {
+        use diesel::sql_types::*;
+        // Positional with a name check (see `ColumnReader`): diesel's derive looks each of
+        // these ~60 names up among all columns, for every row of every search.
+        let mut c = super::ColumnReader::new(row);
+        Ok(PlotRow {
+            id: c.get::<Int8, _>("id")?,
+            reference: c.get::<Text, _>("reference")?,
+            title_de: c.get::<Text, _>("title_de")?,
+            title_en: c.get::<Nullable<Text>, _>("title_en")?,
+            description_de: c.get::<Nullable<Text>, _>("description_de")?,
+            description_en: c.get::<Nullable<Text>, _>("description_en")?,
+            municipality_id: c.get::<Int8, _>("municipality_id")?,
+            municipality_name: c.get::<Text, _>("municipality_name")?,
+            region_id: c.get::<Int8, _>("region_id")?,
+            estate_id: c.get::<Nullable<Int8>, _>("estate_id")?,
+            estate_name: c.get::<Nullable<Text>, _>("estate_name")?,
+            area_geodesic_m2: c.get::<Float8, _>("area_geodesic_m2")?,
+            area_stated_m2: c.get::<Nullable<Int8>, _>("area_stated_m2")?,
+            area_m2: c.get::<Float8, _>("area_m2")?,
+            status: c.get::<Text, _>("status")?,
+            available_from: c.get::<Nullable<Date>, _>("available_from")?,
+            zoning: c.get::<Text, _>("zoning")?,
+            bplan_status: c.get::<Text, _>("bplan_status")?,
+            grz: c.get::<Nullable<Float8>, _>("grz")?,
+            gfz: c.get::<Nullable<Float8>, _>("gfz")?,
+            bmz: c.get::<Nullable<Float8>, _>("bmz")?,
+            max_height_m: c.get::<Nullable<Float8>, _>("max_height_m")?,
+            max_storeys: c.get::<Nullable<Int2>, _>("max_storeys")?,
+            operation_24h: c.get::<Nullable<Bool>, _>("operation_24h")?,
+            servicing: c.get::<Text, _>("servicing")?,
+            road_access: c.get::<Nullable<Bool>, _>("road_access")?,
+            water: c.get::<Nullable<Bool>, _>("water")?,
+            sewage: c.get::<Nullable<Bool>, _>("sewage")?,
+            electricity: c.get::<Nullable<Bool>, _>("electricity")?,
+            electricity_capacity_kva: c.get::<Nullable<Int4>, _>("electricity_capacity_kva")?,
+            gas: c.get::<Nullable<Bool>, _>("gas")?,
+            district_heating: c.get::<Nullable<Bool>, _>("district_heating")?,
+            broadband_mbit: c.get::<Nullable<Int4>, _>("broadband_mbit")?,
+            fibre: c.get::<Nullable<Bool>, _>("fibre")?,
+            rail_siding: c.get::<Bool, _>("rail_siding")?,
+            dist_motorway_km: c.get::<Nullable<Float8>, _>("dist_motorway_km")?,
+            dist_rail_station_km: c.get::<Nullable<Float8>, _>("dist_rail_station_km")?,
+            dist_port_km: c.get::<Nullable<Float8>, _>("dist_port_km")?,
+            dist_airport_km: c.get::<Nullable<Float8>, _>("dist_airport_km")?,
+            price_on_request: c.get::<Bool, _>("price_on_request")?,
+            price_min_ct: c.get::<Nullable<Int8>, _>("price_min_ct")?,
+            price_max_ct: c.get::<Nullable<Int8>, _>("price_max_ct")?,
+            servicing_cost_ct: c.get::<Nullable<Int8>, _>("servicing_cost_ct")?,
+            offer: c.get::<Text, _>("offer")?,
+            grw_area: c.get::<Bool, _>("grw_area")?,
+            grw_max_rate_small_pct: c.get::<Nullable<Int2>, _>("grw_max_rate_small_pct")?,
+            grw_max_rate_medium_pct: c.get::<Nullable<Int2>, _>("grw_max_rate_medium_pct")?,
+            grw_max_rate_large_pct: c.get::<Nullable<Int2>, _>("grw_max_rate_large_pct")?,
+            contact_name: c.get::<Nullable<Text>, _>("contact_name")?,
+            contact_phone: c.get::<Nullable<Text>, _>("contact_phone")?,
+            contact_email: c.get::<Nullable<Text>, _>("contact_email")?,
+            data_confirmed_on: c.get::<Date, _>("data_confirmed_on")?,
+            published: c.get::<Bool, _>("published")?,
+            internal_notes: c.get::<Nullable<Text>, _>("internal_notes")?,
+            is_demo: c.get::<Bool, _>("is_demo")?,
+            created_at: c.get::<Timestamptz, _>("created_at")?,
+            updated_at: c.get::<Timestamptz, _>("updated_at")?,
+            version: c.get::<Int4, _>("version")?,
+            deleted_at: c.get::<Nullable<Timestamptz>, _>("deleted_at")?,
+            owner_name: c.get::<Nullable<Text>, _>("owner_name")?,
+            owner_contact: c.get::<Nullable<Text>, _>("owner_contact")?,
+            // Selected after the plot's columns.
+            geometry_geojson: c.get::<Nullable<Text>, _>("geometry_geojson")?,
+        })
+    }
 }
 
 /// The columns a create or replace writes (everything but identity, geometry and bookkeeping).

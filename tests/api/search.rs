@@ -666,3 +666,36 @@ async fn hostile_search_text_is_only_text() {
     }
     assert_eq!(refs(app, "").await.len(), 7, "the table is intact");
 }
+
+/// `PlotRow` reads columns by position and checks each name; columns in another order must
+/// still land in the right fields (found by name).
+#[tokio::test]
+async fn plot_rows_decode_the_same_in_any_column_order() {
+    use gewerbeflaechen::db::plots::{PlotKey, PlotRow, Visibility};
+    let f = fixture().await;
+    let mut conn = f.app.db().await;
+    let usual =
+        gewerbeflaechen::db::search::one_sql(&PlotKey::Reference("S-002".into()), &Visibility::All);
+    let mut shuffled = usual.clone();
+    let (select, rest) = usual.text.split_once(" FROM ").unwrap();
+    // Split at top-level commas only (`ST_AsGeoJSON(p.geom, 7)` is one column).
+    let mut columns: Vec<String> = Vec::new();
+    for part in select.trim_start_matches("SELECT ").split(", ") {
+        match columns.last_mut() {
+            Some(open) if open.matches('(').count() > open.matches(')').count() => {
+                open.push_str(", ");
+                open.push_str(part);
+            }
+            _ => columns.push(part.to_owned()),
+        }
+    }
+    assert!(columns.len() > 60, "{columns:?}");
+    columns.reverse();
+    shuffled.text = format!("SELECT {} FROM {rest}", columns.join(", "));
+    let a: PlotRow = usual.query().get_result(&mut conn).await.unwrap();
+    let b: PlotRow = shuffled.query().get_result(&mut conn).await.unwrap();
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    assert_eq!(b.reference, "S-002");
+    assert_eq!(b.price_max_ct, Some(2500));
+    assert!(b.geometry_geojson.unwrap().contains("Polygon"));
+}
