@@ -8,6 +8,9 @@
 # and for each scenario measures with wrk (loopback, 8 connections) requests/s and p50/p99, then
 # runs the *same SQL* (printed by `gewerbeflaechen search-sql`) with pgbench in prepared mode at
 # 8 connections: the database's own floor. Appends the results to bench/RESULTS.md.
+# Tiles are measured twice: on a second server started with GWF_TILE_CACHE_MB=0, which runs the
+# tile SQL for every request as the floor does, and on the default server, whose tile cache
+# answers repeated requests with one small query for the data version.
 #
 # Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 8),
 # BENCH_ROUNDS (API/floor pairs per scenario, default 3; the table shows medians and the spread
@@ -65,17 +68,25 @@ if [[ "$count" != 100000 ]]; then
   gwf_log "loaded in $(($(date +%s) - start)) s"
 fi
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-log="$GWF_ROOT/artifacts/bench-server.log"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mkdir -p "$GWF_ROOT/artifacts"
-# Request logging at `warn`: a log line per request would measure the terminal, not the API.
+# Two servers: the default configuration, and one without the tile cache, whose tiles run the
+# SQL on every request like the floor does. Request logging at `warn`: a log line per request
+# would measure the terminal, not the API.
+port="$(free_port)"
 DATABASE_URL="$BENCH_URL" GWF_BIND="127.0.0.1:$port" GWF_DB_POOL_SIZE=16 RUST_LOG=warn \
-  "$BIN" serve >"$log" 2>&1 &
+  "$BIN" serve >"$GWF_ROOT/artifacts/bench-server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  sleep 0.2
+uncached_port="$(free_port)"
+DATABASE_URL="$BENCH_URL" GWF_BIND="127.0.0.1:$uncached_port" GWF_DB_POOL_SIZE=16 RUST_LOG=warn \
+  GWF_TILE_CACHE_MB=0 "$BIN" serve >"$GWF_ROOT/artifacts/bench-server-uncached.log" 2>&1 &
+uncached_server=$!
+trap 'kill $server $uncached_server 2>/dev/null || true' EXIT
+for p in "$port" "$uncached_port"; do
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$p/readyz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
 done
 
 # Scenario inputs from the data: an estate's centre and a published plot's id.
@@ -84,19 +95,22 @@ read -r lon lat < <(psql "$BENCH_URL" -X -At -F ' ' -c \
 plot_id="$(psql "$BENCH_URL" -X -At -c "select id from plots where published order by id offset 50000 limit 1")"
 bbox="$(python3 -c "print(f'{$lon-0.01:.5f},{$lat-0.006:.5f},{$lon+0.01:.5f},{$lat+0.006:.5f}')")"
 
-scenarios=(
-  "bbox, GeoJSON|bbox=$bbox&f=geojson&limit=100"
-  "one plot by id|PLOT:$plot_id"
-  "attribute filter, 50 rows|zoning=GI&status=available&servicing=full&area_min=5000&limit=50"
-  "near + radius (3 km), GeoJSON|near=$lon,$lat&radius_m=3000&f=geojson"
-  "text search|q=Logistikfl%C3%A4che&limit=50"
-  "MVT tile z12|TILE:$(python3 -c "
+tile="$(python3 -c "
 import math
 lon, lat, z = $lon, $lat, 12
 n = 2 ** z
 x = int((lon + 180) / 360 * n)
 y = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * n)
 print(f'{z}/{x}/{y}')")"
+
+scenarios=(
+  "bbox, GeoJSON|bbox=$bbox&f=geojson&limit=100"
+  "one plot by id|PLOT:$plot_id"
+  "attribute filter, 50 rows|zoning=GI&status=available&servicing=full&area_min=5000&limit=50"
+  "near + radius (3 km), GeoJSON|near=$lon,$lat&radius_m=3000&f=geojson"
+  "text search|q=Logistikfl%C3%A4che&limit=50"
+  "MVT tile z12, no tile cache|TILE-UNCACHED:$tile"
+  "MVT tile z12, cached|TILE:$tile"
 )
 
 parse_latency() { # wrk value like 1.23ms / 900.00us / 1.01s -> ms
@@ -115,6 +129,9 @@ for entry in "${scenarios[@]}"; do
   if [[ "$query" == PLOT:* ]]; then
     url="http://127.0.0.1:$port/plots/${query#PLOT:}"
     sql="$("$BIN" search-sql --plot "${query#PLOT:}")"
+  elif [[ "$query" == TILE-UNCACHED:* ]]; then
+    url="http://127.0.0.1:$uncached_port/tiles/plots/${query#TILE-UNCACHED:}.mvt"
+    sql="$("$BIN" search-sql --tile "${query#TILE-UNCACHED:}")"
   elif [[ "$query" == TILE:* ]]; then
     url="http://127.0.0.1:$port/tiles/plots/${query#TILE:}.mvt"
     sql="$("$BIN" search-sql --tile "${query#TILE:}")"
@@ -122,7 +139,7 @@ for entry in "${scenarios[@]}"; do
     url="http://127.0.0.1:$port/plots?$query"
     sql="$("$BIN" search-sql "$query")"
   fi
-  if [[ "$query" == TILE:* ]]; then
+  if [[ "$query" == TILE* ]]; then
     rows="$(curl -fs "$url" | wc -c) bytes"
   else
     rows="$(curl -fs "$url" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d.get("features", d.get("items", [d]))))')"

@@ -55,6 +55,10 @@ pub struct Settings {
     pub import_max_bytes: usize,
     /// `GWF_IMPORT_MAX_FEATURES` (default 50,000): most plots in one import.
     pub import_max_features: usize,
+    /// `GWF_TILE_CACHE_MB` (default 64, 0 = off): memory for vector tiles kept between
+    /// requests. A cached tile is served only while no plot, estate or municipality has changed
+    /// since it was made (checked per request against the database). Units: MiB.
+    pub tile_cache_mb: usize,
     /// `GWF_PUBLIC_URL`: base of links in responses (e.g. `https://flaechen.example.org`),
     /// needed behind a reverse proxy; by default links use the request's host.
     pub public_url: Option<String>,
@@ -168,6 +172,7 @@ impl Settings {
         let import_max_bytes =
             number("GWF_IMPORT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1 << 31) as usize;
         let import_max_features = number("GWF_IMPORT_MAX_FEATURES", 50_000, 1, 1_000_000) as usize;
+        let tile_cache_mb = number("GWF_TILE_CACHE_MB", 64, 0, 65_536) as usize;
         if get("GWF_WRITE_TOKEN").is_some() {
             problems.push(
                 "GWF_WRITE_TOKEN is gone: writes need a user account now \
@@ -241,6 +246,7 @@ impl Settings {
             session_ttl_hours,
             import_max_bytes,
             import_max_features,
+            tile_cache_mb,
             public_url,
             shutdown_timeout_secs,
             frame_ancestors,

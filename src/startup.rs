@@ -64,6 +64,8 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
     let shutdown_timeout = settings.shutdown_timeout_secs;
     let per_worker = settings.db_pool_size.div_ceil(workers).max(1);
     let settings = Arc::new(settings);
+    let tiles =
+        crate::api::tile_cache::TileCache::new(settings.tile_cache_mb * 1024 * 1024).map(Arc::new);
     let server = HttpServer::new(move || {
         // One pool per worker thread: a connection's protocol task then runs on the worker
         // that uses it, instead of waking another thread for every query (measured: the
@@ -73,6 +75,7 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
         let state = web::Data::new(AppState {
             pool,
             settings: settings.clone(),
+            tiles: tiles.clone(),
         });
         App::new()
             .app_data(state)

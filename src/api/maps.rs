@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
 use super::extract::QueryParams;
+use super::tile_cache::CachedTile;
 use super::AppState;
 use crate::config::Settings;
 use crate::db;
@@ -179,8 +180,31 @@ pub async fn plot_tile(
     let y = tile_coordinate("y", y.strip_suffix(".mvt").unwrap_or("-"), max)?;
     let query = params.into_query(None).map_err(super::search::bad_params)?;
     let mut conn = state.pool.get().await?;
-    let bytes = db::tiles::tile(&mut conn, &query, z, x, y).await?;
-    let etag = format!("\"{:016x}\"", content_hash(&bytes));
+    let key = format!("{z}/{x}/{y}?{}", req.query_string());
+    let version = match &state.tiles {
+        Some(_) => Some(db::tiles::map_data_version(&mut conn).await?),
+        None => None,
+    };
+    let cached = state
+        .tiles
+        .as_ref()
+        .zip(version)
+        .and_then(|(cache, version)| cache.get(version, &key));
+    let CachedTile { body: bytes, etag } = match cached {
+        Some(tile) => tile,
+        None => {
+            let bytes = db::tiles::tile(&mut conn, &query, z, x, y).await?;
+            let tile = CachedTile {
+                etag: format!("\"{:016x}\"", content_hash(&bytes)),
+                body: bytes.into(),
+            };
+            if let (Some(cache), Some(version)) = (&state.tiles, version) {
+                cache.put(version, key, tile.clone());
+            }
+            tile
+        }
+    };
+    drop(conn);
     let unchanged = not_modified(&req, &etag);
     let mut response = if unchanged {
         HttpResponse::NotModified()

@@ -11,6 +11,7 @@ pub mod maps;
 pub mod places;
 pub mod plots;
 pub mod search;
+pub mod tile_cache;
 pub mod views;
 
 use std::sync::Arc;
@@ -24,6 +25,8 @@ use crate::db::DbPool;
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Arc<Settings>,
+    /// Shared by all workers; `None` when `GWF_TILE_CACHE_MB=0`.
+    pub tiles: Option<Arc<tile_cache::TileCache>>,
 }
 
 impl AppState {

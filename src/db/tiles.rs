@@ -61,6 +61,25 @@ pub async fn tile(
 }
 
 #[derive(QueryableByName)]
+struct VersionRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    version: i64,
+}
+
+/// The version of everything tiles show (migration `map_data_version`): it changes in the same
+/// transaction as any plot, estate or municipality.
+pub async fn map_data_version(conn: &mut AsyncPgConnection) -> diesel::QueryResult<i64> {
+    let row: VersionRow = Sql {
+        text: "SELECT version FROM map_data_version".into(),
+        ..Sql::default()
+    }
+    .query()
+    .get_result(conn)
+    .await?;
+    Ok(row.version)
+}
+
+#[derive(QueryableByName)]
 pub struct Extent {
     #[diesel(sql_type = Nullable<diesel::sql_types::Double>)]
     pub min_lon: Option<f64>,

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -408,4 +409,74 @@ async fn embed_page_framing_and_cors_follow_the_configuration() {
     assert!(!foreign
         .headers()
         .contains_key("access-control-allow-origin"));
+}
+
+/// Tiles are cached between requests; a change made anywhere (here: plain SQL, as another
+/// instance of the service or an operator would) shows in the very next tile, because entries
+/// belong to the database's `map_data_version`.
+#[tokio::test]
+async fn cached_tiles_follow_every_change_in_the_database() {
+    let app = spawn_app().await;
+    let (available, _, _) = tile_fixture(&app).await;
+    let (first_status, first_etag, first) = tile(&app, "").await;
+    assert_eq!(first_status, 200);
+    let (_, again_etag, again) = tile(&app, "").await;
+    assert_eq!(again_etag, first_etag);
+    assert_eq!(format!("{again:?}"), format!("{first:?}"));
+
+    let mut conn = app.db().await;
+    diesel::sql_query("UPDATE plots SET status = 'reserved' WHERE id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(available)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (_, etag, layers) = tile(&app, "").await;
+    assert_ne!(etag, first_etag);
+    let plot = layers["plots"]
+        .iter()
+        .find(|f| f.id == available as u64)
+        .unwrap();
+    assert_eq!(plot.attributes["status"], "reserved");
+
+    // Names shown in the tile come from municipalities: renaming one is a change too.
+    diesel::sql_query("UPDATE municipalities SET name = 'Neustadt-Glewe (umbenannt)'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (_, renamed_etag, layers) = tile(&app, "").await;
+    assert_ne!(renamed_etag, etag);
+    assert!(layers["plots"]
+        .iter()
+        .all(|f| f.attributes["municipality_name"] == "Neustadt-Glewe (umbenannt)"));
+
+    // A rolled-back change is no change: the cache keeps serving the same tile.
+    diesel::sql_query("BEGIN").execute(&mut conn).await.unwrap();
+    diesel::sql_query("UPDATE plots SET status = 'sold'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (_, during, _) = tile(&app, "").await;
+    diesel::sql_query("ROLLBACK")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (_, after, _) = tile(&app, "").await;
+    assert_eq!(during, renamed_etag);
+    assert_eq!(after, renamed_etag);
+}
+
+#[tokio::test]
+async fn tiles_without_a_cache_are_made_for_every_request() {
+    let app = spawn_app_with(&[("GWF_TILE_CACHE_MB", "0")]).await;
+    let (available, _, _) = tile_fixture(&app).await;
+    let (_, etag, _) = tile(&app, "").await;
+    let mut conn = app.db().await;
+    diesel::sql_query("UPDATE plots SET status = 'reserved' WHERE id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(available)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (status, changed, _) = tile(&app, "").await;
+    assert_eq!(status, 200);
+    assert_ne!(changed, etag);
 }
