@@ -104,13 +104,15 @@ impl actix_web::FromRequest for TilePath {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        std::future::ready(TilePath::parse(req.path()).ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "no resource at `{}`; tiles are /tiles/plots/{{z}}/{{x}}/{{y}}.mvt",
-                req.path()
-            ))
-        }))
+        std::future::ready(TilePath::parse(req.path()).ok_or_else(|| not_a_tile(req)))
     }
+}
+
+fn not_a_tile(req: &HttpRequest) -> ApiError {
+    ApiError::NotFound(format!(
+        "no resource at `{}`; tiles are /tiles/plots/{{z}}/{{x}}/{{y}}.mvt",
+        req.path()
+    ))
 }
 
 /// Everything below `/tiles/` but the TileJSON: tiles for GET, 405 for other methods on a tile
@@ -121,10 +123,7 @@ pub async fn tiles_fallback(
     params: QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(path) = TilePath::parse(req.path()) else {
-        return Err(ApiError::NotFound(format!(
-            "no resource at `{}`; tiles are /tiles/plots/{{z}}/{{x}}/{{y}}.mvt",
-            req.path()
-        )));
+        return Err(not_a_tile(&req));
     };
     if req.method() != actix_web::http::Method::GET {
         return Ok(HttpResponse::MethodNotAllowed()
@@ -181,29 +180,25 @@ pub async fn plot_tile(
     let query = params.into_query(None).map_err(super::search::bad_params)?;
     let mut conn = state.pool.get().await?;
     let key = format!("{z}/{x}/{y}?{}", req.query_string());
-    let version = match &state.tiles {
-        Some(_) => Some(db::tiles::map_data_version(&mut conn).await?),
+    let cache = match state.tiles.as_deref() {
+        Some(cache) => Some((cache, db::tiles::map_data_version(&mut conn).await?)),
         None => None,
     };
-    let cached = state
-        .tiles
-        .as_ref()
-        .zip(version)
-        .and_then(|(cache, version)| cache.get(version, &key));
-    let CachedTile { body: bytes, etag } = match cached {
-        Some(tile) => tile,
-        None => {
-            let bytes = db::tiles::tile(&mut conn, &query, z, x, y).await?;
-            let tile = CachedTile {
-                etag: format!("\"{:016x}\"", content_hash(&bytes)),
-                body: bytes.into(),
-            };
-            if let (Some(cache), Some(version)) = (&state.tiles, version) {
-                cache.put(version, key, tile.clone());
+    let CachedTile { body: bytes, etag } =
+        match cache.and_then(|(cache, version)| cache.get(version, &key)) {
+            Some(tile) => tile,
+            None => {
+                let bytes = db::tiles::tile(&mut conn, &query, z, x, y).await?;
+                let tile = CachedTile {
+                    etag: format!("\"{:016x}\"", content_hash(&bytes)),
+                    body: bytes.into(),
+                };
+                if let Some((cache, version)) = cache {
+                    cache.put(version, key, tile.clone());
+                }
+                tile
             }
-            tile
-        }
-    };
+        };
     drop(conn);
     let unchanged = not_modified(&req, &etag);
     let mut response = if unchanged {

@@ -411,6 +411,15 @@ async fn embed_page_framing_and_cors_follow_the_configuration() {
         .contains_key("access-control-allow-origin"));
 }
 
+/// Changes a plot behind the service's back, as another instance or an operator would.
+async fn reserve_by_sql(conn: &mut diesel_async::AsyncPgConnection, plot: i64) {
+    diesel::sql_query("UPDATE plots SET status = 'reserved' WHERE id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(plot)
+        .execute(conn)
+        .await
+        .unwrap();
+}
+
 /// Tiles are cached between requests; a change made anywhere (here: plain SQL, as another
 /// instance of the service or an operator would) shows in the very next tile, because entries
 /// belong to the database's `map_data_version`.
@@ -425,11 +434,7 @@ async fn cached_tiles_follow_every_change_in_the_database() {
     assert_eq!(format!("{again:?}"), format!("{first:?}"));
 
     let mut conn = app.db().await;
-    diesel::sql_query("UPDATE plots SET status = 'reserved' WHERE id = $1")
-        .bind::<diesel::sql_types::BigInt, _>(available)
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    reserve_by_sql(&mut conn, available).await;
     let (_, etag, layers) = tile(&app, "").await;
     assert_ne!(etag, first_etag);
     let plot = layers["plots"]
@@ -471,11 +476,7 @@ async fn tiles_without_a_cache_are_made_for_every_request() {
     let (available, _, _) = tile_fixture(&app).await;
     let (_, etag, _) = tile(&app, "").await;
     let mut conn = app.db().await;
-    diesel::sql_query("UPDATE plots SET status = 'reserved' WHERE id = $1")
-        .bind::<diesel::sql_types::BigInt, _>(available)
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    reserve_by_sql(&mut conn, available).await;
     let (status, changed, _) = tile(&app, "").await;
     assert_eq!(status, 200);
     assert_ne!(changed, etag);
