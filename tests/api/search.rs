@@ -677,7 +677,8 @@ async fn plot_rows_decode_the_same_in_any_column_order() {
     let usual =
         gewerbeflaechen::db::search::one_sql(&PlotKey::Reference("S-002".into()), &Visibility::All);
     let mut shuffled = usual.clone();
-    let (select, rest) = usual.text.split_once(" FROM ").unwrap();
+    // The columns hold subqueries with their own FROM; the plots' FROM follows the last column.
+    let (select, rest) = usual.text.split_once(" FROM plots p").unwrap();
     // Split at top-level commas only (`ST_AsGeoJSON(p.geom, 7)` is one column).
     let mut columns: Vec<String> = Vec::new();
     for part in select.trim_start_matches("SELECT ").split(", ") {
@@ -691,7 +692,7 @@ async fn plot_rows_decode_the_same_in_any_column_order() {
     }
     assert!(columns.len() > 60, "{columns:?}");
     columns.reverse();
-    shuffled.text = format!("SELECT {} FROM {rest}", columns.join(", "));
+    shuffled.text = format!("SELECT {} FROM plots p{rest}", columns.join(", "));
     let a: PlotRow = usual.query().get_result(&mut conn).await.unwrap();
     let b: PlotRow = shuffled.query().get_result(&mut conn).await.unwrap();
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
