@@ -184,7 +184,12 @@ done
 
 {
   echo
-  echo "## $(date -u +%Y-%m-%d) — commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  if [[ -n "${BENCH_BIN:-}" ]]; then
+    # The script's commit says nothing about another build's code.
+    echo "## $(date -u +%Y-%m-%d) — binary ${BENCH_BIN} (BENCH_BIN; name its commit here)"
+  else
+    echo "## $(date -u +%Y-%m-%d) — commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  fi
   echo
   echo "Command: \`./bench/run.sh\` (BENCH_DURATION=$DURATION, BENCH_CONNECTIONS=$CONNECTIONS, BENCH_ROUNDS=$ROUNDS${ONLY:+, BENCH_ONLY=$ONLY})."
   echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB;"

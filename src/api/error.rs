@@ -88,6 +88,10 @@ pub enum ApiError {
     NotAcceptable(String),
     #[error("the database is not reachable right now")]
     Unavailable(#[source] anyhow::Error),
+    /// The database aborted the transaction because of a concurrent one (deadlock,
+    /// serialization failure). Nothing was written; the same request may simply be sent again.
+    #[error("a concurrent change got in the way and nothing was written; send the request again")]
+    Retry(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -172,7 +176,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Retry(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -181,16 +185,21 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
             ApiError::Unavailable(cause) => tracing::warn!(error = ?cause, "database unavailable"),
+            ApiError::Retry(cause) => {
+                tracing::warn!(error = ?cause, "transaction aborted by a concurrent one")
+            }
             _ => {}
         }
         let mut response = problem_response(&self.problem());
-        if let ApiError::TooManyRequests {
-            retry_after_secs, ..
-        } = self
-        {
-            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.max(&1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+        let retry_after = match self {
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs.max(&1)),
+            ApiError::Retry(_) => Some(1),
+            _ => None,
+        };
+        if let Some(Ok(value)) = retry_after.map(|secs| HeaderValue::from_str(&secs.to_string())) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         if matches!(self, ApiError::Unauthorized(_)) {
             response.headers_mut().insert(
@@ -263,6 +272,12 @@ impl From<DieselError> for ApiError {
                     format!("violates the database rule `{constraint}`"),
                 )])
             }
+            DatabaseErrorKind::SerializationFailure => ApiError::Retry(error.into()),
+            // diesel reports SQLSTATE 40P01 only as `Unknown`; the message is PostgreSQL's own
+            // (English unless the server's lc_messages says otherwise, then it stays a 500).
+            DatabaseErrorKind::Unknown if info.message().starts_with("deadlock detected") => {
+                ApiError::Retry(error.into())
+            }
             _ => ApiError::internal(error),
         }
     }
@@ -273,5 +288,39 @@ impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolErro
         error: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>,
     ) -> Self {
         ApiError::Unavailable(anyhow::anyhow!(error.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn aborted_transactions_ask_for_a_retry() {
+        for error in [
+            database_error(
+                DatabaseErrorKind::Unknown,
+                "deadlock detected: process 1 waits for ShareLock on transaction 2",
+            ),
+            database_error(
+                DatabaseErrorKind::SerializationFailure,
+                "could not serialize access due to concurrent update",
+            ),
+        ] {
+            let response = ApiError::from(error).error_response();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        }
+        let other = ApiError::from(database_error(DatabaseErrorKind::Unknown, "disk full"));
+        assert_eq!(other.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            other.problem().detail,
+            "The server failed to answer this request. It has been logged.",
+            "internals stay in the log"
+        );
     }
 }
