@@ -33,7 +33,7 @@ pub struct RequestSpan;
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         // The route pattern is found by matching the path again: not worth doing per request
-        // when the span would be discarded (RUST_LOG=warn, as in production under load).
+        // when the span would be discarded (RUST_LOG=warn, as the load benchmark runs).
         if !tracing::enabled!(tracing::Level::INFO) {
             return Span::none();
         }

@@ -198,8 +198,10 @@ impl ResponseError for ApiError {
             ApiError::Retry(_) => Some(1),
             _ => None,
         };
-        if let Some(Ok(value)) = retry_after.map(|secs| HeaderValue::from_str(&secs.to_string())) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if matches!(self, ApiError::Unauthorized(_)) {
             response.headers_mut().insert(
