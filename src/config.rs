@@ -1,5 +1,6 @@
 //! Typed configuration from the environment, optionally preceded by a file of `KEY=VALUE`
-//! lines named by `GWF_CONFIG_FILE` (the environment wins). Validated once at start-up;
+//! lines named by `GWF_CONFIG_FILE` (read by `dotenvy`, the format of `.env` files; the
+//! environment wins). Validated once at start-up;
 //! secrets are wrapped so they never reach a log line.
 
 use std::collections::HashMap;
@@ -101,10 +102,10 @@ impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut vars: HashMap<String, String> = HashMap::new();
         if let Ok(path) = std::env::var("GWF_CONFIG_FILE") {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => vars.extend(parse_env_file(&text)),
-                Err(e) => return Err(ConfigError(vec![format!("GWF_CONFIG_FILE={path}: {e}")])),
-            }
+            let file = dotenvy::from_path_iter(&path)
+                .and_then(|lines| lines.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| ConfigError(vec![format!("GWF_CONFIG_FILE={path}: {e}")]))?;
+            vars.extend(file);
         }
         vars.extend(std::env::vars());
         Self::from_map(&vars)
@@ -258,23 +259,6 @@ impl Settings {
     }
 }
 
-/// `KEY=VALUE` lines; `#` comments and blank lines ignored; optional quotes around values.
-fn parse_env_file(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| {
-            let v = v.trim();
-            let v = v
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(v);
-            (k.trim().to_owned(), v.to_owned())
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,17 +288,5 @@ mod tests {
         ]))
         .unwrap_err();
         assert_eq!(err.0.len(), 4, "{err}");
-    }
-
-    #[test]
-    fn env_file_lines() {
-        let pairs = parse_env_file("# c\nGWF_BIND=0.0.0.0:80\nA=\"b c\"\n");
-        assert_eq!(
-            pairs,
-            vec![
-                ("GWF_BIND".into(), "0.0.0.0:80".into()),
-                ("A".into(), "b c".into())
-            ]
-        );
     }
 }

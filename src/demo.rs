@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::db;
 use crate::domain::geometry::PlotGeometry;
+use crate::domain::history::{Actor, Via};
 use crate::domain::plot::PlotData;
 
 const DATA: &str = include_str!("../data/demo/a14.json");
@@ -148,8 +149,9 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<SeedReport> {
             };
             plot.insert("municipality_id".into(), municipality_id.into());
             plot.insert("estate_id".into(), estate_id.into());
-            let data: PlotData = serde_json::from_value(Value::Object(plot))
-                .with_context(|| format!("plot {reference} does not match the plot schema"))?;
+            let data = PlotData::from_object(plot).map_err(|e| {
+                anyhow::anyhow!("plot {reference} does not match the plot schema: {e:?}")
+            })?;
             let valid = data
                 .validate(today)
                 .map_err(|e| anyhow::anyhow!("plot {reference} is invalid: {e:?}"))?;
@@ -163,10 +165,10 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<SeedReport> {
                     None,
                     &crate::domain::history::Snapshot::of_valid(&valid),
                 ));
-                let actor = db::plots::Actor {
+                let actor = Actor {
                     user_id: None,
                     name: "gewerbeflaechen seed-demo".into(),
-                    via: db::plots::Via::Cli,
+                    via: Via::Cli,
                 };
                 db::plots::insert(conn, &valid, true, &actor, &changes).await?;
                 report.plots_created += 1;

@@ -1,11 +1,13 @@
 //! gewerbeflaechen: the shared commercial-land database (Gewerbeflächendatenbank) of a region.
 //!
-//! Layers, called in one direction: `api` (HTTP) → `domain` (rules, no IO) and `db` (PostGIS).
+//! Layers, called in one direction: `startup` → `api` (HTTP) → `db` (PostGIS queries) →
+//! `domain` (types and rules, no IO) → `schema` (the tables). docs/architecture.md draws them.
 
 pub mod api;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod schema;
 pub mod startup;
 pub mod telemetry;

@@ -318,22 +318,23 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 fn search_sql(query: &str, plot: Option<&str>, tile: Option<&str>, staff: bool) -> ExitCode {
-    use gewerbeflaechen::db::plots::Visibility;
-    let visibility = if staff {
-        Visibility::All
+    use gewerbeflaechen::domain::access::{PlotSet, ReadScope};
+    use gewerbeflaechen::domain::plot::PlotKey;
+    let set = PlotSet::Readable(if staff {
+        ReadScope::Region
     } else {
-        Visibility::PublishedOnly
-    };
+        ReadScope::Public
+    });
     let sql = match plot {
-        Some(key) => match api::plots::plot_key(key) {
-            Ok(key) => db::search::one_sql(&key, &visibility),
-            Err(_) => {
+        Some(key) => match PlotKey::parse(key) {
+            Some(key) => db::plots::one_sql(&key, &set),
+            None => {
                 eprintln!("`{key}` is neither a plot id nor a reference");
                 return ExitCode::from(2);
             }
         },
         None => {
-            let params: Result<gewerbeflaechen::domain::search::SearchParams, _> =
+            let params: Result<api::plots::params::SearchParams, _> =
                 serde_urlencoded::from_str(query);
             match params
                 .map_err(|e| e.to_string())
@@ -341,7 +342,7 @@ fn search_sql(query: &str, plot: Option<&str>, tile: Option<&str>, staff: bool) 
             {
                 Ok(q) => {
                     match tile.map(|t| t.split('/').map(str::parse::<u32>).collect::<Vec<_>>()) {
-                        None => db::search::page_sql(&q, &visibility, q.limit),
+                        None => db::search::page_sql(&q, &set, q.limit),
                         Some(zxy) => match zxy.as_slice() {
                             [Ok(z), Ok(x), Ok(y)] => db::tiles::tile_sql(&q, *z, *x, *y),
                             _ => {

@@ -64,8 +64,8 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
     let shutdown_timeout = settings.shutdown_timeout_secs;
     let per_worker = settings.db_pool_size.div_ceil(workers).max(1);
     let settings = Arc::new(settings);
-    let tiles =
-        crate::api::tile_cache::TileCache::new(settings.tile_cache_mb * 1024 * 1024).map(Arc::new);
+    let tiles = crate::api::maps::tile_cache::TileCache::new(settings.tile_cache_mb * 1024 * 1024)
+        .map(Arc::new);
     let server = HttpServer::new(move || {
         // One pool per worker thread: a connection's protocol task then runs on the worker
         // that uses it, instead of waking another thread for every query (measured: the
@@ -82,7 +82,7 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
             .wrap(Compress::default())
             .wrap(from_fn(problem_for_bare_errors))
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
-            .wrap(from_fn(crate::api::maps::cors))
+            .wrap(api::cors(&settings))
             .wrap(from_fn(request_id_header))
             .wrap(TracingLogger::<RequestSpan>::new())
             .configure(api::routes)

@@ -4,11 +4,13 @@
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::error::Problem;
 use super::views;
+use crate::domain::geometry::GeoJsonPolygonal;
+use crate::domain::import::{ImportItem, ImportProblem, ImportReport};
 use crate::domain::plot;
 use crate::domain::FieldError;
 
@@ -23,21 +25,21 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         license(name = "MIT OR Apache-2.0"),
     ),
     paths(
-        super::search::list_plots,
-        super::search::search_plots,
-        super::search::plot_facets,
-        super::search::compare_plots,
+        super::plots::search::list_plots,
+        super::plots::search::search_plots,
+        super::plots::search::plot_facets,
+        super::plots::search::compare_plots,
         super::plots::create_plot,
         super::plots::get_plot,
         super::plots::replace_plot,
         super::plots::patch_plot,
-        super::plots::delete_plot,
-        super::plots::publish_plot,
-        super::plots::unpublish_plot,
-        super::plots::restore_plot,
-        super::plots::plot_history,
+        super::plots::state::delete_plot,
+        super::plots::state::publish_plot,
+        super::plots::state::unpublish_plot,
+        super::plots::state::restore_plot,
+        super::plots::state::plot_history,
         super::imports::import_plots,
-        super::imports::export_plots,
+        super::imports::export::export_plots,
         super::auth::login,
         super::auth::logout,
         super::auth::me,
@@ -54,19 +56,19 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::places::get_municipality,
         super::places::list_estates,
         super::places::get_estate,
-        super::maps::plot_tile,
-        super::maps::plot_tilejson,
-        super::maps::plot_profile,
+        super::maps::tiles::plot_tile,
+        super::maps::tiles::plot_tilejson,
+        super::maps::profile::plot_profile,
         super::health::healthz,
         super::health::readyz,
     ),
     components(schemas(
         plot::PlotData, plot::PlotStatus, plot::Zoning, plot::BplanStatus, plot::Servicing, plot::Offer,
-        plot::GeoJsonPolygonal, views::Plot, views::PlotPage, views::PlotFeatureCollection, views::Link,
+        GeoJsonPolygonal, views::Plot, views::PlotPage, views::PlotFeatureCollection, views::Link,
         views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
-        views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, super::imports::ImportReport, super::imports::ImportProblem, super::imports::ImportItem, super::auth::Account, super::auth::Session, super::search::Facets, super::search::SearchBody, Problem, FieldError, MultiPolygonDoc, PointDoc, PlotGeometryDoc,
+        views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, ImportReport, ImportProblem, ImportItem, super::auth::Account, super::auth::Session, super::plots::search::Facets, super::plots::search::SearchBody, Problem, FieldError, views::MultiPolygonDoc, views::PointDoc, views::PlotGeometryDoc,
     )),
-    modifiers(&BearerAuth, &PatchSchema, &BodyLists),
+    modifiers(&BearerAuth, &InlineFlattened, &PatchSchema, &BodyLists),
     tags(
         (name = "plots", description = "The plot register (Flächen)"),
         (name = "imports", description = "Bulk import and staff export in one schema, so export → edit → import round-trips"),
@@ -175,6 +177,100 @@ impl Modify for BodyLists {
     }
 }
 
+/// `PlotData` and the `Plot` view flatten the plot's facts into themselves (`#[serde(flatten)]`),
+/// which utoipa documents as `allOf` of the parts. Clients see one object, so the document shows
+/// one: the parts' members merged in the order serde writes them (`views::keys_in_order`).
+struct InlineFlattened;
+
+impl InlineFlattened {
+    /// The object schema `part` stands for: itself, the component it refers to, or the object
+    /// inside an optional part (`Option<InternalFacts>` is a `oneOf` with null).
+    fn object(
+        schemas: &std::collections::BTreeMap<
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        >,
+        part: &utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    ) -> Option<utoipa::openapi::schema::Object> {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        match part {
+            RefOr::Ref(reference) => {
+                let name = reference.ref_location.rsplit('/').next()?;
+                Self::object(schemas, schemas.get(name)?)
+            }
+            RefOr::T(Schema::Object(object)) => Some(object.clone()),
+            RefOr::T(Schema::OneOf(one)) => one.items.iter().find_map(|i| Self::object(schemas, i)),
+            _ => None,
+        }
+    }
+}
+
+impl Modify for InlineFlattened {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{Object, Schema, Type};
+        use utoipa::openapi::RefOr;
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let example = match plot::example_plot_data() {
+            serde_json::Value::Object(example) => plot::PlotData::from_object(example).ok(),
+            _ => None,
+        };
+        let data_order = example
+            .map(|d| views::keys_in_order(&d))
+            .unwrap_or_default();
+        for (name, order) in [
+            ("PlotData", data_order.as_slice()),
+            ("Plot", views::Plot::members()),
+        ] {
+            let Some(RefOr::T(Schema::AllOf(all))) = components.schemas.get(name).cloned() else {
+                continue;
+            };
+            let mut merged = Object::with_type(Type::Object);
+            if name == "PlotData" {
+                // `PlotData::from_object` refuses members it does not know.
+                merged.additional_properties = Some(Box::new(
+                    utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+                ));
+            }
+            merged.description = all.description.clone();
+            merged.example = all.example.clone();
+            merged.examples = all.examples.clone();
+            let mut properties = Vec::new();
+            for part in &all.items {
+                let Some(object) = Self::object(&components.schemas, part) else {
+                    continue;
+                };
+                properties.extend(object.properties);
+                merged.required.extend(object.required);
+            }
+            // Properties in serde's order, whatever utoipa's.
+            properties
+                .sort_by_key(|(key, _)| order.iter().position(|o| o == key).unwrap_or(usize::MAX));
+            for (key, value) in properties {
+                merged.properties.insert(key, value);
+            }
+            // `Feature<Plot>` holds the view inline as its `properties`.
+            if name == "Plot" {
+                if let Some(RefOr::T(Schema::Object(feature))) =
+                    components.schemas.get_mut("Feature_Plot")
+                {
+                    feature.properties.insert(
+                        "properties".into(),
+                        RefOr::T(Schema::Object(merged.clone())),
+                    );
+                }
+            }
+            components
+                .schemas
+                .insert(name.to_owned(), RefOr::T(Schema::Object(merged)));
+        }
+        components.schemas.remove("PlotFacts");
+        components.schemas.remove("InternalFacts");
+    }
+}
+
 /// A merge patch (RFC 7396) of a plot is `PlotData` with every member optional: derived from
 /// it here so the two cannot drift apart.
 struct PatchSchema;
@@ -218,37 +314,6 @@ impl Modify for PatchSchema {
             }
         }
     }
-}
-
-/// Documentation-only schema of a GeoJSON MultiPolygon (RFC 7946) as the service writes it.
-#[derive(ToSchema)]
-#[schema(example = json!({"type": "MultiPolygon", "coordinates": [[[[11.49, 53.31], [11.492, 53.31], [11.492, 53.311], [11.49, 53.311], [11.49, 53.31]]]]}))]
-pub struct MultiPolygonDoc {
-    #[schema(example = "MultiPolygon")]
-    pub r#type: String,
-    /// Polygons → rings → `[lon, lat]` positions, EPSG:4326.
-    pub coordinates: Vec<Vec<Vec<Vec<f64>>>>,
-}
-
-/// Documentation-only schema of a GeoJSON Point (a plot's centroid with `geometry_form=centroid`).
-#[derive(ToSchema)]
-#[schema(example = json!({"type": "Point", "coordinates": [11.491, 53.3105]}))]
-pub struct PointDoc {
-    #[schema(example = "Point")]
-    pub r#type: String,
-    /// `[lon, lat]`, EPSG:4326.
-    #[schema(min_items = 2, max_items = 2)]
-    pub coordinates: Vec<f64>,
-}
-
-/// Documentation-only: a plot's geometry as served — its outline (full or simplified), or its
-/// centroid when `geometry_form=centroid`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[serde(untagged)]
-pub enum PlotGeometryDoc {
-    MultiPolygon(MultiPolygonDoc),
-    Point(PointDoc),
 }
 
 /// The document as served and as committed in `openapi/openapi.json`.

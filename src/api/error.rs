@@ -105,6 +105,15 @@ impl ApiError {
         }
     }
 
+    /// Query parameters (or members of a search body) that failed their checks, each named.
+    pub fn bad_params(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("parameter `{}`: {}", one.pointer, one.detail),
+            many => format!("{} parameters are invalid; see `errors`", many.len()),
+        };
+        ApiError::BadRequest { detail, errors }
+    }
+
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(cause.into())
     }

@@ -11,10 +11,10 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::db::plots::{Actor, Via, Visibility};
-use crate::domain::access::{self, Denied, PlotAction, Principal, ReadScope, Role};
+use crate::domain::access::{self, Denied, PlotAction, PlotSet, Principal, ReadScope, Role};
 use crate::domain::credentials;
-use crate::domain::FieldError;
+use crate::domain::history::{Actor, Via};
+use crate::domain::search::PlotQuery;
 
 type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
@@ -82,23 +82,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
     let value = parsed.map_err(|e| {
-        let inner = e.inner().to_string();
-        let mut pointer = json_pointer(e.path());
-        // serde reports a missing field at its parent; point at the field itself.
-        if let Some(field) = inner
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            pointer = format!("{pointer}/{field}");
-        }
-        let detail = strip_position(&inner);
         if e.inner().is_syntax() || e.inner().is_eof() {
             ApiError::BadRequest {
-                detail: format!("the body is not valid JSON: {inner}"),
+                detail: format!("the body is not valid JSON: {}", e.inner()),
                 errors: Vec::new(),
             }
         } else {
-            ApiError::Validation(vec![FieldError::new(pointer, detail)])
+            ApiError::Validation(vec![crate::domain::field_error(e)])
         }
     })?;
     deserializer.end().map_err(|e| ApiError::BadRequest {
@@ -106,29 +96,6 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         errors: Vec::new(),
     })?;
     Ok(value)
-}
-
-fn strip_position(message: &str) -> String {
-    match message.find(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
-fn json_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut pointer = String::new();
-    for segment in path.iter() {
-        pointer.push('/');
-        match segment {
-            Segment::Seq { index } => pointer.push_str(&index.to_string()),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
-            }
-            Segment::Unknown => pointer.push('?'),
-        }
-    }
-    pointer
 }
 
 pub fn require_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
@@ -237,12 +204,17 @@ impl Caller {
     }
 
     /// The plots this caller reads (deleted ones never).
-    pub fn visibility(&self) -> Visibility {
-        match self.scope() {
-            ReadScope::Public => Visibility::PublishedOnly,
-            ReadScope::Region => Visibility::All,
-            ReadScope::Municipalities(ids) => Visibility::PublishedOr(ids),
+    pub fn plot_set(&self) -> PlotSet {
+        PlotSet::Readable(self.scope())
+    }
+
+    /// The plots a search runs over: the caller's, or (`deleted=true`, admins) the deleted ones.
+    pub fn plot_set_for(&self, query: &PlotQuery) -> Result<PlotSet, ApiError> {
+        if query.deleted {
+            access::authorize_deleted_read(self.principal())?;
+            return Ok(PlotSet::Deleted);
         }
+        Ok(self.plot_set())
     }
 
     pub fn authorize(&self, action: PlotAction) -> Result<(), ApiError> {

@@ -1,7 +1,6 @@
 //! HTTP layer: routes, extractors, views, errors and the OpenAPI document.
 
 pub mod auth;
-pub mod csv;
 pub mod docs;
 pub mod error;
 pub mod extract;
@@ -10,8 +9,6 @@ pub mod imports;
 pub mod maps;
 pub mod places;
 pub mod plots;
-pub mod search;
-pub mod tile_cache;
 pub mod views;
 
 use std::sync::Arc;
@@ -26,7 +23,7 @@ pub struct AppState {
     pub pool: DbPool,
     pub settings: Arc<Settings>,
     /// Shared by all workers; `None` when `GWF_TILE_CACHE_MB=0`.
-    pub tiles: Option<Arc<tile_cache::TileCache>>,
+    pub tiles: Option<Arc<maps::tile_cache::TileCache>>,
 }
 
 impl AppState {
@@ -42,13 +39,44 @@ impl AppState {
     }
 }
 
+/// Cross-origin access for the configured origins (`GWF_CORS_ORIGINS`). A request from any other
+/// origin is served without CORS headers (its browser then withholds the answer from the page),
+/// not refused: the service's own pages send an `Origin` too.
+pub fn cors(settings: &Settings) -> actix_cors::Cors {
+    use actix_web::http::header;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600)
+        .block_on_origin_mismatch(false);
+    if settings.cors_origins.iter().any(|o| o == "*") {
+        cors = cors.allow_any_origin().send_wildcard();
+    } else {
+        for origin in &settings.cors_origins {
+            cors = cors.allowed_origin(origin);
+        }
+    }
+    cors
+}
+
 /// All routes of the service. Every path is a resource, so a method it does not offer gets
 /// 405 with an `Allow` header rather than 404.
 ///
 /// Order matters for speed, not meaning (no two patterns overlap): actix tries resources in
 /// order, and each pattern with a `{segment}` costs a regex run. Fixed paths come first, then
 /// the hot dynamic one (single plots), then the rest; tiles bypass patterns altogether
-/// (`maps::TilePath`). A profile of the tile benchmark showed 9 % of the server's CPU in regex
+/// (`maps::tiles::TilePath`). A profile of the tile benchmark showed 9 % of the server's CPU in regex
 /// matching before.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Fixed paths: compared as strings.
@@ -62,26 +90,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         })))
         .service(
             resource("/plots", "GET, POST")
-                .route(web::get().to(search::list_plots))
+                .route(web::get().to(plots::search::list_plots))
                 .route(web::post().to(plots::create_plot)),
         )
         .service(
-            beside_plot_key("/plots/search", "POST").route(web::post().to(search::search_plots)),
+            beside_plot_key("/plots/search", "POST")
+                .route(web::post().to(plots::search::search_plots)),
         )
         .service(
-            beside_plot_key("/plots/export", "GET").route(web::get().to(imports::export_plots)),
+            beside_plot_key("/plots/export", "GET")
+                .route(web::get().to(imports::export::export_plots)),
         )
-        .service(beside_plot_key("/plots/facets", "GET").route(web::get().to(search::plot_facets)))
         .service(
-            beside_plot_key("/plots/compare", "GET").route(web::get().to(search::compare_plots)),
+            beside_plot_key("/plots/facets", "GET")
+                .route(web::get().to(plots::search::plot_facets)),
+        )
+        .service(
+            beside_plot_key("/plots/compare", "GET")
+                .route(web::get().to(plots::search::compare_plots)),
         )
         .service(resource("/imports", "POST").route(web::post().to(imports::import_plots)))
         .service(
             web::scope("/tiles")
-                .service(resource("/plots.json", "GET").route(web::get().to(maps::plot_tilejson)))
-                .default_service(web::to(maps::tiles_fallback)),
+                .service(
+                    resource("/plots.json", "GET").route(web::get().to(maps::tiles::plot_tilejson)),
+                )
+                .default_service(web::to(maps::tiles::tiles_fallback)),
         )
-        .service(resource("/embed", "GET").route(web::get().to(maps::embed)))
+        .service(resource("/embed", "GET").route(web::get().to(maps::pages::embed)))
         .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
         .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
         .service(resource("/auth/me", "GET").route(web::get().to(auth::me)))
@@ -106,20 +142,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(plots::get_plot))
                 .route(web::put().to(plots::replace_plot))
                 .route(web::patch().to(plots::patch_plot))
-                .route(web::delete().to(plots::delete_plot)),
+                .route(web::delete().to(plots::state::delete_plot)),
         )
         // The rest.
-        .service(resource("/assets/{name}", "GET").route(web::get().to(maps::asset)))
-        .service(resource("/plots/{key}/profile", "GET").route(web::get().to(maps::plot_profile)))
-        .service(resource("/plots/{key}/history", "GET").route(web::get().to(plots::plot_history)))
+        .service(resource("/assets/{name}", "GET").route(web::get().to(maps::pages::asset)))
         .service(
-            resource("/plots/{key}/publish", "POST").route(web::post().to(plots::publish_plot)),
+            resource("/plots/{key}/profile", "GET")
+                .route(web::get().to(maps::profile::plot_profile)),
         )
         .service(
-            resource("/plots/{key}/unpublish", "POST").route(web::post().to(plots::unpublish_plot)),
+            resource("/plots/{key}/history", "GET")
+                .route(web::get().to(plots::state::plot_history)),
         )
         .service(
-            resource("/plots/{key}/restore", "POST").route(web::post().to(plots::restore_plot)),
+            resource("/plots/{key}/publish", "POST")
+                .route(web::post().to(plots::state::publish_plot)),
+        )
+        .service(
+            resource("/plots/{key}/unpublish", "POST")
+                .route(web::post().to(plots::state::unpublish_plot)),
+        )
+        .service(
+            resource("/plots/{key}/restore", "POST")
+                .route(web::post().to(plots::state::restore_plot)),
         )
         .service(
             resource("/auth/tokens/{id}", "DELETE").route(web::delete().to(auth::revoke_token)),

@@ -108,7 +108,7 @@ pub async fn get_region(
     let region = db::places::region(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no region with id {id}")))?;
-    let municipalities = db::places::municipalities(&mut conn, &caller.visibility(), Some(id))
+    let municipalities = db::places::municipalities(&mut conn, &caller.plot_set(), Some(id))
         .await?
         .into_iter()
         .map(|(row, count)| Municipality::from_row(row, count))
@@ -157,7 +157,7 @@ pub async fn list_municipalities(
     params.check()?;
     let mut conn = state.pool.get().await?;
     let items: Vec<Municipality> =
-        db::places::municipalities(&mut conn, &caller.visibility(), params.parent)
+        db::places::municipalities(&mut conn, &caller.plot_set(), params.parent)
             .await?
             .into_iter()
             .map(|(row, count)| Municipality::from_row(row, count))
@@ -194,22 +194,17 @@ pub async fn get_municipality(
     let row = db::places::municipality(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no municipality with id {id}")))?;
-    let estates: Vec<Estate> = db::places::estates(&mut conn, &caller.visibility(), Some(id))
+    let estates: Vec<Estate> = db::places::estates(&mut conn, &caller.plot_set(), Some(id))
         .await?
         .into_iter()
         .map(|(row, count)| Estate::from_row(row, count))
         .collect();
-    let plots: Vec<PlotSummary> = db::plots::summaries(
-        &mut conn,
-        &caller.visibility(),
-        Some(id),
-        None,
-        INLINE_PLOTS,
-    )
-    .await?
-    .into_iter()
-    .map(PlotSummary::from)
-    .collect();
+    let plots: Vec<PlotSummary> =
+        db::plots::summaries(&mut conn, &caller.plot_set(), Some(id), None, INLINE_PLOTS)
+            .await?
+            .into_iter()
+            .map(PlotSummary::from)
+            .collect();
     let base = state.base_url(&req);
     Ok(HttpResponse::Ok().json(MunicipalityDetail {
         municipality: Municipality::from_row(row, plots.len() as i64),
@@ -254,7 +249,7 @@ pub async fn list_estates(
     let format = Format::negotiate(&req, params.f.as_deref())?;
     params.check()?;
     let mut conn = state.pool.get().await?;
-    let items: Vec<Estate> = db::places::estates(&mut conn, &caller.visibility(), params.parent)
+    let items: Vec<Estate> = db::places::estates(&mut conn, &caller.plot_set(), params.parent)
         .await?
         .into_iter()
         .map(|(row, count)| Estate::from_row(row, count))
@@ -287,17 +282,12 @@ pub async fn get_estate(
     let row = db::places::estate(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no estate with id {id}")))?;
-    let plots: Vec<PlotSummary> = db::plots::summaries(
-        &mut conn,
-        &caller.visibility(),
-        None,
-        Some(id),
-        INLINE_PLOTS,
-    )
-    .await?
-    .into_iter()
-    .map(PlotSummary::from)
-    .collect();
+    let plots: Vec<PlotSummary> =
+        db::plots::summaries(&mut conn, &caller.plot_set(), None, Some(id), INLINE_PLOTS)
+            .await?
+            .into_iter()
+            .map(PlotSummary::from)
+            .collect();
     let base = state.base_url(&req);
     Ok(HttpResponse::Ok().json(EstateDetail {
         estate: Estate::from_row(row, plots.len() as i64),

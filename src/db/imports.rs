@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::schema::{estates, municipalities};
+use crate::schema::{estates, municipalities};
 
 #[derive(QueryableByName)]
 struct Transformed {

@@ -4,8 +4,9 @@
 pub mod imports;
 pub mod places;
 pub mod plots;
-pub mod schema;
+pub mod scope;
 pub mod search;
+pub mod sql;
 pub mod tiles;
 pub mod users;
 
@@ -54,7 +55,7 @@ async fn establish_for_serving(url: String) -> diesel::ConnectionResult<AsyncPgC
         .execute(&mut conn)
         .await
         .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-    // db::search quotes full-text input as a literal; that quoting relies on this.
+    // db::sql::quote writes full-text input as a literal; that quoting relies on this.
     diesel::sql_query("SET standard_conforming_strings = on")
         .execute(&mut conn)
         .await
@@ -132,34 +133,4 @@ pub async fn pending_migrations(database_url: &str) -> anyhow::Result<Vec<String
     })
     .await
     .context("migration task panicked")?
-}
-
-/// Reads a row's columns in the order they were selected: the column after the last one read
-/// is tried first, and only when its name differs is the name looked up among all columns.
-/// A `QueryableByName` derive looks every name up, which for wide rows costs more than
-/// decoding the values.
-pub(crate) struct ColumnReader<'r, R> {
-    row: &'r R,
-    next: usize,
-}
-
-impl<'r, 'a: 'r, R: diesel::row::NamedRow<'a, diesel::pg::Pg>> ColumnReader<'r, R> {
-    pub(crate) fn new(row: &'r R) -> Self {
-        ColumnReader { row, next: 0 }
-    }
-
-    pub(crate) fn get<ST, T>(&mut self, name: &str) -> diesel::deserialize::Result<T>
-    where
-        T: diesel::deserialize::FromSql<ST, diesel::pg::Pg>,
-    {
-        use diesel::row::{Field, Row, RowIndex};
-        let at = match Row::get(self.row, self.next) {
-            Some(field) if field.field_name() == Some(name) => self.next,
-            _ => RowIndex::<&str>::idx(self.row, name)
-                .ok_or_else(|| format!("Column `{name}` was not present in query"))?,
-        };
-        self.next = at + 1;
-        let field = Row::get(self.row, at).ok_or(diesel::result::UnexpectedEndOfRow)?;
-        T::from_nullable_sql(field.value())
-    }
 }

@@ -8,8 +8,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::plots::Visibility;
-use super::schema::{estates, municipalities, regions};
+use super::scope::condition;
+use crate::domain::access::PlotSet;
+use crate::schema::{estates, municipalities, regions};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = regions, check_for_backend(diesel::pg::Pg))]
@@ -70,11 +71,12 @@ async fn set_outline(
     .map(|_| ())
 }
 
-/// How many plots a place has that the reader may see.
-fn plot_count_sql(column: &str, visibility: &Visibility) -> SqlLiteral<diesel::sql_types::BigInt> {
+/// How many plots a place has that the reader may see. The condition's values are ids, written
+/// inline, as this subquery sits in a diesel query that cannot take our values.
+fn plot_count_sql(column: &str, set: &PlotSet) -> SqlLiteral<diesel::sql_types::BigInt> {
     sql(&format!(
-        "(SELECT count(*) FROM plots p WHERE p.{column} AND {})",
-        visibility.condition()
+        "(SELECT count(*) FROM plots WHERE plots.{column} AND {})",
+        condition(set).inline()
     ))
 }
 
@@ -98,13 +100,13 @@ pub async fn region(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option
 /// Municipalities, optionally of one region, each with its visible plot count.
 pub async fn municipalities(
     conn: &mut AsyncPgConnection,
-    visibility: &Visibility,
+    set: &PlotSet,
     region_id: Option<i64>,
 ) -> QueryResult<Vec<(MunicipalityRow, i64)>> {
     let mut query = municipalities::table
         .select((
             MunicipalityRow::as_select(),
-            plot_count_sql("municipality_id = municipalities.id", visibility),
+            plot_count_sql("municipality_id = municipalities.id", set),
         ))
         .order(municipalities::id)
         .into_boxed();
@@ -129,13 +131,13 @@ pub async fn municipality(
 /// Estates, optionally of one municipality, each with its visible plot count.
 pub async fn estates(
     conn: &mut AsyncPgConnection,
-    visibility: &Visibility,
+    set: &PlotSet,
     municipality_id: Option<i64>,
 ) -> QueryResult<Vec<(EstateRow, i64)>> {
     let mut query = estates::table
         .select((
             EstateRow::as_select(),
-            plot_count_sql("estate_id = estates.id", visibility),
+            plot_count_sql("estate_id = estates.id", set),
         ))
         .order(estates::id)
         .into_boxed();

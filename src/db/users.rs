@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::schema::{auth_tokens, municipalities, user_municipalities, users};
+use crate::schema::{auth_tokens, municipalities, user_municipalities, users};
 
 diesel::define_sql_function! {
     /// E-mail addresses are unique and matched case-insensitively (index `users_email_key`).

@@ -83,6 +83,15 @@ impl ReadScope {
     }
 }
 
+/// Which plots a read runs over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlotSet {
+    /// What this scope reads; deleted plots never.
+    Readable(ReadScope),
+    /// The deleted plots, for an admin looking for one to restore (`authorize_deleted_read`).
+    Deleted,
+}
+
 /// A change to one plot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlotAction {

@@ -7,6 +7,7 @@ use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon, RingRole};
 use geo::{GeodesicArea, MultiPolygon, Orient, Validation};
 use geojson::{GeometryValue, PolygonType};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::FieldError;
 
@@ -267,6 +268,100 @@ fn rule_text(problem: &InvalidPolygon) -> String {
     format!("{rule}: {problem}")
 }
 
+/// A square of `area_m2` centred on a point, for rows that give only a position: a
+/// placeholder outline until the surveyed one arrives. Units: degrees in, m² for the area.
+pub fn square_around(lon: f64, lat: f64, area_m2: f64) -> Value {
+    // Metres per degree on the WGS 84 ellipsoid at this latitude (good to 0.1 % at plot size).
+    let phi = lat.to_radians();
+    let m_per_deg_lat = 111_132.92 - 559.82 * (2.0 * phi).cos() + 1.175 * (4.0 * phi).cos();
+    let m_per_deg_lon = 111_412.84 * phi.cos() - 93.5 * (3.0 * phi).cos();
+    let half = area_m2.sqrt() / 2.0;
+    let (dx, dy) = (half / m_per_deg_lon, half / m_per_deg_lat);
+    serde_json::json!({
+        "type": "Polygon",
+        "coordinates": [[
+            [lon - dx, lat - dy], [lon + dx, lat - dy], [lon + dx, lat + dy],
+            [lon - dx, lat + dy], [lon - dx, lat - dy]
+        ]]
+    })
+}
+
+/// WKT of a GeoJSON Polygon or MultiPolygon (for CSV exports), or `None` for anything else.
+pub fn wkt_of(geojson: &Value) -> Option<String> {
+    fn ring(r: &Value) -> Option<String> {
+        let points: Option<Vec<String>> = r
+            .as_array()?
+            .iter()
+            .map(|p| Some(format!("{} {}", p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+            .collect();
+        Some(format!("({})", points?.join(", ")))
+    }
+    fn polygon(p: &Value) -> Option<String> {
+        let rings: Option<Vec<String>> = p.as_array()?.iter().map(ring).collect();
+        Some(format!("({})", rings?.join(", ")))
+    }
+    let coordinates = geojson.get("coordinates")?;
+    match geojson.get("type")?.as_str()? {
+        "Polygon" => Some(format!("POLYGON {}", polygon(coordinates)?)),
+        "MultiPolygon" => {
+            let parts: Option<Vec<String>> = coordinates.as_array()?.iter().map(polygon).collect();
+            Some(format!("MULTIPOLYGON ({})", parts?.join(", ")))
+        }
+        _ => None,
+    }
+}
+
+// The input contract of `PlotGeometry::from_geojson_value`, as a schema for the OpenAPI document
+// (`PlotData` refers to it): it lives beside the code that checks it.
+
+/// Documentation-only schema of plot geometry input (GeoJSON, RFC 7946, `[lon, lat]` in
+/// EPSG:4326): a Polygon or a MultiPolygon. A Feature holding one is accepted too.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+#[schema(example = json!({"type": "Polygon", "coordinates": [[[11.49, 53.31], [11.492, 53.31], [11.492, 53.311], [11.49, 53.311], [11.49, 53.31]]]}))]
+pub enum GeoJsonPolygonal {
+    Polygon(GeoJsonPolygon),
+    MultiPolygon(GeoJsonMultiPolygon),
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum PolygonTag {
+    Polygon,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum MultiPolygonTag {
+    MultiPolygon,
+}
+
+/// Rings of `[lon, lat]` positions; the first ring is the exterior, the others are holes; each
+/// ring is closed (last position = first).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+pub struct GeoJsonPolygon {
+    r#type: PolygonTag,
+    #[schema(min_items = 1)]
+    coordinates: Vec<Vec<[f64; 2]>>,
+    /// Ignored: the service computes extents itself.
+    bbox: Option<Vec<f64>>,
+}
+
+/// Polygons, each as in `GeoJsonPolygon`; they must not overlap.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+pub struct GeoJsonMultiPolygon {
+    r#type: MultiPolygonTag,
+    #[schema(min_items = 1)]
+    coordinates: Vec<Vec<Vec<[f64; 2]>>>,
+    /// Ignored: the service computes extents itself.
+    bbox: Option<Vec<f64>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,5 +413,18 @@ mod tests {
         .unwrap_err();
         assert_eq!(err[0].pointer, "/geometry/coordinates/0");
         assert!(err[0].detail.contains("not closed"), "{err:?}");
+    }
+
+    #[test]
+    fn wkt_and_squares() {
+        let g = serde_json::json!({"type": "Polygon", "coordinates": [[[1.0, 2.0], [3.0, 2.0], [1.0, 4.0], [1.0, 2.0]]]});
+        assert_eq!(wkt_of(&g).unwrap(), "POLYGON ((1 2, 3 2, 1 4, 1 2))");
+        let sq = square_around(11.5, 53.3, 10_000.0);
+        let geometry = PlotGeometry::from_geojson_value(&sq, "").unwrap();
+        assert!(
+            (geometry.area_m2() - 10_000.0).abs() < 20.0,
+            "{}",
+            geometry.area_m2()
+        );
     }
 }

@@ -1,9 +1,62 @@
-//! What changed between two states of a plot, field by field, in the write schema's names
-//! (`PlotData`), so a history entry reads like the request that caused it.
+//! A plot's history: who changed it (`Actor`), through what (`Via`), which kind of change
+//! (`HistoryAction`), and what changed between two states, field by field, in the write schema's
+//! names (`PlotData`), so a history entry reads like the request that caused it.
 
 use serde_json::{json, Map, Value};
 
-use super::plot::{EurAmount, PlotData, ValidPlot};
+use super::plot::{PlotData, ValidPlot};
+
+/// Who makes a change, for the history.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// `None` for changes outside the API (seeding).
+    pub user_id: Option<i64>,
+    /// As shown at the time.
+    pub name: String,
+    pub via: Via,
+}
+
+/// Through what a change came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Api,
+    Import,
+    Cli,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Api => "api",
+            Via::Import => "import",
+            Via::Cli => "cli",
+        }
+    }
+}
+
+/// What a history entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryAction {
+    Create,
+    Update,
+    Publish,
+    Unpublish,
+    Delete,
+    Restore,
+}
+
+impl HistoryAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryAction::Create => "create",
+            HistoryAction::Update => "update",
+            HistoryAction::Publish => "publish",
+            HistoryAction::Unpublish => "unpublish",
+            HistoryAction::Delete => "delete",
+            HistoryAction::Restore => "restore",
+        }
+    }
+}
 
 /// A plot's editable state in comparable form: prices in canonical decimal text, geometry as a
 /// GeoJSON MultiPolygon with its geodesic area.
@@ -15,25 +68,18 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// `data` must hold prices as the store writes them back (`Cents::to_string`); geometry
-    /// may be Polygon or MultiPolygon.
+    /// `data` as stored (or read back); its geometry may be Polygon or MultiPolygon.
     pub fn new(data: &PlotData, area_m2: f64) -> Snapshot {
-        let Value::Object(fields) = serde_json::to_value(data).unwrap_or_default() else {
-            unreachable!("PlotData serialises to an object")
-        };
-        Snapshot { fields, area_m2 }
+        Snapshot {
+            fields: data.to_object(),
+            area_m2,
+        }
     }
 
-    /// The state a validated plot will be stored in.
+    /// The state a validated plot will be stored in (validation puts prices and geometry in
+    /// their stored form).
     pub fn of_valid(plot: &ValidPlot) -> Snapshot {
-        let mut data = plot.data.clone();
-        let canonical = |c: Option<super::money::Cents>| c.map(|c| EurAmount(c.to_string()));
-        data.price_min_eur_m2 = canonical(plot.price_min);
-        data.price_max_eur_m2 = canonical(plot.price_max);
-        data.servicing_cost_eur_m2 = canonical(plot.servicing_cost);
-        data.geometry =
-            serde_json::from_str(&plot.geometry.to_geojson_string()).unwrap_or(Value::Null);
-        Snapshot::new(&data, plot.geometry.area_m2())
+        Snapshot::new(&plot.data, plot.geometry.area_m2())
     }
 }
 

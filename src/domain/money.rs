@@ -1,11 +1,25 @@
 //! Prices without floating point: euro amounts are held as integer cents and written as decimal
 //! strings (`"12.50"`), so `0.1 + 0.2` rounding never reaches a price list.
+//!
+//! In JSON a `Cents` is the decimal text (`"12.50"`; a JSON number such as `12.5` is read by its
+//! decimal text, never through floating point); in the database it is a `bigint` of cents.
 
 use std::fmt;
 
+use diesel::deserialize::{FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{Output, ToSql};
+use diesel::sql_types::BigInt;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 /// An amount of euros, in cents. Used for prices per m² (€/m²).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = BigInt)]
 pub struct Cents(pub i64);
+
+/// What an amount looks like in JSON Schema (the `pattern` of every price member).
+pub const EUR_PATTERN: &str = "^[0-9]+([.,][0-9]{1,2})?$";
 
 /// Highest accepted amount: €10,000,000.00, far above any land price per m², low enough that
 /// arithmetic on it never overflows.
@@ -51,6 +65,39 @@ impl fmt::Display for Cents {
     }
 }
 
+impl Serialize for Cents {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cents {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Number(n) => n.to_string(),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "expected a euro amount like \"12.50\", got {other}"
+                )))
+            }
+        };
+        Cents::parse_eur(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl FromSql<BigInt, Pg> for Cents {
+    fn from_sql(value: PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        <i64 as FromSql<BigInt, Pg>>::from_sql(value).map(Cents)
+    }
+}
+
+impl ToSql<BigInt, Pg> for Cents {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> diesel::serialize::Result {
+        <i64 as ToSql<BigInt, Pg>>::to_sql(&self.0, out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +114,14 @@ mod tests {
             assert_eq!(c, Cents(cents));
             assert_eq!(c.to_string(), shown);
         }
+    }
+
+    #[test]
+    fn json_is_decimal_text_both_ways() {
+        assert_eq!(serde_json::to_string(&Cents(1250)).unwrap(), "\"12.50\"");
+        let read: Cents = serde_json::from_str("12.5").unwrap();
+        assert_eq!(read, Cents(1250));
+        assert!(serde_json::from_str::<Cents>("\"12.345\"").is_err());
     }
 
     #[test]

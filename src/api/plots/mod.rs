@@ -1,4 +1,10 @@
-//! `/plots`: the plot register. One handler per operation.
+//! `/plots`: the plot register. Reading, creating and changing single plots here; their state
+//! actions and history in `state`; searching in `search` (with `params` and `csv`).
+
+pub mod csv;
+pub mod params;
+pub mod search;
+pub mod state;
 
 use actix_web::http::header::{self, ETag, EntityTag, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -10,14 +16,14 @@ use utoipa::IntoParams;
 use diesel_async::AsyncConnection;
 
 use super::error::{ApiError, Problem};
-use super::extract::{parse_json, Caller, Format, JsonBody, QueryParams};
-use super::views::{HistoryEntry, Plot, PlotHistory};
+use super::extract::{Caller, Format, JsonBody, QueryParams};
+use super::views::Plot;
 use super::AppState;
 use crate::db;
-use crate::db::plots::{HistoryAction, PlotKey, PlotRow, Via, Visibility};
-use crate::domain::access::PlotAction;
-use crate::domain::history::{diff, Snapshot};
-use crate::domain::plot::PlotData;
+use crate::db::plots::FullPlot;
+use crate::domain::access::{PlotAction, PlotSet, ReadScope};
+use crate::domain::history::{diff, Snapshot, Via};
+use crate::domain::plot::{PlotData, PlotKey};
 use crate::domain::FieldError;
 
 /// Conditional-write header, required on every change.
@@ -42,21 +48,12 @@ pub struct FormatParam {
 }
 
 /// `{key}` is a numeric id or a reference such as `LWL-003` (references always hold a letter).
-pub fn plot_key(raw: &str) -> Result<PlotKey, ApiError> {
-    if let Ok(id) = raw.parse::<i64>() {
-        return Ok(PlotKey::Id(id));
-    }
-    if raw.len() <= 32 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Ok(PlotKey::Reference(raw.to_ascii_uppercase()));
-    }
-    Err(ApiError::NotFound(format!("no plot `{raw}`")))
+pub(crate) fn plot_key(raw: &str) -> Result<PlotKey, ApiError> {
+    PlotKey::parse(raw).ok_or_else(|| ApiError::NotFound(format!("no plot `{raw}`")))
 }
 
 fn not_found(key: &PlotKey) -> ApiError {
-    match key {
-        PlotKey::Id(id) => ApiError::NotFound(format!("no plot with id {id}")),
-        PlotKey::Reference(r) => ApiError::NotFound(format!("no plot with reference `{r}`")),
-    }
+    ApiError::NotFound(format!("no plot {key}"))
 }
 
 fn etag(version: i32) -> ETag {
@@ -66,7 +63,7 @@ fn etag(version: i32) -> ETag {
 /// `If-Match` as a version number. Every change must name the version it is based on, so that
 /// no edit silently overwrites another: `*` would allow exactly that and is refused like a
 /// missing header.
-fn required_version(req: &HttpRequest) -> Result<i32, ApiError> {
+pub(crate) fn required_version(req: &HttpRequest) -> Result<i32, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Err(ApiError::PreconditionRequired(
             "send `If-Match` with the ETag of the version you edited (from GET); \
@@ -144,12 +141,12 @@ pub async fn get_plot(
     let format = Format::negotiate(&req, params.f.as_deref())?;
     let key = plot_key(&key)?;
     let mut conn = state.pool.get().await?;
-    let row = db::plots::find(&mut conn, &caller.visibility(), &key)
+    let (row, geometry) = db::plots::find(&mut conn, &caller.plot_set(), &key)
         .await?
         .ok_or_else(|| not_found(&key))?;
     Ok(plot_response(
         actix_web::http::StatusCode::OK,
-        Plot::from_row(row, &caller.scope()),
+        Plot::from_row(row, geometry, &caller.scope()),
         format,
     ))
 }
@@ -188,14 +185,14 @@ pub async fn create_plot(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_account()?;
     let data = plot_data_from_document(body)?;
-    if data.published {
+    if data.internal.published {
         return Err(ApiError::Validation(vec![FieldError::new(
             "/published",
             "new plots start as drafts; publish with POST /plots/{key}/publish",
         )]));
     }
     caller.authorize(PlotAction::Create {
-        target: data.municipality_id,
+        target: data.facts.municipality_id,
     })?;
     let plot = data
         .validate(Utc::now().date_naive())
@@ -210,12 +207,12 @@ pub async fn create_plot(
                 .map_err(ApiError::from)
         })
         .await?;
-    let row = db::plots::find(&mut conn, &Visibility::All, &PlotKey::Id(id))
+    let (row, geometry) = db::plots::find(&mut conn, &ALL, &PlotKey::Id(id))
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("plot {id} vanished after insert")))?;
     let mut response = plot_response(
         actix_web::http::StatusCode::CREATED,
-        Plot::from_row(row, &caller.scope()),
+        Plot::from_row(row, geometry, &caller.scope()),
         Format::Json,
     );
     if let Ok(location) = HeaderValue::from_str(&format!("{}/plots/{id}", state.base_url(&req))) {
@@ -314,9 +311,9 @@ pub async fn patch_plot(
             "a merge patch must be a JSON object",
         )]));
     }
-    change_fields(&state, &caller, key, expected, move |row| {
+    change_fields(&state, &caller, key, expected, move |(row, geometry)| {
         // Patch the stored plot in its write form, then validate the result as a whole.
-        let mut document = serde_json::to_value(plot_data_of(row)).map_err(ApiError::internal)?;
+        let mut document = Value::Object(row.to_data(geometry.as_deref()).to_object());
         merge_patch(&mut document, &patch);
         plot_data_from_document(document)
     })
@@ -330,17 +327,18 @@ async fn change_fields(
     caller: &Caller,
     key: PlotKey,
     expected: i32,
-    new_data: impl FnOnce(&PlotRow) -> Result<PlotData, ApiError> + Send,
+    new_data: impl FnOnce(&FullPlot) -> Result<PlotData, ApiError> + Send,
 ) -> Result<HttpResponse, ApiError> {
-    let visibility = caller.visibility();
+    let set = caller.plot_set();
     let actor = caller.actor(Via::Api);
     let mut conn = state.pool.get().await?;
     let id = conn
         .transaction(async |conn| {
-            let row = db::plots::lock(conn, &key, &visibility)
+            let stored = db::plots::lock(conn, &key, &set)
                 .await?
                 .ok_or_else(|| not_found(&key))?;
-            let current = row.municipality_id;
+            let row = &stored.0;
+            let current = row.facts.municipality_id;
             caller.authorize(PlotAction::Update {
                 current,
                 target: current,
@@ -350,12 +348,12 @@ async fn change_fields(
                     current_version: row.version,
                 });
             }
-            let data = new_data(&row)?;
+            let data = new_data(&stored)?;
             caller.authorize(PlotAction::Update {
                 current,
-                target: data.municipality_id,
+                target: data.facts.municipality_id,
             })?;
-            if data.published != row.published {
+            if data.internal.published != row.internal.published {
                 return Err(ApiError::Validation(vec![FieldError::new(
                     "/published",
                     "use POST /plots/{key}/publish or /unpublish to change this",
@@ -364,7 +362,7 @@ async fn change_fields(
             let plot = data
                 .validate(Utc::now().date_naive())
                 .map_err(ApiError::Validation)?;
-            let before = Snapshot::new(&plot_data_of(&row), row.area_geodesic_m2);
+            let before = Snapshot::new(&row.to_data(stored.1.as_deref()), row.area_geodesic_m2);
             let changes = diff(Some(&before), &Snapshot::of_valid(&plot));
             if !changes.is_empty() {
                 db::plots::update(conn, row.id, &plot, &actor, &Value::Array(changes)).await?;
@@ -375,282 +373,26 @@ async fn change_fields(
     respond_with_plot(&mut conn, caller, id).await
 }
 
-async fn respond_with_plot(
+/// Every plot that is not deleted: what a write answers with, whoever wrote.
+const ALL: PlotSet = PlotSet::Readable(ReadScope::Region);
+
+pub(crate) async fn respond_with_plot(
     conn: &mut diesel_async::AsyncPgConnection,
     caller: &Caller,
     id: i64,
 ) -> Result<HttpResponse, ApiError> {
-    let row = db::plots::find(conn, &Visibility::All, &PlotKey::Id(id))
+    let (row, geometry) = db::plots::find(conn, &ALL, &PlotKey::Id(id))
         .await?
         .ok_or_else(|| not_found(&PlotKey::Id(id)))?;
     Ok(plot_response(
         actix_web::http::StatusCode::OK,
-        Plot::from_row(row, &caller.scope()),
+        Plot::from_row(row, geometry, &caller.scope()),
         Format::Json,
     ))
 }
 
-/// Delete a plot
-///
-/// A soft delete: the plot disappears from every listing and read (404), its history stays,
-/// and an admin can restore it. `If-Match` is required.
-#[utoipa::path(
-    delete,
-    path = "/plots/{key}",
-    tag = "plots",
-    params(("key" = String, Path, description = "Plot id or reference"),
-           IfMatch),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn delete_plot(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    change_state(&req, &state, &caller, &key, HistoryAction::Delete).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Publish a plot
-///
-/// Makes a draft public: it appears in searches, tiles, embedded maps and profile pages.
-/// `If-Match` is required. Publishing a published plot changes nothing.
-#[utoipa::path(
-    post,
-    path = "/plots/{key}/publish",
-    tag = "plots",
-    params(("key" = String, Path, description = "Plot id or reference"), IfMatch),
-    responses(
-        (status = 200, description = "Published", body = Plot, headers(("ETag" = String))),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn publish_plot(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    change_state_and_respond(&req, &state, &caller, &key, HistoryAction::Publish).await
-}
-
-/// Unpublish a plot
-///
-/// Takes a plot back to draft: it disappears from every public view. `If-Match` is required.
-#[utoipa::path(
-    post,
-    path = "/plots/{key}/unpublish",
-    tag = "plots",
-    params(("key" = String, Path, description = "Plot id or reference"), IfMatch),
-    responses(
-        (status = 200, description = "Now a draft", body = Plot, headers(("ETag" = String))),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn unpublish_plot(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    change_state_and_respond(&req, &state, &caller, &key, HistoryAction::Unpublish).await
-}
-
-/// Restore a deleted plot
-///
-/// Admins only. The plot comes back as a draft with its history. `If-Match` names the version
-/// it was deleted at (the newest entry of its history).
-#[utoipa::path(
-    post,
-    path = "/plots/{key}/restore",
-    tag = "plots",
-    params(("key" = String, Path, description = "Plot id or reference"), IfMatch),
-    responses(
-        (status = 200, description = "Restored as a draft", body = Plot, headers(("ETag" = String))),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such deleted plot", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn restore_plot(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    change_state_and_respond(&req, &state, &caller, &key, HistoryAction::Restore).await
-}
-
-/// `change_state`, answered with the plot as it is now.
-async fn change_state_and_respond(
-    req: &HttpRequest,
-    state: &AppState,
-    caller: &Caller,
-    raw_key: &str,
-    action: HistoryAction,
-) -> Result<HttpResponse, ApiError> {
-    let id = change_state(req, state, caller, raw_key, action).await?;
-    let mut conn = state.pool.get().await?;
-    respond_with_plot(&mut conn, caller, id).await
-}
-
-/// Publish, unpublish, delete or restore, in one transaction with its history entry. Returns
-/// the plot id. A no-op (publishing a published plot) writes nothing.
-async fn change_state(
-    req: &HttpRequest,
-    state: &AppState,
-    caller: &Caller,
-    raw_key: &str,
-    action: HistoryAction,
-) -> Result<i64, ApiError> {
-    caller.require_account()?;
-    let key = plot_key(raw_key)?;
-    let expected = required_version(req)?;
-    let visibility = match action {
-        HistoryAction::Restore => Visibility::Deleted,
-        _ => caller.visibility(),
-    };
-    let actor = caller.actor(Via::Api);
-    let mut conn = state.pool.get().await?;
-    conn.transaction(async |conn| {
-        let row = db::plots::lock(conn, &key, &visibility)
-            .await?
-            .ok_or_else(|| not_found(&key))?;
-        let current = row.municipality_id;
-        let (permission, field, from, to) = match action {
-            HistoryAction::Publish => (
-                PlotAction::Publish { current },
-                "published",
-                row.published,
-                true,
-            ),
-            HistoryAction::Unpublish => (
-                PlotAction::Unpublish { current },
-                "published",
-                row.published,
-                false,
-            ),
-            HistoryAction::Delete => (PlotAction::Delete { current }, "deleted", false, true),
-            HistoryAction::Restore => (PlotAction::Restore { current }, "deleted", true, false),
-            HistoryAction::Create | HistoryAction::Update => {
-                unreachable!("field changes go through change_fields")
-            }
-        };
-        caller.authorize(permission)?;
-        if row.version != expected {
-            return Err(ApiError::PreconditionFailed {
-                current_version: row.version,
-            });
-        }
-        if from != to {
-            let mut changes = vec![serde_json::json!({"field": field, "from": from, "to": to})];
-            if action == HistoryAction::Delete && row.published {
-                changes.push(serde_json::json!({"field": "published", "from": true, "to": false}));
-            }
-            db::plots::set_state(conn, row.id, action, &actor, &Value::Array(changes)).await?;
-        }
-        Ok(row.id)
-    })
-    .await
-}
-
-/// Query parameters of the history.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryParams {}
-
-/// History of a plot
-///
-/// Every change, newest first: who, when, through what (`api`, `import`, `cli`) and which
-/// fields from what to what. Geometry changes carry the area before and after. Staff only;
-/// admins and viewers also see the history of deleted plots. The history cannot be changed.
-#[utoipa::path(
-    get,
-    path = "/plots/{key}/history",
-    tag = "plots",
-    params(("key" = String, Path, description = "Plot id or reference")),
-    responses(
-        (status = 200, description = "The history", body = PlotHistory),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A published plot of another municipality (editors)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn plot_history(
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: web::Path<String>,
-    QueryParams(_): QueryParams<HistoryParams>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require_account()?;
-    let key = plot_key(&key)?;
-    let mut conn = state.pool.get().await?;
-    let mut row = db::plots::find(&mut conn, &caller.visibility(), &key).await?;
-    if row.is_none() && caller.visibility() == Visibility::All {
-        row = db::plots::find(&mut conn, &Visibility::Deleted, &key).await?;
-    }
-    let row = row.ok_or_else(|| not_found(&key))?;
-    // The history holds internal fields: only for those who read them for this plot.
-    if !caller.scope().internal(row.municipality_id) {
-        return Err(ApiError::Forbidden(
-            "the history of another municipality's plot is internal to it".into(),
-        ));
-    }
-    let entries = db::plots::history(&mut conn, row.id).await?;
-    Ok(HttpResponse::Ok().json(PlotHistory {
-        plot_id: row.id,
-        reference: row.reference,
-        version: row.version,
-        deleted: row.deleted_at.is_some(),
-        items: entries.into_iter().map(HistoryEntry::from).collect(),
-    }))
-}
-
-/// Members of the read form that clients may send back unchanged; they are not editable.
-const READ_ONLY_MEMBERS: &[&str] = &[
-    "id",
-    "region_id",
-    "municipality_name",
-    "estate_name",
-    "area_computed_m2",
-    "area_m2",
-    "distance_m",
-    "demo",
-    "updated_at",
-    "version",
-    "deleted",
-    "deleted_at",
-];
-
-/// Accepts `PlotData`, or a GeoJSON Feature with `PlotData` as properties.
+/// Accepts `PlotData`, or a GeoJSON Feature with `PlotData` as properties. Members of the read
+/// form (`id`, `version`, …) may come along unchanged from a GET; they are not editable.
 pub fn plot_data_from_document(body: Value) -> Result<PlotData, ApiError> {
     let Value::Object(mut object) = body else {
         return Err(ApiError::Validation(vec![FieldError::new(
@@ -670,12 +412,11 @@ pub fn plot_data_from_document(body: Value) -> Result<PlotData, ApiError> {
         properties.insert("geometry".into(), geometry);
         object = properties;
     }
-    for member in READ_ONLY_MEMBERS {
-        object.remove(*member);
+    for member in Plot::read_only_members() {
+        object.remove(member);
     }
-    let bytes = serde_json::to_vec(&object).map_err(ApiError::internal)?;
     // For a Feature, pointers name the plot member (`/grz`), not its place in `properties`.
-    parse_json(&bytes)
+    PlotData::from_object(object).map_err(ApiError::Validation)
 }
 
 /// RFC 7396.
@@ -694,68 +435,5 @@ fn merge_patch(target: &mut Value, patch: &Value) {
         } else {
             merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
         }
-    }
-}
-
-/// The stored plot in its write form, the base a merge patch applies to.
-pub(crate) fn plot_data_of(row: &crate::db::plots::PlotRow) -> PlotData {
-    use crate::domain::plot::{BplanStatus, EurAmount, Offer, PlotStatus, Servicing, Zoning};
-    let eur = |c: Option<i64>| c.map(|c| EurAmount(crate::domain::money::Cents(c).to_string()));
-    PlotData {
-        reference: row.reference.clone(),
-        title_de: row.title_de.clone(),
-        title_en: row.title_en.clone(),
-        description_de: row.description_de.clone(),
-        description_en: row.description_en.clone(),
-        municipality_id: row.municipality_id,
-        estate_id: row.estate_id,
-        geometry: row
-            .geometry_geojson
-            .as_deref()
-            .and_then(|g| serde_json::from_str(g).ok())
-            .unwrap_or(Value::Null),
-        area_stated_m2: row.area_stated_m2,
-        status: PlotStatus::parse(&row.status).unwrap_or(PlotStatus::Available),
-        available_from: row.available_from,
-        zoning: Zoning::parse(&row.zoning).unwrap_or(Zoning::Other),
-        bplan_status: BplanStatus::parse(&row.bplan_status).unwrap_or(BplanStatus::None),
-        grz: row.grz,
-        gfz: row.gfz,
-        bmz: row.bmz,
-        max_height_m: row.max_height_m,
-        max_storeys: row.max_storeys,
-        operation_24h: row.operation_24h,
-        servicing: Servicing::parse(&row.servicing).unwrap_or(Servicing::None),
-        road_access: row.road_access,
-        water: row.water,
-        sewage: row.sewage,
-        electricity: row.electricity,
-        electricity_capacity_kva: row.electricity_capacity_kva,
-        gas: row.gas,
-        district_heating: row.district_heating,
-        broadband_mbit: row.broadband_mbit,
-        fibre: row.fibre,
-        rail_siding: row.rail_siding,
-        dist_motorway_km: row.dist_motorway_km,
-        dist_rail_station_km: row.dist_rail_station_km,
-        dist_port_km: row.dist_port_km,
-        dist_airport_km: row.dist_airport_km,
-        price_on_request: row.price_on_request,
-        price_min_eur_m2: eur(row.price_min_ct),
-        price_max_eur_m2: eur(row.price_max_ct),
-        servicing_cost_eur_m2: eur(row.servicing_cost_ct),
-        offer: Offer::parse(&row.offer).unwrap_or(Offer::Sale),
-        grw_area: row.grw_area,
-        grw_max_rate_small_pct: row.grw_max_rate_small_pct,
-        grw_max_rate_medium_pct: row.grw_max_rate_medium_pct,
-        grw_max_rate_large_pct: row.grw_max_rate_large_pct,
-        contact_name: row.contact_name.clone(),
-        contact_phone: row.contact_phone.clone(),
-        contact_email: row.contact_email.clone(),
-        data_confirmed_on: row.data_confirmed_on,
-        published: row.published,
-        internal_notes: row.internal_notes.clone(),
-        owner_name: row.owner_name.clone(),
-        owner_contact: row.owner_contact.clone(),
     }
 }

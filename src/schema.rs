@@ -1,6 +1,10 @@
-//! Diesel schema for `migrations/`. Kept by hand in the shape `diesel print-schema` emits, with
-//! PostGIS `geometry` declared here (see `sql_types`) because geometries are only ever read and
-//! written through PostGIS functions (`ST_AsGeoJSON`, `ST_GeomFromGeoJSON`), never as Rust values.
+//! Diesel schema for `migrations/`: the tables and column types, nothing else. Kept by hand in
+//! the shape `diesel print-schema` emits, with PostGIS `geometry` declared here (see
+//! `sql_types`) because geometries are only ever read and written through PostGIS functions
+//! (`ST_AsGeoJSON`, `ST_GeomFromGeoJSON`), never as Rust values.
+//!
+//! It sits below `domain` (as diesel places it, at `src/schema.rs`): domain types declare how
+//! they map onto these columns (`#[diesel(table_name = …)]`), and `db` runs the queries.
 
 pub mod sql_types {
     /// PostGIS `geometry`. All stored geometries are EPSG:4326 MultiPolygons.

@@ -3,66 +3,25 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 
-use super::csv::{CsvDialect, CsvWriter};
-use super::error::{ApiError, Problem};
-use super::extract::{Caller, JsonBody, QueryParams};
-use super::views::{Link, Plot, PlotFeatureCollection, PlotPage};
-use super::AppState;
+use super::params::SearchParams;
+use crate::api::error::{ApiError, Problem};
+use crate::api::extract::{Caller, JsonBody, QueryParams};
+use crate::api::views::{Link, Plot, PlotFeatureCollection, PlotPage, Total};
+use crate::api::AppState;
 use crate::db;
+use crate::domain::plot::PlotKey;
 use crate::domain::search::{
-    drawn_area, GeometryForm, OutputFormat, PlotQuery, SearchParams, SpatialRelation, COUNT_CAP,
-    MAX_COMPARE,
+    drawn_area, OutputFormat, PlotQuery, SpatialRelation, COUNT_CAP, MAX_COMPARE,
 };
 use crate::domain::FieldError;
 
-/// Rows fetched per round trip while streaming a CSV export.
-const EXPORT_CHUNK: i64 = 1000;
-
-/// How many plots matched, when asked with `count=exact`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Total {
-    /// Number of matches, counted up to 10,000.
-    pub value: i64,
-    /// `eq`: exactly `value`; `gte`: at least `value` (counting stopped at the cap).
-    #[schema(pattern = "^(eq|gte)$")]
-    pub relation: &'static str,
-}
-
-/// The plots a search runs over: the caller's, or (`deleted=true`, admins) the deleted ones.
-pub(crate) fn visibility_for(
-    caller: &Caller,
-    query: &PlotQuery,
-) -> Result<crate::db::plots::Visibility, ApiError> {
-    if query.deleted {
-        crate::domain::access::authorize_deleted_read(caller.principal())?;
-        return Ok(crate::db::plots::Visibility::Deleted);
-    }
-    Ok(caller.visibility())
-}
-
-pub(crate) fn bad_params(errors: Vec<FieldError>) -> ApiError {
-    let detail = match errors.as_slice() {
-        [one] => format!("parameter `{}`: {}", one.pointer, one.detail),
-        many => format!("{} parameters are invalid; see `errors`", many.len()),
-    };
-    ApiError::BadRequest { detail, errors }
-}
-
-/// Names a client may list in `fields`: the members of the `Plot` schema.
-/// Computed once: building the schema on every CSV export or `fields=` request is waste.
-fn known_fields() -> &'static [String] {
-    static FIELDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    FIELDS.get_or_init(|| match Plot::schema() {
-        utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(object)) => {
-            object.properties.keys().cloned().collect()
-        }
-        _ => Vec::new(),
-    })
+/// Names a client may list in `fields`: the members of the `Plot` view.
+pub(crate) fn known_fields() -> &'static [String] {
+    crate::api::views::Plot::members()
 }
 
 fn check_fields(query: &PlotQuery) -> Result<(), ApiError> {
@@ -74,7 +33,7 @@ fn check_fields(query: &PlotQuery) -> Result<(), ApiError> {
     if unknown.is_empty() {
         return Ok(());
     }
-    Err(bad_params(vec![FieldError::new(
+    Err(ApiError::bad_params(vec![FieldError::new(
         "fields",
         format!(
             "unknown field(s) {}; available: {}",
@@ -107,9 +66,9 @@ fn output_format(req: &HttpRequest, query: &PlotQuery) -> Result<OutputFormat, A
         return Ok(format);
     }
     // Without `f`, negotiate among the types a client may list in Accept.
-    Ok(match super::extract::Format::negotiate(req, None)? {
-        super::extract::Format::Json => OutputFormat::Json,
-        super::extract::Format::GeoJson => OutputFormat::GeoJson,
+    Ok(match crate::api::extract::Format::negotiate(req, None)? {
+        crate::api::extract::Format::Json => OutputFormat::Json,
+        crate::api::extract::Format::GeoJson => OutputFormat::GeoJson,
     })
 }
 
@@ -142,7 +101,7 @@ pub async fn list_plots(
     caller: Caller,
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = params.into_query(None).map_err(bad_params)?;
+    let query = params.into_query(None).map_err(ApiError::bad_params)?;
     check_fields(&query)?;
     let format = output_format(&req, &query)?;
     let next_href = |cursor: &str| {
@@ -172,7 +131,7 @@ pub async fn list_plots(
 }))]
 pub struct SearchBody {
     /// Drawn area: GeoJSON Polygon or MultiPolygon (holes allowed), EPSG:4326.
-    #[schema(value_type = Option<crate::domain::plot::GeoJsonPolygonal>)]
+    #[schema(value_type = Option<crate::domain::geometry::GeoJsonPolygonal>)]
     pub geometry: Option<Value>,
     pub relation: Option<SpatialRelation>,
     /// Any parameter of `GET /plots` (lists as arrays or comma-separated).
@@ -212,7 +171,7 @@ pub async fn search_plots(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let Value::Object(mut object) = body else {
-        return Err(bad_params(vec![FieldError::new(
+        return Err(ApiError::bad_params(vec![FieldError::new(
             "",
             "the body must be a JSON object",
         )]));
@@ -221,19 +180,19 @@ pub async fn search_plots(
     let relation = match object.remove("relation") {
         None | Some(Value::Null) => SpatialRelation::Intersects,
         Some(value) => serde_json::from_value(value).map_err(|_| {
-            bad_params(vec![FieldError::new(
+            ApiError::bad_params(vec![FieldError::new(
                 "/relation",
                 "must be `intersects` or `within`",
             )])
         })?,
     };
     let params: SearchParams = serde_json::from_value(Value::Object(object))
-        .map_err(|e| bad_params(vec![FieldError::new("", e.to_string())]))?;
+        .map_err(|e| ApiError::bad_params(vec![FieldError::new("", e.to_string())]))?;
     let drawn = match geometry {
         None | Some(Value::Null) => None,
-        Some(geometry) => Some(drawn_area(&geometry, relation).map_err(bad_params)?),
+        Some(geometry) => Some(drawn_area(&geometry, relation).map_err(ApiError::bad_params)?),
     };
-    let query = params.into_query(drawn).map_err(bad_params)?;
+    let query = params.into_query(drawn).map_err(ApiError::bad_params)?;
     check_fields(&query)?;
     let format = output_format(&req, &query)?;
     let self_href = format!("{}/plots/search", state.base_url(&req));
@@ -249,15 +208,14 @@ async fn respond(
     self_href: String,
     next_href: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let set = caller.plot_set_for(&query)?;
     if matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
-        let visibility = visibility_for(&caller, &query)?;
-        return Ok(csv_export(state, caller, visibility, query, format));
+        return Ok(super::csv::export(state, caller, set, query, format));
     }
-    let visibility = visibility_for(&caller, &query)?;
     let mut conn = state.pool.get().await?;
-    let (hits, next) = db::search::page(&mut conn, &query, &visibility, query.limit).await?;
+    let (hits, next) = db::search::page(&mut conn, &query, &set, query.limit).await?;
     let total = if query.count_exact {
-        let n = db::search::count(&mut conn, &query, &visibility).await?;
+        let n = db::search::count(&mut conn, &query, &set).await?;
         Some(if n > COUNT_CAP {
             Total {
                 value: COUNT_CAP,
@@ -275,7 +233,7 @@ async fn respond(
     drop(conn);
 
     let media_type = match format {
-        OutputFormat::GeoJson => super::extract::GEOJSON,
+        OutputFormat::GeoJson => crate::api::extract::GEOJSON,
         _ => "application/json",
     };
     let next_cursor = next.as_ref().map(|c| c.encode());
@@ -294,7 +252,7 @@ async fn respond(
     let scope = caller.scope();
     let plots: Vec<Plot> = hits
         .into_iter()
-        .map(|h| Plot::from_row(h.row, &scope).with_distance(h.distance_m))
+        .map(|h| Plot::from_row(h.row, h.geometry, &scope).with_distance(h.distance_m))
         .collect();
     let number_returned = plots.len();
 
@@ -354,124 +312,6 @@ async fn respond(
     })
 }
 
-/// Streams every match as CSV, a chunk of rows per database round trip, so memory stays flat
-/// however large the export.
-fn csv_export(
-    state: &web::Data<AppState>,
-    caller: Caller,
-    visibility: crate::db::plots::Visibility,
-    mut query: PlotQuery,
-    format: OutputFormat,
-) -> HttpResponse {
-    let dialect = match format {
-        OutputFormat::CsvExcel => CsvDialect::ExcelGerman,
-        _ => CsvDialect::Rfc4180,
-    };
-    // CSV carries a position, not a shape: the centroid as lon/lat columns.
-    if query.geometry_form != GeometryForm::None {
-        query.geometry_form = GeometryForm::Centroid;
-    }
-    query.cursor = None;
-    let staff_only = |field: &str| {
-        crate::domain::plot::INTERNAL_FIELDS.contains(&field) || field == "deleted_at"
-    };
-    let mut columns: Vec<String> = known_fields()
-        .iter()
-        .filter(|f| *f != "geometry")
-        .filter(|f| caller.is_staff() || !staff_only(f))
-        .filter(|f| *f != "distance_m" || query.near.is_some())
-        .filter(|f| {
-            query
-                .fields
-                .as_ref()
-                .is_none_or(|chosen| *f == "id" || chosen.contains(f))
-        })
-        .cloned()
-        .collect();
-    if query.geometry_form != GeometryForm::None {
-        columns.extend(["lon".to_owned(), "lat".to_owned()]);
-    }
-    let writer = CsvWriter::new(dialect, columns);
-    let pool = state.pool.clone();
-    struct Export {
-        pool: crate::db::DbPool,
-        query: PlotQuery,
-        writer: CsvWriter,
-        visibility: crate::db::plots::Visibility,
-        scope: crate::domain::access::ReadScope,
-        started: bool,
-        done: bool,
-    }
-    let initial = Export {
-        pool,
-        query,
-        writer,
-        visibility,
-        scope: caller.scope(),
-        started: false,
-        done: false,
-    };
-    let body = stream::unfold(initial, move |mut export| async move {
-        if export.done {
-            return None;
-        }
-        let mut out = Vec::new();
-        if !export.started {
-            export.started = true;
-            export.writer.header(&mut out);
-        }
-        let page = async {
-            let mut conn = export.pool.get().await.map_err(|e| e.to_string())?;
-            db::search::page(&mut conn, &export.query, &export.visibility, EXPORT_CHUNK)
-                .await
-                .map_err(|e| e.to_string())
-        };
-        match page.await {
-            Ok((hits, next)) => {
-                for hit in hits {
-                    let lon_lat = hit.row.geometry_geojson.as_deref().and_then(point_of);
-                    let plot = Plot::from_row(hit.row, &export.scope).with_distance(hit.distance_m);
-                    let mut record = serde_json::to_value(&plot).unwrap_or(Value::Null);
-                    if let (Value::Object(object), Some((lon, lat))) = (&mut record, lon_lat) {
-                        object.insert("lon".into(), lon.into());
-                        object.insert("lat".into(), lat.into());
-                    }
-                    export.writer.record(&record, &mut out);
-                }
-                match next {
-                    Some(cursor) => export.query.cursor = Some(cursor),
-                    None => export.done = true,
-                }
-                Some((Ok::<_, actix_web::Error>(web::Bytes::from(out)), export))
-            }
-            Err(cause) => {
-                // Headers are gone already: end the stream with an error so the client sees a
-                // broken transfer rather than a silently short file.
-                tracing::error!(error = %cause, "CSV export failed mid-stream");
-                export.done = true;
-                Some((
-                    Err(actix_web::error::ErrorInternalServerError("export failed")),
-                    export,
-                ))
-            }
-        }
-    });
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8; header=present")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"plots.csv\"",
-        ))
-        .insert_header((header::VARY, "Accept, Authorization"))
-        .streaming(body)
-}
-
-fn point_of(geojson: &str) -> Option<(f64, f64)> {
-    let value: Value = serde_json::from_str(geojson).ok()?;
-    let c = value.get("coordinates")?;
-    Some((c.get(0)?.as_f64()?, c.get(1)?.as_f64()?))
-}
-
 /// Counts and area of one value of a facet.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FacetValue {
@@ -515,9 +355,10 @@ pub async fn plot_facets(
     caller: Caller,
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = params.into_query(None).map_err(bad_params)?;
+    let query = params.into_query(None).map_err(ApiError::bad_params)?;
+    let set = caller.plot_set_for(&query)?;
     let mut conn = state.pool.get().await?;
-    let rows = db::search::facets(&mut conn, &query, &visibility_for(&caller, &query)?).await?;
+    let rows = db::search::facets(&mut conn, &query, &set).await?;
     let mut facets = Facets {
         total: FacetValue {
             value: Value::Null,
@@ -608,10 +449,10 @@ pub async fn compare_plots(
     let mut ids = Vec::new();
     let mut references = Vec::new();
     for key in &keys {
-        match super::plots::plot_key(key) {
-            Ok(db::plots::PlotKey::Id(id)) => ids.push(id),
-            Ok(db::plots::PlotKey::Reference(r)) => references.push(r),
-            Err(_) => {
+        match PlotKey::parse(key) {
+            Some(PlotKey::Id(id)) => ids.push(id),
+            Some(PlotKey::Reference(r)) => references.push(r),
+            None => {
                 return Err(ApiError::bad_parameter(
                     "plots",
                     format!("`{key}` is neither an id nor a reference"),
@@ -620,15 +461,17 @@ pub async fn compare_plots(
         }
     }
     let mut conn = state.pool.get().await?;
-    let rows = db::search::by_keys(&mut conn, &ids, &references, &caller.visibility()).await?;
+    let rows = db::plots::by_keys(&mut conn, &ids, &references, &caller.plot_set()).await?;
     let scope = caller.scope();
     let mut plots = Vec::new();
     for key in &keys {
         let found = rows
             .iter()
-            .find(|r| r.id.to_string() == *key || r.reference.eq_ignore_ascii_case(key));
+            .find(|(r, _)| r.id.to_string() == *key || r.facts.reference.eq_ignore_ascii_case(key));
         match found {
-            Some(row) => plots.push(Plot::from_row(row.clone(), &scope)),
+            Some((row, geometry)) => {
+                plots.push(Plot::from_row(row.clone(), geometry.clone(), &scope))
+            }
             None => return Err(ApiError::NotFound(format!("no plot `{key}`"))),
         }
     }

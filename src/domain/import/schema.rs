@@ -1,8 +1,12 @@
-//! The import schema: reading GeoJSON FeatureCollections and CSV files into plot fields, with
-//! German column names and values where spreadsheets use them. No IO; the API layer resolves
-//! municipalities, transforms coordinates (PostGIS) and writes.
+//! The import schema: which column or property names mean which plot field (German column names
+//! included), and how text becomes a value of that field (German values included). The fields
+//! are the plot's members (`domain::plot::members`, read off its declaration) plus a few the
+//! import adds: `municipality_ags` and `estate_name` instead of ids, `version` (a lost-update
+//! check), `area_stated_ha`, and the CSV geometry columns `wkt`, `lon`, `lat`.
 
 use serde_json::{Map, Value};
+
+use crate::domain::plot::{members, Kind};
 
 /// Coordinate reference systems an import may use. German surveyors deliver ETRS89/UTM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,85 +53,24 @@ impl ImportCrs {
     }
 }
 
-/// How a column's text becomes a JSON value of `PlotData`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Text,
-    Integer,
-    Number,
-    Boolean,
-    Date,
-    /// Decimal euro text, kept as text (`EurAmount` reads it).
-    Money,
-    Status,
-    Zoning,
-    BplanStatus,
-    Servicing,
-    Offer,
-}
-
-/// Every field of the import schema: `PlotData`'s members, plus `municipality_ags` and
-/// `estate_name` (instead of ids), `version` (optional lost-update check) and the CSV geometry
-/// columns `wkt`, `lon`, `lat`.
-const FIELDS: &[(&str, Kind)] = &[
-    ("reference", Kind::Text),
-    ("title_de", Kind::Text),
-    ("title_en", Kind::Text),
-    ("description_de", Kind::Text),
-    ("description_en", Kind::Text),
-    ("municipality_id", Kind::Integer),
+/// Fields the import adds to the plot's own members.
+const EXTRAS: &[(&str, Kind)] = &[
     ("municipality_ags", Kind::Text),
-    ("estate_id", Kind::Integer),
     ("estate_name", Kind::Text),
-    ("area_stated_m2", Kind::Integer),
     ("area_stated_ha", Kind::Number),
-    ("status", Kind::Status),
-    ("available_from", Kind::Date),
-    ("zoning", Kind::Zoning),
-    ("bplan_status", Kind::BplanStatus),
-    ("grz", Kind::Number),
-    ("gfz", Kind::Number),
-    ("bmz", Kind::Number),
-    ("max_height_m", Kind::Number),
-    ("max_storeys", Kind::Integer),
-    ("operation_24h", Kind::Boolean),
-    ("servicing", Kind::Servicing),
-    ("road_access", Kind::Boolean),
-    ("water", Kind::Boolean),
-    ("sewage", Kind::Boolean),
-    ("electricity", Kind::Boolean),
-    ("electricity_capacity_kva", Kind::Integer),
-    ("gas", Kind::Boolean),
-    ("district_heating", Kind::Boolean),
-    ("broadband_mbit", Kind::Integer),
-    ("fibre", Kind::Boolean),
-    ("rail_siding", Kind::Boolean),
-    ("dist_motorway_km", Kind::Number),
-    ("dist_rail_station_km", Kind::Number),
-    ("dist_port_km", Kind::Number),
-    ("dist_airport_km", Kind::Number),
-    ("price_on_request", Kind::Boolean),
-    ("price_min_eur_m2", Kind::Money),
-    ("price_max_eur_m2", Kind::Money),
-    ("servicing_cost_eur_m2", Kind::Money),
-    ("offer", Kind::Offer),
-    ("grw_area", Kind::Boolean),
-    ("grw_max_rate_small_pct", Kind::Integer),
-    ("grw_max_rate_medium_pct", Kind::Integer),
-    ("grw_max_rate_large_pct", Kind::Integer),
-    ("contact_name", Kind::Text),
-    ("contact_phone", Kind::Text),
-    ("contact_email", Kind::Text),
-    ("data_confirmed_on", Kind::Date),
-    ("published", Kind::Boolean),
-    ("internal_notes", Kind::Text),
-    ("owner_name", Kind::Text),
-    ("owner_contact", Kind::Text),
     ("version", Kind::Integer),
     ("wkt", Kind::Text),
     ("lon", Kind::Number),
     ("lat", Kind::Number),
 ];
+
+/// The import field of this (normalised) name and what it holds.
+fn field(name: &str) -> Option<(&'static str, Kind)> {
+    if let Some(member) = members().get(name) {
+        return Some((member.name.as_str(), member.kind));
+    }
+    EXTRAS.iter().find(|(f, _)| *f == name).copied()
+}
 
 /// German (and common) column names, normalised (see `normalise`), and the field they mean.
 const ALIASES: &[(&str, &str)] = &[
@@ -230,21 +173,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("northing", "lat"),
 ];
 
-/// Members of this service's read views: ignored without a warning, so files exported by
-/// `GET /plots` (or edited from them) import cleanly.
-const READ_ONLY: &[&str] = &[
-    "id",
-    "region_id",
-    "municipality_name",
-    "area_computed_m2",
-    "area_m2",
-    "distance_m",
-    "demo",
-    "updated_at",
-    "deleted",
-    "deleted_at",
-];
-
 /// Lower case, umlauts spelled out, every run of other characters an underscore:
 /// "Fläche (m²)" → `flaeche_m2`.
 pub fn normalise(name: &str) -> String {
@@ -286,32 +214,26 @@ pub enum Column {
     Unknown,
 }
 
-pub fn column(name: &str) -> Column {
+/// What `name` means; `read_only` are the members of the service's read views, which files
+/// exported from them carry.
+pub fn column(name: &str, read_only: &[String]) -> Column {
     let n = normalise(name);
-    if let Some((field, _)) = FIELDS.iter().find(|(f, _)| *f == n) {
+    if let Some((field, _)) = field(&n) {
         return Column::Field(field);
     }
-    if let Some((_, field)) = ALIASES.iter().find(|(a, _)| *a == n) {
-        return Column::Field(field);
+    if let Some((_, aliased)) = ALIASES.iter().find(|(a, _)| *a == n) {
+        return Column::Field(aliased);
     }
-    if READ_ONLY.contains(&n.as_str()) {
+    if read_only.contains(&n) {
         return Column::ReadOnly;
     }
     Column::Unknown
 }
 
-fn kind(field: &str) -> Kind {
-    FIELDS
-        .iter()
-        .find(|(f, _)| *f == field)
-        .map(|(_, k)| *k)
-        .unwrap_or(Kind::Text)
-}
-
 /// A value of `field` as `PlotData` reads it. Text (CSV cells, or GeoJSON properties written as
 /// text) is read the German way too: `ja`/`nein`, decimal commas, `31.12.2026`, `verfügbar`.
 /// Empty text is null. Returns the problem if the text cannot mean anything for the field.
-pub fn coerce(field: &str, value: Value) -> Result<Value, String> {
+pub fn coerce(field_name: &str, value: Value) -> Result<Value, String> {
     let Value::String(text) = value else {
         return Ok(value);
     };
@@ -319,8 +241,8 @@ pub fn coerce(field: &str, value: Value) -> Result<Value, String> {
     if t.is_empty() {
         return Ok(Value::Null);
     }
-    let lower = t.to_lowercase();
-    match kind(field) {
+    let kind = field(field_name).map_or(Kind::Text, |(_, k)| k);
+    match kind {
         Kind::Text | Kind::Money => Ok(Value::String(t.to_owned())),
         Kind::Integer => {
             let n = decimal(t).ok_or_else(|| format!("`{t}` is not a number"))?;
@@ -332,7 +254,7 @@ pub fn coerce(field: &str, value: Value) -> Result<Value, String> {
         Kind::Number => decimal(t)
             .map(Value::from)
             .ok_or_else(|| format!("`{t}` is not a number")),
-        Kind::Boolean => match lower.as_str() {
+        Kind::Boolean => match t.to_lowercase().as_str() {
             "ja" | "j" | "yes" | "y" | "true" | "wahr" | "1" | "x" => Ok(Value::Bool(true)),
             "nein" | "n" | "no" | "false" | "falsch" | "0" | "-" => Ok(Value::Bool(false)),
             _ => Err(format!("`{t}` is not yes/no (ja/nein, true/false, 1/0)")),
@@ -345,124 +267,22 @@ pub fn coerce(field: &str, value: Value) -> Result<Value, String> {
                 .map(|d| Value::String(d.to_string()))
                 .map_err(|_| format!("`{t}` is not a date (2026-03-31 or 31.03.2026)"))
         }
-        Kind::Status => vocabulary(
-            &lower,
-            &[
-                (
-                    "available",
-                    &["verfügbar", "verfuegbar", "frei", "available"],
-                ),
-                ("reserved", &["reserviert", "reserved", "optioniert"]),
-                (
-                    "under_negotiation",
-                    &[
-                        "in verhandlung",
-                        "verhandlung",
-                        "under_negotiation",
-                        "under negotiation",
-                    ],
-                ),
-                ("sold", &["verkauft", "vergeben", "sold"]),
-                ("planned", &["geplant", "in planung", "planned"]),
-            ],
-        )
-        .ok_or_else(|| {
-            format!(
-                "`{t}` is not a status (verfügbar, reserviert, in Verhandlung, verkauft, geplant)"
-            )
-        }),
-        Kind::Zoning => vocabulary(
-            &lower,
-            &[
-                ("GI", &["gi", "industriegebiet"]),
-                ("GE", &["ge", "gewerbegebiet"]),
-                (
-                    "GE-e",
-                    &["ge-e", "ge e", "gee", "eingeschränktes gewerbegebiet"],
-                ),
-                ("MI", &["mi", "mischgebiet"]),
-                ("MU", &["mu", "urbanes gebiet"]),
-                ("SO", &["so", "sondergebiet"]),
-                ("other", &["other", "sonstige", "sonstiges"]),
-            ],
-        )
-        .ok_or_else(|| format!("`{t}` is not a type of use (GI, GE, GE-e, MI, MU, SO, other)")),
-        Kind::BplanStatus => vocabulary(
-            &lower,
-            &[
-                (
-                    "legally_binding",
-                    &["rechtskräftig", "rechtskraeftig", "legally_binding"],
-                ),
-                (
-                    "in_preparation",
-                    &["in aufstellung", "aufstellung", "in_preparation"],
-                ),
-                (
-                    "section_34",
-                    &["§34", "§ 34", "§34 baugb", "§ 34 baugb", "34", "section_34"],
-                ),
-                ("none", &["kein", "keiner", "keine", "none"]),
-            ],
-        )
-        .ok_or_else(|| {
-            format!("`{t}` is not a B-Plan status (rechtskräftig, in Aufstellung, §34, kein)")
-        }),
-        Kind::Servicing => vocabulary(
-            &lower,
-            &[
-                (
-                    "full",
-                    &[
-                        "voll",
-                        "vollständig",
-                        "vollstaendig",
-                        "erschlossen",
-                        "voll erschlossen",
-                        "full",
-                    ],
-                ),
-                (
-                    "partial",
-                    &[
-                        "teilweise",
-                        "teilerschlossen",
-                        "teilweise erschlossen",
-                        "partial",
-                    ],
-                ),
-                (
-                    "none",
-                    &["keine", "nicht erschlossen", "unerschlossen", "none"],
-                ),
-            ],
-        )
-        .ok_or_else(|| format!("`{t}` is not a servicing level (voll, teilweise, keine)")),
-        Kind::Offer => vocabulary(
-            &lower,
-            &[
-                ("sale", &["kauf", "verkauf", "sale"]),
-                ("lease", &["pacht", "miete", "erbpacht", "lease"]),
-                (
-                    "sale_or_lease",
-                    &[
-                        "kauf oder pacht",
-                        "kauf/pacht",
-                        "kauf und pacht",
-                        "sale_or_lease",
-                    ],
-                ),
-            ],
-        )
-        .ok_or_else(|| format!("`{t}` is not an offer (Kauf, Pacht, Kauf oder Pacht)")),
+        Kind::Vocabulary(vocabulary) => (vocabulary.parse_loose)(t)
+            .map(|v| Value::String(v.to_owned()))
+            .ok_or_else(|| {
+                format!(
+                    "`{t}` is not {}: use one of {}",
+                    vocabulary.noun,
+                    (vocabulary.listing)()
+                )
+            }),
+        Kind::List => Ok(Value::Array(
+            t.split([',', ';', ' ', '\n', '\t'])
+                .filter(|item| !item.is_empty())
+                .map(|item| Value::String(item.to_owned()))
+                .collect(),
+        )),
     }
-}
-
-fn vocabulary(lower: &str, table: &[(&str, &[&str])]) -> Option<Value> {
-    table
-        .iter()
-        .find(|(_, words)| words.contains(&lower))
-        .map(|(canonical, _)| Value::String((*canonical).to_owned()))
 }
 
 /// `12.5`, `12,5`, `1.234,5` and `1,234.5`: the last separator is the decimal one.
@@ -477,108 +297,6 @@ fn decimal(text: &str) -> Option<f64> {
     normalised.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
-/// The cells of a CSV file (RFC 4180: quotes, doubled quotes, line breaks inside quotes, CRLF;
-/// a leading BOM is dropped). The separator is guessed from the header line: `;` (German
-/// Excel), `,` or tab. Each record comes with its line number (1 = header).
-pub fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
-    let text = text.trim_start_matches('\u{feff}');
-    let header_line = text.lines().next().unwrap_or_default();
-    let separator = [';', ',', '\t']
-        .into_iter()
-        .max_by_key(|s| header_line.matches(*s).count())
-        .unwrap_or(',');
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut line = 1;
-    let mut record_line = 1;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    cell.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    cell.push(c);
-                }
-                _ => cell.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if cell.is_empty() => quoted = true,
-            c if c == separator => record.push(std::mem::take(&mut cell)),
-            '\r' => {}
-            '\n' => {
-                record.push(std::mem::take(&mut cell));
-                if !(record.len() == 1 && record[0].is_empty()) {
-                    records.push((record_line, std::mem::take(&mut record)));
-                }
-                record.clear();
-                line += 1;
-                record_line = line;
-            }
-            _ => cell.push(c),
-        }
-    }
-    if quoted {
-        return Err(format!("line {record_line}: a quoted cell is not closed"));
-    }
-    if !cell.is_empty() || !record.is_empty() {
-        record.push(cell);
-        records.push((record_line, record));
-    }
-    Ok(records)
-}
-
-/// A square of `area_m2` centred on a point, for rows that give only a position: a
-/// placeholder outline until the surveyed one arrives. Units: degrees in, m² for the area.
-pub fn square_around(lon: f64, lat: f64, area_m2: f64) -> Value {
-    // Metres per degree on the WGS 84 ellipsoid at this latitude (good to 0.1 % at plot size).
-    let phi = lat.to_radians();
-    let m_per_deg_lat = 111_132.92 - 559.82 * (2.0 * phi).cos() + 1.175 * (4.0 * phi).cos();
-    let m_per_deg_lon = 111_412.84 * phi.cos() - 93.5 * (3.0 * phi).cos();
-    let half = area_m2.sqrt() / 2.0;
-    let (dx, dy) = (half / m_per_deg_lon, half / m_per_deg_lat);
-    serde_json::json!({
-        "type": "Polygon",
-        "coordinates": [[
-            [lon - dx, lat - dy], [lon + dx, lat - dy], [lon + dx, lat + dy],
-            [lon - dx, lat + dy], [lon - dx, lat - dy]
-        ]]
-    })
-}
-
-/// WKT of a GeoJSON Polygon or MultiPolygon (for CSV exports), or `None` for anything else.
-pub fn wkt_of(geojson: &Value) -> Option<String> {
-    fn ring(r: &Value) -> Option<String> {
-        let points: Option<Vec<String>> = r
-            .as_array()?
-            .iter()
-            .map(|p| Some(format!("{} {}", p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
-            .collect();
-        Some(format!("({})", points?.join(", ")))
-    }
-    fn polygon(p: &Value) -> Option<String> {
-        let rings: Option<Vec<String>> = p.as_array()?.iter().map(ring).collect();
-        Some(format!("({})", rings?.join(", ")))
-    }
-    let coordinates = geojson.get("coordinates")?;
-    match geojson.get("type")?.as_str()? {
-        "Polygon" => Some(format!("POLYGON {}", polygon(coordinates)?)),
-        "MultiPolygon" => {
-            let parts: Option<Vec<String>> = coordinates.as_array()?.iter().map(polygon).collect();
-            Some(format!("MULTIPOLYGON ({})", parts?.join(", ")))
-        }
-        _ => None,
-    }
-}
-
 /// How a file in another schema maps onto ours (`?map=`), and values for what it lacks
 /// (`?defaults=`): what a third-party data set needs to import without editing it.
 #[derive(Debug, Clone, Default)]
@@ -587,10 +305,12 @@ pub struct Mapping {
     columns: Vec<(String, &'static str)>,
     /// Field → value (already coerced), used where a new plot has none.
     pub defaults: Vec<(&'static str, Value)>,
+    /// Members of the service's read views: skipped without a warning.
+    read_only: &'static [String],
 }
 
 fn field_named(name: &str) -> Option<&'static str> {
-    match column(name) {
+    match column(name, &[]) {
         Column::Field(f) => Some(f),
         _ => None,
     }
@@ -599,7 +319,11 @@ fn field_named(name: &str) -> Option<&'static str> {
 impl Mapping {
     /// `source:field` pairs, comma-separated (`FL_NR:reference,BEZ:title_de`), and
     /// `field:value` pairs (`status:available,offer:Kauf`). Errors name the pair.
-    pub fn parse(map: Option<&str>, defaults: Option<&str>) -> Result<Mapping, (String, String)> {
+    pub fn parse(
+        map: Option<&str>,
+        defaults: Option<&str>,
+        read_only: &'static [String],
+    ) -> Result<Mapping, (String, String)> {
         let pairs = |text: &str| -> Vec<(String, String)> {
             text.split(',')
                 .filter(|p| !p.trim().is_empty())
@@ -609,7 +333,10 @@ impl Mapping {
                 })
                 .collect()
         };
-        let mut mapping = Mapping::default();
+        let mut mapping = Mapping {
+            read_only,
+            ..Mapping::default()
+        };
         for (source, target) in pairs(map.unwrap_or_default()) {
             let field = field_named(&target).ok_or_else(|| {
                 (
@@ -638,7 +365,7 @@ impl Mapping {
         let n = normalise(name);
         match self.columns.iter().find(|(source, _)| *source == n) {
             Some((_, field)) => Column::Field(field),
-            None => column(name),
+            None => column(name, self.read_only),
         }
     }
 }
@@ -676,14 +403,15 @@ mod tests {
 
     #[test]
     fn german_columns_and_values() {
-        assert_eq!(column("Fläche (m²)"), Column::Field("area_stated_m2"));
+        let read_only = ["id".to_owned()];
+        assert_eq!(column("Fläche (m²)", &[]), Column::Field("area_stated_m2"));
         assert_eq!(
-            column("Gemeindeschlüssel"),
+            column("Gemeindeschlüssel", &[]),
             Column::Field("municipality_ags")
         );
-        assert_eq!(column("Erschließung"), Column::Field("servicing"));
-        assert_eq!(column("id"), Column::ReadOnly);
-        assert_eq!(column("Lieblingsfarbe"), Column::Unknown);
+        assert_eq!(column("Erschließung", &[]), Column::Field("servicing"));
+        assert_eq!(column("id", &read_only), Column::ReadOnly);
+        assert_eq!(column("Lieblingsfarbe", &[]), Column::Unknown);
         assert_eq!(
             coerce("status", json!("Verfügbar")).unwrap(),
             json!("available")
@@ -704,17 +432,9 @@ mod tests {
         );
         assert_eq!(coerce("title_en", json!(" ")).unwrap(), Value::Null);
         assert!(coerce("zoning", json!("XY")).is_err());
-    }
-
-    #[test]
-    fn csv_with_quotes_semicolons_and_bom() {
-        let rows =
-            parse_csv("\u{feff}a;b;c\r\n1;\"x;\"\"y\"\"\";\r\n\r\n2;\"multi\nline\";z").unwrap();
-        assert_eq!(rows[0], (1, vec!["a".into(), "b".into(), "c".into()]));
-        assert_eq!(rows[1], (2, vec!["1".into(), "x;\"y\"".into(), "".into()]));
         assert_eq!(
-            rows[2],
-            (4, vec!["2".into(), "multi\nline".into(), "z".into()])
+            coerce("offer", json!("Kauf oder Pacht")).unwrap(),
+            json!("sale_or_lease")
         );
     }
 
@@ -723,6 +443,7 @@ mod tests {
         let m = Mapping::parse(
             Some("FL_NR:reference, Bez:title_de"),
             Some("status:verfügbar,grz:0,8"),
+            &[],
         )
         .unwrap_err();
         assert_eq!(
@@ -732,12 +453,13 @@ mod tests {
         let m = Mapping::parse(
             Some("FL_NR:reference, Bez:title_de"),
             Some("status:verfügbar"),
+            &[],
         )
         .unwrap();
         assert_eq!(m.column("fl_nr"), Column::Field("reference"));
         assert_eq!(m.column("Titel"), Column::Field("title_de"));
         assert_eq!(m.defaults, vec![("status", json!("available"))]);
-        assert!(Mapping::parse(Some("a:colour"), None).is_err());
+        assert!(Mapping::parse(Some("a:colour"), None, &[]).is_err());
     }
 
     #[test]
@@ -752,18 +474,5 @@ mod tests {
             Some(ImportCrs::Wgs84)
         );
         assert_eq!(ImportCrs::parse("EPSG:3857"), None);
-    }
-
-    #[test]
-    fn wkt_and_squares() {
-        let g = json!({"type": "Polygon", "coordinates": [[[1.0, 2.0], [3.0, 2.0], [1.0, 4.0], [1.0, 2.0]]]});
-        assert_eq!(wkt_of(&g).unwrap(), "POLYGON ((1 2, 3 2, 1 4, 1 2))");
-        let sq = square_around(11.5, 53.3, 10_000.0);
-        let geometry = crate::domain::geometry::PlotGeometry::from_geojson_value(&sq, "").unwrap();
-        assert!(
-            (geometry.area_m2() - 10_000.0).abs() < 20.0,
-            "{}",
-            geometry.area_m2()
-        );
     }
 }

@@ -1,0 +1,142 @@
+//! `GET /plots/export`: the plots in the import schema, for staff to edit and import again.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde_json::{Map, Value};
+
+use crate::api::error::{ApiError, Problem};
+use crate::api::extract::{Caller, QueryParams};
+use crate::api::plots::csv::{CsvDialect, CsvWriter};
+use crate::api::plots::params::SearchParams;
+use crate::api::AppState;
+use crate::db;
+use crate::domain::geometry::wkt_of;
+use crate::domain::plot::members;
+use crate::domain::search::{GeometryForm, OutputFormat};
+
+/// Export plots for staff
+///
+/// The plots matching the filters of `GET /plots` (drafts included for staff), in the import
+/// schema: `f=geojson` (default) gives a FeatureCollection, `f=csv` or `f=csv-excel` a CSV with
+/// the outline as WKT. Municipalities appear as `municipality_ags`, estates as `estate_name`,
+/// and `version` makes a re-import conditional. Edit and import it again with `POST /imports`.
+#[utoipa::path(
+    get,
+    path = "/plots/export",
+    tag = "imports",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "The plots in the import schema", content(
+            (Object = "application/geo+json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn export_plots(
+    state: web::Data<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_account()?;
+    let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
+    let format = query.format.unwrap_or(OutputFormat::GeoJson);
+    if format == OutputFormat::Json {
+        return Err(ApiError::bad_parameter(
+            "f",
+            "an export is geojson, csv or csv-excel",
+        ));
+    }
+    query.geometry_form = GeometryForm::Full;
+    query.fields = None;
+    query.cursor = None;
+    let set = caller.plot_set_for(&query)?;
+    let scope = caller.scope();
+    let mut conn = state.pool.get().await?;
+    let ags: HashMap<i64, String> = db::imports::municipalities(&mut conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut records: Vec<(Map<String, Value>, Value)> = Vec::new();
+    loop {
+        let (hits, next) = db::search::page(&mut conn, &query, &set, 1000).await?;
+        for hit in hits {
+            let row = hit.row;
+            let internal = scope.internal(row.facts.municipality_id);
+            let mut properties = row.to_data(hit.geometry.as_deref()).to_object();
+            let geometry = properties.remove("geometry").unwrap_or(Value::Null);
+            properties.remove("municipality_id");
+            properties.remove("estate_id");
+            if !internal {
+                for secret in members().internal() {
+                    properties.remove(secret);
+                }
+            }
+            properties.insert(
+                "municipality_ags".into(),
+                ags.get(&row.facts.municipality_id).cloned().into(),
+            );
+            properties.insert("estate_name".into(), row.estate_name.clone().into());
+            properties.insert("version".into(), row.version.into());
+            records.push((properties, geometry));
+        }
+        match next {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    match format {
+        OutputFormat::GeoJson | OutputFormat::Json => {
+            let features: Vec<Value> = records
+                .into_iter()
+                .map(|(properties, geometry)| {
+                    serde_json::json!({"type": "Feature", "geometry": geometry, "properties": properties})
+                })
+                .collect();
+            Ok(HttpResponse::Ok()
+                .content_type(crate::api::extract::GEOJSON)
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"plots-export.geojson\"",
+                ))
+                .json(serde_json::json!({"type": "FeatureCollection", "features": features})))
+        }
+        OutputFormat::Csv | OutputFormat::CsvExcel => {
+            let dialect = if format == OutputFormat::CsvExcel {
+                CsvDialect::ExcelGerman
+            } else {
+                CsvDialect::Rfc4180
+            };
+            let mut columns: Vec<String> = Vec::new();
+            for (properties, _) in &records {
+                for key in properties.keys() {
+                    if !columns.contains(key) {
+                        columns.push(key.clone());
+                    }
+                }
+            }
+            columns.push("wkt".into());
+            let writer = CsvWriter::new(dialect, columns);
+            let mut out = writer.header();
+            let rows: Vec<Value> = records
+                .into_iter()
+                .map(|(mut properties, geometry)| {
+                    properties.insert("wkt".into(), wkt_of(&geometry).into());
+                    Value::Object(properties)
+                })
+                .collect();
+            out.extend(writer.rows(&rows));
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"plots-export.csv\"",
+                ))
+                .body(out))
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! `POST /imports`: bulk import of GeoJSON or CSV; `export` gives the same schema back
+//! (`GET /plots/export`), so that export → edit → import round-trips.
+//!
+//! An import is read whole (capped by `GWF_IMPORT_MAX_BYTES` and `GWF_IMPORT_MAX_FEATURES`),
+//! planned record by record by `domain::import`, and written in one transaction: all features or
+//! none. Plots are matched by `reference`: a known reference updates that plot (recorded in its
+//! history), an unchanged feature writes nothing, so importing the same file twice changes
+//! nothing.
+
+pub mod export;
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
+
+use super::error::{ApiError, Problem};
+use super::extract::{is_json_media_type, media_essence, read_body_capped, Caller, QueryParams};
+use super::views::Plot;
+use super::AppState;
+use crate::db;
+use crate::domain::access::Role;
+use crate::domain::history::{Actor, Via};
+use crate::domain::import::{read, GeometryInput, ImportCrs, ImportItem, ImportReport, Mapping};
+use crate::domain::import::{ParsedFile, Plan, Planner, PlannerContext, Record};
+use crate::domain::plot::StoredPlot;
+use crate::domain::FieldError;
+
+/// Query parameters of an import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Check every feature and report, but write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// CRS of the coordinates: `EPSG:4326` (default), `EPSG:25832` or `EPSG:25833` (also as
+    /// URN). A GeoJSON file may say the same in its `crs` member; the two must agree.
+    #[param(example = "EPSG:25833")]
+    pub crs: Option<String>,
+    /// For files in another schema: `source:field` pairs, comma-separated, mapping their
+    /// columns or properties onto import fields (before the built-in German names).
+    #[param(example = "FL_NR:reference,BEZEICHNUNG:title_de,GEM_SCHL:municipality_ags")]
+    pub map: Option<String>,
+    /// Values for fields a plot has neither in the file nor in the database:
+    /// `field:value` pairs, comma-separated, read like CSV cells.
+    #[param(example = "status:verfügbar,offer:Kauf,bplan_status:rechtskräftig")]
+    pub defaults: Option<String>,
+}
+
+/// Import plots
+///
+/// A GeoJSON FeatureCollection (`application/geo+json` or `application/json`) whose feature
+/// properties are plot fields, or CSV (`text/csv`, `,` `;` or tab separated, UTF-8 or
+/// Windows-1252) with one plot per row and its outline in a `wkt` column (or a position in
+/// `lon`/`lat`). Field names are those of `PlotData`; instead of ids, `municipality_ags` and
+/// `estate_name` may be given; German column names and values (`Gemeindeschlüssel`,
+/// `Fläche (m²)`, `Status: verfügbar`, `ja`/`nein`, `0,8`, `31.03.2026`) are understood. The
+/// README lists the schema.
+///
+/// Plots are matched by `reference`: new references create drafts (or published plots if
+/// `published` is true), known ones are updated (fields missing from the file keep their
+/// values; empty cells clear them), identical ones stay untouched. An optional `version` column
+/// makes an update conditional, as `If-Match` does. Coordinates in EPSG:25832/25833 are
+/// transformed by PostGIS. A row with only a position gets a square placeholder outline of
+/// its `area_stated_m2` (or keeps its outline if the position lies in it).
+///
+/// All or nothing: if any feature has a problem, nothing is written and the answer is 422 with
+/// the report. `dry_run=true` checks and reports without writing. Editors import into their
+/// own municipalities only.
+#[utoipa::path(
+    post,
+    path = "/imports",
+    tag = "imports",
+    params(ImportParams),
+    request_body(content(
+        (Object = "application/geo+json"),
+        (String = "text/csv"),
+    ), description = "GeoJSON FeatureCollection or CSV in the import schema"),
+    responses(
+        (status = 200, description = "Imported (or, dry run, checked)", body = ImportReport),
+        (status = 400, description = "Not a FeatureCollection or CSV, unknown CRS, bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Viewers cannot import", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "File over GWF_IMPORT_MAX_BYTES or too many features", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither GeoJSON nor CSV", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Some features are invalid; nothing was written; `report` lists every problem", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn import_plots(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<ImportParams>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let principal = caller.require_account()?;
+    if principal.role == Role::Viewer {
+        return Err(ApiError::Forbidden("viewers cannot import".into()));
+    }
+    let crs_param = match params.crs.as_deref() {
+        None => None,
+        Some(name) => Some(ImportCrs::parse(name).ok_or_else(|| {
+            ApiError::bad_parameter("crs", "use EPSG:4326, EPSG:25832 or EPSG:25833")
+        })?),
+    };
+    let mapping = Mapping::parse(
+        params.map.as_deref(),
+        params.defaults.as_deref(),
+        Plot::read_only_members(),
+    )
+    .map_err(|(name, detail)| ApiError::bad_parameter(&name, detail))?;
+    let mime = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let is_csv = matches!(
+        media_essence(&mime).as_str(),
+        "text/csv" | "application/csv"
+    );
+    if !is_csv && !is_json_media_type(&mime) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "an import is application/geo+json or text/csv, not `{mime}`"
+        )));
+    }
+    let limit = state.settings.import_max_bytes;
+    let mut payload = payload.into_inner();
+    let body = read_body_capped(&req, &mut payload, limit).await?;
+    let file = if is_csv {
+        read::csv(&body, &mapping)
+    } else {
+        read::geojson(&body, &mapping)
+    }
+    .map_err(bad_file)?;
+    drop(body);
+    let max = state.settings.import_max_features;
+    if file.records.len() > max {
+        return Err(bad_file(format!(
+            "{} features; an import takes at most {max} (GWF_IMPORT_MAX_FEATURES): split the file",
+            file.records.len()
+        )));
+    }
+    let crs = match (crs_param, file.crs) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(ApiError::bad_parameter(
+                "crs",
+                format!("the file says {} but crs says {}", b.name(), a.name()),
+            ))
+        }
+        (Some(a), _) | (None, Some(a)) => a,
+        (None, None) => ImportCrs::Wgs84,
+    };
+    let actor = caller.actor(Via::Import);
+    let mut conn = state.pool.get().await?;
+    let dry_run = params.dry_run;
+    let report = conn
+        .transaction(async |conn| {
+            run(conn, &caller, file, crs, &mapping.defaults, dry_run, &actor).await
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+fn bad_file(detail: impl Into<String>) -> ApiError {
+    ApiError::BadRequest {
+        detail: detail.into(),
+        errors: Vec::new(),
+    }
+}
+
+/// Coordinates into EPSG:4326: PostGIS reads WKT and transforms UTM, in one batch; plain GeoJSON
+/// in WGS 84 needs neither.
+async fn to_wgs84(
+    conn: &mut diesel_async::AsyncPgConnection,
+    records: &mut [Record],
+    crs: ImportCrs,
+) -> Result<(), ApiError> {
+    let mut inputs: Vec<(String, bool)> = Vec::new();
+    let mut slots: Vec<usize> = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        let input = match &r.geometry {
+            GeometryInput::GeoJson(g) if crs != ImportCrs::Wgs84 => Some((g.clone(), false)),
+            GeometryInput::Wkt(w) => Some((w.clone(), true)),
+            GeometryInput::Point(x, y) if crs != ImportCrs::Wgs84 => {
+                Some((format!("POINT({x} {y})"), true))
+            }
+            _ => None,
+        };
+        if let Some(input) = input {
+            inputs.push(input);
+            slots.push(i);
+        }
+    }
+    let transformed = db::imports::to_wgs84(conn, &inputs, crs.srid()).await?;
+    for (slot, result) in slots.into_iter().zip(transformed) {
+        records[slot].geometry = match result {
+            Ok(geojson) => match read::point_of(&geojson) {
+                Some((lon, lat)) => GeometryInput::Point(lon, lat),
+                None => GeometryInput::GeoJson(geojson),
+            },
+            Err(e) => GeometryInput::Unreadable(format!("cannot be read in {}: {e}", crs.name())),
+        };
+    }
+    Ok(())
+}
+
+/// Everything after reading the file, inside the import's transaction: plan each record and
+/// write it at once (so memory does not grow with the file: the transaction makes it all or
+/// nothing, and after the first problem only checking continues).
+async fn run(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    file: ParsedFile,
+    crs: ImportCrs,
+    defaults: &[(&'static str, Value)],
+    dry_run: bool,
+    actor: &Actor,
+) -> Result<ImportReport, ApiError> {
+    let ParsedFile {
+        format,
+        mut records,
+        mut problems,
+        mut warnings,
+        ..
+    } = file;
+    let total = records.len();
+    to_wgs84(conn, &mut records, crs).await?;
+    let references: Vec<String> = records.iter().filter_map(Record::reference).collect();
+    let mut existing: HashMap<String, StoredPlot> =
+        db::plots::lock_by_references(conn, &references)
+            .await?
+            .into_iter()
+            .map(|(row, geometry)| {
+                (
+                    row.facts.reference.clone(),
+                    row.into_stored(geometry.as_deref()),
+                )
+            })
+            .collect();
+    let mut planner = Planner::new(PlannerContext {
+        caller: caller.principal(),
+        municipalities: db::imports::municipalities(conn)
+            .await?
+            .into_iter()
+            .map(|(id, ags)| (ags, id))
+            .collect(),
+        estates: db::imports::estates(conn)
+            .await?
+            .into_iter()
+            .map(|(id, m, name)| ((m, name.to_lowercase()), id))
+            .collect(),
+        defaults,
+        today: Utc::now().date_naive(),
+    });
+
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    let mut items = Vec::with_capacity(records.len());
+    for record in records {
+        let stored = record.reference().and_then(|r| existing.remove(&r));
+        let (reference, plan) = match planner.plan(&record, stored.as_ref(), &mut warnings) {
+            Ok(planned) => planned,
+            Err(mine) => {
+                problems.extend(mine);
+                continue;
+            }
+        };
+        let write = !dry_run && problems.is_empty();
+        let (action, id, version) = match plan {
+            Plan::Create { plot, changes } => {
+                created += 1;
+                let id = if write {
+                    Some(
+                        db::plots::insert(conn, &plot, false, actor, &Value::Array(changes))
+                            .await?,
+                    )
+                } else {
+                    None
+                };
+                ("create", id, id.map(|_| 1))
+            }
+            Plan::Unchanged { id, version } => {
+                unchanged += 1;
+                ("unchanged", Some(id), Some(version))
+            }
+            Plan::Update {
+                id,
+                version,
+                plot,
+                changes,
+            } => {
+                updated += 1;
+                let version = if write {
+                    db::plots::update(conn, id, &plot, actor, &Value::Array(changes)).await?
+                } else {
+                    version + 1
+                };
+                ("update", Some(id), Some(version))
+            }
+        };
+        items.push(ImportItem {
+            feature: record.feature,
+            reference,
+            action,
+            id,
+            version,
+        });
+    }
+
+    let valid = problems.is_empty();
+    let report = ImportReport {
+        dry_run,
+        valid,
+        format,
+        crs: crs.name(),
+        features: total,
+        created,
+        updated,
+        unchanged,
+        problems,
+        warnings,
+        items,
+    };
+    if !valid && !dry_run {
+        return Err(rejected(report, total)?);
+    }
+    Ok(report)
+}
+
+/// The 422 of an import with problems. Returning it rolls back what was written before the
+/// first problem.
+fn rejected(report: ImportReport, total: usize) -> Result<ApiError, ApiError> {
+    let errors = report
+        .problems
+        .iter()
+        .map(|p| {
+            FieldError::new(
+                format!(
+                    "/features/{}/{}",
+                    p.feature.map(|f| f.to_string()).unwrap_or_default(),
+                    p.field.clone().unwrap_or_default()
+                ),
+                p.problem.clone(),
+            )
+        })
+        .collect();
+    let detail = format!(
+        "{} problems in {} of {} features; nothing was imported (see `report`)",
+        report.problems.len(),
+        report
+            .problems
+            .iter()
+            .filter_map(|p| p.feature)
+            .collect::<HashSet<_>>()
+            .len(),
+        total
+    );
+    Ok(ApiError::ImportRejected {
+        detail,
+        errors,
+        report: serde_json::to_value(&report).map_err(ApiError::internal)?,
+    })
+}

@@ -1,0 +1,8 @@
+//! Maps for websites and trade fairs: vector tiles and TileJSON (`tiles`, with `tile_cache`),
+//! the embeddable map page and its bundled assets (`pages`), and printable plot profiles
+//! (`profile`).
+
+pub mod pages;
+pub mod profile;
+pub mod tile_cache;
+pub mod tiles;

@@ -1,0 +1,131 @@
+//! The embeddable map page and the bundled front-end assets it loads (nothing from another
+//! host), and the Content-Security-Policy of every HTML page.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::tiles::content_hash;
+use crate::api::error::ApiError;
+use crate::api::AppState;
+use crate::config::Settings;
+
+const EMBED_HTML: &str = include_str!("../../../web/embed.html");
+
+/// The assets `/assets/{name}` serves, compiled into the binary.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "embed.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/embed.js"),
+    ),
+    (
+        "embed.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../web/assets/embed.css"),
+    ),
+    (
+        "maplibre-gl.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/maplibre-gl.js"),
+    ),
+    (
+        "maplibre-gl.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../web/assets/maplibre-gl.css"),
+    ),
+    (
+        "profile.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../web/assets/profile.css"),
+    ),
+    (
+        "profile.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/profile.js"),
+    ),
+];
+
+/// Content-Security-Policy of the HTML pages: everything from this origin only (plus the
+/// configured basemap), framing only by the configured origins.
+fn html_csp(settings: &Settings) -> String {
+    let ancestors = if settings.frame_ancestors.is_empty() {
+        "'self'".to_owned()
+    } else {
+        format!("'self' {}", settings.frame_ancestors.join(" "))
+    };
+    // The style's own host, and the hosts its tiles, glyphs and sprites come from.
+    let basemap: String = settings
+        .basemap_style
+        .as_deref()
+        .map(|url| url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/"))
+        .into_iter()
+        .chain(settings.basemap_origins.iter().cloned())
+        .map(|origin| format!(" {origin}"))
+        .collect();
+    format!(
+        "default-src 'self'{basemap}; img-src 'self' data: blob:{basemap}; worker-src 'self' blob:; \
+         child-src blob:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; \
+         connect-src 'self'{basemap}; frame-ancestors {ancestors}"
+    )
+}
+
+pub(crate) fn html_response(settings: &Settings, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, html_csp(settings)))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body)
+}
+
+fn read_web_file(settings: &Settings, relative: &str) -> Option<Vec<u8>> {
+    settings
+        .web_dir
+        .as_ref()
+        .and_then(|dir| std::fs::read(dir.join(relative)).ok())
+}
+
+/// The embeddable map (`?kiosk=1` for trade-fair screens). See web/README.md for parameters.
+pub async fn embed(state: web::Data<AppState>) -> HttpResponse {
+    let settings = &state.settings;
+    let html = read_web_file(settings, "embed.html")
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_else(|| EMBED_HTML.to_owned());
+    let config = json!({"basemapStyle": settings.basemap_style});
+    // `</` cannot occur in JSON output of these values except inside strings; escape it anyway.
+    let config = config.to_string().replace("</", "<\\/");
+    let html = html.replace(
+        r#"window.GWF_CONFIG = {"basemapStyle": null};"#,
+        &format!("window.GWF_CONFIG = {config};"),
+    );
+    html_response(settings, html)
+}
+
+/// Bundled front-end assets.
+pub async fn asset(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(index) = ASSETS.iter().position(|(n, _, _)| *n == name.as_str()) else {
+        return Err(ApiError::NotFound(format!("no asset `{name}`")));
+    };
+    let (name, mime, compiled) = ASSETS[index];
+    // The compiled-in copies never change: hash them once, and serve them without copying.
+    static HASHES: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    let (body, hash) = match read_web_file(&state.settings, &format!("assets/{name}")) {
+        Some(bytes) => {
+            let hash = content_hash(&bytes);
+            (web::Bytes::from(bytes), hash)
+        }
+        None => {
+            let hashes =
+                HASHES.get_or_init(|| ASSETS.iter().map(|(_, _, b)| content_hash(b)).collect());
+            (web::Bytes::from_static(compiled), hashes[index])
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(mime)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::ETAG, format!("\"{hash:016x}\"")))
+        .body(body))
+}

@@ -1,0 +1,270 @@
+//! Vector tiles of the plots and their TileJSON.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::tile_cache::CachedTile;
+use crate::api::error::{ApiError, Problem};
+use crate::api::extract::QueryParams;
+use crate::api::plots::params::SearchParams;
+use crate::api::AppState;
+use crate::db;
+use crate::domain::FieldError;
+
+/// Deepest zoom served; plots are fully detailed long before.
+const MAX_ZOOM: u32 = 22;
+
+/// FNV-1a: a cheap, stable content hash for ETags.
+pub(crate) fn content_hash(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    hash
+}
+
+pub(crate) fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// A coordinate that is not a number is a bad request; one outside the tile grid of its zoom
+/// names a tile that does not exist.
+fn tile_coordinate(name: &str, raw: &str, max: u32) -> Result<u32, ApiError> {
+    let value = raw.parse::<u32>().map_err(|_| ApiError::BadRequest {
+        detail: format!("tile coordinate `{name}` must be a whole number"),
+        errors: vec![FieldError::new(name, "must be a whole number")],
+    })?;
+    if value > max {
+        return Err(ApiError::NotFound(format!(
+            "no tile with {name} = {value}: the grid at this zoom ends at {max}"
+        )));
+    }
+    Ok(value)
+}
+
+/// `{z}/{x}/{y}.mvt` below `/tiles/plots/`, read from the path by hand: the tile route is the
+/// hottest of the service, and the router's pattern matching (a regex per dynamic route) cost
+/// several per cent of its CPU. Anything else below `/tiles/` is 404.
+pub struct TilePath(String, String, String);
+
+impl TilePath {
+    fn parse(path: &str) -> Option<TilePath> {
+        let mut parts = path.strip_prefix("/tiles/plots/")?.split('/');
+        let (z, x, y) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || [z, x, y].iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        Some(TilePath(z.to_owned(), x.to_owned(), y.to_owned()))
+    }
+}
+
+impl actix_web::FromRequest for TilePath {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(TilePath::parse(req.path()).ok_or_else(|| not_a_tile(req)))
+    }
+}
+
+fn not_a_tile(req: &HttpRequest) -> ApiError {
+    ApiError::NotFound(format!(
+        "no resource at `{}`; tiles are /tiles/plots/{{z}}/{{x}}/{{y}}.mvt",
+        req.path()
+    ))
+}
+
+/// Everything below `/tiles/` but the TileJSON: tiles for GET, 405 for other methods on a tile
+/// path, 404 elsewhere.
+pub async fn tiles_fallback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: QueryParams<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(path) = TilePath::parse(req.path()) else {
+        return Err(not_a_tile(&req));
+    };
+    if req.method() != actix_web::http::Method::GET {
+        return Ok(HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "GET"))
+            .finish());
+    }
+    plot_tile(req, state, path, params).await
+}
+
+/// Plot vector tile
+///
+/// Mapbox Vector Tile (EPSG:3857 XYZ scheme) with one layer `plots`: published plots only,
+/// with the attributes a map styles and labels by (`id`, `reference`, `status`, `zoning`,
+/// `area_m2`, `price_min_eur`, `price_max_eur`, `price_on_request`, `title_de`, `title_en`,
+/// `municipality_name`, `estate_name`). Accepts the filters of `GET /plots`. The `ETag`
+/// changes whenever a plot in the tile changes; empty tiles are 204.
+#[utoipa::path(
+    get,
+    path = "/tiles/plots/{z}/{x}/{y}.mvt",
+    tag = "maps",
+    params(
+        ("z" = u32, Path, description = "Zoom, 0–22", maximum = 22),
+        ("x" = u32, Path, description = "Column, 0 to 2^z − 1"),
+        ("y" = u32, Path, description = "Row, 0 to 2^z − 1 (XYZ, north first)"),
+        SearchParams,
+    ),
+    responses(
+        (status = 200, description = "The tile", content_type = "application/vnd.mapbox-vector-tile",
+            headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 204, description = "No plot in this tile"),
+        (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
+        (status = 400, description = "Bad coordinate or filter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Coordinates outside the tile grid of the zoom", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn plot_tile(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    TilePath(z, x, y): TilePath,
+    QueryParams(params): QueryParams<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    let z = match tile_coordinate("z", &z, MAX_ZOOM) {
+        Err(ApiError::NotFound(_)) => {
+            return Err(ApiError::BadRequest {
+                detail: format!("zoom must be at most {MAX_ZOOM}"),
+                errors: vec![FieldError::new("z", format!("must be 0..={MAX_ZOOM}"))],
+            })
+        }
+        other => other?,
+    };
+    let max = (1u32 << z) - 1;
+    let x = tile_coordinate("x", &x, max)?;
+    let y = tile_coordinate("y", y.strip_suffix(".mvt").unwrap_or("-"), max)?;
+    let query = params.into_query(None).map_err(ApiError::bad_params)?;
+    let mut conn = state.pool.get().await?;
+    let key = format!("{z}/{x}/{y}?{}", req.query_string());
+    let cache = match state.tiles.as_deref() {
+        Some(cache) => Some((cache, db::tiles::map_data_version(&mut conn).await?)),
+        None => None,
+    };
+    let CachedTile { body: bytes, etag } =
+        match cache.and_then(|(cache, version)| cache.get(version, &key)) {
+            Some(tile) => tile,
+            None => {
+                let bytes = db::tiles::tile(&mut conn, &query, z, x, y).await?;
+                let tile = CachedTile {
+                    etag: format!("\"{:016x}\"", content_hash(&bytes)),
+                    body: bytes.into(),
+                };
+                if let Some((cache, version)) = cache {
+                    cache.put(version, key, tile.clone());
+                }
+                tile
+            }
+        };
+    drop(conn);
+    let unchanged = not_modified(&req, &etag);
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else if bytes.is_empty() {
+        HttpResponse::NoContent()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        // Short, and revalidated by ETag: staff edits reach embedded maps within seconds.
+        .insert_header((header::CACHE_CONTROL, "public, max-age=10, must-revalidate"));
+    if unchanged || bytes.is_empty() {
+        Ok(response.finish())
+    } else {
+        Ok(response
+            .content_type("application/vnd.mapbox-vector-tile")
+            .body(bytes))
+    }
+}
+
+/// TileJSON 3.0 of the plot tiles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TileJson {
+    #[schema(example = "3.0.0")]
+    pub tilejson: &'static str,
+    pub name: &'static str,
+    /// URL template with the request's filters carried over.
+    pub tiles: Vec<String>,
+    pub minzoom: u32,
+    pub maxzoom: u32,
+    /// Extent of the matching published plots `[minLon, minLat, maxLon, maxLat]` (EPSG:4326).
+    pub bounds: Vec<f64>,
+    /// `[lon, lat, zoom]`.
+    pub center: Vec<f64>,
+    #[schema(value_type = Vec<Object>)]
+    pub vector_layers: serde_json::Value,
+    pub attribution: &'static str,
+}
+
+/// TileJSON of the plot tiles
+///
+/// Accepts the filters of `GET /plots` and passes them into the `tiles` URL template; `bounds`
+/// is the extent of the matching published plots (fit a map to it).
+#[utoipa::path(
+    get,
+    path = "/tiles/plots.json",
+    tag = "maps",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "TileJSON", body = TileJson),
+        (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn plot_tilejson(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    QueryParams(params): QueryParams<SearchParams>,
+) -> Result<HttpResponse, ApiError> {
+    let query = params.into_query(None).map_err(ApiError::bad_params)?;
+    let mut conn = state.pool.get().await?;
+    let extent = db::tiles::extent(&mut conn, &query).await?;
+    let bounds = match (
+        extent.min_lon,
+        extent.min_lat,
+        extent.max_lon,
+        extent.max_lat,
+    ) {
+        (Some(a), Some(b), Some(c), Some(d)) => vec![a, b, c, d],
+        _ => vec![-180.0, -85.0511, 180.0, 85.0511],
+    };
+    let center = vec![
+        (bounds[0] + bounds[2]) / 2.0,
+        (bounds[1] + bounds[3]) / 2.0,
+        12.0,
+    ];
+    let query_string = req.query_string();
+    let suffix = if query_string.is_empty() {
+        String::new()
+    } else {
+        format!("?{query_string}")
+    };
+    let fields = json!({
+        "id": "Number", "reference": "String", "status": "String", "zoning": "String",
+        "area_m2": "Number: m²", "price_min_eur": "Number: € per m²", "price_max_eur": "Number: € per m²",
+        "price_on_request": "Boolean", "title_de": "String", "title_en": "String",
+        "municipality_name": "String", "estate_name": "String"
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .json(TileJson {
+            tilejson: "3.0.0",
+            name: "plots",
+            tiles: vec![format!("{}/tiles/plots/{{z}}/{{x}}/{{y}}.mvt{suffix}", state.base_url(&req))],
+            minzoom: 0,
+            maxzoom: MAX_ZOOM,
+            bounds,
+            center,
+            vector_layers: json!([{"id": "plots", "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}]),
+            attribution: "Gewerbeflächen",
+        }))
+}

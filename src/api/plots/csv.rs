@@ -1,0 +1,291 @@
+//! CSV output: RFC 4180 (comma, dot decimals) or the dialect German Excel opens correctly
+//! (semicolon, decimal comma, UTF-8 byte-order mark). The `csv` crate quotes; this module decides
+//! what a cell says. `export` streams a whole search result as CSV.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use futures_util::stream;
+use serde_json::Value;
+
+use crate::api::extract::Caller;
+use crate::api::views::Plot;
+use crate::api::AppState;
+use crate::db;
+use crate::domain::access::{PlotSet, ReadScope};
+use crate::domain::plot::members;
+use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
+
+/// Rows fetched per round trip while streaming a CSV export.
+const EXPORT_CHUNK: i64 = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvDialect {
+    Rfc4180,
+    ExcelGerman,
+}
+
+pub struct CsvWriter {
+    dialect: CsvDialect,
+    columns: Vec<String>,
+}
+
+impl CsvWriter {
+    pub fn new(dialect: CsvDialect, columns: Vec<String>) -> Self {
+        CsvWriter { dialect, columns }
+    }
+
+    /// Lines written by the `csv` crate, which quotes as RFC 4180 asks. Writing to memory
+    /// cannot fail.
+    fn lines(&self, rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+        let separator = match self.dialect {
+            CsvDialect::Rfc4180 => b',',
+            CsvDialect::ExcelGerman => b';',
+        };
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(separator)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        for row in rows {
+            let _ = writer.write_record(&row);
+        }
+        writer.into_inner().unwrap_or_default()
+    }
+
+    pub fn header(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if self.dialect == CsvDialect::ExcelGerman {
+            // Without the BOM Excel reads UTF-8 as Windows-1252 and mangles umlauts.
+            out.extend_from_slice("\u{feff}".as_bytes());
+        }
+        out.extend(self.lines([self.columns.clone()]));
+        out
+    }
+
+    /// Rows of `records` (objects; missing members are empty cells).
+    pub fn rows<'a>(&self, records: impl IntoIterator<Item = &'a Value>) -> Vec<u8> {
+        self.lines(records.into_iter().map(|record| {
+            self.columns
+                .iter()
+                .map(|c| self.cell(record.get(c).unwrap_or(&Value::Null)))
+                .collect()
+        }))
+    }
+
+    fn cell(&self, value: &Value) -> String {
+        let excel = self.dialect == CsvDialect::ExcelGerman;
+        let text = match value {
+            Value::Null => return String::new(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => {
+                // Whole measurements (20000.0 m²) are written as 20000, as people write them.
+                let text = match n.as_f64() {
+                    Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", f as i64)
+                    }
+                    _ => n.to_string(),
+                };
+                if excel {
+                    text.replace('.', ",")
+                } else {
+                    text
+                }
+            }
+            // Prices are decimal strings: numbers to a spreadsheet.
+            Value::String(s) if excel && is_decimal(s) => s.replace('.', ","),
+            Value::String(s) => s.clone(),
+            // Lists (of parcel identifiers, say) read as people write them.
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        };
+        // Spreadsheets run cells starting with these as formulas (CSV injection).
+        let formula =
+            matches!(value, Value::String(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']));
+        if formula && excel {
+            format!("'{text}")
+        } else {
+            text
+        }
+    }
+}
+
+fn is_decimal(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    matches!(digits.split_once('.'), Some((a, b)) if !a.is_empty() && !b.is_empty()
+        && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// The columns of a search's CSV: the `Plot` members the caller may see (those asked for with
+/// `fields=`, in that order), and the centroid as `lon`/`lat` instead of the outline.
+fn columns(caller: &Caller, query: &PlotQuery) -> Vec<String> {
+    let staff_only = |field: &str| members().is_internal(field) || field == "deleted_at";
+    let shown = |f: &str| {
+        f != "geometry"
+            && (caller.is_staff() || !staff_only(f))
+            && (f != "distance_m" || query.near.is_some())
+    };
+    let mut columns: Vec<String> = match &query.fields {
+        Some(chosen) => std::iter::once("id")
+            .chain(chosen.iter().map(String::as_str).filter(|f| *f != "id"))
+            .filter(|f| shown(f))
+            .map(str::to_owned)
+            .collect(),
+        None => Plot::members()
+            .iter()
+            .filter(|f| shown(f))
+            .cloned()
+            .collect(),
+    };
+    if query.geometry_form != GeometryForm::None {
+        columns.extend(["lon".to_owned(), "lat".to_owned()]);
+    }
+    columns
+}
+
+/// Streams every match as CSV, a chunk of rows per database round trip, so memory stays flat
+/// however large the export.
+pub fn export(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    set: PlotSet,
+    mut query: PlotQuery,
+    format: OutputFormat,
+) -> HttpResponse {
+    let dialect = match format {
+        OutputFormat::CsvExcel => CsvDialect::ExcelGerman,
+        _ => CsvDialect::Rfc4180,
+    };
+    // CSV carries a position, not a shape: the centroid as lon/lat columns.
+    if query.geometry_form != GeometryForm::None {
+        query.geometry_form = GeometryForm::Centroid;
+    }
+    query.cursor = None;
+    struct Export {
+        pool: crate::db::DbPool,
+        query: PlotQuery,
+        writer: CsvWriter,
+        set: PlotSet,
+        scope: ReadScope,
+        started: bool,
+        done: bool,
+    }
+    let initial = Export {
+        pool: state.pool.clone(),
+        writer: CsvWriter::new(dialect, columns(&caller, &query)),
+        query,
+        set,
+        scope: caller.scope(),
+        started: false,
+        done: false,
+    };
+    let body = stream::unfold(initial, move |mut export| async move {
+        if export.done {
+            return None;
+        }
+        let mut out = Vec::new();
+        if !export.started {
+            export.started = true;
+            out = export.writer.header();
+        }
+        let page = async {
+            let mut conn = export.pool.get().await.map_err(|e| e.to_string())?;
+            db::search::page(&mut conn, &export.query, &export.set, EXPORT_CHUNK)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match page.await {
+            Ok((hits, next)) => {
+                let records: Vec<Value> = hits
+                    .into_iter()
+                    .map(|hit| {
+                        let lon_lat = hit.geometry.as_deref().and_then(point_of);
+                        let plot = Plot::from_row(hit.row, None, &export.scope)
+                            .with_distance(hit.distance_m);
+                        let mut record = serde_json::to_value(&plot).unwrap_or(Value::Null);
+                        if let (Value::Object(object), Some((lon, lat))) = (&mut record, lon_lat) {
+                            object.insert("lon".into(), lon.into());
+                            object.insert("lat".into(), lat.into());
+                        }
+                        record
+                    })
+                    .collect();
+                out.extend(export.writer.rows(&records));
+                match next {
+                    Some(cursor) => export.query.cursor = Some(cursor),
+                    None => export.done = true,
+                }
+                Some((Ok::<_, actix_web::Error>(web::Bytes::from(out)), export))
+            }
+            Err(cause) => {
+                // Headers are gone already: end the stream with an error so the client sees a
+                // broken transfer rather than a silently short file.
+                tracing::error!(error = %cause, "CSV export failed mid-stream");
+                export.done = true;
+                Some((
+                    Err(actix_web::error::ErrorInternalServerError("export failed")),
+                    export,
+                ))
+            }
+        }
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8; header=present")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"plots.csv\"",
+        ))
+        .insert_header((header::VARY, "Accept, Authorization"))
+        .streaming(body)
+}
+
+fn point_of(geojson: &str) -> Option<(f64, f64)> {
+    let value: Value = serde_json::from_str(geojson).ok()?;
+    let c = value.get("coordinates")?;
+    Some((c.get(0)?.as_f64()?, c.get(1)?.as_f64()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn write(dialect: CsvDialect, record: Value) -> String {
+        let writer = CsvWriter::new(dialect, vec!["a".into(), "b".into(), "c".into()]);
+        let mut out = writer.header();
+        out.extend(writer.rows([&record]));
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn rfc4180_quotes_what_needs_it() {
+        let csv = write(
+            CsvDialect::Rfc4180,
+            json!({"a": "x, \"y\"", "b": 1.5, "c": null}),
+        );
+        assert_eq!(csv, "a,b,c\r\n\"x, \"\"y\"\"\",1.5,\r\n");
+    }
+
+    #[test]
+    fn german_excel_uses_semicolons_decimal_commas_and_a_bom() {
+        let csv = write(
+            CsvDialect::ExcelGerman,
+            json!({"a": "Größe; ca.", "b": 1.5, "c": "12.50"}),
+        );
+        assert_eq!(csv, "\u{feff}a;b;c\r\n\"Größe; ca.\";1,5;12,50\r\n");
+    }
+
+    #[test]
+    fn formulas_are_defused_for_excel() {
+        let csv = write(CsvDialect::ExcelGerman, json!({"a": "=HYPERLINK(1)"}));
+        assert!(csv.ends_with("'=HYPERLINK(1);;\r\n"), "{csv}");
+    }
+
+    #[test]
+    fn lists_are_one_cell() {
+        let csv = write(CsvDialect::Rfc4180, json!({"a": ["x", "y"]}));
+        assert!(csv.ends_with("\"x, y\",,\r\n"), "{csv}");
+    }
+}

@@ -1,0 +1,578 @@
+//! The parameters of a plot search (`GET /plots`, tiles, exports, and the body of
+//! `POST /plots/search`) as HTTP carries them, and their checking into a domain `PlotQuery`.
+//! Every failure names its parameter.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::money::Cents;
+use crate::domain::plot::{PlotStatus, Servicing, Vocabulary, Zoning};
+use crate::domain::search::{
+    Bbox, Cursor, DrawnArea, GeometryForm, Near, OutputFormat, PlotQuery, Sort, SortKey,
+    DEFAULT_LIMIT, MAX_LIMIT, MAX_RADIUS_M,
+};
+use crate::domain::FieldError;
+
+/// Filters, sorting, paging and output form of a plot search. In a query string, lists are
+/// comma-separated; in a JSON body they may also be arrays.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Status, one or more of `available`, `reserved`, `under_negotiation`, `sold`, `planned`.
+    #[serde(default, deserialize_with = "list")]
+    #[param(value_type = Option<String>, example = "available,reserved")]
+    #[schema(value_type = Option<String>, example = "available,reserved")]
+    pub status: Option<Vec<String>>,
+    /// BauNVO zoning, one or more of `GI`, `GE`, `GE-e`, `MI`, `MU`, `SO`, `other`.
+    #[serde(default, deserialize_with = "list")]
+    #[param(value_type = Option<String>, example = "GI,GE")]
+    #[schema(value_type = Option<String>, example = "GI,GE")]
+    pub zoning: Option<Vec<String>>,
+    /// Servicing level, one or more of `full`, `partial`, `none`.
+    #[serde(default, deserialize_with = "list")]
+    #[param(value_type = Option<String>, example = "full")]
+    #[schema(value_type = Option<String>, example = "full")]
+    pub servicing: Option<Vec<String>>,
+    /// Region ids.
+    #[serde(default, deserialize_with = "list")]
+    #[param(value_type = Option<String>, example = "1")]
+    #[schema(value_type = Option<String>, example = "1")]
+    pub region: Option<Vec<String>>,
+    /// Municipality ids.
+    #[serde(default, deserialize_with = "list")]
+    #[param(value_type = Option<String>, example = "1,2")]
+    #[schema(value_type = Option<String>, example = "1,2")]
+    pub municipality: Option<Vec<String>>,
+    /// Estate ids.
+    #[serde(default, deserialize_with = "list")]
+    #[param(value_type = Option<String>, example = "3")]
+    #[schema(value_type = Option<String>, example = "3")]
+    pub estate: Option<Vec<String>>,
+    /// Smallest size: the stated area where known, else the computed one. Units: m².
+    #[param(minimum = 0, example = 20000)]
+    #[schema(minimum = 0, example = 20000)]
+    pub area_min: Option<f64>,
+    /// Largest size (as `area_min`). Units: m².
+    #[param(minimum = 0)]
+    #[schema(minimum = 0)]
+    pub area_max: Option<f64>,
+    /// Highest acceptable price: plots whose lowest price is at most this. Plots with price on
+    /// request are left out unless `price_on_request=true`. Units: € per m², decimal.
+    #[param(value_type = Option<String>, pattern = "^[0-9]+([.,][0-9]{1,2})?$", example = "20")]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]+([.,][0-9]{1,2})?$", example = "20")]
+    #[serde(default, deserialize_with = "text")]
+    pub max_price: Option<String>,
+    /// With `max_price`: also include plots whose price is on request.
+    pub price_on_request: Option<bool>,
+    /// Only plots with (true) or without (false) a rail siding.
+    pub rail_siding: Option<bool>,
+    /// Smallest broadband. Units: Mbit/s.
+    #[param(minimum = 0, maximum = 100000)]
+    #[schema(minimum = 0, maximum = 100000)]
+    pub min_broadband_mbit: Option<i32>,
+    /// Units: km.
+    #[param(minimum = 0)]
+    #[schema(minimum = 0)]
+    pub max_dist_motorway_km: Option<f64>,
+    /// Units: km.
+    #[param(minimum = 0)]
+    #[schema(minimum = 0)]
+    pub max_dist_rail_station_km: Option<f64>,
+    /// Units: km.
+    #[param(minimum = 0)]
+    #[schema(minimum = 0)]
+    pub max_dist_port_km: Option<f64>,
+    /// Units: km.
+    #[param(minimum = 0)]
+    #[schema(minimum = 0)]
+    pub max_dist_airport_km: Option<f64>,
+    /// Can be had by this date: status `available` or `planned`, and `available_from` empty or
+    /// not after it.
+    pub available_by: Option<NaiveDate>,
+    /// Only plots in (true) or outside (false) a GRW aid area.
+    pub grw_area: Option<bool>,
+    /// Admins: search the deleted plots instead (to find one to restore).
+    pub deleted: Option<bool>,
+    /// Free text over titles and descriptions, German and English, with stemming
+    /// ("Logistikflächen" finds "Logistikfläche"); `"…"` for phrases, `-word` to exclude. A
+    /// plot reference matches too.
+    #[param(max_length = 200, example = "Logistik")]
+    #[schema(max_length = 200, example = "Logistik")]
+    #[serde(default, deserialize_with = "text")]
+    pub q: Option<String>,
+    /// Map area `minLon,minLat,maxLon,maxLat` (EPSG:4326): plots that intersect it.
+    #[param(value_type = Option<String>, example = "11.4,53.25,11.7,53.4")]
+    #[schema(value_type = Option<String>, example = "11.4,53.25,11.7,53.4")]
+    #[serde(default, deserialize_with = "list")]
+    pub bbox: Option<Vec<String>>,
+    /// Centre `lon,lat` (EPSG:4326) of a distance search; needs `radius_m`.
+    #[param(value_type = Option<String>, example = "11.5,53.33")]
+    #[schema(value_type = Option<String>, example = "11.5,53.33")]
+    #[serde(default, deserialize_with = "list")]
+    pub near: Option<Vec<String>>,
+    /// Radius around `near`, measured on the WGS 84 ellipsoid to the nearest point of the plot.
+    /// Units: m; at most 500,000.
+    #[param(minimum = 0, maximum = 500000, example = 30000)]
+    #[schema(minimum = 0, maximum = 500000, example = 30000)]
+    pub radius_m: Option<f64>,
+    /// Sort key, `-` for descending: `reference`, `price`, `area`, `updated`, `distance` (needs
+    /// `near`). Ties are broken by id. Default `reference`, or `distance` with `near`.
+    /// Plots with price on request come last in either price order.
+    #[param(
+        pattern = "^-?(reference|price|area|updated|distance)$",
+        example = "-area"
+    )]
+    #[schema(
+        pattern = "^-?(reference|price|area|updated|distance)$",
+        example = "-area"
+    )]
+    #[serde(default, deserialize_with = "text")]
+    pub sort: Option<String>,
+    /// Page size, 1–1000 (default 100). CSV exports are not paged.
+    #[param(minimum = 1, maximum = 1000)]
+    #[schema(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// Opaque position from a `next` link.
+    #[param(pattern = "^[0-9a-f]*$")]
+    #[schema(pattern = "^[0-9a-f]*$")]
+    #[serde(default, deserialize_with = "text")]
+    pub cursor: Option<String>,
+    /// `exact` adds `total` (counted up to 10,000, beyond that reported as "at least"), which
+    /// costs a count over all matches; default `none`.
+    #[param(pattern = "^(none|exact)$")]
+    #[schema(pattern = "^(none|exact)$")]
+    #[serde(default, deserialize_with = "text")]
+    pub count: Option<String>,
+    /// Geometry in the response: `full` (default), `simplified` (≈10 m tolerance, for overview
+    /// maps), `centroid` (a point), `none`.
+    #[param(pattern = "^(full|simplified|centroid|none)$")]
+    #[schema(pattern = "^(full|simplified|centroid|none)$")]
+    #[serde(default, deserialize_with = "text")]
+    pub geometry_form: Option<String>,
+    /// Properties to return, comma-separated (`id` always comes along), e.g.
+    /// `reference,status,area_m2`.
+    #[param(value_type = Option<String>, example = "reference,title_de,status,area_computed_m2")]
+    #[schema(value_type = Option<String>, example = "reference,title_de,status,area_computed_m2")]
+    #[serde(default, deserialize_with = "list")]
+    pub fields: Option<Vec<String>>,
+    /// Response format; overrides `Accept`: `json`, `geojson`, `csv` (RFC 4180, UTF-8) or
+    /// `csv-excel` (for German Excel: `;`, decimal comma, UTF-8 BOM).
+    #[param(pattern = "^(json|geojson|csv|csv-excel)$")]
+    #[schema(pattern = "^(json|geojson|csv|csv-excel)$")]
+    #[serde(default, deserialize_with = "text")]
+    pub f: Option<String>,
+}
+
+/// Accepts `"a,b"` (query strings) or `["a", "b"]` (JSON bodies); numbers become text.
+fn list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+    let scalar = |v: Value| match v {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(serde::de::Error::custom(format!(
+            "expected text or a list of texts, got {other}"
+        ))),
+    };
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        Value::Array(items) => items
+            .into_iter()
+            .map(scalar)
+            .collect::<Result<_, _>>()
+            .map(Some),
+        Value::String(s) => Ok(Some(s.split(',').map(|p| p.trim().to_owned()).collect())),
+        other => scalar(other).map(|s| Some(vec![s])),
+    }
+}
+
+/// Text; in a JSON body a number is read as its text too, as `q=156` is in a query string
+/// (keeps JSON bodies and query strings alike). Anything else is refused.
+fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        other => Err(serde::de::Error::custom(format!(
+            "expected text, got {other}"
+        ))),
+    }
+}
+
+fn err(name: &str, detail: impl Into<String>) -> FieldError {
+    FieldError::new(name, detail)
+}
+
+fn vocab<T: Vocabulary>(
+    name: &str,
+    values: &Option<Vec<String>>,
+    errors: &mut Vec<FieldError>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for value in values.iter().flatten() {
+        match T::parse(value) {
+            Some(v) => out.push(v),
+            None => {
+                let allowed: Vec<&str> = T::ALL.iter().map(|v| v.as_str()).collect();
+                errors.push(err(
+                    name,
+                    format!("unknown value `{value}`; use one of {}", allowed.join(", ")),
+                ))
+            }
+        }
+    }
+    out
+}
+
+fn ids(name: &str, values: &Option<Vec<String>>, errors: &mut Vec<FieldError>) -> Vec<i64> {
+    let mut out = Vec::new();
+    for value in values.iter().flatten() {
+        match value.parse::<i64>() {
+            Ok(id) if id >= 1 => out.push(id),
+            _ => errors.push(err(
+                name,
+                format!("`{value}` is not an id (a whole number ≥ 1)"),
+            )),
+        }
+    }
+    out
+}
+
+fn numbers(
+    name: &str,
+    values: &[String],
+    count: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<Vec<f64>> {
+    let parsed: Option<Vec<f64>> = values
+        .iter()
+        .map(|v| v.parse::<f64>().ok().filter(|n| n.is_finite()))
+        .collect();
+    match parsed {
+        Some(n) if n.len() == count => Some(n),
+        _ => {
+            errors.push(err(
+                name,
+                format!("must be {count} comma-separated numbers"),
+            ));
+            None
+        }
+    }
+}
+
+impl SearchParams {
+    /// Checks every parameter; `drawn` is the validated area of a POST search.
+    pub fn into_query(self, drawn: Option<DrawnArea>) -> Result<PlotQuery, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let statuses = vocab::<PlotStatus>("status", &self.status, &mut errors);
+        let zonings = vocab::<Zoning>("zoning", &self.zoning, &mut errors);
+        let servicing = vocab::<Servicing>("servicing", &self.servicing, &mut errors);
+        let region_ids = ids("region", &self.region, &mut errors);
+        let municipality_ids = ids("municipality", &self.municipality, &mut errors);
+        let estate_ids = ids("estate", &self.estate, &mut errors);
+
+        let mut non_negative = |name: &str, value: Option<f64>| {
+            if value.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+                errors.push(err(name, "must be a number ≥ 0"));
+            }
+        };
+        non_negative("area_min", self.area_min);
+        non_negative("area_max", self.area_max);
+        non_negative("max_dist_motorway_km", self.max_dist_motorway_km);
+        non_negative("max_dist_rail_station_km", self.max_dist_rail_station_km);
+        non_negative("max_dist_port_km", self.max_dist_port_km);
+        non_negative("max_dist_airport_km", self.max_dist_airport_km);
+        if let (Some(min), Some(max)) = (self.area_min, self.area_max) {
+            if max < min {
+                errors.push(err("area_max", "must not be smaller than `area_min`"));
+            }
+        }
+        if self
+            .min_broadband_mbit
+            .is_some_and(|b| !(0..=100_000).contains(&b))
+        {
+            errors.push(err("min_broadband_mbit", "must be between 0 and 100000"));
+        }
+        let max_price = match self.max_price.as_deref().map(Cents::parse_eur) {
+            None => None,
+            Some(Ok(c)) => Some(c),
+            Some(Err(e)) => {
+                errors.push(err("max_price", e));
+                None
+            }
+        };
+        if self.price_on_request.is_some() && self.max_price.is_none() {
+            errors.push(err(
+                "price_on_request",
+                "only applies together with `max_price`",
+            ));
+        }
+        let text = self
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty());
+        if text
+            .as_ref()
+            .is_some_and(|q| q.chars().count() > 200 || q.contains('\0'))
+        {
+            errors.push(err("q", "must be at most 200 characters of text"));
+        }
+
+        let bbox = self.bbox.as_ref().and_then(|values| {
+            let n = numbers("bbox", values, 4, &mut errors)?;
+            let b = Bbox {
+                min_lon: n[0],
+                min_lat: n[1],
+                max_lon: n[2],
+                max_lat: n[3],
+            };
+            let in_range = [b.min_lon, b.max_lon]
+                .iter()
+                .all(|x| (-180.0..=180.0).contains(x))
+                && [b.min_lat, b.max_lat]
+                    .iter()
+                    .all(|y| (-90.0..=90.0).contains(y));
+            if !in_range {
+                errors.push(err(
+                    "bbox",
+                    "coordinates must be lon -180..180, lat -90..90 (EPSG:4326)",
+                ));
+                None
+            } else if b.min_lon > b.max_lon || b.min_lat > b.max_lat {
+                errors.push(err("bbox", "is inverted: use minLon,minLat,maxLon,maxLat"));
+                None
+            } else {
+                Some(b)
+            }
+        });
+        let near = match (&self.near, self.radius_m) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                errors.push(err("radius_m", "needs `near=lon,lat`"));
+                None
+            }
+            (Some(_), None) => {
+                errors.push(err("radius_m", "is required with `near`"));
+                None
+            }
+            (Some(values), Some(radius_m)) => {
+                let point = numbers("near", values, 2, &mut errors);
+                if !(radius_m.is_finite() && (0.0..=MAX_RADIUS_M).contains(&radius_m)) {
+                    errors.push(err(
+                        "radius_m",
+                        format!("must be between 0 and {MAX_RADIUS_M} (m)"),
+                    ));
+                }
+                match point {
+                    Some(p)
+                        if !((-180.0..=180.0).contains(&p[0])
+                            && (-90.0..=90.0).contains(&p[1])) =>
+                    {
+                        errors.push(err(
+                            "near",
+                            "must be lon,lat within -180..180, -90..90 (EPSG:4326)",
+                        ));
+                        None
+                    }
+                    Some(p) => Some(Near {
+                        lon: p[0],
+                        lat: p[1],
+                        radius_m,
+                    }),
+                    None => None,
+                }
+            }
+        };
+
+        let sort_text = self.sort.clone().unwrap_or_else(|| {
+            if self.near.is_some() {
+                "distance"
+            } else {
+                "reference"
+            }
+            .to_owned()
+        });
+        let (descending, key_text) = match sort_text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, sort_text.as_str()),
+        };
+        let key = match key_text {
+            "reference" => Some(SortKey::Reference),
+            "price" => Some(SortKey::Price),
+            "area" => Some(SortKey::Area),
+            "updated" => Some(SortKey::Updated),
+            "distance" => Some(SortKey::Distance),
+            other => {
+                errors.push(err(
+                    "sort",
+                    format!("unknown sort `{other}`; use reference, price, area, updated or distance, `-` for descending"),
+                ));
+                None
+            }
+        };
+        if key == Some(SortKey::Distance) && self.near.is_none() {
+            errors.push(err(
+                "sort",
+                "`distance` needs `near=lon,lat` and `radius_m`",
+            ));
+        }
+        let sort = Sort {
+            key: key.unwrap_or(SortKey::Reference),
+            descending,
+        };
+
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            errors.push(err("limit", format!("must be between 1 and {MAX_LIMIT}")));
+        }
+        let cursor = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(text) => match Cursor::decode(text) {
+                Some(c) if c.s == sort_text => Some(c),
+                Some(_) => {
+                    errors.push(err(
+                        "cursor",
+                        "belongs to another sort order; start again without it",
+                    ));
+                    None
+                }
+                None => {
+                    errors.push(err("cursor", "is not a cursor from a `next` link"));
+                    None
+                }
+            },
+        };
+        let count_exact = match self.count.as_deref() {
+            None | Some("none") => false,
+            Some("exact") => true,
+            Some(other) => {
+                errors.push(err(
+                    "count",
+                    format!("unknown value `{other}`; use `none` or `exact`"),
+                ));
+                false
+            }
+        };
+        let geometry_form = match self.geometry_form.as_deref() {
+            None | Some("full") => GeometryForm::Full,
+            Some("simplified") => GeometryForm::Simplified,
+            Some("centroid") => GeometryForm::Centroid,
+            Some("none") => GeometryForm::None,
+            Some(other) => {
+                errors.push(err(
+                    "geometry_form",
+                    format!("unknown value `{other}`; use full, simplified, centroid or none"),
+                ));
+                GeometryForm::Full
+            }
+        };
+        let format = match self.f.as_deref() {
+            None => None,
+            Some("json") => Some(OutputFormat::Json),
+            Some("geojson") => Some(OutputFormat::GeoJson),
+            Some("csv") => Some(OutputFormat::Csv),
+            Some("csv-excel") => Some(OutputFormat::CsvExcel),
+            Some(other) => {
+                errors.push(err(
+                    "f",
+                    format!("unknown format `{other}`; use json, geojson, csv or csv-excel"),
+                ));
+                None
+            }
+        };
+        let fields = self
+            .fields
+            .map(|f| f.into_iter().filter(|f| !f.is_empty()).collect::<Vec<_>>());
+
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(PlotQuery {
+            statuses,
+            zonings,
+            servicing,
+            region_ids,
+            municipality_ids,
+            estate_ids,
+            area_min_m2: self.area_min,
+            area_max_m2: self.area_max,
+            max_price,
+            include_price_on_request: self.price_on_request.unwrap_or(false),
+            rail_siding: self.rail_siding,
+            min_broadband_mbit: self.min_broadband_mbit,
+            max_dist_motorway_km: self.max_dist_motorway_km,
+            max_dist_rail_station_km: self.max_dist_rail_station_km,
+            max_dist_port_km: self.max_dist_port_km,
+            max_dist_airport_km: self.max_dist_airport_km,
+            available_by: self.available_by,
+            grw_area: self.grw_area,
+            deleted: self.deleted.unwrap_or(false),
+            text,
+            bbox,
+            near,
+            drawn,
+            sort,
+            limit,
+            cursor,
+            count_exact,
+            geometry_form,
+            fields,
+            format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(query: &str) -> SearchParams {
+        serde_urlencoded::from_str(query).unwrap()
+    }
+
+    #[test]
+    fn lists_and_ranges_parse() {
+        let q = params(
+            "status=available,reserved&zoning=GE-e&area_min=20000&max_price=12,50&sort=-price",
+        )
+        .into_query(None)
+        .unwrap();
+        assert_eq!(q.statuses, [PlotStatus::Available, PlotStatus::Reserved]);
+        assert_eq!(q.zonings, [Zoning::GeE]);
+        assert_eq!(q.max_price, Some(Cents(1250)));
+        assert_eq!(
+            q.sort,
+            Sort {
+                key: SortKey::Price,
+                descending: true
+            }
+        );
+    }
+
+    #[test]
+    fn every_bad_parameter_is_named() {
+        let errors = params("status=open&bbox=12,54,11,53&near=11.5,53.3&radius_m=900000&sort=colour&limit=5000&cursor=zz")
+            .into_query(None)
+            .unwrap_err();
+        let names: Vec<_> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(
+            names,
+            ["status", "bbox", "radius_m", "sort", "limit", "cursor"]
+        );
+    }
+
+    #[test]
+    fn cursor_is_bound_to_its_sort() {
+        let c = Cursor {
+            s: "-price".into(),
+            v: serde_json::json!(1250),
+            id: 7,
+        };
+        let errors = params(&format!("sort=area&cursor={}", c.encode()))
+            .into_query(None)
+            .unwrap_err();
+        assert_eq!(errors[0].pointer, "cursor");
+    }
+}

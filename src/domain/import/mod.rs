@@ -1,0 +1,15 @@
+//! Bulk import of plots, free of IO: `read` turns a file (GeoJSON, CSV) into records in the import
+//! schema (`schema`), `plan` turns one record and what the database knows into a planned write
+//! (create, update, unchanged) or the list of its problems, and `report` is what the caller is
+//! told. `api::imports` reads the body, asks the database and writes the plans, all in one
+//! transaction.
+
+pub mod plan;
+pub mod read;
+pub mod report;
+pub mod schema;
+
+pub use plan::{Plan, Planner, PlannerContext};
+pub use read::{GeometryInput, ParsedFile, Record};
+pub use report::{ImportItem, ImportProblem, ImportReport};
+pub use schema::{ImportCrs, Mapping};

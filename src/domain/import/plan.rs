@@ -1,0 +1,317 @@
+//! What importing one record means: the stored plot (if its reference exists) overlaid with the
+//! file's fields, names resolved to ids, checked by the same rules as any other write, allowed
+//! for the importer, and compared with what is stored. The result is a planned write or the
+//! record's problems.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+
+use super::read::{GeometryInput, Record};
+use super::report::ImportProblem;
+use crate::domain::access::{self, Denied, PlotAction, Principal};
+use crate::domain::geometry::{square_around, PlotGeometry};
+use crate::domain::history::{diff, Snapshot};
+use crate::domain::plot::{PlotData, StoredPlot, ValidPlot};
+use crate::domain::FieldError;
+
+/// What the database knows that planning needs, looked up once per import.
+pub struct PlannerContext<'a> {
+    pub caller: Option<&'a Principal>,
+    /// AGS → municipality id.
+    pub municipalities: HashMap<String, i64>,
+    /// (municipality id, estate name in lower case) → estate id.
+    pub estates: HashMap<(i64, String), i64>,
+    /// `?defaults=`: values for fields a plot has neither in the file nor in the database.
+    pub defaults: &'a [(&'static str, Value)],
+    /// What "in the future" means for `data_confirmed_on`.
+    pub today: NaiveDate,
+}
+
+/// A write the import will make.
+#[derive(Debug)]
+pub enum Plan {
+    Create {
+        plot: Box<ValidPlot>,
+        changes: Vec<Value>,
+    },
+    Update {
+        id: i64,
+        version: i32,
+        plot: Box<ValidPlot>,
+        changes: Vec<Value>,
+    },
+    Unchanged {
+        id: i64,
+        version: i32,
+    },
+}
+
+/// Plans records one after another; remembers the references it has seen, as a file may name
+/// each plot once.
+pub struct Planner<'a> {
+    context: PlannerContext<'a>,
+    seen: HashSet<String>,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(context: PlannerContext<'a>) -> Self {
+        Planner {
+            context,
+            seen: HashSet::new(),
+        }
+    }
+
+    /// The plan for `record`, whose geometry is already in EPSG:4326, and the warnings it gives;
+    /// or its problems. `stored` is the plot its reference names, if any (deleted ones too).
+    pub fn plan(
+        &mut self,
+        record: &Record,
+        stored: Option<&StoredPlot>,
+        warnings: &mut Vec<ImportProblem>,
+    ) -> Result<(String, Plan), Vec<ImportProblem>> {
+        let at = |field: Option<&str>, text: String| ImportProblem {
+            feature: Some(record.feature),
+            line: record.line,
+            reference: record
+                .fields
+                .get("reference")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            field: field.map(str::to_owned),
+            problem: text,
+        };
+        let Some(reference) = record.reference() else {
+            return Err(vec![at(
+                Some("reference"),
+                "required: imports match plots by reference".into(),
+            )]);
+        };
+        if !self.seen.insert(reference.clone()) {
+            return Err(vec![at(
+                Some("reference"),
+                "appears earlier in the file already".into(),
+            )]);
+        }
+        if stored.is_some_and(|plot| plot.deleted) {
+            return Err(vec![at(
+                Some("reference"),
+                format!("plot {reference} was deleted; an admin can restore it before it is imported again"),
+            )]);
+        }
+
+        let (mut document, expected_version, mut problems) =
+            self.document(record, &reference, stored, &at);
+        self.outline(record, stored, &mut document, &mut problems, warnings, &at);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+
+        let field_problems = |errors: Vec<FieldError>| -> Vec<ImportProblem> {
+            errors
+                .iter()
+                .map(|e| at(Some(field_of(&e.pointer)), e.detail.clone()))
+                .collect()
+        };
+        let data = PlotData::from_object(document).map_err(field_problems)?;
+        let action = match stored {
+            None => PlotAction::Create {
+                target: data.facts.municipality_id,
+            },
+            Some(plot) => PlotAction::Update {
+                current: plot.data.facts.municipality_id,
+                target: data.facts.municipality_id,
+            },
+        };
+        if let Err(denied) = access::authorize(self.context.caller, action) {
+            let text = match denied {
+                Denied::Forbidden(why) => why,
+                Denied::Unauthenticated => "needs an account".into(),
+            };
+            return Err(vec![at(Some("municipality_id"), text)]);
+        }
+        if let (Some(expected), Some(plot)) = (expected_version, stored) {
+            if expected != i64::from(plot.version) {
+                return Err(vec![at(
+                    Some("version"),
+                    format!(
+                        "the plot changed since version {expected} (now {}): export it again",
+                        plot.version
+                    ),
+                )]);
+            }
+        }
+        let plot = data.validate(self.context.today).map_err(field_problems)?;
+        let before = stored.map(|plot| Snapshot::new(&plot.data, plot.area_m2));
+        let changes = diff(before.as_ref(), &Snapshot::of_valid(&plot));
+        let plan = match stored {
+            None => Plan::Create {
+                plot: Box::new(plot),
+                changes,
+            },
+            Some(stored) if changes.is_empty() => Plan::Unchanged {
+                id: stored.id,
+                version: stored.version,
+            },
+            Some(stored) => Plan::Update {
+                id: stored.id,
+                version: stored.version,
+                plot: Box::new(plot),
+                changes,
+            },
+        };
+        Ok((reference, plan))
+    }
+
+    /// The plot as stored (an update keeps what the file leaves out), overlaid with the file's
+    /// fields, defaults applied and names resolved to ids; the expected version if the file
+    /// gives one; and the problems found on the way.
+    fn document(
+        &self,
+        record: &Record,
+        reference: &str,
+        stored: Option<&StoredPlot>,
+        at: &dyn Fn(Option<&str>, String) -> ImportProblem,
+    ) -> (Map<String, Value>, Option<i64>, Vec<ImportProblem>) {
+        let mut problems = Vec::new();
+        let mut document = stored.map(|plot| plot.data.to_object()).unwrap_or_default();
+        let mut fields = record.fields.clone();
+        fields.insert("reference".into(), Value::String(reference.to_owned()));
+        // Hectares, as many data sets give areas. Units: ha → m².
+        if let Some(ha) = fields.remove("area_stated_ha").and_then(|v| v.as_f64()) {
+            if fields.get("area_stated_m2").is_none_or(|v| v.is_null()) {
+                fields.insert(
+                    "area_stated_m2".into(),
+                    ((ha * 10_000.0).round() as i64).into(),
+                );
+            }
+        }
+        for (field, value) in self.context.defaults {
+            let stored_as = match *field {
+                "municipality_ags" => "municipality_id",
+                "estate_name" => "estate_id",
+                other => other,
+            };
+            let in_file = fields.get(*field).is_some_and(|v| !v.is_null());
+            let in_store = document.get(stored_as).is_some_and(|v| !v.is_null());
+            if !in_file && !in_store {
+                fields.insert((*field).to_owned(), value.clone());
+            }
+        }
+        let expected_version = fields.remove("version").and_then(|v| v.as_i64());
+        if let Some(ags) = fields.remove("municipality_ags") {
+            match ags.as_str().map(str::trim) {
+                Some(ags) => match self.context.municipalities.get(ags) {
+                    Some(id) => {
+                        let given = fields.get("municipality_id").and_then(Value::as_i64);
+                        if given.is_some_and(|g| g != *id) {
+                            problems.push(at(
+                                Some("municipality_ags"),
+                                "names another municipality than municipality_id".into(),
+                            ));
+                        }
+                        fields.insert("municipality_id".into(), (*id).into());
+                    }
+                    None => problems.push(at(
+                        Some("municipality_ags"),
+                        format!("no municipality with AGS {ags}"),
+                    )),
+                },
+                None => problems.push(at(Some("municipality_ags"), "must not be empty".into())),
+            }
+        }
+        let estate_name = fields.remove("estate_name");
+        for (key, value) in fields {
+            if value.is_null() {
+                document.remove(&key);
+            } else {
+                document.insert(key, value);
+            }
+        }
+        if let Some(name) = &estate_name {
+            let municipality = document.get("municipality_id").and_then(Value::as_i64);
+            match (name.as_str(), municipality) {
+                (None, _) => {
+                    document.remove("estate_id");
+                }
+                (Some(name), Some(m)) => {
+                    match self.context.estates.get(&(m, name.trim().to_lowercase())) {
+                        Some(id) => {
+                            document.insert("estate_id".into(), (*id).into());
+                        }
+                        None => problems.push(at(
+                            Some("estate_name"),
+                            format!("no estate `{name}` in municipality {m}"),
+                        )),
+                    }
+                }
+                (Some(_), None) => {}
+            }
+        }
+        (document, expected_version, problems)
+    }
+
+    /// Puts the record's outline into `document`: a (transformed) GeoJSON outline as given; a
+    /// position alone keeps the stored outline if it lies inside it, else becomes a square of
+    /// the stated area (with a warning).
+    fn outline(
+        &self,
+        record: &Record,
+        stored: Option<&StoredPlot>,
+        document: &mut Map<String, Value>,
+        problems: &mut Vec<ImportProblem>,
+        warnings: &mut Vec<ImportProblem>,
+        at: &dyn Fn(Option<&str>, String) -> ImportProblem,
+    ) {
+        match &record.geometry {
+            GeometryInput::GeoJson(g) => match serde_json::from_str::<Value>(g) {
+                Ok(v) => {
+                    document.insert("geometry".into(), v);
+                }
+                Err(e) => problems.push(at(Some("geometry"), format!("not JSON: {e}"))),
+            },
+            GeometryInput::Point(lon, lat) => {
+                let inside = stored
+                    .and_then(|plot| PlotGeometry::from_geojson_value(&plot.data.geometry, "").ok())
+                    .is_some_and(|g| {
+                        use geo::Contains;
+                        g.shape().contains(&geo::Point::new(*lon, *lat))
+                    });
+                if !inside {
+                    match document.get("area_stated_m2").and_then(Value::as_f64) {
+                        Some(area) if area > 0.0 => {
+                            document.insert("geometry".into(), square_around(*lon, *lat, area));
+                            warnings.push(at(
+                                Some("geometry"),
+                                "only a position: the outline is a square of area_stated_m2 around it; replace it with the surveyed outline".into(),
+                            ));
+                        }
+                        _ => problems.push(at(
+                            Some("geometry"),
+                            "a position alone needs area_stated_m2 to outline the plot; better give `wkt`".into(),
+                        )),
+                    }
+                }
+            }
+            GeometryInput::Unreadable(reason) => {
+                problems.push(at(Some("geometry"), reason.clone()));
+            }
+            GeometryInput::Wkt(_) | GeometryInput::Missing => {
+                if stored.is_none() {
+                    problems.push(at(Some("geometry"), "a new plot needs an outline".into()));
+                }
+            }
+        }
+    }
+}
+
+/// The import-schema field a `PlotData` pointer names: `/geometry/coordinates/0` → `geometry`.
+fn field_of(pointer: &str) -> &str {
+    pointer
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .filter(|f| !f.is_empty())
+        .unwrap_or("feature")
+}

@@ -1,0 +1,352 @@
+//! Reading an import file into records of the import schema: a GeoJSON FeatureCollection, or CSV
+//! (`,`, `;` or tab separated, quoted as RFC 4180, UTF-8 or Windows-1252 as German Excel saves
+//! it). A failure of the whole file is an `Err` with the reason; a failure of one feature or
+//! field is a problem in the result, so a report can list them all.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::report::ImportProblem;
+use super::schema::{map_record, Column, ImportCrs, Mapping};
+
+/// Geometry as the file gave it (and, once transformed, in EPSG:4326).
+#[derive(Debug, Clone, PartialEq)]
+pub enum GeometryInput {
+    GeoJson(String),
+    Wkt(String),
+    /// A position only: `[lon, lat]` (or easting, northing before transformation).
+    Point(f64, f64),
+    Missing,
+    /// PostGIS could not read or transform it; the reason.
+    Unreadable(String),
+}
+
+/// One feature or CSV data row.
+#[derive(Debug)]
+pub struct Record {
+    /// Index in the file, from 0.
+    pub feature: usize,
+    /// CSV line where the row starts (the header is line 1).
+    pub line: Option<usize>,
+    /// Import-schema fields, coerced.
+    pub fields: Map<String, Value>,
+    pub geometry: GeometryInput,
+}
+
+impl Record {
+    /// The reference as plots are matched by: trimmed, upper case.
+    pub fn reference(&self) -> Option<String> {
+        self.fields
+            .get("reference")
+            .and_then(Value::as_str)
+            .map(|r| r.trim().to_ascii_uppercase())
+    }
+}
+
+pub struct ParsedFile {
+    /// `geojson` or `csv`.
+    pub format: &'static str,
+    /// The CRS the file names (GeoJSON `crs` member).
+    pub crs: Option<ImportCrs>,
+    pub records: Vec<Record>,
+    pub problems: Vec<ImportProblem>,
+    pub warnings: Vec<ImportProblem>,
+}
+
+#[derive(Deserialize)]
+struct FeatureCollectionIn {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    crs: Option<Value>,
+    features: Vec<FeatureIn>,
+}
+
+#[derive(Deserialize)]
+struct FeatureIn {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    geometry: Option<Box<RawValue>>,
+    #[serde(default)]
+    properties: Option<Map<String, Value>>,
+}
+
+fn ignored(name: &str, line: Option<usize>) -> ImportProblem {
+    ImportProblem::new(
+        None,
+        line,
+        Some(name),
+        "not a field of the import schema; ignored",
+    )
+}
+
+pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
+    let collection: FeatureCollectionIn = serde_json::from_slice(body)
+        .map_err(|e| format!("the body is not a GeoJSON FeatureCollection with `features`: {e}"))?;
+    if collection.kind != "FeatureCollection" {
+        return Err(format!(
+            "expected a FeatureCollection, got `{}`",
+            collection.kind
+        ));
+    }
+    // RFC 7946 dropped `crs`, but GDAL and QGIS still write the 2008 form for non-WGS 84 data.
+    let crs = match &collection.crs {
+        None | Some(Value::Null) => None,
+        Some(member) => {
+            let name = member
+                .pointer("/properties/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            Some(ImportCrs::parse(name).ok_or_else(|| {
+                format!(
+                    "the file's crs `{name}` is not supported; use EPSG:4326, EPSG:25832 or EPSG:25833"
+                )
+            })?)
+        }
+    };
+    let mut records = Vec::with_capacity(collection.features.len());
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut unknown: HashSet<String> = HashSet::new();
+    for (i, feature) in collection.features.into_iter().enumerate() {
+        if feature.kind.as_deref() != Some("Feature") {
+            problems.push(ImportProblem::new(
+                Some(i),
+                None,
+                None,
+                "not a GeoJSON Feature",
+            ));
+            continue;
+        }
+        let properties = feature.properties.unwrap_or_default();
+        for name in properties.keys() {
+            if mapping.column(name) == Column::Unknown && unknown.insert(name.clone()) {
+                warnings.push(ignored(name, None));
+            }
+        }
+        let mapped = map_record(properties, mapping);
+        for (field, text) in mapped.problems {
+            problems.push(ImportProblem::new(Some(i), None, Some(&field), text));
+        }
+        let geometry = match feature.geometry {
+            Some(raw) if raw.get() != "null" => point_of(raw.get())
+                .map(|(x, y)| GeometryInput::Point(x, y))
+                .unwrap_or_else(|| GeometryInput::GeoJson(raw.get().to_owned())),
+            _ => GeometryInput::Missing,
+        };
+        records.push(Record {
+            feature: i,
+            line: None,
+            fields: mapped.fields,
+            geometry,
+        });
+    }
+    Ok(ParsedFile {
+        format: "geojson",
+        crs,
+        records,
+        problems,
+        warnings,
+    })
+}
+
+/// A GeoJSON Point's coordinates (some data sets mark plots by a position only).
+pub fn point_of(raw: &str) -> Option<(f64, f64)> {
+    if !raw.contains("Point") || raw.contains("MultiPoint") {
+        return None;
+    }
+    let value: Value = serde_json::from_str(raw).ok()?;
+    if value.get("type")?.as_str()? != "Point" {
+        return None;
+    }
+    let c = value.get("coordinates")?;
+    Some((c.get(0)?.as_f64()?, c.get(1)?.as_f64()?))
+}
+
+/// CSV in UTF-8, or in Windows-1252 as German Excel saves it.
+fn decode_text(body: &[u8], warnings: &mut Vec<ImportProblem>) -> String {
+    match std::str::from_utf8(body) {
+        Ok(text) => text.to_owned(),
+        Err(_) => {
+            warnings.push(ImportProblem::new(
+                None,
+                None,
+                None,
+                "the file is not UTF-8; it was read as Windows-1252 (as Excel saves CSV)",
+            ));
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(body)
+                .0
+                .into_owned()
+        }
+    }
+}
+
+pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
+    let mut warnings = Vec::new();
+    let text = decode_text(body, &mut warnings);
+    let text = text.trim_start_matches('\u{feff}');
+    // The separator German Excel, English spreadsheets or a database dump chose: the one the
+    // header line has most of.
+    let header_line = text.lines().next().unwrap_or_default();
+    let separator = [b';', b',', b'\t']
+        .into_iter()
+        .max_by_key(|s| header_line.bytes().filter(|b| b == s).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = reader.records();
+    let header = match rows.next() {
+        Some(Ok(header)) => header,
+        Some(Err(e)) => return Err(format!("the CSV header cannot be read: {e}")),
+        None => return Err("the CSV file is empty".into()),
+    };
+    let mut columns = Vec::with_capacity(header.len());
+    let mut seen = HashSet::new();
+    for name in header.iter() {
+        let column = mapping.column(name);
+        match &column {
+            Column::Unknown if !name.trim().is_empty() => warnings.push(ignored(name, Some(1))),
+            Column::Field(field) if !seen.insert(*field) => {
+                return Err(format!("column `{name}` names `{field}` a second time"))
+            }
+            _ => {}
+        }
+        columns.push((name.to_owned(), column));
+    }
+    if !seen.contains("reference") {
+        return Err(
+            "the CSV header needs a `reference` column (or Referenz, Kennung): imports match plots by reference".into(),
+        );
+    }
+    let has_geometry = seen.contains("wkt") || (seen.contains("lon") && seen.contains("lat"));
+    if !has_geometry {
+        warnings.push(ImportProblem::new(
+            None,
+            Some(1),
+            Some("geometry"),
+            "no `wkt` nor `lon`/`lat` columns: only existing plots can be updated",
+        ));
+    }
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    let mut lines = LineCounter::default();
+    for (i, row) in rows.enumerate() {
+        let row = row.map_err(|e| format!("the CSV file cannot be read: {e}"))?;
+        let line = row
+            .position()
+            .map(|p| lines.line_at(text.as_bytes(), p.byte() as usize));
+        if row.len() != header.len() {
+            problems.push(ImportProblem::new(
+                Some(i),
+                line,
+                None,
+                format!("{} cells, but the header has {}", row.len(), header.len()),
+            ));
+            continue;
+        }
+        let mapped = map_record(
+            columns
+                .iter()
+                .zip(row.iter())
+                .filter(|((_, c), _)| matches!(c, Column::Field(_)))
+                .map(|((name, _), cell)| (name.clone(), Value::String(cell.to_owned()))),
+            mapping,
+        );
+        for (field, text) in mapped.problems {
+            problems.push(ImportProblem::new(Some(i), line, Some(&field), text));
+        }
+        let mut fields = mapped.fields;
+        let wkt = fields.remove("wkt");
+        let lon = fields.remove("lon");
+        let lat = fields.remove("lat");
+        let geometry = match (wkt, lon, lat) {
+            (Some(Value::String(w)), _, _) => GeometryInput::Wkt(w),
+            (_, Some(lon), Some(lat)) if lon.is_f64() || lon.is_i64() => GeometryInput::Point(
+                lon.as_f64().unwrap_or_default(),
+                lat.as_f64().unwrap_or_default(),
+            ),
+            _ => GeometryInput::Missing,
+        };
+        records.push(Record {
+            feature: i,
+            line,
+            fields,
+            geometry,
+        });
+    }
+    Ok(ParsedFile {
+        format: "csv",
+        crs: None,
+        records,
+        problems,
+        warnings,
+    })
+}
+
+/// Line numbers of records from their byte offsets. The `csv` crate's own line count runs
+/// behind after a CRLF, and its offsets point at the terminator before a record: blank lines
+/// and terminators are skipped here. Counts forward only, so a whole file costs one pass.
+#[derive(Default)]
+struct LineCounter {
+    byte: usize,
+    newlines: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &[u8], mut byte: usize) -> usize {
+        while matches!(text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte >= self.byte {
+            self.newlines += text[self.byte..byte.min(text.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            self.byte = byte;
+        }
+        self.newlines + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_with_quotes_semicolons_bom_and_blank_lines() {
+        let file = csv(
+            "\u{feff}reference;title_de;farbe\r\nA-1;\"x;\"\"y\"\"\";\r\n\r\nA-2;\"multi\nline\";z"
+                .as_bytes(),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert_eq!(file.records.len(), 2);
+        assert_eq!(file.records[0].fields["title_de"], "x;\"y\"");
+        assert_eq!(file.records[0].line, Some(2));
+        assert_eq!(file.records[1].fields["title_de"], "multi\nline");
+        assert_eq!(file.records[1].line, Some(4));
+        assert!(file
+            .warnings
+            .iter()
+            .any(|w| w.field.as_deref() == Some("farbe")));
+    }
+
+    #[test]
+    fn windows_1252_is_read_with_a_warning() {
+        let file = csv(
+            b"reference,title_de\nA-1,Gro\xdfe Fl\xe4che\n",
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert_eq!(file.records[0].fields["title_de"], "Große Fläche");
+        assert_eq!(file.warnings.len(), 2, "not UTF-8, and no geometry columns");
+    }
+}
