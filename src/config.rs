@@ -111,6 +111,8 @@ impl Settings {
         Self::from_map(&vars)
     }
 
+    // One check per variable, in the order of `Settings`: a long function, but a flat list that
+    // collects every problem before reporting them together.
     pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
         let get = |key: &str| vars.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());

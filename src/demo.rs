@@ -71,57 +71,63 @@ fn outline(value: &Option<Value>, what: &str) -> anyhow::Result<Option<String>> 
         .transpose()
 }
 
+/// Municipality ids by AGS, and estate and municipality ids by the file's estate key.
+type PlaceIds = (HashMap<String, i64>, HashMap<String, (i64, i64)>);
+
+/// The region, its municipalities and estates, created or brought to the file's values.
+async fn seed_places(conn: &mut AsyncPgConnection, file: &DemoFile) -> anyhow::Result<PlaceIds> {
+    let region_id = db::places::upsert_region(
+        conn,
+        &file.region.slug,
+        &file.region.name,
+        file.region.description_de.as_deref(),
+        file.region.description_en.as_deref(),
+    )
+    .await?;
+    let mut municipality_ids = HashMap::new();
+    for m in &file.municipalities {
+        let id = db::places::upsert_municipality(
+            conn,
+            &db::places::MunicipalityWrite {
+                region_id,
+                ags: &m.ags,
+                name: &m.name,
+                outline_geojson: outline(&m.outline, &m.name)?,
+                contact_name: m.contact_name.as_deref(),
+                contact_phone: m.contact_phone.as_deref(),
+                contact_email: m.contact_email.as_deref(),
+            },
+        )
+        .await?;
+        municipality_ids.insert(m.ags.clone(), id);
+    }
+    let mut estate_ids = HashMap::new();
+    for e in &file.estates {
+        let Some(&municipality_id) = municipality_ids.get(&e.municipality_ags) else {
+            bail!(
+                "estate {} names unknown municipality {}",
+                e.key,
+                e.municipality_ags
+            );
+        };
+        let id = db::places::upsert_estate(
+            conn,
+            municipality_id,
+            &e.name,
+            e.description_de.as_deref(),
+            e.description_en.as_deref(),
+            outline(&e.outline, &e.name)?,
+        )
+        .await?;
+        estate_ids.insert(e.key.clone(), (id, municipality_id));
+    }
+    Ok((municipality_ids, estate_ids))
+}
+
 pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<SeedReport> {
     let file: DemoFile = serde_json::from_str(DATA).context("data/demo/a14.json is malformed")?;
     conn.transaction(async move |conn| {
-        let region_id = db::places::upsert_region(
-            conn,
-            &file.region.slug,
-            &file.region.name,
-            file.region.description_de.as_deref(),
-            file.region.description_en.as_deref(),
-        )
-        .await?;
-
-        let mut municipality_ids = HashMap::new();
-        for m in &file.municipalities {
-            let id = db::places::upsert_municipality(
-                conn,
-                &db::places::MunicipalityWrite {
-                    region_id,
-                    ags: &m.ags,
-                    name: &m.name,
-                    outline_geojson: outline(&m.outline, &m.name)?,
-                    contact_name: m.contact_name.as_deref(),
-                    contact_phone: m.contact_phone.as_deref(),
-                    contact_email: m.contact_email.as_deref(),
-                },
-            )
-            .await?;
-            municipality_ids.insert(m.ags.clone(), id);
-        }
-
-        let mut estate_ids = HashMap::new();
-        for e in &file.estates {
-            let Some(&municipality_id) = municipality_ids.get(&e.municipality_ags) else {
-                bail!(
-                    "estate {} names unknown municipality {}",
-                    e.key,
-                    e.municipality_ags
-                );
-            };
-            let id = db::places::upsert_estate(
-                conn,
-                municipality_id,
-                &e.name,
-                e.description_de.as_deref(),
-                e.description_en.as_deref(),
-                outline(&e.outline, &e.name)?,
-            )
-            .await?;
-            estate_ids.insert(e.key.clone(), (id, municipality_id));
-        }
-
+        let (municipality_ids, estate_ids) = seed_places(conn, &file).await?;
         let today = Utc::now().date_naive();
         let mut report = SeedReport::default();
         for mut plot in file.plots {

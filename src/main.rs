@@ -189,6 +189,7 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+// One arm per `user` subcommand, each a few lines: kept together, they read as the CLI's table.
 async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
     use diesel_async::AsyncConnection;
     use gewerbeflaechen::domain::access::Role;

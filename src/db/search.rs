@@ -39,6 +39,8 @@ fn any_of<V: Vocabulary>(column: &'static str, values: &[V]) -> Option<Sql> {
 }
 
 /// ` WHERE …` for every filter of the query, on the plots `set` holds.
+// One condition per filter of `PlotQuery`, in its order: a flat list, kept in one place so that
+// pages, counts, facets and tiles cannot filter differently.
 pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
     let mut conditions: Vec<Sql> = vec![condition(set)];
     let mut when = |c: Option<Sql>| conditions.extend(c);

@@ -58,6 +58,8 @@ impl PlotGeometry {
         Self::parse(value, pointer, f64::INFINITY)
     }
 
+    // The checks in the order a reader needs their messages (structure, rings, validity, size);
+    // each early return names the first thing to fix.
     fn parse(value: &Value, pointer: &str, max_area_m2: f64) -> Result<Self, Vec<FieldError>> {
         let (value, pointer) = unwrap_feature(value, pointer)?;
         // Foreign members would be dropped silently; a plot geometry has no use for them, and

@@ -12,9 +12,10 @@ use crate::api::plots::csv::{CsvDialect, CsvWriter};
 use crate::api::plots::params::SearchParams;
 use crate::api::AppState;
 use crate::db;
+use crate::domain::access::{PlotSet, ReadScope};
 use crate::domain::geometry::wkt_of;
 use crate::domain::plot::members;
-use crate::domain::search::{GeometryForm, OutputFormat};
+use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
 
 /// Export plots for staff
 ///
@@ -55,23 +56,39 @@ pub async fn export_plots(
     query.fields = None;
     query.cursor = None;
     let set = caller.plot_set_for(&query)?;
-    let scope = caller.scope();
     let mut conn = state.pool.get().await?;
-    let ags: HashMap<i64, String> = db::imports::municipalities(&mut conn)
+    let records = records(&mut conn, query, &set, &caller.scope()).await?;
+    drop(conn);
+    Ok(match format {
+        OutputFormat::Csv => csv(records, CsvDialect::Rfc4180),
+        OutputFormat::CsvExcel => csv(records, CsvDialect::ExcelGerman),
+        OutputFormat::GeoJson | OutputFormat::Json => geojson(records),
+    })
+}
+
+/// Every matching plot in the import schema (properties, geometry): municipalities by AGS,
+/// estates by name, `version` for a conditional re-import, internal facts where the reader
+/// may see them.
+async fn records(
+    conn: &mut diesel_async::AsyncPgConnection,
+    mut query: PlotQuery,
+    set: &PlotSet,
+    scope: &ReadScope,
+) -> Result<Vec<(Map<String, Value>, Value)>, ApiError> {
+    let ags: HashMap<i64, String> = db::imports::municipalities(conn)
         .await?
         .into_iter()
         .collect();
-    let mut records: Vec<(Map<String, Value>, Value)> = Vec::new();
+    let mut records = Vec::new();
     loop {
-        let (hits, next) = db::search::page(&mut conn, &query, &set, 1000).await?;
+        let (hits, next) = db::search::page(conn, &query, set, 1000).await?;
         for hit in hits {
             let row = hit.row;
-            let internal = scope.internal(row.facts.municipality_id);
             let mut properties = row.to_data(hit.geometry.as_deref()).to_object();
             let geometry = properties.remove("geometry").unwrap_or(Value::Null);
             properties.remove("municipality_id");
             properties.remove("estate_id");
-            if !internal {
+            if !scope.internal(row.facts.municipality_id) {
                 for secret in members().internal() {
                     properties.remove(secret);
                 }
@@ -86,57 +103,53 @@ pub async fn export_plots(
         }
         match next {
             Some(cursor) => query.cursor = Some(cursor),
-            None => break,
+            None => return Ok(records),
         }
     }
-    match format {
-        OutputFormat::GeoJson | OutputFormat::Json => {
-            let features: Vec<Value> = records
-                .into_iter()
-                .map(|(properties, geometry)| {
-                    serde_json::json!({"type": "Feature", "geometry": geometry, "properties": properties})
-                })
-                .collect();
-            Ok(HttpResponse::Ok()
-                .content_type(crate::api::extract::GEOJSON)
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"plots-export.geojson\"",
-                ))
-                .json(serde_json::json!({"type": "FeatureCollection", "features": features})))
-        }
-        OutputFormat::Csv | OutputFormat::CsvExcel => {
-            let dialect = if format == OutputFormat::CsvExcel {
-                CsvDialect::ExcelGerman
-            } else {
-                CsvDialect::Rfc4180
-            };
-            let mut columns: Vec<String> = Vec::new();
-            for (properties, _) in &records {
-                for key in properties.keys() {
-                    if !columns.contains(key) {
-                        columns.push(key.clone());
-                    }
-                }
+}
+
+fn geojson(records: Vec<(Map<String, Value>, Value)>) -> HttpResponse {
+    let features: Vec<Value> = records
+        .into_iter()
+        .map(|(properties, geometry)| {
+            serde_json::json!({"type": "Feature", "geometry": geometry, "properties": properties})
+        })
+        .collect();
+    HttpResponse::Ok()
+        .content_type(crate::api::extract::GEOJSON)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"plots-export.geojson\"",
+        ))
+        .json(serde_json::json!({"type": "FeatureCollection", "features": features}))
+}
+
+/// CSV with the outline as WKT in the last column.
+fn csv(records: Vec<(Map<String, Value>, Value)>, dialect: CsvDialect) -> HttpResponse {
+    let mut columns: Vec<String> = Vec::new();
+    for (properties, _) in &records {
+        for key in properties.keys() {
+            if !columns.contains(key) {
+                columns.push(key.clone());
             }
-            columns.push("wkt".into());
-            let writer = CsvWriter::new(dialect, columns);
-            let mut out = writer.header();
-            let rows: Vec<Value> = records
-                .into_iter()
-                .map(|(mut properties, geometry)| {
-                    properties.insert("wkt".into(), wkt_of(&geometry).into());
-                    Value::Object(properties)
-                })
-                .collect();
-            out.extend(writer.rows(&rows));
-            Ok(HttpResponse::Ok()
-                .content_type("text/csv; charset=utf-8")
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"plots-export.csv\"",
-                ))
-                .body(out))
         }
     }
+    columns.push("wkt".into());
+    let writer = CsvWriter::new(dialect, columns);
+    let rows: Vec<Value> = records
+        .into_iter()
+        .map(|(mut properties, geometry)| {
+            properties.insert("wkt".into(), wkt_of(&geometry).into());
+            Value::Object(properties)
+        })
+        .collect();
+    let mut out = writer.header();
+    out.extend(writer.rows(&rows));
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"plots-export.csv\"",
+        ))
+        .body(out)
 }

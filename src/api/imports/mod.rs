@@ -233,18 +233,7 @@ async fn run(
     } = file;
     let total = records.len();
     to_wgs84(conn, &mut records, crs).await?;
-    let references: Vec<String> = records.iter().filter_map(Record::reference).collect();
-    let mut existing: HashMap<String, StoredPlot> =
-        db::plots::lock_by_references(conn, &references)
-            .await?
-            .into_iter()
-            .map(|(row, geometry)| {
-                (
-                    row.facts.reference.clone(),
-                    row.into_stored(geometry.as_deref()),
-                )
-            })
-            .collect();
+    let mut stored = stored_plots(conn, &records).await?;
     let mut planner = Planner::new(PlannerContext {
         caller: caller.principal(),
         municipalities: db::imports::municipalities(conn)
@@ -260,78 +249,94 @@ async fn run(
         defaults,
         today: Utc::now().date_naive(),
     });
-
-    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     let mut items = Vec::with_capacity(records.len());
     for record in records {
-        let stored = record.reference().and_then(|r| existing.remove(&r));
-        let (reference, plan) = match planner.plan(&record, stored.as_ref(), &mut warnings) {
-            Ok(planned) => planned,
-            Err(mine) => {
-                problems.extend(mine);
-                continue;
+        let current = record.reference().and_then(|r| stored.remove(&r));
+        match planner.plan(&record, current.as_ref(), &mut warnings) {
+            Ok((reference, plan)) => {
+                let write = !dry_run && problems.is_empty();
+                let (action, id, version) = apply(conn, plan, write, actor).await?;
+                items.push(ImportItem {
+                    feature: record.feature,
+                    reference,
+                    action,
+                    id,
+                    version,
+                });
             }
-        };
-        let write = !dry_run && problems.is_empty();
-        let (action, id, version) = match plan {
-            Plan::Create { plot, changes } => {
-                created += 1;
-                let id = if write {
-                    Some(
-                        db::plots::insert(conn, &plot, false, actor, &Value::Array(changes))
-                            .await?,
-                    )
-                } else {
-                    None
-                };
-                ("create", id, id.map(|_| 1))
-            }
-            Plan::Unchanged { id, version } => {
-                unchanged += 1;
-                ("unchanged", Some(id), Some(version))
-            }
-            Plan::Update {
-                id,
-                version,
-                plot,
-                changes,
-            } => {
-                updated += 1;
-                let version = if write {
-                    db::plots::update(conn, id, &plot, actor, &Value::Array(changes)).await?
-                } else {
-                    version + 1
-                };
-                ("update", Some(id), Some(version))
-            }
-        };
-        items.push(ImportItem {
-            feature: record.feature,
-            reference,
-            action,
-            id,
-            version,
-        });
+            Err(mine) => problems.extend(mine),
+        }
     }
-
-    let valid = problems.is_empty();
+    let count = |action: &str| items.iter().filter(|i| i.action == action).count();
     let report = ImportReport {
         dry_run,
-        valid,
+        valid: problems.is_empty(),
         format,
         crs: crs.name(),
         features: total,
-        created,
-        updated,
-        unchanged,
+        created: count("create"),
+        updated: count("update"),
+        unchanged: count("unchanged"),
         problems,
         warnings,
         items,
     };
-    if !valid && !dry_run {
+    if !report.valid && !dry_run {
         return Err(rejected(report, total)?);
     }
     Ok(report)
+}
+
+/// The stored plots the file's references name, deleted ones too, locked until the import ends.
+async fn stored_plots(
+    conn: &mut diesel_async::AsyncPgConnection,
+    records: &[Record],
+) -> Result<HashMap<String, StoredPlot>, ApiError> {
+    let references: Vec<String> = records.iter().filter_map(Record::reference).collect();
+    Ok(db::plots::lock_by_references(conn, &references)
+        .await?
+        .into_iter()
+        .map(|(row, geometry)| {
+            (
+                row.facts.reference.clone(),
+                row.into_stored(geometry.as_deref()),
+            )
+        })
+        .collect())
+}
+
+/// Carries out a plan (or, when `write` is false, only says what it would do): the item's
+/// action, plot id and version after it.
+async fn apply(
+    conn: &mut diesel_async::AsyncPgConnection,
+    plan: Plan,
+    write: bool,
+    actor: &Actor,
+) -> Result<(&'static str, Option<i64>, Option<i32>), ApiError> {
+    Ok(match plan {
+        Plan::Create { plot, changes } => {
+            let id = match write {
+                true => Some(
+                    db::plots::insert(conn, &plot, false, actor, &Value::Array(changes)).await?,
+                ),
+                false => None,
+            };
+            ("create", id, id.map(|_| 1))
+        }
+        Plan::Unchanged { id, version } => ("unchanged", Some(id), Some(version)),
+        Plan::Update {
+            id,
+            version,
+            plot,
+            changes,
+        } => {
+            let version = match write {
+                true => db::plots::update(conn, id, &plot, actor, &Value::Array(changes)).await?,
+                false => version + 1,
+            };
+            ("update", Some(id), Some(version))
+        }
+    })
 }
 
 /// The 422 of an import with problems. Returning it rolls back what was written before the

@@ -220,6 +220,8 @@ fn date(date: chrono::NaiveDate, lang: Lang) -> String {
 }
 
 impl<'a> ProfilePage<'a> {
+    // The page's contents in reading order: long because the page has many facts, not because
+    // it does many things.
     fn new(row: &'a PlotRow, geometry: Option<&str>, lang: Lang) -> Self {
         let l = match lang {
             Lang::De => &DE,

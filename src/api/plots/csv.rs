@@ -145,6 +145,70 @@ fn columns(caller: &Caller, query: &PlotQuery) -> Vec<String> {
     columns
 }
 
+/// A CSV export in progress: the search, where it has got to, and how rows are written.
+struct Export {
+    pool: crate::db::DbPool,
+    query: PlotQuery,
+    writer: CsvWriter,
+    set: PlotSet,
+    scope: ReadScope,
+    started: bool,
+    done: bool,
+}
+
+impl Export {
+    /// The next rows (the header first), one database round trip; `None` at the end.
+    async fn chunk(&mut self) -> Option<Result<web::Bytes, actix_web::Error>> {
+        if self.done {
+            return None;
+        }
+        let mut out = Vec::new();
+        if !self.started {
+            self.started = true;
+            out = self.writer.header();
+        }
+        let page = async {
+            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+            db::search::page(&mut conn, &self.query, &self.set, EXPORT_CHUNK)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match page.await {
+            Ok((hits, next)) => {
+                let records: Vec<Value> = hits
+                    .into_iter()
+                    .map(|hit| {
+                        let lon_lat = hit.geometry.as_deref().and_then(point_of);
+                        let plot = Plot::from_row(hit.row, None, &self.scope)
+                            .with_distance(hit.distance_m);
+                        let mut record = serde_json::to_value(&plot).unwrap_or(Value::Null);
+                        if let (Value::Object(object), Some((lon, lat))) = (&mut record, lon_lat) {
+                            object.insert("lon".into(), lon.into());
+                            object.insert("lat".into(), lat.into());
+                        }
+                        record
+                    })
+                    .collect();
+                out.extend(self.writer.rows(&records));
+                match next {
+                    Some(cursor) => self.query.cursor = Some(cursor),
+                    None => self.done = true,
+                }
+                Some(Ok(web::Bytes::from(out)))
+            }
+            Err(cause) => {
+                // Headers are gone already: end the stream with an error so the client sees a
+                // broken transfer rather than a silently short file.
+                tracing::error!(error = %cause, "CSV export failed mid-stream");
+                self.done = true;
+                Some(Err(actix_web::error::ErrorInternalServerError(
+                    "export failed",
+                )))
+            }
+        }
+    }
+}
+
 /// Streams every match as CSV, a chunk of rows per database round trip, so memory stays flat
 /// however large the export.
 pub fn export(
@@ -163,16 +227,7 @@ pub fn export(
         query.geometry_form = GeometryForm::Centroid;
     }
     query.cursor = None;
-    struct Export {
-        pool: crate::db::DbPool,
-        query: PlotQuery,
-        writer: CsvWriter,
-        set: PlotSet,
-        scope: ReadScope,
-        started: bool,
-        done: bool,
-    }
-    let initial = Export {
+    let export = Export {
         pool: state.pool.clone(),
         writer: CsvWriter::new(dialect, columns(&caller, &query)),
         query,
@@ -181,55 +236,9 @@ pub fn export(
         started: false,
         done: false,
     };
-    let body = stream::unfold(initial, move |mut export| async move {
-        if export.done {
-            return None;
-        }
-        let mut out = Vec::new();
-        if !export.started {
-            export.started = true;
-            out = export.writer.header();
-        }
-        let page = async {
-            let mut conn = export.pool.get().await.map_err(|e| e.to_string())?;
-            db::search::page(&mut conn, &export.query, &export.set, EXPORT_CHUNK)
-                .await
-                .map_err(|e| e.to_string())
-        };
-        match page.await {
-            Ok((hits, next)) => {
-                let records: Vec<Value> = hits
-                    .into_iter()
-                    .map(|hit| {
-                        let lon_lat = hit.geometry.as_deref().and_then(point_of);
-                        let plot = Plot::from_row(hit.row, None, &export.scope)
-                            .with_distance(hit.distance_m);
-                        let mut record = serde_json::to_value(&plot).unwrap_or(Value::Null);
-                        if let (Value::Object(object), Some((lon, lat))) = (&mut record, lon_lat) {
-                            object.insert("lon".into(), lon.into());
-                            object.insert("lat".into(), lat.into());
-                        }
-                        record
-                    })
-                    .collect();
-                out.extend(export.writer.rows(&records));
-                match next {
-                    Some(cursor) => export.query.cursor = Some(cursor),
-                    None => export.done = true,
-                }
-                Some((Ok::<_, actix_web::Error>(web::Bytes::from(out)), export))
-            }
-            Err(cause) => {
-                // Headers are gone already: end the stream with an error so the client sees a
-                // broken transfer rather than a silently short file.
-                tracing::error!(error = %cause, "CSV export failed mid-stream");
-                export.done = true;
-                Some((
-                    Err(actix_web::error::ErrorInternalServerError("export failed")),
-                    export,
-                ))
-            }
-        }
+    let body = stream::unfold(export, |mut export| async move {
+        let chunk = export.chunk().await?;
+        Some((chunk, export))
     });
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8; header=present")

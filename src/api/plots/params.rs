@@ -264,6 +264,8 @@ fn numbers(
 
 impl SearchParams {
     /// Checks every parameter; `drawn` is the validated area of a POST search.
+    // One check per parameter, each collecting into `errors` so a request learns every bad
+    // parameter at once.
     pub fn into_query(self, drawn: Option<DrawnArea>) -> Result<PlotQuery, Vec<FieldError>> {
         let mut errors = Vec::new();
         let statuses = vocab::<PlotStatus>("status", &self.status, &mut errors);
@@ -311,6 +313,7 @@ impl SearchParams {
         }
         let text = self
             .q
+            .as_deref()
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty());
         if text
@@ -320,168 +323,9 @@ impl SearchParams {
             errors.push(err("q", "must be at most 200 characters of text"));
         }
 
-        let bbox = self.bbox.as_ref().and_then(|values| {
-            let n = numbers("bbox", values, 4, &mut errors)?;
-            let b = Bbox {
-                min_lon: n[0],
-                min_lat: n[1],
-                max_lon: n[2],
-                max_lat: n[3],
-            };
-            let in_range = [b.min_lon, b.max_lon]
-                .iter()
-                .all(|x| (-180.0..=180.0).contains(x))
-                && [b.min_lat, b.max_lat]
-                    .iter()
-                    .all(|y| (-90.0..=90.0).contains(y));
-            if !in_range {
-                errors.push(err(
-                    "bbox",
-                    "coordinates must be lon -180..180, lat -90..90 (EPSG:4326)",
-                ));
-                None
-            } else if b.min_lon > b.max_lon || b.min_lat > b.max_lat {
-                errors.push(err("bbox", "is inverted: use minLon,minLat,maxLon,maxLat"));
-                None
-            } else {
-                Some(b)
-            }
-        });
-        let near = match (&self.near, self.radius_m) {
-            (None, None) => None,
-            (None, Some(_)) => {
-                errors.push(err("radius_m", "needs `near=lon,lat`"));
-                None
-            }
-            (Some(_), None) => {
-                errors.push(err("radius_m", "is required with `near`"));
-                None
-            }
-            (Some(values), Some(radius_m)) => {
-                let point = numbers("near", values, 2, &mut errors);
-                if !(radius_m.is_finite() && (0.0..=MAX_RADIUS_M).contains(&radius_m)) {
-                    errors.push(err(
-                        "radius_m",
-                        format!("must be between 0 and {MAX_RADIUS_M} (m)"),
-                    ));
-                }
-                match point {
-                    Some(p)
-                        if !((-180.0..=180.0).contains(&p[0])
-                            && (-90.0..=90.0).contains(&p[1])) =>
-                    {
-                        errors.push(err(
-                            "near",
-                            "must be lon,lat within -180..180, -90..90 (EPSG:4326)",
-                        ));
-                        None
-                    }
-                    Some(p) => Some(Near {
-                        lon: p[0],
-                        lat: p[1],
-                        radius_m,
-                    }),
-                    None => None,
-                }
-            }
-        };
-
-        let sort_text = self.sort.clone().unwrap_or_else(|| {
-            if self.near.is_some() {
-                "distance"
-            } else {
-                "reference"
-            }
-            .to_owned()
-        });
-        let (descending, key_text) = match sort_text.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, sort_text.as_str()),
-        };
-        let key = match key_text {
-            "reference" => Some(SortKey::Reference),
-            "price" => Some(SortKey::Price),
-            "area" => Some(SortKey::Area),
-            "updated" => Some(SortKey::Updated),
-            "distance" => Some(SortKey::Distance),
-            other => {
-                errors.push(err(
-                    "sort",
-                    format!("unknown sort `{other}`; use reference, price, area, updated or distance, `-` for descending"),
-                ));
-                None
-            }
-        };
-        if key == Some(SortKey::Distance) && self.near.is_none() {
-            errors.push(err(
-                "sort",
-                "`distance` needs `near=lon,lat` and `radius_m`",
-            ));
-        }
-        let sort = Sort {
-            key: key.unwrap_or(SortKey::Reference),
-            descending,
-        };
-
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            errors.push(err("limit", format!("must be between 1 and {MAX_LIMIT}")));
-        }
-        let cursor = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
-            None => None,
-            Some(text) => match Cursor::decode(text) {
-                Some(c) if c.s == sort_text => Some(c),
-                Some(_) => {
-                    errors.push(err(
-                        "cursor",
-                        "belongs to another sort order; start again without it",
-                    ));
-                    None
-                }
-                None => {
-                    errors.push(err("cursor", "is not a cursor from a `next` link"));
-                    None
-                }
-            },
-        };
-        let count_exact = match self.count.as_deref() {
-            None | Some("none") => false,
-            Some("exact") => true,
-            Some(other) => {
-                errors.push(err(
-                    "count",
-                    format!("unknown value `{other}`; use `none` or `exact`"),
-                ));
-                false
-            }
-        };
-        let geometry_form = match self.geometry_form.as_deref() {
-            None | Some("full") => GeometryForm::Full,
-            Some("simplified") => GeometryForm::Simplified,
-            Some("centroid") => GeometryForm::Centroid,
-            Some("none") => GeometryForm::None,
-            Some(other) => {
-                errors.push(err(
-                    "geometry_form",
-                    format!("unknown value `{other}`; use full, simplified, centroid or none"),
-                ));
-                GeometryForm::Full
-            }
-        };
-        let format = match self.f.as_deref() {
-            None => None,
-            Some("json") => Some(OutputFormat::Json),
-            Some("geojson") => Some(OutputFormat::GeoJson),
-            Some("csv") => Some(OutputFormat::Csv),
-            Some("csv-excel") => Some(OutputFormat::CsvExcel),
-            Some(other) => {
-                errors.push(err(
-                    "f",
-                    format!("unknown format `{other}`; use json, geojson, csv or csv-excel"),
-                ));
-                None
-            }
-        };
+        let (bbox, near) = self.spatial(&mut errors);
+        let (sort, limit, cursor) = self.sort_and_page(&mut errors);
+        let (count_exact, geometry_form, format) = self.output(&mut errors);
         let fields = self
             .fields
             .map(|f| f.into_iter().filter(|f| !f.is_empty()).collect::<Vec<_>>());
@@ -521,6 +365,183 @@ impl SearchParams {
             fields,
             format,
         })
+    }
+
+    /// `bbox`, and `near` with `radius_m`.
+    fn spatial(&self, errors: &mut Vec<FieldError>) -> (Option<Bbox>, Option<Near>) {
+        let bbox = self.bbox.as_ref().and_then(|values| {
+            let n = numbers("bbox", values, 4, errors)?;
+            let b = Bbox {
+                min_lon: n[0],
+                min_lat: n[1],
+                max_lon: n[2],
+                max_lat: n[3],
+            };
+            let in_range = [b.min_lon, b.max_lon]
+                .iter()
+                .all(|x| (-180.0..=180.0).contains(x))
+                && [b.min_lat, b.max_lat]
+                    .iter()
+                    .all(|y| (-90.0..=90.0).contains(y));
+            if !in_range {
+                errors.push(err(
+                    "bbox",
+                    "coordinates must be lon -180..180, lat -90..90 (EPSG:4326)",
+                ));
+                None
+            } else if b.min_lon > b.max_lon || b.min_lat > b.max_lat {
+                errors.push(err("bbox", "is inverted: use minLon,minLat,maxLon,maxLat"));
+                None
+            } else {
+                Some(b)
+            }
+        });
+        let near = match (&self.near, self.radius_m) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                errors.push(err("radius_m", "needs `near=lon,lat`"));
+                None
+            }
+            (Some(_), None) => {
+                errors.push(err("radius_m", "is required with `near`"));
+                None
+            }
+            (Some(values), Some(radius_m)) => {
+                let point = numbers("near", values, 2, errors);
+                if !(radius_m.is_finite() && (0.0..=MAX_RADIUS_M).contains(&radius_m)) {
+                    errors.push(err(
+                        "radius_m",
+                        format!("must be between 0 and {MAX_RADIUS_M} (m)"),
+                    ));
+                }
+                match point {
+                    Some(p)
+                        if !((-180.0..=180.0).contains(&p[0])
+                            && (-90.0..=90.0).contains(&p[1])) =>
+                    {
+                        errors.push(err(
+                            "near",
+                            "must be lon,lat within -180..180, -90..90 (EPSG:4326)",
+                        ));
+                        None
+                    }
+                    Some(p) => Some(Near {
+                        lon: p[0],
+                        lat: p[1],
+                        radius_m,
+                    }),
+                    None => None,
+                }
+            }
+        };
+
+        (bbox, near)
+    }
+
+    /// The sort (with its cursor, which must belong to it) and the page size.
+    fn sort_and_page(&self, errors: &mut Vec<FieldError>) -> (Sort, i64, Option<Cursor>) {
+        let sort_text = self.sort.clone().unwrap_or_else(|| {
+            if self.near.is_some() {
+                "distance"
+            } else {
+                "reference"
+            }
+            .to_owned()
+        });
+        let (descending, key_text) = match sort_text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, sort_text.as_str()),
+        };
+        let key = match key_text {
+            "reference" => Some(SortKey::Reference),
+            "price" => Some(SortKey::Price),
+            "area" => Some(SortKey::Area),
+            "updated" => Some(SortKey::Updated),
+            "distance" => Some(SortKey::Distance),
+            other => {
+                errors.push(err(
+                "sort",
+                format!("unknown sort `{other}`; use reference, price, area, updated or distance, `-` for descending"),
+            ));
+                None
+            }
+        };
+        if key == Some(SortKey::Distance) && self.near.is_none() {
+            errors.push(err(
+                "sort",
+                "`distance` needs `near=lon,lat` and `radius_m`",
+            ));
+        }
+        let sort = Sort {
+            key: key.unwrap_or(SortKey::Reference),
+            descending,
+        };
+
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            errors.push(err("limit", format!("must be between 1 and {MAX_LIMIT}")));
+        }
+        let cursor = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(text) => match Cursor::decode(text) {
+                Some(c) if c.s == sort_text => Some(c),
+                Some(_) => {
+                    errors.push(err(
+                        "cursor",
+                        "belongs to another sort order; start again without it",
+                    ));
+                    None
+                }
+                None => {
+                    errors.push(err("cursor", "is not a cursor from a `next` link"));
+                    None
+                }
+            },
+        };
+        (sort, limit, cursor)
+    }
+
+    /// `count`, `geometry_form` and `f`.
+    fn output(&self, errors: &mut Vec<FieldError>) -> (bool, GeometryForm, Option<OutputFormat>) {
+        let count_exact = match self.count.as_deref() {
+            None | Some("none") => false,
+            Some("exact") => true,
+            Some(other) => {
+                errors.push(err(
+                    "count",
+                    format!("unknown value `{other}`; use `none` or `exact`"),
+                ));
+                false
+            }
+        };
+        let geometry_form = match self.geometry_form.as_deref() {
+            None | Some("full") => GeometryForm::Full,
+            Some("simplified") => GeometryForm::Simplified,
+            Some("centroid") => GeometryForm::Centroid,
+            Some("none") => GeometryForm::None,
+            Some(other) => {
+                errors.push(err(
+                    "geometry_form",
+                    format!("unknown value `{other}`; use full, simplified, centroid or none"),
+                ));
+                GeometryForm::Full
+            }
+        };
+        let format = match self.f.as_deref() {
+            None => None,
+            Some("json") => Some(OutputFormat::Json),
+            Some("geojson") => Some(OutputFormat::GeoJson),
+            Some("csv") => Some(OutputFormat::Csv),
+            Some("csv-excel") => Some(OutputFormat::CsvExcel),
+            Some(other) => {
+                errors.push(err(
+                    "f",
+                    format!("unknown format `{other}`; use json, geojson, csv or csv-excel"),
+                ));
+                None
+            }
+        };
+        (count_exact, geometry_form, format)
     }
 }
 

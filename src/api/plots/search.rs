@@ -14,9 +14,7 @@ use crate::api::views::{Link, Plot, PlotFeatureCollection, PlotPage, Total};
 use crate::api::AppState;
 use crate::db;
 use crate::domain::plot::PlotKey;
-use crate::domain::search::{
-    drawn_area, OutputFormat, PlotQuery, SpatialRelation, COUNT_CAP, MAX_COMPARE,
-};
+use crate::domain::search::{drawn_area, OutputFormat, PlotQuery, SpatialRelation, MAX_COMPARE};
 use crate::domain::FieldError;
 
 /// Names a client may list in `fields`: the members of the `Plot` view.
@@ -47,17 +45,16 @@ fn check_fields(query: &PlotQuery) -> Result<(), ApiError> {
     )]))
 }
 
-/// Keeps the chosen members (and always `id`); `geometry` goes only if asked for or if the
-/// caller did not choose.
-fn select_fields(plot: Plot, fields: &Option<Vec<String>>) -> Value {
-    match (fields, serde_json::to_value(&plot).unwrap_or(Value::Null)) {
-        (Some(fields), Value::Object(object)) => Value::Object(
+/// Keeps the chosen members (and always `id` and `geometry`).
+fn select_fields(plot: Plot, fields: &[String]) -> Value {
+    match serde_json::to_value(&plot).unwrap_or(Value::Null) {
+        Value::Object(object) => Value::Object(
             object
                 .into_iter()
                 .filter(|(k, _)| k == "id" || k == "geometry" || fields.contains(k))
                 .collect::<Map<String, Value>>(),
         ),
-        (_, value) => value,
+        value => value,
     }
 }
 
@@ -214,21 +211,9 @@ async fn respond(
     }
     let mut conn = state.pool.get().await?;
     let (hits, next) = db::search::page(&mut conn, &query, &set, query.limit).await?;
-    let total = if query.count_exact {
-        let n = db::search::count(&mut conn, &query, &set).await?;
-        Some(if n > COUNT_CAP {
-            Total {
-                value: COUNT_CAP,
-                relation: "gte",
-            }
-        } else {
-            Total {
-                value: n,
-                relation: "eq",
-            }
-        })
-    } else {
-        None
+    let total = match query.count_exact {
+        true => Some(Total::of(db::search::count(&mut conn, &query, &set).await?)),
+        false => None,
     };
     drop(conn);
 
@@ -237,79 +222,108 @@ async fn respond(
         _ => "application/json",
     };
     let next_cursor = next.as_ref().map(|c| c.encode());
-    let mut links = vec![Link {
-        href: self_href,
-        rel: "self",
-        type_: media_type,
-    }];
-    if let Some(href) = next_cursor.as_deref().and_then(&next_href) {
-        links.push(Link {
-            href,
-            rel: "next",
-            type_: media_type,
-        });
-    }
-    let scope = caller.scope();
-    let plots: Vec<Plot> = hits
-        .into_iter()
-        .map(|h| Plot::from_row(h.row, h.geometry, &scope).with_distance(h.distance_m))
-        .collect();
-    let number_returned = plots.len();
-
+    let next_link = next_cursor.as_deref().and_then(&next_href);
     let mut response = HttpResponse::Ok();
     response.content_type(media_type);
     response.insert_header((header::VARY, "Accept, Authorization"));
-    if let Some(next) = links.iter().find(|l| l.rel == "next") {
-        response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next.href)));
+    if let Some(href) = &next_link {
+        response.insert_header((header::LINK, format!("<{href}>; rel=\"next\"")));
     }
-    let fields = &query.fields;
-    Ok(match (format, fields) {
-        (OutputFormat::GeoJson, None) => response.json(PlotFeatureCollection {
+    let links = [Some((self_href, "self")), next_link.map(|h| (h, "next"))]
+        .into_iter()
+        .flatten()
+        .map(|(href, rel)| Link {
+            href,
+            rel,
+            type_: media_type,
+        })
+        .collect();
+    let scope = caller.scope();
+    let page = Page {
+        plots: hits
+            .into_iter()
+            .map(|h| Plot::from_row(h.row, h.geometry, &scope).with_distance(h.distance_m))
+            .collect(),
+        total,
+        next_cursor,
+        links,
+    };
+    Ok(match (format, &query.fields) {
+        (OutputFormat::GeoJson, None) => response.json(page.into_feature_collection()),
+        (OutputFormat::GeoJson, Some(fields)) => response.json(page.selected_features(fields)),
+        (_, None) => response.json(page.into_page()),
+        (_, Some(fields)) => response.json(page.selected_items(fields)),
+    })
+}
+
+/// One page of a search, before it is written in the asked form.
+struct Page {
+    plots: Vec<Plot>,
+    total: Option<Total>,
+    next_cursor: Option<String>,
+    links: Vec<Link>,
+}
+
+impl Page {
+    fn into_feature_collection(self) -> PlotFeatureCollection {
+        PlotFeatureCollection {
             type_: "FeatureCollection",
-            features: plots.into_iter().map(Plot::into_feature).collect(),
-            number_returned,
-            number_matched: total
+            number_returned: self.plots.len(),
+            features: self.plots.into_iter().map(Plot::into_feature).collect(),
+            number_matched: self
+                .total
                 .as_ref()
                 .filter(|t| t.relation == "eq")
                 .map(|t| t.value),
-            total,
-            next_cursor,
-            links,
-        }),
-        (OutputFormat::GeoJson, Some(_)) => {
-            let features: Vec<Value> = plots
-                .into_iter()
-                .map(|p| {
-                    let mut properties = select_fields(p, fields);
-                    let geometry = properties.as_object_mut().and_then(|o| o.remove("geometry"));
-                    let id = properties.get("id").cloned();
-                    serde_json::json!({"type": "Feature", "id": id, "geometry": geometry, "properties": properties})
-                })
-                .collect();
-            response.json(serde_json::json!({
-                "type": "FeatureCollection",
-                "features": features,
-                "numberReturned": number_returned,
-                "total": total,
-                "next_cursor": next_cursor,
-                "links": links,
-            }))
+            total: self.total,
+            next_cursor: self.next_cursor,
+            links: self.links,
         }
-        (_, None) => response.json(PlotPage {
-            items: plots,
-            number_returned,
-            total,
-            next_cursor,
-            links,
-        }),
-        (_, Some(_)) => response.json(serde_json::json!({
-            "items": plots.into_iter().map(|p| select_fields(p, fields)).collect::<Vec<_>>(),
-            "number_returned": number_returned,
-            "total": total,
-            "next_cursor": next_cursor,
-            "links": links,
-        })),
-    })
+    }
+
+    fn into_page(self) -> PlotPage {
+        PlotPage {
+            number_returned: self.plots.len(),
+            items: self.plots,
+            total: self.total,
+            next_cursor: self.next_cursor,
+            links: self.links,
+        }
+    }
+
+    /// With `fields=`: GeoJSON Features of the chosen members only.
+    fn selected_features(self, fields: &[String]) -> Value {
+        let number_returned = self.plots.len();
+        let features: Vec<Value> = self
+            .plots
+            .into_iter()
+            .map(|p| {
+                let mut properties = select_fields(p, fields);
+                let geometry = properties.as_object_mut().and_then(|o| o.remove("geometry"));
+                let id = properties.get("id").cloned();
+                serde_json::json!({"type": "Feature", "id": id, "geometry": geometry, "properties": properties})
+            })
+            .collect();
+        serde_json::json!({
+            "type": "FeatureCollection",
+            "features": features,
+            "numberReturned": number_returned,
+            "total": self.total,
+            "next_cursor": self.next_cursor,
+            "links": self.links,
+        })
+    }
+
+    /// With `fields=`: JSON items of the chosen members only.
+    fn selected_items(self, fields: &[String]) -> Value {
+        serde_json::json!({
+            "number_returned": self.plots.len(),
+            "items": self.plots.into_iter().map(|p| select_fields(p, fields)).collect::<Vec<_>>(),
+            "total": self.total,
+            "next_cursor": self.next_cursor,
+            "links": self.links,
+        })
+    }
 }
 
 /// Counts and area of one value of a facet.

@@ -53,6 +53,24 @@ pub struct Total {
     pub relation: &'static str,
 }
 
+impl Total {
+    /// A count made up to `COUNT_CAP + 1`: above the cap it says "at least the cap".
+    pub fn of(counted: i64) -> Total {
+        use crate::domain::search::COUNT_CAP;
+        if counted > COUNT_CAP {
+            Total {
+                value: COUNT_CAP,
+                relation: "gte",
+            }
+        } else {
+            Total {
+                value: counted,
+                relation: "eq",
+            }
+        }
+    }
+}
+
 /// The top-level member names of `value` as serde writes them, in order (`serde_json::Map` sorts
 /// them, so it cannot tell).
 pub fn keys_in_order(value: &impl Serialize) -> Vec<String> {

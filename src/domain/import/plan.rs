@@ -82,25 +82,7 @@ impl<'a> Planner<'a> {
             field: field.map(str::to_owned),
             problem: text,
         };
-        let Some(reference) = record.reference() else {
-            return Err(vec![at(
-                Some("reference"),
-                "required: imports match plots by reference".into(),
-            )]);
-        };
-        if !self.seen.insert(reference.clone()) {
-            return Err(vec![at(
-                Some("reference"),
-                "appears earlier in the file already".into(),
-            )]);
-        }
-        if stored.is_some_and(|plot| plot.deleted) {
-            return Err(vec![at(
-                Some("reference"),
-                format!("plot {reference} was deleted; an admin can restore it before it is imported again"),
-            )]);
-        }
-
+        let reference = self.identify(record, stored, &at)?;
         let (mut document, expected_version, mut problems) =
             self.document(record, &reference, stored, &at);
         self.outline(record, stored, &mut document, &mut problems, warnings, &at);
@@ -115,33 +97,8 @@ impl<'a> Planner<'a> {
                 .collect()
         };
         let data = PlotData::from_object(document).map_err(field_problems)?;
-        let action = match stored {
-            None => PlotAction::Create {
-                target: data.facts.municipality_id,
-            },
-            Some(plot) => PlotAction::Update {
-                current: plot.data.facts.municipality_id,
-                target: data.facts.municipality_id,
-            },
-        };
-        if let Err(denied) = access::authorize(self.context.caller, action) {
-            let text = match denied {
-                Denied::Forbidden(why) => why,
-                Denied::Unauthenticated => "needs an account".into(),
-            };
-            return Err(vec![at(Some("municipality_id"), text)]);
-        }
-        if let (Some(expected), Some(plot)) = (expected_version, stored) {
-            if expected != i64::from(plot.version) {
-                return Err(vec![at(
-                    Some("version"),
-                    format!(
-                        "the plot changed since version {expected} (now {}): export it again",
-                        plot.version
-                    ),
-                )]);
-            }
-        }
+        self.permitted(&data, stored, expected_version)
+            .map_err(|(field, text)| vec![at(Some(field), text)])?;
         let plot = data.validate(self.context.today).map_err(field_problems)?;
         let before = stored.map(|plot| Snapshot::new(&plot.data, plot.area_m2));
         let changes = diff(before.as_ref(), &Snapshot::of_valid(&plot));
@@ -162,6 +119,68 @@ impl<'a> Planner<'a> {
             },
         };
         Ok((reference, plan))
+    }
+
+    /// The record's reference, if it names a plot this file may write: given, not seen earlier
+    /// in the file, not deleted.
+    fn identify(
+        &mut self,
+        record: &Record,
+        stored: Option<&StoredPlot>,
+        at: &dyn Fn(Option<&str>, String) -> ImportProblem,
+    ) -> Result<String, Vec<ImportProblem>> {
+        let Some(reference) = record.reference() else {
+            return Err(vec![at(
+                Some("reference"),
+                "required: imports match plots by reference".into(),
+            )]);
+        };
+        if !self.seen.insert(reference.clone()) {
+            return Err(vec![at(
+                Some("reference"),
+                "appears earlier in the file already".into(),
+            )]);
+        }
+        if stored.is_some_and(|plot| plot.deleted) {
+            return Err(vec![at(
+                Some("reference"),
+                format!("plot {reference} was deleted; an admin can restore it before it is imported again"),
+            )]);
+        }
+        Ok(reference)
+    }
+
+    /// Whether the importer may write `data` (over `stored`), and whether `stored` is still the
+    /// version the file was made from; else the field to blame and why.
+    fn permitted(
+        &self,
+        data: &PlotData,
+        stored: Option<&StoredPlot>,
+        expected_version: Option<i64>,
+    ) -> Result<(), (&'static str, String)> {
+        let action = match stored {
+            None => PlotAction::Create {
+                target: data.facts.municipality_id,
+            },
+            Some(plot) => PlotAction::Update {
+                current: plot.data.facts.municipality_id,
+                target: data.facts.municipality_id,
+            },
+        };
+        access::authorize(self.context.caller, action).map_err(|denied| match denied {
+            Denied::Forbidden(why) => ("municipality_id", why),
+            Denied::Unauthenticated => ("municipality_id", "needs an account".to_owned()),
+        })?;
+        match (expected_version, stored) {
+            (Some(expected), Some(plot)) if expected != i64::from(plot.version) => Err((
+                "version",
+                format!(
+                    "the plot changed since version {expected} (now {}): export it again",
+                    plot.version
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The plot as stored (an update keeps what the file leaves out), overlaid with the file's
@@ -201,24 +220,11 @@ impl<'a> Planner<'a> {
         }
         let expected_version = fields.remove("version").and_then(|v| v.as_i64());
         if let Some(ags) = fields.remove("municipality_ags") {
-            match ags.as_str().map(str::trim) {
-                Some(ags) => match self.context.municipalities.get(ags) {
-                    Some(id) => {
-                        let given = fields.get("municipality_id").and_then(Value::as_i64);
-                        if given.is_some_and(|g| g != *id) {
-                            problems.push(at(
-                                Some("municipality_ags"),
-                                "names another municipality than municipality_id".into(),
-                            ));
-                        }
-                        fields.insert("municipality_id".into(), (*id).into());
-                    }
-                    None => problems.push(at(
-                        Some("municipality_ags"),
-                        format!("no municipality with AGS {ags}"),
-                    )),
-                },
-                None => problems.push(at(Some("municipality_ags"), "must not be empty".into())),
+            match self.municipality(&ags, fields.get("municipality_id")) {
+                Ok(id) => {
+                    fields.insert("municipality_id".into(), id.into());
+                }
+                Err((field, text)) => problems.push(at(Some(field), text)),
             }
         }
         let estate_name = fields.remove("estate_name");
@@ -250,6 +256,29 @@ impl<'a> Planner<'a> {
             }
         }
         (document, expected_version, problems)
+    }
+
+    /// The municipality an AGS names (which must agree with an id given beside it).
+    fn municipality(&self, ags: &Value, id: Option<&Value>) -> Result<i64, (&'static str, String)> {
+        let Some(ags) = ags.as_str().map(str::trim) else {
+            return Err(("municipality_ags", "must not be empty".into()));
+        };
+        let Some(found) = self.context.municipalities.get(ags) else {
+            return Err((
+                "municipality_ags",
+                format!("no municipality with AGS {ags}"),
+            ));
+        };
+        if id
+            .and_then(Value::as_i64)
+            .is_some_and(|given| given != *found)
+        {
+            return Err((
+                "municipality_ags",
+                "names another municipality than municipality_id".into(),
+            ));
+        }
+        Ok(*found)
     }
 
     /// Puts the record's outline into `document`: a (transformed) GeoJSON outline as given; a

@@ -186,28 +186,13 @@ fn decode_text(body: &[u8], warnings: &mut Vec<ImportProblem>) -> String {
     }
 }
 
-pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
-    let mut warnings = Vec::new();
-    let text = decode_text(body, &mut warnings);
-    let text = text.trim_start_matches('\u{feff}');
-    // The separator German Excel, English spreadsheets or a database dump chose: the one the
-    // header line has most of.
-    let header_line = text.lines().next().unwrap_or_default();
-    let separator = [b';', b',', b'\t']
-        .into_iter()
-        .max_by_key(|s| header_line.bytes().filter(|b| b == s).count())
-        .unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(separator)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = reader.records();
-    let header = match rows.next() {
-        Some(Ok(header)) => header,
-        Some(Err(e)) => return Err(format!("the CSV header cannot be read: {e}")),
-        None => return Err("the CSV file is empty".into()),
-    };
+/// What each header cell means; refuses a header that names a field twice or has no
+/// reference, and warns about what it ignores.
+fn header_columns(
+    header: &csv::StringRecord,
+    mapping: &Mapping,
+    warnings: &mut Vec<ImportProblem>,
+) -> Result<Vec<(String, Column)>, String> {
     let mut columns = Vec::with_capacity(header.len());
     let mut seen = HashSet::new();
     for name in header.iter() {
@@ -235,6 +220,32 @@ pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
             "no `wkt` nor `lon`/`lat` columns: only existing plots can be updated",
         ));
     }
+    Ok(columns)
+}
+
+pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
+    let mut warnings = Vec::new();
+    let text = decode_text(body, &mut warnings);
+    let text = text.trim_start_matches('\u{feff}');
+    // The separator German Excel, English spreadsheets or a database dump chose: the one the
+    // header line has most of.
+    let header_line = text.lines().next().unwrap_or_default();
+    let separator = [b';', b',', b'\t']
+        .into_iter()
+        .max_by_key(|s| header_line.bytes().filter(|b| b == s).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = reader.records();
+    let header = match rows.next() {
+        Some(Ok(header)) => header,
+        Some(Err(e)) => return Err(format!("the CSV header cannot be read: {e}")),
+        None => return Err("the CSV file is empty".into()),
+    };
+    let columns = header_columns(&header, mapping, &mut warnings)?;
     let mut records = Vec::new();
     let mut problems = Vec::new();
     let mut lines = LineCounter::default();

@@ -116,6 +116,8 @@ pub struct ValidPlot {
 impl PlotData {
     /// Applies every rule and collects all failures, so one round trip shows the user everything.
     /// `today` decides what "in the future" means (passed in: the domain does no IO).
+    // One rule after another, each adding to `errors`: a flat list of rules is easier to check
+    // against the CHECK constraints of the migrations than the same rules spread over helpers.
     pub fn validate(mut self, today: NaiveDate) -> Result<ValidPlot, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut fail =
