@@ -302,6 +302,117 @@ impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolErro
     }
 }
 
+/// Problem responses that many operations document alike, named once for their
+/// `#[utoipa::path(responses(...))]` lists (utoipa `IntoResponses`): each is the `Problem` body
+/// with one status and description.
+pub mod responses {
+    use super::Problem;
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 401,
+        description = "No or invalid token",
+        content_type = "application/problem+json"
+    )]
+    pub struct NeedsToken(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 406,
+        description = "Unsupported Accept",
+        content_type = "application/problem+json"
+    )]
+    pub struct NotAcceptable(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 415,
+        description = "Not JSON",
+        content_type = "application/problem+json"
+    )]
+    pub struct NotJson(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 400,
+        description = "Bad query parameter",
+        content_type = "application/problem+json"
+    )]
+    pub struct BadQuery(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 428,
+        description = "No If-Match",
+        content_type = "application/problem+json"
+    )]
+    pub struct NoIfMatch(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 404,
+        description = "No such plot",
+        content_type = "application/problem+json"
+    )]
+    pub struct NoSuchPlot(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 412,
+        description = "Changed since the given ETag",
+        content_type = "application/problem+json"
+    )]
+    pub struct Stale(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 403,
+        description = "Not one of your municipalities, or a viewer",
+        content_type = "application/problem+json"
+    )]
+    pub struct ForeignPlot(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 403,
+        description = "Not an admin",
+        content_type = "application/problem+json"
+    )]
+    pub struct NotAdmin(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 413,
+        description = "Body over the configured limit",
+        content_type = "application/problem+json"
+    )]
+    pub struct TooLarge(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 400,
+        description = "Malformed body",
+        content_type = "application/problem+json"
+    )]
+    pub struct BadBody(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 400,
+        description = "Malformed If-Match",
+        content_type = "application/problem+json"
+    )]
+    pub struct BadIfMatch(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 409,
+        description = "Reference already used",
+        content_type = "application/problem+json"
+    )]
+    pub struct ReferenceTaken(#[allow(dead_code)] Problem);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

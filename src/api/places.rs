@@ -12,6 +12,7 @@ use super::views::{
     PlotSummary, Region, RegionDetail,
 };
 use super::AppState;
+use crate::api::error::responses as r;
 use crate::db;
 
 /// Most plots listed inline on a municipality or estate; `/plots?municipality=` pages further.
@@ -64,8 +65,8 @@ fn json_only(req: &HttpRequest) -> Result<(), ApiError> {
     get, path = "/regions", tag = "places", params(NoParams),
     responses(
         (status = 200, description = "All regions", body = Vec<Region>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+        r::BadQuery,
+        r::NotAcceptable,
     )
 )]
 pub async fn list_regions(
@@ -89,9 +90,9 @@ pub async fn list_regions(
     params(("id" = i64, Path, description = "Region id"), NoParams),
     responses(
         (status = 200, description = "The region", body = RegionDetail),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        r::BadQuery,
         (status = 404, description = "No such region", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+        r::NotAcceptable,
     ),
     security((), ("bearer" = []))
 )]
@@ -142,8 +143,8 @@ pub async fn get_region(
             (Vec<Municipality> = "application/json"),
             (PlaceFeatureCollection<Municipality> = "application/geo+json"),
         )),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+        r::BadQuery,
+        r::NotAcceptable,
     ),
     security((), ("bearer" = []))
 )]
@@ -175,9 +176,9 @@ pub async fn list_municipalities(
     params(("id" = i64, Path, description = "Municipality id"), NoParams),
     responses(
         (status = 200, description = "The municipality", body = MunicipalityDetail),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        r::BadQuery,
         (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+        r::NotAcceptable,
     ),
     security((), ("bearer" = []))
 )]
@@ -235,8 +236,8 @@ pub async fn get_municipality(
             (Vec<Estate> = "application/json"),
             (PlaceFeatureCollection<Estate> = "application/geo+json"),
         )),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+        r::BadQuery,
+        r::NotAcceptable,
     ),
     security((), ("bearer" = []))
 )]
@@ -263,9 +264,9 @@ pub async fn list_estates(
     params(("id" = i64, Path, description = "Estate id"), NoParams),
     responses(
         (status = 200, description = "The estate", body = EstateDetail),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        r::BadQuery,
         (status = 404, description = "No such estate", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+        r::NotAcceptable,
     ),
     security((), ("bearer" = []))
 )]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::blocking;
+use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::AppState;
@@ -92,8 +93,8 @@ pub struct AccountChange {
     tag = "accounts",
     responses(
         (status = 200, description = "Every account", body = Vec<Account>),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
+        r::NotAdmin,
     ),
     security(("bearer" = []))
 )]
@@ -115,8 +116,8 @@ pub async fn list_users(
     params(("id" = i64, Path, description = "Account id")),
     responses(
         (status = 200, description = "The account", body = Account),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
+        r::NotAdmin,
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -182,11 +183,11 @@ async fn checked_municipalities(
     request_body = NewAccount,
     responses(
         (status = 201, description = "Created", body = Account),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        r::BadBody,
+        r::NeedsToken,
+        r::NotAdmin,
         (status = 409, description = "E-mail already used", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        r::NotJson,
         (status = 422, description = "Bad member", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -256,11 +257,11 @@ fn email_taken(error: diesel::result::Error) -> ApiError {
     request_body = AccountChange,
     responses(
         (status = 200, description = "Changed", body = Account),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        r::BadBody,
+        r::NeedsToken,
+        r::NotAdmin,
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        r::NotJson,
         (status = 422, description = "Bad member", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::AppState;
@@ -55,9 +56,9 @@ pub(crate) async fn blocking<T: Send + 'static>(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = Session),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        r::BadBody,
         (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        r::NotJson,
         (status = 422, description = "Malformed member", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Locked after failed logins", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = i64, description = "Seconds until the lock ends"))),
@@ -131,7 +132,7 @@ pub async fn login(
     tag = "accounts",
     responses(
         (status = 204, description = "The token no longer works"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
     ),
     security(("bearer" = []))
 )]
@@ -152,7 +153,7 @@ pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     tag = "accounts",
     responses(
         (status = 200, description = "The caller's account", body = Account),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
     ),
     security(("bearer" = []))
 )]

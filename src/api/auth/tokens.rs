@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::AppState;
@@ -69,7 +70,7 @@ pub struct TokenRequest {
     tag = "accounts",
     responses(
         (status = 200, description = "Live API tokens", body = Vec<ApiToken>),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
     ),
     security(("bearer" = []))
 )]
@@ -93,9 +94,9 @@ pub async fn list_tokens(
     request_body = TokenRequest,
     responses(
         (status = 201, description = "Created; `token` is shown only now", body = NewApiToken),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        r::BadBody,
+        r::NeedsToken,
+        r::NotJson,
         (status = 422, description = "Bad name or lifetime", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -151,7 +152,7 @@ pub async fn create_token(
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
         (status = 404, description = "No such live token of yours", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde_json::{Map, Value};
 
+use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, QueryParams};
 use crate::api::plots::csv::{CsvDialect, CsvWriter};
@@ -34,7 +35,7 @@ use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
             (String = "text/csv"),
         )),
         (status = 400, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
     ),
     security(("bearer" = []))
 )]

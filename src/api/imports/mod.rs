@@ -23,6 +23,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{is_json_media_type, media_essence, read_body_capped, Caller, QueryParams};
 use super::views::Plot;
 use super::AppState;
+use crate::api::error::responses as r;
 use crate::db;
 use crate::domain::access::Role;
 use crate::domain::history::{Actor, Via};
@@ -85,7 +86,7 @@ pub struct ImportParams {
     responses(
         (status = 200, description = "Imported (or, dry run, checked)", body = ImportReport),
         (status = 400, description = "Not a FeatureCollection or CSV, unknown CRS, bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
         (status = 403, description = "Viewers cannot import", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "File over GWF_IMPORT_MAX_BYTES or too many features", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither GeoJSON nor CSV", body = Problem, content_type = "application/problem+json"),

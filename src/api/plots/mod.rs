@@ -19,6 +19,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{Caller, Format, JsonBody, QueryParams};
 use super::views::Plot;
 use super::AppState;
+use crate::api::error::responses as r;
 use crate::db;
 use crate::db::plots::FullPlot;
 use crate::domain::access::{PlotAction, PlotSet, ReadScope};
@@ -124,10 +125,10 @@ fn plot_response(status: actix_web::http::StatusCode, plot: Plot, format: Format
             (Plot = "application/json"),
             (super::views::Feature<Plot> = "application/geo+json"),
         ), headers(("ETag" = String, description = "Version of the plot, for If-Match"))),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        r::BadQuery,
         (status = 401, description = "Invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plot (or not published)", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+        r::NotAcceptable,
     ),
     security((), ("bearer" = []))
 )]
@@ -168,11 +169,11 @@ pub async fn get_plot(
         (status = 201, description = "Created (as a draft)", body = Plot,
             headers(("Location" = String), ("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
         (status = 403, description = "Not allowed in this municipality (or a viewer)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reference already used", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the configured limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        r::ReferenceTaken,
+        r::TooLarge,
+        r::NotJson,
         (status = 422, description = "Breaks a rule; `errors` names each field", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -239,15 +240,15 @@ pub async fn create_plot(
     responses(
         (status = 200, description = "Replaced", body = Plot, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reference already used", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
+        r::ForeignPlot,
+        r::NoSuchPlot,
+        r::ReferenceTaken,
         (status = 412, description = "Changed since the given ETag; `current_version` tells the new one", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the configured limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        r::TooLarge,
+        r::NotJson,
         (status = 422, description = "Breaks a rule", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+        r::NoIfMatch,
     ),
     security(("bearer" = []))
 )]
@@ -283,15 +284,15 @@ pub async fn replace_plot(
     responses(
         (status = 200, description = "Updated", body = Plot, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reference already used", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the configured limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
+        r::ForeignPlot,
+        r::NoSuchPlot,
+        r::ReferenceTaken,
+        r::Stale,
+        r::TooLarge,
+        r::NotJson,
         (status = 422, description = "Breaks a rule", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+        r::NoIfMatch,
     ),
     security(("bearer" = []))
 )]

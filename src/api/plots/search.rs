@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::params::SearchParams;
+use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, JsonBody, QueryParams};
 use crate::api::views::{Link, Plot, PlotFeatureCollection, PlotPage, Total};
@@ -88,7 +89,7 @@ fn output_format(req: &HttpRequest, query: &PlotQuery) -> Result<OutputFormat, A
             (String = "text/csv"),
         ), headers(("Link" = String, description = "RFC 8288 `next` link when there are more plots"))),
         (status = 400, description = "A parameter is invalid; `errors` names it", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
+        r::NotAcceptable,
     ),
     security((), ("bearer" = []))
 )]
@@ -155,9 +156,9 @@ pub struct SearchBody {
             (String = "text/csv"),
         )),
         (status = 400, description = "Invalid parameter or geometry; `errors` names it", body = Problem, content_type = "application/problem+json"),
-        (status = 406, description = "Unsupported Accept", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the configured limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        r::NotAcceptable,
+        r::TooLarge,
+        r::NotJson,
     ),
     security((), ("bearer" = []))
 )]

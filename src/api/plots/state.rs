@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 use diesel_async::AsyncConnection;
 
 use super::{not_found, plot_key, required_version, respond_with_plot, IfMatch};
+use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, QueryParams};
 use crate::api::views::{HistoryEntry, Plot, PlotHistory};
@@ -28,12 +29,12 @@ use crate::domain::history::{HistoryAction, Via};
            IfMatch),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+        r::BadIfMatch,
+        r::NeedsToken,
+        r::ForeignPlot,
+        r::NoSuchPlot,
+        r::Stale,
+        r::NoIfMatch,
     ),
     security(("bearer" = []))
 )]
@@ -58,12 +59,12 @@ pub async fn delete_plot(
     params(("key" = String, Path, description = "Plot id or reference"), IfMatch),
     responses(
         (status = 200, description = "Published", body = Plot, headers(("ETag" = String))),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+        r::BadIfMatch,
+        r::NeedsToken,
+        r::ForeignPlot,
+        r::NoSuchPlot,
+        r::Stale,
+        r::NoIfMatch,
     ),
     security(("bearer" = []))
 )]
@@ -86,12 +87,12 @@ pub async fn publish_plot(
     params(("key" = String, Path, description = "Plot id or reference"), IfMatch),
     responses(
         (status = 200, description = "Now a draft", body = Plot, headers(("ETag" = String))),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+        r::BadIfMatch,
+        r::NeedsToken,
+        r::ForeignPlot,
+        r::NoSuchPlot,
+        r::Stale,
+        r::NoIfMatch,
     ),
     security(("bearer" = []))
 )]
@@ -115,12 +116,12 @@ pub async fn unpublish_plot(
     params(("key" = String, Path, description = "Plot id or reference"), IfMatch),
     responses(
         (status = 200, description = "Restored as a draft", body = Plot, headers(("ETag" = String))),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        r::BadIfMatch,
+        r::NeedsToken,
+        r::NotAdmin,
         (status = 404, description = "No such deleted plot", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+        r::Stale,
+        r::NoIfMatch,
     ),
     security(("bearer" = []))
 )]
@@ -224,9 +225,9 @@ pub struct HistoryParams {}
     params(("key" = String, Path, description = "Plot id or reference")),
     responses(
         (status = 200, description = "The history", body = PlotHistory),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        r::NeedsToken,
         (status = 403, description = "A published plot of another municipality (editors)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plot", body = Problem, content_type = "application/problem+json"),
+        r::NoSuchPlot,
     ),
     security(("bearer" = []))
 )]
