@@ -43,7 +43,7 @@ pub fn url_for(url: &str, database: &str) -> String {
     format!("{root}/{database}{query}")
 }
 
-async fn admin() -> AsyncPgConnection {
+pub async fn admin() -> AsyncPgConnection {
     AsyncPgConnection::establish(&admin_url())
         .await
         .expect("cannot connect to DATABASE_URL")
@@ -163,7 +163,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
-    let database_url = fresh_database().await;
+    spawn_app_on(fresh_database().await, extra).await
+}
+
+/// The app on a database of the test's own (migrated), with the test admin's token.
+pub async fn spawn_app_on(database_url: String, extra: &[(&str, &str)]) -> TestApp {
     let mut vars: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), database_url.clone()),
         ("GWF_BIND".into(), "127.0.0.1:0".into()),

@@ -13,4 +13,5 @@ mod openapi_spec;
 mod places;
 mod plots_crud;
 mod search;
+mod upgrade;
 mod visibility;

@@ -1,0 +1,119 @@
+//! Existing databases come along: a database filled by an earlier build (demo data, then a staff
+//! session of edits, drafts, deletes, a restore and imports, with their history) is migrated to
+//! today's schema and read through today's API, which must answer as the earlier build did.
+//! The fixtures and how they were made: tests/fixtures/upgrade/make_fixture.py.
+
+use diesel::migration::MigrationSource;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_migrations::MigrationHarness;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+/// An empty database with the migrations up to and including `last` applied.
+async fn database_at(last: &str) -> String {
+    let name = format!("gwf_t_{}_upgrade_{last}", std::process::id());
+    let mut admin = admin().await;
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let url = url_for(&admin_url(), &name);
+    let blocking_url = url.clone();
+    let last = last.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(
+                &blocking_url,
+            )
+            .unwrap();
+        diesel::migration::MigrationConnection::setup(&mut conn).unwrap();
+        let mut migrations =
+            MigrationSource::<diesel::pg::Pg>::migrations(&gewerbeflaechen::db::MIGRATIONS)
+                .unwrap();
+        migrations.sort_by_key(|m| m.name().to_string());
+        for migration in migrations {
+            let name = migration.name().to_string();
+            if name.split('_').next().unwrap_or_default() > last.as_str() {
+                break;
+            }
+            conn.run_migration(&*migration).unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    url
+}
+
+/// The answers of the API under test, in the form the fixture keeps them.
+async fn answers(app: &TestApp, fixture: &Value) -> Value {
+    let items = |v: Value| v["items"].clone();
+    let plots = items(
+        app.get_staff("/plots?limit=1000")
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    let deleted = items(
+        app.get_staff("/plots?deleted=true&limit=1000")
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    let public = items(app.get("/plots?limit=1000").await.json().await.unwrap());
+    let mut history = serde_json::Map::new();
+    for id in fixture["history"].as_object().unwrap().keys() {
+        let h: Value = app
+            .get_staff(&format!("/plots/{id}/history"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        history.insert(id.clone(), h);
+    }
+    serde_json::json!({"plots": plots, "deleted": deleted, "public": public, "history": history})
+}
+
+#[tokio::test]
+async fn a_database_of_migration_000004_reads_the_same_after_the_upgrade() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/upgrade");
+    let data = std::fs::read_to_string(format!("{dir}/000004.sql")).unwrap();
+    let before: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/000004-api.json")).unwrap())
+            .unwrap();
+    let url = database_at("2026-11-22-000004").await;
+    let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+    conn.batch_execute(&data).await.unwrap();
+    drop(conn);
+    gewerbeflaechen::db::run_migrations(&url).await.unwrap();
+
+    let app = spawn_app_on(url, &[]).await;
+    let after = answers(&app, &before).await;
+    for part in ["plots", "deleted", "public"] {
+        let (old, new) = (&before[part], &after[part]);
+        assert_eq!(
+            old.as_array().unwrap().len(),
+            new.as_array().unwrap().len(),
+            "{part}: as many plots as before"
+        );
+        for (old, new) in old.as_array().unwrap().iter().zip(new.as_array().unwrap()) {
+            assert_eq!(
+                old, new,
+                "{part}: plot {} reads as before",
+                old["reference"]
+            );
+        }
+    }
+    assert_eq!(
+        before["history"], after["history"],
+        "every history entry as before"
+    );
+    assert!(before["plots"].as_array().unwrap().len() > 30);
+}
