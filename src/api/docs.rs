@@ -8,6 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::error::Problem;
+use super::plots::params::SearchParams;
 use super::views;
 use crate::domain::geometry::GeoJsonPolygonal;
 use crate::domain::import::{ImportItem, ImportProblem, ImportReport};
@@ -100,8 +101,8 @@ impl Modify for BearerAuth {
 }
 
 /// In the JSON body of `POST /plots/search` a list parameter may be a comma-separated text, an
-/// array, or a single number or boolean (`domain::search::list`), and a text parameter may be a
-/// number (`domain::search::text`); the derived schema only knows the query-string form (text),
+/// array, or a single number or boolean (`params::list`), and a text parameter may be a number
+/// (`params::text`); the derived schema only knows the query-string form (text),
 /// so the body's members are widened here to what the body accepts.
 struct BodyLists;
 
@@ -133,45 +134,35 @@ impl Modify for BodyLists {
         else {
             return;
         };
-        for name in [
-            "status",
-            "zoning",
-            "servicing",
-            "region",
-            "municipality",
-            "estate",
-            "bbox",
-            "near",
-            "fields",
-        ] {
-            let Some(RefOr::T(Schema::Object(old))) = params.properties.get(name) else {
+        // Which members widen is found by asking the body's own deserializer, so a new list or
+        // text parameter is documented as the body takes it without a list to keep here.
+        let accepts = |name: &str, value: serde_json::Value| {
+            serde_json::from_value::<SearchParams>(serde_json::json!({ name: value })).is_ok()
+        };
+        let names: Vec<String> = params.properties.keys().cloned().collect();
+        for name in names {
+            let Some(RefOr::T(Schema::Object(old))) = params.properties.get(&name) else {
                 continue;
             };
-            let widened = serde_json::json!({
-                "type": ["string", "number", "boolean", "array", "null"],
-                "items": {"type": ["string", "number", "boolean"]},
-                "description": old.description.clone().unwrap_or_default(),
-            });
-            if let Ok(schema) = serde_json::from_value::<RefOr<Schema>>(widened) {
-                params.properties.insert(name.to_owned(), schema);
+            let old = serde_json::to_value(old).unwrap_or_default();
+            if !old["type"].to_string().contains("string") {
+                continue;
             }
-        }
-        for name in [
-            "q",
-            "max_price",
-            "sort",
-            "cursor",
-            "count",
-            "geometry_form",
-            "f",
-        ] {
-            let Some(RefOr::T(Schema::Object(old))) = params.properties.get(name) else {
+            let widened = if accepts(&name, serde_json::json!(["x"])) {
+                serde_json::json!({
+                    "type": ["string", "number", "boolean", "array", "null"],
+                    "items": {"type": ["string", "number", "boolean"]},
+                    "description": old["description"].as_str().unwrap_or_default(),
+                })
+            } else if accepts(&name, serde_json::json!(5)) {
+                let mut widened = old;
+                widened["type"] = serde_json::json!(["string", "number", "null"]);
+                widened
+            } else {
                 continue;
             };
-            let mut widened = serde_json::to_value(old).unwrap_or_default();
-            widened["type"] = serde_json::json!(["string", "number", "null"]);
             if let Ok(schema) = serde_json::from_value::<RefOr<Schema>>(widened) {
-                params.properties.insert(name.to_owned(), schema);
+                params.properties.insert(name, schema);
             }
         }
     }
