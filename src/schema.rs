@@ -127,6 +127,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         owner_name -> Nullable<Text>,
         owner_contact -> Nullable<Text>,
+        parcels -> Array<Text>,
     }
 }
 

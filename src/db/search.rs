@@ -53,6 +53,10 @@ pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
     ] {
         when((!ids.is_empty()).then(|| sql![column, " = ANY(", Bind::I64s(ids.clone()), ")"]));
     }
+    when(
+        (!query.parcels.is_empty())
+            .then(|| sql!["plots.parcels && ", Bind::Texts(query.parcels.clone())]),
+    );
     when((!query.region_ids.is_empty()).then(|| {
         sql![
             "plots.municipality_id IN (SELECT m.id FROM municipalities m WHERE m.region_id = ANY(",

@@ -142,6 +142,8 @@ pub struct PlotQuery {
     pub region_ids: Vec<i64>,
     pub municipality_ids: Vec<i64>,
     pub estate_ids: Vec<i64>,
+    /// Cadastral parcel identifiers (stored form): plots on any of them.
+    pub parcels: Vec<String>,
     pub area_min_m2: Option<f64>,
     pub area_max_m2: Option<f64>,
     pub max_price: Option<Cents>,

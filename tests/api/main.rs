@@ -10,6 +10,7 @@ mod history;
 mod imports;
 mod maps;
 mod openapi_spec;
+mod parcels;
 mod places;
 mod plots_crud;
 mod search;

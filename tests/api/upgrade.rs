@@ -104,8 +104,12 @@ async fn a_database_of_migration_000004_reads_the_same_after_the_upgrade() {
             "{part}: as many plots as before"
         );
         for (old, new) in old.as_array().unwrap().iter().zip(new.as_array().unwrap()) {
+            let mut new = new.clone();
+            // Members added since: what an existing plot shows for them.
+            let parcels = new.as_object_mut().unwrap().remove("parcels");
+            assert_eq!(parcels, Some(serde_json::json!([])), "migration 000005");
             assert_eq!(
-                old, new,
+                old, &new,
                 "{part}: plot {} reads as before",
                 old["reference"]
             );

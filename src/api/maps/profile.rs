@@ -12,7 +12,7 @@ use crate::api::AppState;
 use crate::db;
 use crate::db::plots::PlotRow;
 use crate::domain::access::{PlotSet, ReadScope};
-use crate::domain::plot::{Lang, PlotKey, Vocabulary};
+use crate::domain::plot::{parcel, Lang, PlotKey, Vocabulary};
 
 /// The fixed words of the page in one language.
 struct Labels {
@@ -22,6 +22,7 @@ struct Labels {
     area_computed: &'static str,
     price: &'static str,
     price_on_request: &'static str,
+    parcels: &'static str,
     zoning: &'static str,
     bplan: &'static str,
     ratios: &'static str,
@@ -51,6 +52,7 @@ const DE: Labels = Labels {
     area_computed: "Fläche (berechnet)",
     price: "Preis",
     price_on_request: "Preis auf Anfrage",
+    parcels: "Flurstücke",
     zoning: "Nutzungsart (BauNVO)",
     bplan: "Bebauungsplan",
     ratios: "GRZ / GFZ / BMZ",
@@ -80,6 +82,7 @@ const EN: Labels = Labels {
     area_computed: "Area (computed)",
     price: "Price",
     price_on_request: "Price on request",
+    parcels: "Cadastral parcels",
     zoning: "Zoning (BauNVO)",
     bplan: "Land-use plan",
     ratios: "GRZ / GFZ / BMZ",
@@ -254,6 +257,14 @@ impl<'a> ProfilePage<'a> {
         }
         facts.push((l.area_computed, m2(row.area_geodesic_m2)));
         facts.push((l.price, price));
+        if !f.parcels.is_empty() {
+            let described: Vec<String> = f
+                .parcels
+                .iter()
+                .map(|p| parcel::describe(p, lang))
+                .collect();
+            facts.push((l.parcels, described.join("; ")));
+        }
         let planning = vec![
             (l.zoning, f.zoning.label(lang).to_owned()),
             (l.bplan, f.bplan_status.label(lang).to_owned()),

@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::money::Cents;
-use crate::domain::plot::{PlotStatus, Servicing, Vocabulary, Zoning};
+use crate::domain::plot::{parcel, PlotStatus, Servicing, Vocabulary, Zoning};
 use crate::domain::search::{
     Bbox, Cursor, DrawnArea, GeometryForm, Near, OutputFormat, PlotQuery, Sort, SortKey,
     DEFAULT_LIMIT, MAX_LIMIT, MAX_RADIUS_M,
@@ -51,6 +51,12 @@ pub struct SearchParams {
     #[param(value_type = Option<String>, example = "3")]
     #[schema(value_type = Option<String>, example = "3")]
     pub estate: Option<Vec<String>>,
+    /// Plots on any of these cadastral parcels, by ALKIS identifier (Flurstückskennzeichen,
+    /// 20 characters), comma-separated.
+    #[serde(default, deserialize_with = "list")]
+    #[param(value_type = Option<String>, example = "13234500400123______")]
+    #[schema(value_type = Option<String>, example = "13234500400123______")]
+    pub parcel: Option<Vec<String>>,
     /// Smallest size: the stated area where known, else the computed one. Units: m².
     #[param(minimum = 0, example = 20000)]
     #[schema(minimum = 0, example = 20000)]
@@ -274,6 +280,13 @@ impl SearchParams {
         let region_ids = ids("region", &self.region, &mut errors);
         let municipality_ids = ids("municipality", &self.municipality, &mut errors);
         let estate_ids = ids("estate", &self.estate, &mut errors);
+        let mut parcels = Vec::new();
+        for text in self.parcel.iter().flatten() {
+            match parcel::canonical(text) {
+                Ok(id) => parcels.push(id),
+                Err(problem) => errors.push(err("parcel", problem)),
+            }
+        }
 
         let mut non_negative = |name: &str, value: Option<f64>| {
             if value.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
@@ -340,6 +353,7 @@ impl SearchParams {
             region_ids,
             municipality_ids,
             estate_ids,
+            parcels,
             area_min_m2: self.area_min,
             area_max_m2: self.area_max,
             max_price,

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::facts::{InternalFacts, PlotFacts};
 use super::members::members;
+use super::parcel;
 use crate::domain::geometry::PlotGeometry;
 use crate::domain::{deserialize_value, FieldError};
 
@@ -267,6 +268,8 @@ impl PlotData {
         if f.data_confirmed_on > today {
             fail("/data_confirmed_on", "must not be in the future".into());
         }
+
+        errors.extend(parcel::check_all(&mut self.facts.parcels));
 
         let geometry = match PlotGeometry::from_geojson_value(&self.geometry, "/geometry") {
             Ok(g) => Some(g),

@@ -63,6 +63,10 @@ pub struct PlotFacts {
     #[serde(default)]
     #[schema(minimum = 1)]
     pub estate_id: Option<i64>,
+    /// Cadastral parcels (Flurstücke) the plot spans: see `parcels_schema`.
+    #[serde(default)]
+    #[schema(schema_with = parcels_schema)]
+    pub parcels: Vec<String>,
     /// Officially stated area (may differ from the computed one). Units: m².
     #[serde(default)]
     #[schema(minimum = 1, example = 25000)]
@@ -209,4 +213,24 @@ pub struct InternalFacts {
     /// How to reach the private owner. Internal: never shown publicly.
     #[serde(default)]
     pub owner_contact: Option<String>,
+}
+
+/// The schema of `parcels`: its items carry the identifier's pattern, which a field attribute
+/// cannot give them.
+fn parcels_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let identifier = ObjectBuilder::new().schema_type(Type::String).pattern(Some(
+        "^(0[1-9]|1[0-6])[0-9]{12}([0-9]{4}|_{4})([0-9]{2}|_{2})$",
+    ));
+    ArrayBuilder::new()
+        .items(identifier)
+        .max_items(Some(super::parcel::MAX_PARCELS))
+        .description(Some(
+            "Cadastral parcels (Flurstücke) the plot spans, by their ALKIS identifier \
+             (Flurstückskennzeichen: Land 2, Gemarkung 4, Flur 3, Zähler 5, Nenner 4 or `____`, \
+             Folge 2 or `__`). A Nenner `0000` or a Folge `00` is stored as `____` / `__`. \
+             Searched with `parcel=` on `GET /plots`.",
+        ))
+        .examples([serde_json::json!(["13234500400123______"])])
+        .build()
 }

@@ -5,6 +5,7 @@
 mod data;
 mod facts;
 mod members;
+pub mod parcel;
 mod vocabulary;
 
 pub use data::{example_plot_data, PlotData, ValidPlot};

@@ -1,0 +1,2 @@
+DROP INDEX plots_parcels_gin;
+ALTER TABLE plots DROP COLUMN parcels;
