@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::db;
-use crate::domain::geometry::PlotGeometry;
+use crate::domain::geometry::{GeometryLimits, PlotGeometry};
 use crate::domain::history::{Actor, Via};
 use crate::domain::plot::PlotData;
 
@@ -64,7 +64,7 @@ fn outline(value: &Option<Value>, what: &str) -> anyhow::Result<Option<String>> 
     value
         .as_ref()
         .map(|v| {
-            PlotGeometry::outline_from_geojson_value(v, "/outline")
+            PlotGeometry::outline_from_geojson_value(v, "/outline", &GeometryLimits::default())
                 .map(|g| g.to_geojson_string())
                 .map_err(|e| anyhow::anyhow!("outline of {what}: {e:?}"))
         })
@@ -159,7 +159,7 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<SeedReport> {
                 anyhow::anyhow!("plot {reference} does not match the plot schema: {e:?}")
             })?;
             let valid = data
-                .validate(today)
+                .validate(today, &GeometryLimits::default())
                 .map_err(|e| anyhow::anyhow!("plot {reference} is invalid: {e:?}"))?;
             if db::plots::id_by_reference(conn, &reference)
                 .await?

@@ -288,7 +288,16 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
             }
             let (token, hash) = credentials::new_token()?;
             let expires = chrono::Utc::now() + chrono::Duration::days(days);
-            db::users::insert_token(&mut conn, user.id, "api", Some(&name), &hash, expires).await?;
+            db::users::insert_token(
+                &mut conn,
+                user.id,
+                "api",
+                Some(&name),
+                &hash,
+                expires,
+                &["read", "write", "import", "admin"],
+            )
+            .await?;
             println!("{token}");
         }
     }

@@ -132,6 +132,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_throttle (key) {
+        key -> Bytea,
+        failures -> Int4,
+        last_failure_at -> Nullable<Timestamptz>,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int8,
         email -> Text,
@@ -139,8 +148,6 @@ diesel::table! {
         role -> Text,
         password_hash -> Text,
         active -> Bool,
-        failed_logins -> Int4,
-        locked_until -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -164,6 +171,7 @@ diesel::table! {
         expires_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+        scopes -> Array<Text>,
     }
 }
 

@@ -12,7 +12,8 @@ use anyhow::Context;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::api::error::{generic_problem, problem_response, ApiError, PROBLEM_JSON};
-use crate::api::{self, AppState};
+use crate::api::limits::RateLimits;
+use crate::api::{self, metrics, AppState};
 use crate::config::Settings;
 use crate::db;
 use crate::telemetry::RequestSpan;
@@ -26,7 +27,11 @@ impl Application {
     /// Connects to the database, refuses to start without PostGIS or with pending migrations,
     /// and binds the listener (port 0 picks a free port, as tests do).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = db::pool(settings.database_url.expose(), settings.db_pool_size)?;
+        let pool = db::pool(
+            settings.database_url.expose(),
+            settings.db_pool_size,
+            settings.db_timeouts,
+        )?;
         {
             let mut conn = pool
                 .get()
@@ -53,7 +58,8 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then lets open requests finish (graceful shutdown).
+    /// Serves until a signal: on SIGTERM open requests may finish (graceful shutdown, at most
+    /// `GWF_SHUTDOWN_TIMEOUT_SECS`); SIGINT and SIGQUIT stop at once (actix-server's rules).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
@@ -66,23 +72,46 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
     let settings = Arc::new(settings);
     let tiles = crate::api::maps::tile_cache::TileCache::new(settings.tile_cache_mb * 1024 * 1024)
         .map(Arc::new);
+    let limits = Arc::new(RateLimits::new(&settings.protection.rates));
+    let hashing = Arc::new(tokio::sync::Semaphore::new(
+        settings.protection.argon2_concurrency,
+    ));
+    metrics::handle();
+    let sources = Arc::new(metrics::Sources {
+        pools: Arc::new(metrics::Pools::default()),
+        tiles: tiles.clone(),
+    });
+    if let Some(address) = settings.protection.metrics_bind {
+        serve_metrics(address, sources.clone())?;
+    }
     let server = HttpServer::new(move || {
         // One pool per worker thread: a connection's protocol task then runs on the worker
         // that uses it, instead of waking another thread for every query (measured: the
         // cross-thread wake-ups were the largest cost after PostgreSQL itself).
-        let pool = db::pool(settings.database_url.expose(), per_worker)
-            .expect("the same pool configuration was built once at start-up");
+        let pool = db::pool(
+            settings.database_url.expose(),
+            per_worker,
+            settings.db_timeouts,
+        )
+        .expect("the same pool configuration was built once at start-up");
+        sources.pools.add(pool.clone());
         let state = web::Data::new(AppState {
             pool,
             settings: settings.clone(),
             tiles: tiles.clone(),
+            limits: limits.clone(),
+            hashing: hashing.clone(),
+            metrics: sources.clone(),
         });
         App::new()
             .app_data(state)
             .wrap(Compress::default())
             .wrap(from_fn(problem_for_bare_errors))
+            .wrap(from_fn(crate::api::protection::headers))
+            .wrap(from_fn(crate::api::protection::write_limits))
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(api::cors(&settings))
+            .wrap(from_fn(metrics::track))
             .wrap(from_fn(request_id_header))
             .wrap(TracingLogger::<RequestSpan>::new())
             .configure(api::routes)
@@ -98,6 +127,27 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// `/metrics` alone on an address of its own (`GWF_METRICS_BIND`), for a scraper on an internal
+/// network: one worker, no token.
+fn serve_metrics(
+    address: std::net::SocketAddr,
+    sources: Arc<metrics::Sources>,
+) -> anyhow::Result<()> {
+    let data = web::Data::from(sources);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/metrics", web::get().to(metrics::metrics_internal))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(address)
+    .with_context(|| format!("cannot listen on GWF_METRICS_BIND={address}"))?
+    .run();
+    tokio::spawn(server);
+    Ok(())
 }
 
 /// Echoes the request id so a user's report can be matched with the log.

@@ -82,12 +82,20 @@ pub enum ApiError {
     },
     #[error("the request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// Content within the byte limit that is still more than a limit allows (features of an
+    /// import).
+    #[error("{0}")]
+    TooMuchContent(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
     NotAcceptable(String),
     #[error("the database is not reachable right now")]
     Unavailable(#[source] anyhow::Error),
+    /// The server is busy: the request's share of CPU or database time ran out, or too many
+    /// requests wait for the same scarce resource. Nothing was written; retry later.
+    #[error("{0}")]
+    Overloaded(String),
     /// The database aborted the transaction because of a concurrent one (deadlock,
     /// serialization failure). Nothing was written; the same request may simply be sent again.
     #[error("a concurrent change got in the way and nothing was written; send the request again")]
@@ -182,10 +190,14 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge { .. } | ApiError::TooMuchContent(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            ApiError::Unavailable(_) | ApiError::Retry(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Retry(_) | ApiError::Overloaded(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -197,6 +209,7 @@ impl ResponseError for ApiError {
             ApiError::Retry(cause) => {
                 tracing::warn!(error = ?cause, "transaction aborted by a concurrent one")
             }
+            ApiError::Overloaded(why) => tracing::warn!(why, "request refused: overloaded"),
             _ => {}
         }
         let mut response = problem_response(&self.problem());
@@ -204,7 +217,7 @@ impl ResponseError for ApiError {
             ApiError::TooManyRequests {
                 retry_after_secs, ..
             } => Some(*retry_after_secs.max(&1)),
-            ApiError::Retry(_) => Some(1),
+            ApiError::Retry(_) | ApiError::Unavailable(_) | ApiError::Overloaded(_) => Some(1),
             _ => None,
         };
         if let Some(secs) = retry_after {
@@ -284,6 +297,18 @@ impl From<DieselError> for ApiError {
                 )])
             }
             DatabaseErrorKind::SerializationFailure => ApiError::Retry(error.into()),
+            // SQLSTATE 57014, reported by diesel as `Unknown` (see deadlocks below).
+            DatabaseErrorKind::Unknown
+                if info
+                    .message()
+                    .starts_with("canceling statement due to statement timeout") =>
+            {
+                super::metrics::statement_timeout();
+                ApiError::Overloaded(
+                    "a database query of this request ran out of time (GWF_STATEMENT_TIMEOUT_MS)"
+                        .into(),
+                )
+            }
             // diesel reports SQLSTATE 40P01 only as `Unknown`; the message is PostgreSQL's own
             // (English unless the server's lc_messages says otherwise, then it stays a 500).
             DatabaseErrorKind::Unknown if info.message().starts_with("deadlock detected") => {

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::domain::access::{self, Denied, PlotAction, PlotSet, Principal, ReadScope, Role};
+use crate::domain::access::{self, Denied, PlotAction, PlotSet, Principal, ReadScope, Role, Scope};
 use crate::domain::credentials;
 use crate::domain::history::{Actor, Via};
 use crate::domain::search::PlotQuery;
@@ -221,8 +221,14 @@ impl Caller {
         access::authorize(self.principal(), action).map_err(ApiError::from)
     }
 
-    /// Any account (401 otherwise).
+    /// Any account, whatever its token may do (401 otherwise).
     pub fn require_account(&self) -> Result<&Principal, ApiError> {
+        access::authorize_own_account(self.principal())?;
+        Ok(self.principal().expect("checked above"))
+    }
+
+    /// An account whose token reads internal data (history, staff exports).
+    pub fn require_staff_read(&self) -> Result<&Principal, ApiError> {
         access::authorize_staff_read(self.principal())?;
         Ok(self.principal().expect("checked above"))
     }
@@ -292,6 +298,11 @@ async fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
             role,
             municipalities: owner.municipalities,
             display_name: owner.display_name,
+            scopes: owner
+                .scopes
+                .iter()
+                .filter_map(|s| Scope::parse(s))
+                .collect(),
         },
         token_id: owner.token_id,
     };
@@ -369,5 +380,23 @@ impl Format {
                 "this resource is available as application/json and application/geo+json".into(),
             )),
         }
+    }
+}
+
+/// Runs CPU-heavy work (geometry validation, import checking, CSV parsing, password hashing) on
+/// the blocking thread pool, so the async workers keep serving other requests, and waits at
+/// most `limit` for it. On timeout the request gets 503; the work itself runs to its end in the
+/// background, its cost bounded by the input limits (body size, geometry limits).
+pub async fn off_worker<T: Send + 'static>(
+    limit: std::time::Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::time::timeout(limit, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(panicked)) => Err(ApiError::internal(panicked)),
+        Err(_) => Err(ApiError::Overloaded(format!(
+            "the request needed more than {} s of computing (GWF_CPU_TIMEOUT_SECS)",
+            limit.as_secs()
+        ))),
     }
 }

@@ -1,14 +1,18 @@
 //! HTTP layer: routes, extractors, views, errors and the OpenAPI document.
 
 pub mod auth;
+pub mod client;
 pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod imports;
+pub mod limits;
 pub mod maps;
+pub mod metrics;
 pub mod places;
 pub mod plots;
+pub mod protection;
 pub mod views;
 
 use std::sync::Arc;
@@ -18,24 +22,35 @@ use actix_web::{web, HttpRequest};
 use crate::config::Settings;
 use crate::db::DbPool;
 
-/// Shared by every request.
+/// Shared by every request. The pool is the worker's own; the rest is shared by all workers.
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Arc<Settings>,
-    /// Shared by all workers; `None` when `GWF_TILE_CACHE_MB=0`.
+    /// `None` when `GWF_TILE_CACHE_MB=0`.
     pub tiles: Option<Arc<maps::tile_cache::TileCache>>,
+    pub limits: Arc<limits::RateLimits>,
+    /// Turns at password hashing (`GWF_ARGON2_CONCURRENCY`).
+    pub hashing: Arc<tokio::sync::Semaphore>,
+    pub metrics: Arc<metrics::Sources>,
 }
 
 impl AppState {
-    /// Base URL for links: the configured public URL, else what the client used to reach us.
+    /// Base URL for links: the configured public URL, else what the client used to reach us
+    /// (forwarding headers only from trusted proxies: `client::scheme_and_host`).
     pub fn base_url(&self, req: &HttpRequest) -> String {
         match &self.settings.public_url {
             Some(url) => url.clone(),
             None => {
-                let info = req.connection_info();
-                format!("{}://{}", info.scheme(), info.host())
+                let (scheme, host) =
+                    client::scheme_and_host(req, &self.settings.protection.trusted_proxies);
+                format!("{scheme}://{host}")
             }
         }
+    }
+
+    /// The client's address as rate limits count it.
+    pub fn client(&self, req: &HttpRequest) -> std::net::IpAddr {
+        client::address(req, &self.settings.protection.trusted_proxies)
     }
 }
 
@@ -84,6 +99,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/", "GET").route(web::get().to(docs::landing)))
         .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
         .service(resource("/readyz", "GET").route(web::get().to(health::readyz)))
+        .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics)))
         .service(resource("/docs", "GET").route(web::get().to(|| async {
             actix_web::HttpResponse::PermanentRedirect()
                 .insert_header((actix_web::http::header::LOCATION, "/docs/"))

@@ -26,18 +26,34 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Oldest PostGIS the queries are written for (ST_AsMVT, geography functions, ST_GeomFromGeoJSON).
 pub const MIN_POSTGIS_MAJOR: u32 = 3;
 
-pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
+/// How long a request may wait for the database.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Longest statement of an ordinary request (`statement_timeout` of every pooled
+    /// connection): public reads, tiles, staff edits.
+    pub statement: std::time::Duration,
+    /// Longest statement of staff imports (`with_staff_timeout`).
+    pub staff_statement: std::time::Duration,
+    /// Longest wait for a free pooled connection.
+    pub pool_wait: std::time::Duration,
+}
+
+pub fn pool(database_url: &str, max_size: usize, timeouts: Timeouts) -> anyhow::Result<DbPool> {
     // Fast recycling: no test query on every checkout (a broken connection fails its first
     // real query instead, and the pool replaces it).
     let mut config = diesel_async::pooled_connection::ManagerConfig::default();
     config.recycling_method = diesel_async::pooled_connection::RecyclingMethod::Fast;
-    config.custom_setup = Box::new(|url| Box::pin(establish_for_serving(url.to_owned())));
+    let statement_ms = timeouts.statement.as_millis();
+    config.custom_setup =
+        Box::new(move |url| Box::pin(establish_for_serving(url.to_owned(), statement_ms)));
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
-        .wait_timeout(Some(std::time::Duration::from_secs(5)))
-        .create_timeout(Some(std::time::Duration::from_secs(5)))
+        .wait_timeout(Some(timeouts.pool_wait))
+        .create_timeout(Some(
+            timeouts.pool_wait.max(std::time::Duration::from_secs(2)),
+        ))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .context("cannot build the database pool")
@@ -48,9 +64,19 @@ pub fn pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
 /// PostGIS joins costs more than running them (bench/RESULTS.md: about 1 ms against 0.2 ms).
 /// Generic plans are planned once per connection and statement; every search condition is
 /// served by an index whatever its values, so the generic plan is the right one.
-async fn establish_for_serving(url: String) -> diesel::ConnectionResult<AsyncPgConnection> {
+///
+/// Every statement is cut off after `statement_ms`, so a slow query cannot hold a connection
+/// (and with it a share of the pool) for long; staff imports lengthen it for their transaction.
+async fn establish_for_serving(
+    url: String,
+    statement_ms: u128,
+) -> diesel::ConnectionResult<AsyncPgConnection> {
     use diesel_async::AsyncConnection;
     let mut conn = AsyncPgConnection::establish(&url).await?;
+    diesel::sql_query(format!("SET statement_timeout = {statement_ms}"))
+        .execute(&mut conn)
+        .await
+        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
     diesel::sql_query("SET plan_cache_mode = force_generic_plan")
         .execute(&mut conn)
         .await
@@ -109,6 +135,21 @@ pub async fn check_postgis(conn: &mut AsyncPgConnection) -> anyhow::Result<Strin
         row.version
     );
     Ok(row.version)
+}
+
+/// Lengthens the statement timeout to `timeout` until the end of the current transaction (the
+/// long statements of staff imports: batched coordinate transformation, many writes).
+pub async fn with_staff_timeout(
+    conn: &mut AsyncPgConnection,
+    timeout: std::time::Duration,
+) -> diesel::QueryResult<()> {
+    diesel::sql_query(format!(
+        "SET LOCAL statement_timeout = {}",
+        timeout.as_millis()
+    ))
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// Cheap round trip for readiness probes.

@@ -124,7 +124,8 @@ impl Sql {
     /// rows). Unlike `diesel::sql_query` it may be kept prepared per connection (keyed by its
     /// text), which saves a round trip and a plan on every request.
     pub fn query<ST>(self) -> PreparedSql<ST> {
-        PreparedSql(self, PhantomData)
+        let cacheable = !self.plan_per_execution && admitted(&self);
+        PreparedSql(self, cacheable, PhantomData)
     }
 
     pub fn untyped(self) -> PreparedSql<Untyped> {
@@ -172,8 +173,8 @@ fn literal(value: &Bind) -> String {
     }
 }
 
-/// `Sql` as a diesel query whose rows have SQL type `ST`.
-pub struct PreparedSql<ST>(Sql, PhantomData<fn() -> ST>);
+/// `Sql` as a diesel query whose rows have SQL type `ST`, and whether it may stay prepared.
+pub struct PreparedSql<ST>(Sql, bool, PhantomData<fn() -> ST>);
 
 impl<ST> QueryId for PreparedSql<ST> {
     type QueryId = ();
@@ -184,9 +185,39 @@ impl<ST> Query for PreparedSql<ST> {
     type SqlType = ST;
 }
 
+/// Most distinct statement texts kept prepared. Each pooled connection (and its PostgreSQL
+/// backend) keeps every statement it prepared until it closes, and the texts are as many as the
+/// combinations of filters a client can send: without a bound, a client cycling through them
+/// would grow the memory of both without end. The first texts the service meets (those of the
+/// maps and the usual searches) are prepared; any text beyond this many runs unprepared,
+/// planned for its one execution, which costs about a millisecond and nothing that stays.
+pub const MAX_PREPARED: usize = 256;
+
+/// Whether a statement text may be kept prepared: it is one of the first `MAX_PREPARED` texts.
+fn admitted(sql: &Sql) -> bool {
+    use std::collections::HashSet;
+    use std::hash::{Hash, Hasher};
+    use std::sync::Mutex;
+    static ADMITTED: Mutex<Option<HashSet<u64>>> = Mutex::new(None);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for part in &sql.parts {
+        match part {
+            Part::Text(text) => text.hash(&mut hasher),
+            // Values do not change the text, but their types do (a `$n` of another type).
+            Part::Bind(value) => std::mem::discriminant(value).hash(&mut hasher),
+        }
+    }
+    let key = hasher.finish();
+    let mut admitted = ADMITTED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let admitted = admitted.get_or_insert_with(HashSet::new);
+    admitted.contains(&key) || (admitted.len() < MAX_PREPARED && admitted.insert(key))
+}
+
 impl<ST> QueryFragment<Pg> for PreparedSql<ST> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        if self.0.plan_per_execution {
+        if !self.1 {
             out.unsafe_to_cache_prepared();
         }
         for part in &self.0.parts {

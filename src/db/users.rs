@@ -21,8 +21,6 @@ pub struct UserRow {
     pub role: String,
     pub password_hash: String,
     pub active: bool,
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -198,13 +196,17 @@ pub async fn update(
     }
     if let Some(hash) = change.password_hash {
         diesel::update(target)
-            .set((
-                users::password_hash.eq(hash),
-                users::failed_logins.eq(0),
-                users::locked_until.eq(None::<DateTime<Utc>>),
-            ))
+            .set(users::password_hash.eq(hash))
             .execute(conn)
             .await?;
+        // A new password lifts a login lock of the account's address.
+        diesel::sql_query(
+            "DELETE FROM login_throttle \
+             WHERE key = (SELECT sha256(convert_to(lower(btrim(email)), 'UTF8')) FROM users WHERE id = $1)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .execute(conn)
+        .await?;
     }
     if let Some(ids) = change.municipality_ids {
         set_municipalities(conn, id, ids).await?;
@@ -215,33 +217,65 @@ pub async fn update(
     Ok(true)
 }
 
-/// Counts a failed login; from the threshold on, locks the account until `locked_until`.
-pub async fn record_failed_login(
-    conn: &mut AsyncPgConnection,
-    id: i64,
-    lock: impl Fn(i32) -> Option<DateTime<Utc>>,
-) -> QueryResult<Option<DateTime<Utc>>> {
-    let failed: i32 = diesel::update(users::table.filter(users::id.eq(id)))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .returning(users::failed_logins)
-        .get_result(conn)
-        .await?;
-    let until = lock(failed);
-    if until.is_some() {
-        diesel::update(users::table.filter(users::id.eq(id)))
-            .set(users::locked_until.eq(until))
-            .execute(conn)
-            .await?;
-    }
-    Ok(until)
+/// What a login attempt found of its address's throttle.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Attempt {
+    /// Failures counted so far, this attempt included (it counts as one until it succeeds).
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub failures: i32,
 }
 
-pub async fn record_login_success(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
-    diesel::update(users::table.filter(users::id.eq(id)))
-        .set((
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<DateTime<Utc>>),
-        ))
+/// Counts one login attempt for the address hashed to `key`, before the password is checked:
+/// `None` while the address is locked. One statement, so that parallel guesses at the moment a
+/// lock ends are counted one after another (the row lock orders them) and the lock they run
+/// into is the one the attempt before them set. The schedule: `rules` (`domain::credentials`).
+pub async fn claim_login_attempt(
+    conn: &mut AsyncPgConnection,
+    key: &[u8],
+    rules: &crate::domain::credentials::LockRules,
+) -> QueryResult<Option<Attempt>> {
+    diesel::sql_query(
+        "INSERT INTO login_throttle AS t (key, failures, last_failure_at, locked_until) \
+         VALUES ($1, 1, now(), CASE WHEN 1 >= $2 THEN now() + interval '1 minute' END) \
+         ON CONFLICT (key) DO UPDATE SET \
+           failures = CASE WHEN t.last_failure_at < now() - make_interval(secs => $4) THEN 1 ELSE t.failures + 1 END, \
+           last_failure_at = now(), \
+           locked_until = CASE \
+             WHEN (CASE WHEN t.last_failure_at < now() - make_interval(secs => $4) THEN 1 ELSE t.failures + 1 END) >= $2 \
+             THEN now() + make_interval(mins => least($3, power(2, least(30, \
+                  (CASE WHEN t.last_failure_at < now() - make_interval(secs => $4) THEN 1 ELSE t.failures + 1 END) - $2)))::int) \
+           END \
+         WHERE t.locked_until IS NULL OR t.locked_until <= now() \
+         RETURNING failures",
+    )
+    .bind::<diesel::sql_types::Bytea, _>(key)
+    .bind::<diesel::sql_types::Integer, _>(rules.lock_after_failures)
+    .bind::<diesel::sql_types::Integer, _>(rules.max_lock_minutes)
+    .bind::<diesel::sql_types::Double, _>(rules.forget_after.as_secs_f64())
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Until when the address hashed to `key` is locked (for `Retry-After`).
+pub async fn locked_until(
+    conn: &mut AsyncPgConnection,
+    key: &[u8],
+) -> QueryResult<Option<DateTime<Utc>>> {
+    use crate::schema::login_throttle as t;
+    t::table
+        .filter(t::key.eq(key))
+        .select(t::locked_until)
+        .first::<Option<DateTime<Utc>>>(conn)
+        .await
+        .optional()
+        .map(Option::flatten)
+}
+
+/// A successful login forgets the address's failures.
+pub async fn login_succeeded(conn: &mut AsyncPgConnection, key: &[u8]) -> QueryResult<()> {
+    use crate::schema::login_throttle as t;
+    diesel::delete(t::table.filter(t::key.eq(key)))
         .execute(conn)
         .await
         .map(|_| ())
@@ -258,6 +292,7 @@ pub struct TokenRow {
     pub expires_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<String>,
 }
 
 pub async fn insert_token(
@@ -267,6 +302,7 @@ pub async fn insert_token(
     name: Option<&str>,
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
+    scopes: &[&str],
 ) -> QueryResult<TokenRow> {
     diesel::insert_into(auth_tokens::table)
         .values((
@@ -275,6 +311,7 @@ pub async fn insert_token(
             auth_tokens::name.eq(name),
             auth_tokens::token_hash.eq(token_hash),
             auth_tokens::expires_at.eq(expires_at),
+            auth_tokens::scopes.eq(scopes),
         ))
         .returning(TokenRow::as_returning())
         .get_result(conn)
@@ -294,6 +331,9 @@ pub struct TokenOwner {
     pub display_name: String,
     #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
     pub municipalities: Vec<i64>,
+    /// What the token may do (`domain::access::Scope`).
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    pub scopes: Vec<String>,
 }
 
 pub async fn owner_of_token(
@@ -303,14 +343,14 @@ pub async fn owner_of_token(
     // One round trip. `last_used_at` is written at most once a minute per token, so
     // authenticated requests do not each cost a row update (a data-modifying CTE always runs).
     diesel::sql_query(
-        "WITH t AS (SELECT id, user_id, last_used_at FROM auth_tokens \
+        "WITH t AS (SELECT id, user_id, last_used_at, scopes FROM auth_tokens \
                     WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()), \
               touched AS (UPDATE auth_tokens a SET last_used_at = now() FROM t \
                     WHERE a.id = t.id \
                       AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute')) \
          SELECT t.id AS token_id, u.id AS user_id, u.role, u.display_name, \
                 ARRAY(SELECT um.municipality_id FROM user_municipalities um \
-                      WHERE um.user_id = u.id ORDER BY 1) AS municipalities \
+                      WHERE um.user_id = u.id ORDER BY 1) AS municipalities, t.scopes \
          FROM t JOIN users u ON u.id = t.user_id WHERE u.active",
     )
     .bind::<diesel::sql_types::Bytea, _>(token_hash)
@@ -343,6 +383,19 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: i64, user_id: i64) -> Quer
     .execute(conn)
     .await
     .map(|n| n > 0)
+}
+
+/// Revokes every login session of `user_id` (API tokens stay).
+pub async fn revoke_sessions(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        auth_tokens::table
+            .filter(auth_tokens::user_id.eq(user_id))
+            .filter(auth_tokens::kind.eq("session"))
+            .filter(auth_tokens::revoked_at.is_null()),
+    )
+    .set(auth_tokens::revoked_at.eq(Some(Utc::now())))
+    .execute(conn)
+    .await
 }
 
 pub async fn revoke_all(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<usize> {

@@ -11,6 +11,10 @@
 //!
 //! A plot the caller may not read does not exist for them (404), so drafts of other towns are
 //! not disclosed; a plot they may read but not change is 403.
+//!
+//! A bearer token carries scopes within its owner's role (`Scope`): a login session has all of
+//! them; an API token only those chosen when it was made. Without `read` a token reads what the
+//! public reads; `write` changes plots, `import` imports, `admin` manages accounts.
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +49,47 @@ impl Role {
     }
 }
 
+/// What a bearer token may do within its owner's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Read drafts and internal fields (as far as the role may).
+    Read,
+    /// Create, change, publish, delete and restore plots (as far as the role may).
+    Write,
+    /// Import plots.
+    Import,
+    /// Manage accounts (admins).
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Write, Scope::Import, Scope::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Import => "import",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether a role can use the scope at all.
+    fn fits(self, role: Role) -> bool {
+        match (self, role) {
+            (Scope::Admin, Role::Admin) | (Scope::Read, _) => true,
+            (Scope::Admin, _) => false,
+            (Scope::Write | Scope::Import, Role::Viewer) => false,
+            (Scope::Write | Scope::Import, _) => true,
+        }
+    }
+}
+
 /// An authenticated account, as far as decisions need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -54,6 +99,14 @@ pub struct Principal {
     pub municipalities: Vec<i64>,
     /// For history entries.
     pub display_name: String,
+    /// What the presented token may do.
+    pub scopes: Vec<Scope>,
+}
+
+impl Principal {
+    pub fn may(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
 }
 
 /// Which plots a caller reads, and with which fields.
@@ -130,6 +183,7 @@ pub enum Denied {
 pub fn read_scope(caller: Option<&Principal>) -> ReadScope {
     match caller {
         None => ReadScope::Public,
+        Some(p) if !p.may(Scope::Read) => ReadScope::Public,
         Some(p) => match p.role {
             Role::Admin | Role::Viewer => ReadScope::Region,
             Role::Editor => ReadScope::Municipalities(p.municipalities.clone()),
@@ -137,11 +191,19 @@ pub fn read_scope(caller: Option<&Principal>) -> ReadScope {
     }
 }
 
+fn lacks(scope: Scope) -> Denied {
+    Denied::Forbidden(format!(
+        "this token may not do this: it lacks the scope `{}`",
+        scope.as_str()
+    ))
+}
+
 /// Whether `caller` may perform `action`.
 pub fn authorize(caller: Option<&Principal>, action: PlotAction) -> Result<(), Denied> {
     let p = caller.ok_or(Denied::Unauthenticated)?;
     let own = |m: i64| p.municipalities.contains(&m);
     match (p.role, action) {
+        (_, _) if !p.may(Scope::Write) => Err(lacks(Scope::Write)),
         (Role::Admin, _) => Ok(()),
         (Role::Viewer, _) => Err(Denied::Forbidden(
             "viewers read but do not change plots".into(),
@@ -175,8 +237,11 @@ pub fn authorize(caller: Option<&Principal>, action: PlotAction) -> Result<(), D
 pub fn authorize_user_admin(caller: Option<&Principal>) -> Result<(), Denied> {
     match caller {
         None => Err(Denied::Unauthenticated),
-        Some(p) if p.role == Role::Admin => Ok(()),
-        Some(_) => Err(Denied::Forbidden("only an admin manages accounts".into())),
+        Some(p) if p.role != Role::Admin => {
+            Err(Denied::Forbidden("only an admin manages accounts".into()))
+        }
+        Some(p) if !p.may(Scope::Admin) => Err(lacks(Scope::Admin)),
+        Some(_) => Ok(()),
     }
 }
 
@@ -184,16 +249,55 @@ pub fn authorize_user_admin(caller: Option<&Principal>) -> Result<(), Denied> {
 pub fn authorize_deleted_read(caller: Option<&Principal>) -> Result<(), Denied> {
     match caller {
         None => Err(Denied::Unauthenticated),
-        Some(p) if p.role == Role::Admin => Ok(()),
-        Some(_) => Err(Denied::Forbidden(
+        Some(p) if p.role != Role::Admin => Err(Denied::Forbidden(
             "only an admin searches deleted plots".into(),
         )),
+        Some(p) if !p.may(Scope::Read) => Err(lacks(Scope::Read)),
+        Some(_) => Ok(()),
     }
 }
 
-/// Reading a plot's history and staff exports needs an account.
+/// Reading a plot's history and staff exports needs an account and a token that reads.
 pub fn authorize_staff_read(caller: Option<&Principal>) -> Result<(), Denied> {
+    match caller {
+        None => Err(Denied::Unauthenticated),
+        Some(p) if !p.may(Scope::Read) => Err(lacks(Scope::Read)),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Imports: editors and admins, with a token that imports (the rights per plot are then
+/// `authorize` for each feature).
+pub fn authorize_import(caller: Option<&Principal>) -> Result<(), Denied> {
+    match caller {
+        None => Err(Denied::Unauthenticated),
+        Some(p) if p.role == Role::Viewer => Err(Denied::Forbidden("viewers cannot import".into())),
+        Some(p) if !p.may(Scope::Import) => Err(lacks(Scope::Import)),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Any account, whatever its token may do (its own account, tokens and logout).
+pub fn authorize_own_account(caller: Option<&Principal>) -> Result<(), Denied> {
     caller.map(|_| ()).ok_or(Denied::Unauthenticated)
+}
+
+/// A new API token with `scopes`: never more than the token asking has, and only scopes the
+/// owner's role can use.
+pub fn authorize_token_scopes(caller: Option<&Principal>, scopes: &[Scope]) -> Result<(), Denied> {
+    let p = caller.ok_or(Denied::Unauthenticated)?;
+    match scopes.iter().find(|s| !p.may(**s) || !s.fits(p.role)) {
+        Some(s) if !s.fits(p.role) => Err(Denied::Forbidden(format!(
+            "the scope `{}` is not for the role {}",
+            s.as_str(),
+            p.role.as_str()
+        ))),
+        Some(s) => Err(Denied::Forbidden(format!(
+            "a token cannot make a token with more rights than its own (`{}`)",
+            s.as_str()
+        ))),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -206,7 +310,29 @@ mod tests {
             role: Role::Editor,
             municipalities: ms.to_vec(),
             display_name: "E".into(),
+            scopes: Scope::ALL.to_vec(),
         }
+    }
+
+    #[test]
+    fn scopes_narrow_a_token_within_its_role() {
+        let mut e = editor(&[1]);
+        e.scopes = vec![Scope::Read];
+        assert!(authorize(Some(&e), PlotAction::Create { target: 1 }).is_err());
+        assert_eq!(read_scope(Some(&e)), ReadScope::Municipalities(vec![1]));
+        e.scopes = vec![Scope::Write];
+        assert_eq!(read_scope(Some(&e)), ReadScope::Public);
+        assert!(authorize_staff_read(Some(&e)).is_err());
+        assert!(authorize_token_scopes(Some(&e), &[Scope::Write]).is_ok());
+        assert!(
+            authorize_token_scopes(Some(&e), &[Scope::Read]).is_err(),
+            "more than it has"
+        );
+        e.scopes = Scope::ALL.to_vec();
+        assert!(
+            authorize_token_scopes(Some(&e), &[Scope::Admin]).is_err(),
+            "not an admin"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
-use chrono::{DateTime, Duration, Utc};
+
 use sha2::{Digest, Sha256};
 
 /// Shortest password accepted. Length beats composition rules (NIST SP 800-63B).
@@ -108,16 +108,40 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Until when an account stays locked after `failures` failed logins in a row: from the
-/// fifth on, 1 minute, doubling with each further failure up to an hour. Short locks keep a
-/// stranger from locking a colleague out for long, while guessing stays impractical.
-pub fn lock_until(failures: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if failures < LOCK_AFTER_FAILURES {
-        return None;
+/// Login throttling per e-mail address (`db::users::claim_login_attempt` applies it in one
+/// statement): from the `lock_after_failures`-th failure in a row the address is locked, 1 minute,
+/// doubling with each further failure up to `max_lock_minutes`. Short locks keep a stranger from
+/// locking a colleague out for long, and the count starts again after `forget_after` without a
+/// failure, so a slow trickle of guesses (a day's worth spread out) never locks anyone. The
+/// defence against guessing is the rate limit per client address (`api::limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockRules {
+    pub lock_after_failures: i32,
+    pub max_lock_minutes: i32,
+    pub forget_after: std::time::Duration,
+}
+
+pub const LOCK_RULES: LockRules = LockRules {
+    lock_after_failures: LOCK_AFTER_FAILURES,
+    max_lock_minutes: 60,
+    forget_after: std::time::Duration::from_secs(3600),
+};
+
+impl LockRules {
+    /// Minutes of lock after `failures` failures in a row (none below the threshold).
+    pub fn lock_minutes(&self, failures: i32) -> Option<i64> {
+        (failures >= self.lock_after_failures).then(|| {
+            let exponent = (failures - self.lock_after_failures).min(60) as u32;
+            2i64.saturating_pow(exponent)
+                .min(i64::from(self.max_lock_minutes))
+        })
     }
-    let exponent = (failures - LOCK_AFTER_FAILURES).min(6) as u32;
-    let minutes = (1i64 << exponent).min(60);
-    Some(now + Duration::minutes(minutes))
+}
+
+/// The throttle key of an e-mail address: SHA-256 of it trimmed and in lower case, whether or not
+/// an account has it (so known and unknown addresses are throttled alike).
+pub fn login_key(email: &str) -> [u8; 32] {
+    Sha256::digest(email.trim().to_lowercase().as_bytes()).into()
 }
 
 #[cfg(test)]
@@ -144,10 +168,13 @@ mod tests {
 
     #[test]
     fn locks_grow_and_are_capped() {
-        let now = Utc::now();
-        assert_eq!(lock_until(4, now), None);
-        assert_eq!(lock_until(5, now), Some(now + Duration::minutes(1)));
-        assert_eq!(lock_until(7, now), Some(now + Duration::minutes(4)));
-        assert_eq!(lock_until(50, now), Some(now + Duration::minutes(60)));
+        assert_eq!(LOCK_RULES.lock_minutes(4), None);
+        assert_eq!(LOCK_RULES.lock_minutes(5), Some(1));
+        assert_eq!(LOCK_RULES.lock_minutes(7), Some(4));
+        assert_eq!(LOCK_RULES.lock_minutes(50), Some(60));
+        assert_eq!(
+            login_key(" Admin@Example.org "),
+            login_key("admin@example.org")
+        );
     }
 }

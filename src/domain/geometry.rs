@@ -16,6 +16,97 @@ use super::FieldError;
 /// Units: m².
 pub const MAX_PLOT_AREA_M2: f64 = 50_000_000.0;
 
+/// How large a submitted geometry may be, checked before any work that grows faster than its
+/// size: validation compares every segment with every other (O(n²) in the positions of a
+/// ring), so one 20,000-position ring costs seconds. Configured by `GWF_GEOMETRY_MAX_*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GeometryLimits {
+    /// Positions in one ring (exterior or hole).
+    pub ring_positions: usize,
+    /// Rings of one polygon (its exterior and holes).
+    pub rings: usize,
+    /// Polygons of one MultiPolygon.
+    pub parts: usize,
+    /// Positions of the whole geometry.
+    pub positions: usize,
+}
+
+impl Default for GeometryLimits {
+    /// Surveyed plot outlines have tens to a few thousand positions; these leave room for the
+    /// finest of them and keep validation of the largest allowed geometry under ~0.1 s.
+    fn default() -> Self {
+        GeometryLimits {
+            ring_positions: 5_000,
+            rings: 100,
+            parts: 100,
+            positions: 20_000,
+        }
+    }
+}
+
+impl GeometryLimits {
+    /// For geometries read back from the database, which passed the limits when written.
+    pub const STORED: GeometryLimits = GeometryLimits {
+        ring_positions: usize::MAX,
+        rings: usize::MAX,
+        parts: usize::MAX,
+        positions: usize::MAX,
+    };
+
+    /// The first limit `polygons` passes, as a problem at its place.
+    fn check(
+        &self,
+        polygons: &[&PolygonType],
+        coords_pointer: &dyn Fn(usize) -> String,
+    ) -> Option<FieldError> {
+        if polygons.len() > self.parts {
+            return Some(FieldError::new(
+                coords_pointer(0).trim_end_matches("/0").to_owned(),
+                format!(
+                    "has {} polygons; at most {} (GWF_GEOMETRY_MAX_PARTS)",
+                    polygons.len(),
+                    self.parts
+                ),
+            ));
+        }
+        let mut total = 0;
+        for (p, rings) in polygons.iter().enumerate() {
+            if rings.len() > self.rings {
+                return Some(FieldError::new(
+                    coords_pointer(p),
+                    format!(
+                        "has {} rings; at most {} per polygon (GWF_GEOMETRY_MAX_RINGS)",
+                        rings.len(),
+                        self.rings
+                    ),
+                ));
+            }
+            for (r, ring) in rings.iter().enumerate() {
+                if ring.len() > self.ring_positions {
+                    return Some(FieldError::new(
+                        format!("{}/{r}", coords_pointer(p)),
+                        format!(
+                            "has {} positions; at most {} per ring (GWF_GEOMETRY_MAX_RING_POSITIONS)",
+                            ring.len(),
+                            self.ring_positions
+                        ),
+                    ));
+                }
+                total += ring.len();
+            }
+        }
+        (total > self.positions).then(|| {
+            FieldError::new(
+                coords_pointer(0).trim_end_matches("/0").to_owned(),
+                format!(
+                    "has {total} positions; at most {} in all (GWF_GEOMETRY_MAX_POSITIONS)",
+                    self.positions
+                ),
+            )
+        })
+    }
+}
+
 /// A validated plot geometry, oriented as RFC 7946 requires (exteriors counter-clockwise, holes
 /// clockwise). CRS: EPSG:4326.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,21 +137,32 @@ impl PlotGeometry {
     /// Feature, at most `MAX_PLOT_AREA_M2` large.
     ///
     /// `pointer` is where `value` sits in the submitted document; every error is located below it.
-    pub fn from_geojson_value(value: &Value, pointer: &str) -> Result<Self, Vec<FieldError>> {
-        Self::parse(value, pointer, MAX_PLOT_AREA_M2)
+    pub fn from_geojson_value(
+        value: &Value,
+        pointer: &str,
+        limits: &GeometryLimits,
+    ) -> Result<Self, Vec<FieldError>> {
+        Self::parse(value, pointer, MAX_PLOT_AREA_M2, limits)
     }
 
-    /// The same rules for outlines of estates and municipalities, which may be of any size.
+    /// The same rules for outlines of estates and municipalities and for drawn search areas,
+    /// which may be of any extent.
     pub fn outline_from_geojson_value(
         value: &Value,
         pointer: &str,
+        limits: &GeometryLimits,
     ) -> Result<Self, Vec<FieldError>> {
-        Self::parse(value, pointer, f64::INFINITY)
+        Self::parse(value, pointer, f64::INFINITY, limits)
     }
 
     // The checks in the order a reader needs their messages (structure, rings, validity, size);
     // each early return names the first thing to fix.
-    fn parse(value: &Value, pointer: &str, max_area_m2: f64) -> Result<Self, Vec<FieldError>> {
+    fn parse(
+        value: &Value,
+        pointer: &str,
+        max_area_m2: f64,
+        limits: &GeometryLimits,
+    ) -> Result<Self, Vec<FieldError>> {
         let (value, pointer) = unwrap_feature(value, pointer)?;
         // Foreign members would be dropped silently; a plot geometry has no use for them, and
         // an old-style `crs` member would mean coordinates this service would misread.
@@ -98,6 +200,9 @@ impl PlotGeometry {
             }
         };
 
+        if let Some(too_large) = limits.check(&polygons, &coords_pointer) {
+            return Err(vec![too_large]);
+        }
         let mut errors = Vec::new();
         if polygons.is_empty() {
             errors.push(FieldError::new(
@@ -380,6 +485,7 @@ mod tests {
         let g = PlotGeometry::from_geojson_value(
             &json!({"type": "Polygon", "coordinates": [ring]}),
             "/geometry",
+            &GeometryLimits::default(),
         )
         .unwrap();
         // ~66 m × 111 m at 53.3° N
@@ -393,11 +499,13 @@ mod tests {
         let with_hole = PlotGeometry::from_geojson_value(
             &json!({"type": "Polygon", "coordinates": [outer.clone(), hole]}),
             "",
+            &GeometryLimits::default(),
         )
         .unwrap();
         let without = PlotGeometry::from_geojson_value(
             &json!({"type": "Polygon", "coordinates": [outer]}),
             "",
+            &GeometryLimits::default(),
         )
         .unwrap();
         let ratio = with_hole.area_m2() / without.area_m2();
@@ -411,6 +519,7 @@ mod tests {
         let err = PlotGeometry::from_geojson_value(
             &json!({"type": "Polygon", "coordinates": [ring]}),
             "/geometry",
+            &GeometryLimits::default(),
         )
         .unwrap_err();
         assert_eq!(err[0].pointer, "/geometry/coordinates/0");
@@ -422,7 +531,8 @@ mod tests {
         let g = serde_json::json!({"type": "Polygon", "coordinates": [[[1.0, 2.0], [3.0, 2.0], [1.0, 4.0], [1.0, 2.0]]]});
         assert_eq!(wkt_of(&g).unwrap(), "POLYGON ((1 2, 3 2, 1 4, 1 2))");
         let sq = square_around(11.5, 53.3, 10_000.0);
-        let geometry = PlotGeometry::from_geojson_value(&sq, "").unwrap();
+        let geometry =
+            PlotGeometry::from_geojson_value(&sq, "", &GeometryLimits::default()).unwrap();
         assert!(
             (geometry.area_m2() - 10_000.0).abs() < 20.0,
             "{}",

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::geometry::PlotGeometry;
+use super::geometry::{GeometryLimits, PlotGeometry};
 use super::money::Cents;
-use super::plot::{PlotStatus, Servicing, Zoning};
+use super::plot::{PlotStatus, Servicing, Vocabulary, Zoning};
 use super::FieldError;
 
 /// Largest page of JSON / GeoJSON results.
@@ -26,9 +26,10 @@ pub const COUNT_CAP: i64 = 10_000;
 pub const MAX_COMPARE: usize = 20;
 
 /// Sort keys; every order ends with the id as tie-breaker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SortKey {
+    #[default]
     Reference,
     Price,
     Area,
@@ -48,7 +49,7 @@ impl SortKey {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sort {
     pub key: SortKey,
     pub descending: bool,
@@ -117,8 +118,9 @@ pub struct DrawnArea {
     pub relation: SpatialRelation,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum GeometryForm {
+    #[default]
     Full,
     Simplified,
     Centroid,
@@ -134,7 +136,7 @@ pub enum OutputFormat {
 }
 
 /// A checked search.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlotQuery {
     pub statuses: Vec<PlotStatus>,
     pub zonings: Vec<Zoning>,
@@ -172,6 +174,40 @@ pub struct PlotQuery {
 }
 
 impl PlotQuery {
+    /// The filters alone, in one canonical text: equal for two queries that select the same
+    /// plots however their parameters were written (order, repetition, paging, sort, output).
+    /// Tiles are cached under it, so junk in a query string cannot multiply cache entries.
+    pub fn filter_key(&self) -> String {
+        let mut filters = self.clone();
+        filters.sort = Sort {
+            key: SortKey::Reference,
+            descending: false,
+        };
+        filters.limit = 0;
+        filters.cursor = None;
+        filters.count_exact = false;
+        filters.geometry_form = GeometryForm::None;
+        filters.fields = None;
+        filters.format = None;
+        filters.statuses.sort_by_key(|v| v.as_str());
+        filters.statuses.dedup();
+        filters.zonings.sort_by_key(|v| v.as_str());
+        filters.zonings.dedup();
+        filters.servicing.sort_by_key(|v| v.as_str());
+        filters.servicing.dedup();
+        for ids in [
+            &mut filters.region_ids,
+            &mut filters.municipality_ids,
+            &mut filters.estate_ids,
+        ] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        filters.parcels.sort();
+        filters.parcels.dedup();
+        format!("{filters:?}")
+    }
+
     /// The sort as written in parameters and cursors, e.g. `-price`.
     pub fn sort_text(&self) -> String {
         format!(
@@ -186,8 +222,9 @@ impl PlotQuery {
 pub fn drawn_area(
     geometry: &Value,
     relation: SpatialRelation,
+    limits: &GeometryLimits,
 ) -> Result<DrawnArea, Vec<FieldError>> {
-    let shape = PlotGeometry::outline_from_geojson_value(geometry, "/geometry")?;
+    let shape = PlotGeometry::outline_from_geojson_value(geometry, "/geometry", limits)?;
     Ok(DrawnArea {
         geojson: shape.to_geojson_string(),
         relation,
@@ -197,6 +234,25 @@ pub fn drawn_area(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filter_keys_ignore_how_parameters_were_written() {
+        let query = |statuses: Vec<PlotStatus>, limit: i64| PlotQuery {
+            statuses,
+            limit,
+            ..PlotQuery::default()
+        };
+        let a = query(vec![PlotStatus::Sold, PlotStatus::Available], 10);
+        let b = query(
+            vec![PlotStatus::Available, PlotStatus::Sold, PlotStatus::Sold],
+            99,
+        );
+        assert_eq!(a.filter_key(), b.filter_key());
+        assert_ne!(
+            a.filter_key(),
+            query(vec![PlotStatus::Sold], 10).filter_key()
+        );
+    }
 
     #[test]
     fn cursor_round_trips() {

@@ -138,7 +138,7 @@ async fn repeated_failed_logins_lock_the_account_for_a_while() {
 
     // When the lock has passed, the right password works and resets the count.
     let mut conn = app.db().await;
-    diesel::sql_query("UPDATE users SET locked_until = now() - interval '1 second'")
+    diesel::sql_query("UPDATE login_throttle SET locked_until = now() - interval '1 second'")
         .execute(&mut conn)
         .await
         .unwrap();
@@ -172,11 +172,16 @@ async fn api_tokens_belong_to_their_owner() {
         "gwf_editor-session",
     )
     .await;
+    app.set_password("editor@test.example", "editor password 1234")
+        .await;
     let created = app
         .client
         .post(app.url("/auth/tokens"))
         .bearer_auth("gwf_editor-session")
-        .json(&json!({"name": "Nachtimport aus dem GIS", "expires_in_days": 30}))
+        .json(
+            &json!({"name": "Nachtimport aus dem GIS", "expires_in_days": 30,
+                      "password": "editor password 1234"}),
+        )
         .send()
         .await
         .unwrap();
@@ -230,7 +235,7 @@ async fn api_tokens_belong_to_their_owner() {
         .client
         .post(app.url("/auth/tokens"))
         .bearer_auth("gwf_editor-session")
-        .json(&json!({"name": "", "expires_in_days": 10000}))
+        .json(&json!({"name": "", "expires_in_days": 10000, "password": "editor password 1234"}))
         .send()
         .await
         .unwrap();

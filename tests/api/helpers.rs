@@ -299,6 +299,18 @@ impl TestApp {
         user.id
     }
 
+    /// Gives an account a real password (`account_with_token` leaves it without one).
+    pub async fn set_password(&self, email: &str, password: &str) {
+        let hash = gewerbeflaechen::domain::credentials::hash_password(password).unwrap();
+        let mut conn = self.db().await;
+        diesel::sql_query("UPDATE users SET password_hash = $1 WHERE email = $2")
+            .bind::<Text, _>(hash)
+            .bind::<Text, _>(email)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
     /// POSTs `body` as a new plot. Test bodies say with `published` whether the test wants the
     /// plot public; a create is always a draft, so the member is not sent (see `create_plot`).
     pub async fn post_plot(&self, body: &Value) -> reqwest::Response {

@@ -6,7 +6,7 @@ use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::blocking;
+use super::hashing;
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, JsonBody};
@@ -215,7 +215,7 @@ pub async fn create_user(
     let mut conn = state.pool.get().await?;
     let ids = checked_municipalities(&mut conn, body.role, &body.municipality_ids).await?;
     let password = body.password;
-    let hash = blocking(move || credentials::hash_password(&password))
+    let hash = hashing(&state, move || credentials::hash_password(&password))
         .await?
         .map_err(ApiError::internal)?;
     let new = db::users::NewUser {
@@ -306,7 +306,7 @@ pub async fn update_user(
     };
     let hash = match body.password {
         Some(password) => Some(
-            blocking(move || credentials::hash_password(&password))
+            hashing(&state, move || credentials::hash_password(&password))
                 .await?
                 .map_err(ApiError::internal)?,
         ),

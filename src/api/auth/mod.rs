@@ -4,17 +4,19 @@
 pub mod accounts;
 pub mod tokens;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
-use crate::api::extract::{Caller, JsonBody};
-use crate::api::AppState;
+use crate::api::extract::{off_worker, Caller, JsonBody};
+use crate::api::limits::Class;
+use crate::api::{metrics, AppState};
 use crate::db;
-use crate::domain::credentials;
+use crate::domain::access::Scope;
+use crate::domain::credentials::{self, LOCK_RULES};
 use accounts::Account;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,12 +39,29 @@ pub struct Session {
     pub account: Account,
 }
 
-/// Runs Argon2 off the async workers, where it would stall every other request.
-pub(crate) async fn blocking<T: Send + 'static>(
+/// Runs Argon2 off the async workers, where it would stall every other request, and at most
+/// `GWF_ARGON2_CONCURRENCY` at once: each hash takes ~19 MiB and tens of milliseconds, so a
+/// flood of logins waits briefly for a turn and is then refused (503), instead of taking the
+/// memory and the CPU of the whole server.
+pub(crate) async fn hashing<T: Send + 'static>(
+    state: &AppState,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    web::block(work).await.map_err(ApiError::internal)
+    let busy = || ApiError::Overloaded("too many password checks at once; retry shortly".into());
+    let permit = tokio::time::timeout(HASHING_WAIT, state.hashing.clone().acquire_owned())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
+    off_worker(state.settings.cpu_timeout, move || {
+        let done = work();
+        drop(permit);
+        done
+    })
+    .await
 }
+
+/// Longest wait for a turn at hashing.
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Log in
 ///
@@ -66,49 +85,54 @@ pub(crate) async fn blocking<T: Send + 'static>(
     security(())
 )]
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limits.check(Class::Login, state.client(&req))?;
     let wrong = || ApiError::Unauthorized("wrong e-mail or password".into());
-    if credentials::email_problem(body.email.trim()).is_some() {
-        // Cannot be an account; costs the same as a wrong password.
-        let password = body.password;
-        blocking(move || credentials::verify_password(&password, None)).await?;
-        return Err(wrong());
-    }
+    // Every address is throttled, whether an account has it or not, and the attempt is counted
+    // before the password is checked: the answers (and their timing) tell nothing about which
+    // addresses are accounts, and parallel guesses cannot slip past a lock.
+    let key = credentials::login_key(&body.email);
     let mut conn = state.pool.get().await?;
-    let user = db::users::by_email(&mut conn, body.email.trim()).await?;
-    let now = Utc::now();
-    if let Some(until) = user.as_ref().and_then(|u| u.locked_until) {
-        if until > now {
-            return Err(ApiError::TooManyRequests {
-                detail: "too many failed logins; the account is locked for a while".into(),
-                retry_after_secs: (until - now).num_seconds() + 1,
-            });
-        }
-    }
+    let Some(attempt) = db::users::claim_login_attempt(&mut conn, &key, &LOCK_RULES).await? else {
+        let until = db::users::locked_until(&mut conn, &key).await?;
+        metrics::login_refused("locked");
+        return Err(ApiError::TooManyRequests {
+            detail: "too many failed logins with this e-mail address; wait before trying again"
+                .into(),
+            retry_after_secs: until.map_or(60, |u| (u - Utc::now()).num_seconds() + 1),
+        });
+    };
+    let email = body.email.trim();
+    let user = match credentials::email_problem(email) {
+        Some(_) => None,
+        None => db::users::by_email(&mut conn, email).await?,
+    };
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let password = body.password;
-    let matches =
-        blocking(move || credentials::verify_password(&password, stored.as_deref())).await?;
-    let Some(user) = user else {
-        return Err(wrong());
+    let matches = hashing(&state, move || {
+        credentials::verify_password(&password, stored.as_deref())
+    })
+    .await?;
+    let user = match user {
+        Some(user) if matches && user.active => user,
+        _ => {
+            metrics::login_refused("wrong");
+            tracing::info!(failures = attempt.failures, "failed login");
+            return Err(wrong());
+        }
     };
-    if !matches {
-        let locked = db::users::record_failed_login(&mut conn, user.id, |n| {
-            credentials::lock_until(n, Utc::now())
-        })
-        .await?;
-        tracing::info!(user_id = user.id, locked = locked.is_some(), "failed login");
-        return Err(wrong());
-    }
-    if !user.active {
-        return Err(wrong());
-    }
-    db::users::record_login_success(&mut conn, user.id).await?;
+    db::users::login_succeeded(&mut conn, &key).await?;
+    let now = Utc::now();
     let (token, hash) = credentials::new_token().map_err(ApiError::internal)?;
     let expires_at = now + Duration::hours(state.settings.session_ttl_hours as i64);
-    db::users::insert_token(&mut conn, user.id, "session", None, &hash, expires_at).await?;
+    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    db::users::insert_token(
+        &mut conn, user.id, "session", None, &hash, expires_at, &scopes,
+    )
+    .await?;
     let account = db::users::by_id(&mut conn, user.id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("account vanished")))?;

@@ -5,12 +5,14 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::hashing;
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::AppState;
 use crate::db;
 use crate::db::users::TokenRow;
+use crate::domain::access::{self, Scope};
 use crate::domain::credentials;
 use crate::domain::FieldError;
 
@@ -19,6 +21,8 @@ use crate::domain::FieldError;
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
+    /// What the token may do, within its owner's role.
+    pub scopes: Vec<Scope>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
@@ -29,6 +33,7 @@ impl From<TokenRow> for ApiToken {
         ApiToken {
             id: t.id,
             name: t.name.unwrap_or_default(),
+            scopes: t.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
@@ -59,6 +64,14 @@ pub struct TokenRequest {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 730)]
     pub expires_in_days: Option<i64>,
+    /// What it may do (default: all the token making it may, as far as the role allows): `read`
+    /// internal data, `write` plots, `import`, `admin`. Never more than the token making it.
+    #[serde(default)]
+    pub scopes: Option<Vec<Scope>>,
+    /// The owner's password, again: a token lives long, so a stolen session must not be
+    /// enough to make one.
+    #[schema(format = Password)]
+    pub password: String,
 }
 
 /// List my API tokens
@@ -86,7 +99,8 @@ pub async fn list_tokens(
 
 /// Create an API token
 ///
-/// For scripts such as a nightly import. It acts with the rights of its owner.
+/// For scripts such as a nightly import. It acts with the rights of its owner, narrowed to its
+/// scopes. Needs the owner's password in the body.
 #[utoipa::path(
     post,
     path = "/auth/tokens",
@@ -97,7 +111,9 @@ pub async fn list_tokens(
         r::BadBody,
         r::NeedsToken,
         r::NotJson,
-        (status = 422, description = "Bad name or lifetime", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong password, or scopes beyond the requesting token or the role", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad name, lifetime or scope", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many password checks at once", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -122,9 +138,30 @@ pub async fn create_token(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let scopes = body.scopes.unwrap_or_else(|| {
+        Scope::ALL
+            .into_iter()
+            .filter(|s| access::authorize_token_scopes(Some(principal), &[*s]).is_ok())
+            .collect()
+    });
+    access::authorize_token_scopes(Some(principal), &scopes)?;
+    let mut conn = state.pool.get().await?;
+    let stored = db::users::by_id(&mut conn, principal.user_id)
+        .await?
+        .map(|u| u.user.password_hash);
+    let password = body.password;
+    let confirmed = hashing(&state, move || {
+        credentials::verify_password(&password, stored.as_deref())
+    })
+    .await?;
+    if !confirmed {
+        return Err(ApiError::Forbidden(
+            "the password is wrong: a token is made only with the owner's password".into(),
+        ));
+    }
     let (token, hash) = credentials::new_token().map_err(ApiError::internal)?;
     let expires_at = Utc::now() + Duration::days(days);
-    let mut conn = state.pool.get().await?;
+    let scope_names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
     let row = db::users::insert_token(
         &mut conn,
         principal.user_id,
@@ -132,6 +169,7 @@ pub async fn create_token(
         Some(name),
         &hash,
         expires_at,
+        &scope_names,
     )
     .await?;
     Ok(HttpResponse::Created()

@@ -44,7 +44,7 @@ pub async fn export_plots(
     caller: Caller,
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_account()?;
+    caller.require_staff_read()?;
     let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
     let format = query.format.unwrap_or(OutputFormat::GeoJson);
     if format == OutputFormat::Json {

@@ -20,12 +20,15 @@ use serde_json::Value;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, Problem};
-use super::extract::{is_json_media_type, media_essence, read_body_capped, Caller, QueryParams};
+use super::extract::{
+    is_json_media_type, media_essence, off_worker, read_body_capped, Caller, QueryParams,
+};
 use super::views::Plot;
 use super::AppState;
 use crate::api::error::responses as r;
 use crate::db;
-use crate::domain::access::Role;
+use crate::domain::access;
+use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{Actor, Via};
 use crate::domain::import::{read, GeometryInput, ImportCrs, ImportItem, ImportReport, Mapping};
 use crate::domain::import::{ParsedFile, Plan, Planner, PlannerContext, Record};
@@ -61,8 +64,8 @@ pub struct ImportParams {
 /// Windows-1252) with one plot per row and its outline in a `wkt` column (or a position in
 /// `lon`/`lat`). Field names are those of `PlotData`; instead of ids, `municipality_ags` and
 /// `estate_name` may be given; German column names and values (`Gemeindeschlüssel`,
-/// `Fläche (m²)`, `Status: verfügbar`, `ja`/`nein`, `0,8`, `31.03.2026`) are understood. The
-/// README lists the schema.
+/// `Fläche (m²)`, `Status: verfügbar`, `ja`/`nein`, `0,8`, `31.03.2026`) are understood.
+/// docs/imports.md lists the schema.
 ///
 /// Plots are matched by `reference`: new references create drafts (or published plots if
 /// `published` is true), known ones are updated (fields missing from the file keep their
@@ -101,10 +104,7 @@ pub async fn import_plots(
     QueryParams(params): QueryParams<ImportParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = caller.require_account()?;
-    if principal.role == Role::Viewer {
-        return Err(ApiError::Forbidden("viewers cannot import".into()));
-    }
+    access::authorize_import(caller.principal())?;
     let crs_param = match params.crs.as_deref() {
         None => None,
         Some(name) => Some(ImportCrs::parse(name).ok_or_else(|| {
@@ -135,16 +135,17 @@ pub async fn import_plots(
     let limit = state.settings.import_max_bytes;
     let mut payload = payload.into_inner();
     let body = read_body_capped(&req, &mut payload, limit).await?;
-    let file = if is_csv {
-        read::csv(&body, &mapping)
-    } else {
-        read::geojson(&body, &mapping)
-    }
+    let (started, bytes) = (std::time::Instant::now(), body.len());
+    let reading = mapping.clone();
+    let file = off_worker(state.settings.cpu_timeout, move || match is_csv {
+        true => read::csv(&body, &reading),
+        false => read::geojson(&body, &reading),
+    })
+    .await?
     .map_err(bad_file)?;
-    drop(body);
     let max = state.settings.import_max_features;
     if file.records.len() > max {
-        return Err(bad_file(format!(
+        return Err(ApiError::TooMuchContent(format!(
             "{} features; an import takes at most {max} (GWF_IMPORT_MAX_FEATURES): split the file",
             file.records.len()
         )));
@@ -161,13 +162,23 @@ pub async fn import_plots(
     };
     let actor = caller.actor(Via::Import);
     let mut conn = state.pool.get().await?;
-    let dry_run = params.dry_run;
+    let options = Options {
+        crs,
+        defaults: &mapping.defaults,
+        dry_run: params.dry_run,
+        geometry: state.settings.geometry_limits,
+        cpu: state.settings.cpu_timeout,
+    };
+    let staff_timeout = state.settings.db_timeouts.staff_statement;
+    let features = file.records.len();
     let report = conn
         .transaction(async |conn| {
-            run(conn, &caller, file, crs, &mapping.defaults, dry_run, &actor).await
+            db::with_staff_timeout(conn, staff_timeout).await?;
+            run(conn, &caller, file, &options, &actor).await
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(report))
+        .await;
+    super::metrics::import_done(started.elapsed().as_secs_f64(), features, bytes);
+    Ok(HttpResponse::Ok().json(report?))
 }
 
 fn bad_file(detail: impl Into<String>) -> ApiError {
@@ -216,15 +227,31 @@ async fn to_wgs84(
 /// Everything after reading the file, inside the import's transaction: plan each record and
 /// write it at once (so memory does not grow with the file: the transaction makes it all or
 /// nothing, and after the first problem only checking continues).
+/// Records planned per trip to the blocking pool.
+const PLAN_CHUNK: usize = 500;
+
+/// How one import runs: its CRS, `?defaults=`, whether it writes, and what bounds its work.
+struct Options<'a> {
+    crs: ImportCrs,
+    defaults: &'a [(&'static str, Value)],
+    dry_run: bool,
+    geometry: GeometryLimits,
+    cpu: std::time::Duration,
+}
+
 async fn run(
     conn: &mut diesel_async::AsyncPgConnection,
     caller: &Caller,
     file: ParsedFile,
-    crs: ImportCrs,
-    defaults: &[(&'static str, Value)],
-    dry_run: bool,
+    options: &Options<'_>,
     actor: &Actor,
 ) -> Result<ImportReport, ApiError> {
+    let Options {
+        crs,
+        defaults,
+        dry_run,
+        ..
+    } = *options;
     let ParsedFile {
         format,
         mut records,
@@ -236,7 +263,7 @@ async fn run(
     to_wgs84(conn, &mut records, crs).await?;
     let mut stored = stored_plots(conn, &records).await?;
     let mut planner = Planner::new(PlannerContext {
-        caller: caller.principal(),
+        caller: caller.principal().cloned(),
         municipalities: db::imports::municipalities(conn)
             .await?
             .into_iter()
@@ -247,25 +274,52 @@ async fn run(
             .into_iter()
             .map(|(id, m, name)| ((m, name.to_lowercase()), id))
             .collect(),
-        defaults,
+        defaults: defaults.to_vec(),
         today: Utc::now().date_naive(),
+        geometry_limits: options.geometry,
     });
     let mut items = Vec::with_capacity(records.len());
-    for record in records {
-        let current = record.reference().and_then(|r| stored.remove(&r));
-        match planner.plan(&record, current.as_ref(), &mut warnings) {
-            Ok((reference, plan)) => {
-                let write = !dry_run && problems.is_empty();
-                let (action, id, version) = apply(conn, plan, write, actor).await?;
-                items.push(ImportItem {
-                    feature: record.feature,
-                    reference,
-                    action,
-                    id,
-                    version,
-                });
+    let mut records = records.into_iter().peekable();
+    while records.peek().is_some() {
+        // Checking is CPU work (geometry validation above all): a chunk at a time off the async
+        // workers, then its writes, so memory holds one chunk's plans, not the file's.
+        let chunk: Vec<(Record, Option<StoredPlot>)> = records
+            .by_ref()
+            .take(PLAN_CHUNK)
+            .map(|record| {
+                let current = record.reference().and_then(|r| stored.remove(&r));
+                (record, current)
+            })
+            .collect();
+        let (returned, planned, mut chunk_warnings) = off_worker(options.cpu, move || {
+            let mut warnings = Vec::new();
+            let planned: Vec<_> = chunk
+                .into_iter()
+                .map(|(record, current)| {
+                    let plan = planner.plan(&record, current.as_ref(), &mut warnings);
+                    (record.feature, plan)
+                })
+                .collect();
+            (planner, planned, warnings)
+        })
+        .await?;
+        planner = returned;
+        warnings.append(&mut chunk_warnings);
+        for (feature, plan) in planned {
+            match plan {
+                Ok((reference, plan)) => {
+                    let write = !dry_run && problems.is_empty();
+                    let (action, id, version) = apply(conn, plan, write, actor).await?;
+                    items.push(ImportItem {
+                        feature,
+                        reference,
+                        action,
+                        id,
+                        version,
+                    });
+                }
+                Err(mine) => problems.extend(mine),
             }
-            Err(mine) => problems.extend(mine),
         }
     }
     let count = |action: &str| items.iter().filter(|i| i.action == action).count();

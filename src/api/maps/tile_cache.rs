@@ -6,11 +6,17 @@
 //! database changes in the same transaction as any plot, estate or municipality), and a request
 //! reads the current version first. Entries of an older version are never served, so a staff
 //! edit shows in the next tile request, from any instance of the service.
+//!
+//! Memory is bounded by bytes, and a full cache evicts the tiles least likely to be asked for
+//! again (`quick_cache`, an S3-FIFO cache: one pass over many distinct tiles does not push out
+//! the ones asked for repeatedly). Chosen over `moka` for its smaller dependency tree.
+//! Keys come from the parsed filters (`PlotQuery::filter_key`), not the raw query string.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use actix_web::web::Bytes;
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 
 /// A tile as it is sent: body (empty for "no plots here") and ETag.
 #[derive(Clone)]
@@ -19,62 +25,102 @@ pub struct CachedTile {
     pub etag: String,
 }
 
-pub struct TileCache {
+/// (data version, `z/x/y` and the canonical filters).
+type Key = (i64, String);
+
+/// Bookkeeping per entry besides body and key (slot, ETag). Units: bytes.
+const ENTRY_OVERHEAD: u64 = 96;
+
+#[derive(Clone)]
+struct Bytesize;
+
+impl Weighter<Key, CachedTile> for Bytesize {
+    fn weight(&self, key: &Key, tile: &CachedTile) -> u64 {
+        (tile.body.len() + key.1.len()) as u64 + ENTRY_OVERHEAD
+    }
+}
+
+/// What the cache did, for `/metrics`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TileCacheStats {
+    pub hits: u64,
+    pub misses: u64,
     /// Units: bytes.
-    max_bytes: usize,
-    inner: Mutex<Inner>,
+    pub bytes: u64,
+    pub entries: u64,
+    /// Tiles dropped to make room or because the data changed.
+    pub evictions: u64,
 }
 
-#[derive(Default)]
-struct Inner {
-    version: i64,
-    /// Units: bytes (bodies, keys and a per-entry allowance).
-    bytes: usize,
-    tiles: HashMap<String, CachedTile>,
+pub struct TileCache {
+    tiles: Cache<Key, CachedTile, Bytesize>,
+    /// Units: bytes.
+    max_bytes: u64,
+    /// The newest data version a tile was kept under; older ones are dropped.
+    version: AtomicI64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    inserted: AtomicU64,
 }
-
-/// Bookkeeping per entry besides body and key (map slot, ETag). Units: bytes.
-const ENTRY_OVERHEAD: usize = 96;
 
 impl TileCache {
     /// `max_bytes` 0 means no cache at all (see `Settings::tile_cache_mb`).
     pub fn new(max_bytes: usize) -> Option<Self> {
+        let max_bytes = max_bytes as u64;
+        // A typical tile is a few kB; the count only sizes the initial tables.
+        let estimated = (max_bytes / 4096).clamp(16, 1 << 20) as usize;
         (max_bytes > 0).then(|| TileCache {
+            tiles: Cache::with_weighter(estimated, max_bytes, Bytesize),
             max_bytes,
-            inner: Mutex::new(Inner::default()),
+            version: AtomicI64::new(i64::MIN),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            inserted: AtomicU64::new(0),
         })
     }
 
     /// The tile at `key` if it was made under `version`.
     pub fn get(&self, version: i64, key: &str) -> Option<CachedTile> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.version != version {
-            return None;
-        }
-        inner.tiles.get(key).cloned()
+        let found = self.tiles.get(&(version, key.to_owned()));
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
     }
 
-    /// Keeps a tile made after reading `version`. A newer version drops everything older;
-    /// a tile from a request that read an older version than the cache holds is not kept.
-    /// When full, the cache starts over: simple, bounded, and tiles are cheap to make again.
+    /// Keeps a tile made after reading `version`. A newer version drops everything older; a
+    /// tile from a request that read an older version than the newest kept is not kept.
     pub fn put(&self, version: i64, key: String, tile: CachedTile) {
-        let size = tile.body.len() + key.len() + ENTRY_OVERHEAD;
-        if size > self.max_bytes {
+        if Bytesize.weight(&(version, key.clone()), &tile) > self.max_bytes {
             return;
         }
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if version < inner.version {
+        let newest = self.version.fetch_max(version, Ordering::AcqRel);
+        if version < newest {
             return;
         }
-        if version > inner.version || inner.bytes + size > self.max_bytes {
-            inner.tiles.clear();
-            inner.bytes = 0;
-            inner.version = version;
+        if version > newest {
+            self.tiles.clear();
         }
-        if let Some(old) = inner.tiles.insert(key.clone(), tile) {
-            inner.bytes -= old.body.len() + key.len() + ENTRY_OVERHEAD;
+        self.tiles.insert((version, key), tile);
+        self.inserted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn stats(&self) -> TileCacheStats {
+        let entries = self.tiles.len() as u64;
+        TileCacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            bytes: self.tiles.weight(),
+            entries,
+            // Replacing a tile under the same key counts too; the data's version makes that rare.
+            evictions: self
+                .inserted
+                .load(Ordering::Relaxed)
+                .saturating_sub(entries),
         }
-        inner.bytes += size;
     }
 }
 
@@ -102,18 +148,20 @@ mod tests {
         assert!(cache.get(7, "12/1/2").is_none());
         assert!(cache.get(8, "12/1/2").is_none());
         assert_eq!(cache.get(8, "12/1/3").unwrap().etag, "\"20\"");
+        assert_eq!(cache.stats().hits, 2);
     }
 
     #[test]
-    fn stays_within_its_memory() {
-        let cache = TileCache::new(4096).unwrap();
-        for i in 0..100 {
+    fn stays_within_its_memory_and_keeps_what_is_asked_for() {
+        let cache = TileCache::new(64 * 1024).unwrap();
+        cache.put(1, "12/0/0".into(), tile(1000));
+        for i in 1..1000 {
+            // A map keeps asking for its tile while a client walks through many others.
+            assert!(cache.get(1, "12/0/0").is_some(), "after {i} others");
             cache.put(1, format!("12/{i}/0"), tile(1000));
-            let inner = cache.inner.lock().unwrap();
-            assert!(inner.bytes <= 4096, "{} bytes", inner.bytes);
+            assert!(cache.stats().bytes <= 64 * 1024, "{:?}", cache.stats());
         }
-        assert!(cache.get(1, "12/99/0").is_some());
-        cache.put(1, "big".into(), tile(5000));
+        cache.put(1, "big".into(), tile(100_000));
         assert!(cache.get(1, "big").is_none());
         assert!(TileCache::new(0).is_none());
     }

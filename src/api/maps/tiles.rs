@@ -145,7 +145,7 @@ pub async fn plot_tile(
     let y = tile_coordinate("y", y.strip_suffix(".mvt").unwrap_or("-"), max)?;
     let query = params.into_query(None).map_err(ApiError::bad_params)?;
     let mut conn = state.pool.get().await?;
-    let key = format!("{z}/{x}/{y}?{}", req.query_string());
+    let key = format!("{z}/{x}/{y}?{}", query.filter_key());
     let cache = match state.tiles.as_deref() {
         Some(cache) => Some((cache, db::tiles::map_data_version(&mut conn).await?)),
         None => None,

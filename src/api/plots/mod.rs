@@ -16,7 +16,7 @@ use utoipa::IntoParams;
 use diesel_async::AsyncConnection;
 
 use super::error::{ApiError, Problem};
-use super::extract::{Caller, Format, JsonBody, QueryParams};
+use super::extract::{off_worker, Caller, Format, JsonBody, QueryParams};
 use super::views::Plot;
 use super::AppState;
 use crate::api::error::responses as r;
@@ -24,7 +24,7 @@ use crate::db;
 use crate::db::plots::FullPlot;
 use crate::domain::access::{PlotAction, PlotSet, ReadScope};
 use crate::domain::history::{diff, Snapshot, Via};
-use crate::domain::plot::{PlotData, PlotKey};
+use crate::domain::plot::{PlotData, PlotKey, ValidPlot};
 use crate::domain::FieldError;
 
 /// Conditional-write header, required on every change.
@@ -195,9 +195,7 @@ pub async fn create_plot(
     caller.authorize(PlotAction::Create {
         target: data.facts.municipality_id,
     })?;
-    let plot = data
-        .validate(Utc::now().date_naive())
-        .map_err(ApiError::Validation)?;
+    let plot = validate(&state, data).await?;
     let changes = Value::Array(diff(None, &Snapshot::of_valid(&plot)));
     let actor = caller.actor(Via::Api);
     let mut conn = state.pool.get().await?;
@@ -360,9 +358,7 @@ async fn change_fields(
                     "use POST /plots/{key}/publish or /unpublish to change this",
                 )]));
             }
-            let plot = data
-                .validate(Utc::now().date_naive())
-                .map_err(ApiError::Validation)?;
+            let plot = validate(state, data).await?;
             let before = Snapshot::new(&row.to_data(stored.1.as_deref()), row.area_geodesic_m2);
             let changes = diff(Some(&before), &Snapshot::of_valid(&plot));
             if !changes.is_empty() {
@@ -372,6 +368,18 @@ async fn change_fields(
         })
         .await?;
     respond_with_plot(&mut conn, caller, id).await
+}
+
+/// `PlotData::validate` off the async workers: a geometry at the size limits takes tens of
+/// milliseconds to check.
+async fn validate(state: &AppState, data: PlotData) -> Result<ValidPlot, ApiError> {
+    let limits = state.settings.geometry_limits;
+    let today = Utc::now().date_naive();
+    off_worker(state.settings.cpu_timeout, move || {
+        data.validate(today, &limits)
+    })
+    .await?
+    .map_err(ApiError::Validation)
 }
 
 /// Every plot that is not deleted: what a write answers with, whoever wrote.

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::params::SearchParams;
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
-use crate::api::extract::{Caller, JsonBody, QueryParams};
+use crate::api::extract::{off_worker, Caller, JsonBody, QueryParams};
 use crate::api::views::{Link, Plot, PlotFeatureCollection, PlotPage, Total};
 use crate::api::AppState;
 use crate::db;
@@ -188,7 +188,13 @@ pub async fn search_plots(
         .map_err(|e| ApiError::bad_params(vec![FieldError::new("", e.to_string())]))?;
     let drawn = match geometry {
         None | Some(Value::Null) => None,
-        Some(geometry) => Some(drawn_area(&geometry, relation).map_err(ApiError::bad_params)?),
+        Some(geometry) => {
+            let limits = state.settings.geometry_limits;
+            let checked = off_worker(state.settings.cpu_timeout, move || {
+                drawn_area(&geometry, relation, &limits)
+            });
+            Some(checked.await?.map_err(ApiError::bad_params)?)
+        }
     };
     let query = params.into_query(drawn).map_err(ApiError::bad_params)?;
     check_fields(&query)?;

@@ -237,7 +237,7 @@ pub async fn plot_history(
     key: web::Path<String>,
     QueryParams(_): QueryParams<HistoryParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_account()?;
+    caller.require_staff_read()?;
     let key = plot_key(&key)?;
     let mut conn = state.pool.get().await?;
     let mut found = db::plots::find(&mut conn, &caller.plot_set(), &key).await?;

@@ -11,22 +11,23 @@ use serde_json::{Map, Value};
 use super::read::{GeometryInput, Record};
 use super::report::ImportProblem;
 use crate::domain::access::{self, Denied, PlotAction, Principal};
-use crate::domain::geometry::{square_around, PlotGeometry};
+use crate::domain::geometry::{square_around, GeometryLimits, PlotGeometry};
 use crate::domain::history::{diff, Snapshot};
 use crate::domain::plot::{PlotData, StoredPlot, ValidPlot};
 use crate::domain::FieldError;
 
 /// What the database knows that planning needs, looked up once per import.
-pub struct PlannerContext<'a> {
-    pub caller: Option<&'a Principal>,
+pub struct PlannerContext {
+    pub caller: Option<Principal>,
     /// AGS → municipality id.
     pub municipalities: HashMap<String, i64>,
     /// (municipality id, estate name in lower case) → estate id.
     pub estates: HashMap<(i64, String), i64>,
     /// `?defaults=`: values for fields a plot has neither in the file nor in the database.
-    pub defaults: &'a [(&'static str, Value)],
+    pub defaults: Vec<(&'static str, Value)>,
     /// What "in the future" means for `data_confirmed_on`.
     pub today: NaiveDate,
+    pub geometry_limits: GeometryLimits,
 }
 
 /// A write the import will make.
@@ -50,13 +51,13 @@ pub enum Plan {
 
 /// Plans records one after another; remembers the references it has seen, as a file may name
 /// each plot once.
-pub struct Planner<'a> {
-    context: PlannerContext<'a>,
+pub struct Planner {
+    context: PlannerContext,
     seen: HashSet<String>,
 }
 
-impl<'a> Planner<'a> {
-    pub fn new(context: PlannerContext<'a>) -> Self {
+impl Planner {
+    pub fn new(context: PlannerContext) -> Self {
         Planner {
             context,
             seen: HashSet::new(),
@@ -99,7 +100,9 @@ impl<'a> Planner<'a> {
         let data = PlotData::from_object(document).map_err(field_problems)?;
         self.permitted(&data, stored, expected_version)
             .map_err(|(field, text)| vec![at(Some(field), text)])?;
-        let plot = data.validate(self.context.today).map_err(field_problems)?;
+        let plot = data
+            .validate(self.context.today, &self.context.geometry_limits)
+            .map_err(field_problems)?;
         let before = stored.map(|plot| Snapshot::new(&plot.data, plot.area_m2));
         let changes = diff(before.as_ref(), &Snapshot::of_valid(&plot));
         let plan = match stored {
@@ -167,7 +170,7 @@ impl<'a> Planner<'a> {
                 target: data.facts.municipality_id,
             },
         };
-        access::authorize(self.context.caller, action).map_err(|denied| match denied {
+        access::authorize(self.context.caller.as_ref(), action).map_err(|denied| match denied {
             Denied::Forbidden(why) => ("municipality_id", why),
             Denied::Unauthenticated => ("municipality_id", "needs an account".to_owned()),
         })?;
@@ -206,7 +209,7 @@ impl<'a> Planner<'a> {
                 );
             }
         }
-        for (field, value) in self.context.defaults {
+        for (field, value) in &self.context.defaults {
             let stored_as = match *field {
                 "municipality_ags" => "municipality_id",
                 "estate_name" => "estate_id",
@@ -302,7 +305,14 @@ impl<'a> Planner<'a> {
             },
             GeometryInput::Point(lon, lat) => {
                 let inside = stored
-                    .and_then(|plot| PlotGeometry::from_geojson_value(&plot.data.geometry, "").ok())
+                    .and_then(|plot| {
+                        PlotGeometry::from_geojson_value(
+                            &plot.data.geometry,
+                            "",
+                            &GeometryLimits::STORED,
+                        )
+                        .ok()
+                    })
                     .is_some_and(|g| {
                         use geo::Contains;
                         g.shape().contains(&geo::Point::new(*lon, *lat))

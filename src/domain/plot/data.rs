@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::facts::{InternalFacts, PlotFacts};
 use super::members::members;
 use super::parcel;
-use crate::domain::geometry::PlotGeometry;
+use crate::domain::geometry::{GeometryLimits, PlotGeometry};
 use crate::domain::{deserialize_value, FieldError};
 
 /// The editable facts of a plot: the body of create and replace requests, and the schema of
@@ -119,7 +119,11 @@ impl PlotData {
     /// `today` decides what "in the future" means (passed in: the domain does no IO).
     // One rule after another, each adding to `errors`: a flat list of rules is easier to check
     // against the CHECK constraints of the migrations than the same rules spread over helpers.
-    pub fn validate(mut self, today: NaiveDate) -> Result<ValidPlot, Vec<FieldError>> {
+    pub fn validate(
+        mut self,
+        today: NaiveDate,
+        limits: &GeometryLimits,
+    ) -> Result<ValidPlot, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut fail =
             |pointer: &str, detail: String| errors.push(FieldError::new(pointer, detail));
@@ -271,7 +275,7 @@ impl PlotData {
 
         errors.extend(parcel::check_all(&mut self.facts.parcels));
 
-        let geometry = match PlotGeometry::from_geojson_value(&self.geometry, "/geometry") {
+        let geometry = match PlotGeometry::from_geojson_value(&self.geometry, "/geometry", limits) {
             Ok(g) => Some(g),
             Err(geometry_errors) => {
                 errors.extend(geometry_errors);
@@ -311,7 +315,9 @@ mod tests {
 
     #[test]
     fn example_is_valid() {
-        let valid = example().validate(today()).unwrap();
+        let valid = example()
+            .validate(today(), &GeometryLimits::default())
+            .unwrap();
         assert_eq!(valid.data.facts.price_min_eur_m2, Some(Cents(1250)));
         assert!(valid.geometry.area_m2() > 14_000.0);
     }
@@ -323,7 +329,9 @@ mod tests {
         data.facts.price_on_request = true;
         data.facts.grw_area = false;
         data.facts.data_confirmed_on = NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
-        let errors = data.validate(today()).unwrap_err();
+        let errors = data
+            .validate(today(), &GeometryLimits::default())
+            .unwrap_err();
         let pointers: Vec<_> = errors.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(
             pointers,

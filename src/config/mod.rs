@@ -3,6 +3,10 @@
 //! environment wins). Validated once at start-up;
 //! secrets are wrapped so they never reach a log line.
 
+mod protection;
+
+pub use protection::Protection;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -60,6 +64,19 @@ pub struct Settings {
     /// requests. A cached tile is served only while no plot, estate or municipality has changed
     /// since it was made (checked per request against the database). Units: MiB.
     pub tile_cache_mb: usize,
+    /// `GWF_GEOMETRY_MAX_RING_POSITIONS` (5,000), `GWF_GEOMETRY_MAX_RINGS` (100 per polygon),
+    /// `GWF_GEOMETRY_MAX_PARTS` (100 polygons), `GWF_GEOMETRY_MAX_POSITIONS` (20,000 in all):
+    /// the largest geometry a request may send (plots, imports, drawn search areas); checked
+    /// before validation, whose cost grows with the square of a ring's positions.
+    pub geometry_limits: crate::domain::geometry::GeometryLimits,
+    /// `GWF_STATEMENT_TIMEOUT_MS` (default 5,000), `GWF_STAFF_STATEMENT_TIMEOUT_SECS` (300, for
+    /// imports) and `GWF_DB_POOL_WAIT_MS` (2,000): how long a request may wait for the database
+    /// before it gets 503 with `Retry-After`.
+    pub db_timeouts: crate::db::Timeouts,
+    /// `GWF_CPU_TIMEOUT_SECS` (default 10): longest wait for CPU-heavy work of one request
+    /// (geometry validation, import checking, password hashing), which runs off the async
+    /// workers; beyond it the request gets 503.
+    pub cpu_timeout: std::time::Duration,
     /// `GWF_PUBLIC_URL`: base of links in responses (e.g. `https://flaechen.example.org`),
     /// needed behind a reverse proxy; by default links use the request's host.
     pub public_url: Option<String>,
@@ -79,6 +96,8 @@ pub struct Settings {
     /// `GWF_WEB_DIR`: serve `/embed` and `/assets/*` from this folder instead of the copies
     /// compiled into the binary (for front-end development).
     pub web_dir: Option<std::path::PathBuf>,
+    /// Trusted proxies, rate limits, password checks at once, `/metrics` (`protection`).
+    pub protection: Protection,
 }
 
 /// Everything wrong with the configuration, reported together.
@@ -176,6 +195,52 @@ impl Settings {
             number("GWF_IMPORT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1 << 31) as usize;
         let import_max_features = number("GWF_IMPORT_MAX_FEATURES", 50_000, 1, 1_000_000) as usize;
         let tile_cache_mb = number("GWF_TILE_CACHE_MB", 64, 0, 65_536) as usize;
+        let defaults = crate::domain::geometry::GeometryLimits::default();
+        let geometry_limits = crate::domain::geometry::GeometryLimits {
+            ring_positions: number(
+                "GWF_GEOMETRY_MAX_RING_POSITIONS",
+                defaults.ring_positions as u64,
+                4,
+                1_000_000,
+            ) as usize,
+            rings: number("GWF_GEOMETRY_MAX_RINGS", defaults.rings as u64, 1, 100_000) as usize,
+            parts: number("GWF_GEOMETRY_MAX_PARTS", defaults.parts as u64, 1, 100_000) as usize,
+            positions: number(
+                "GWF_GEOMETRY_MAX_POSITIONS",
+                defaults.positions as u64,
+                4,
+                10_000_000,
+            ) as usize,
+        };
+        let cpu_timeout =
+            std::time::Duration::from_secs(number("GWF_CPU_TIMEOUT_SECS", 10, 1, 3600));
+        let db_timeouts = crate::db::Timeouts {
+            statement: std::time::Duration::from_millis(number(
+                "GWF_STATEMENT_TIMEOUT_MS",
+                5_000,
+                100,
+                3_600_000,
+            )),
+            staff_statement: std::time::Duration::from_secs(number(
+                "GWF_STAFF_STATEMENT_TIMEOUT_SECS",
+                300,
+                1,
+                86_400,
+            )),
+            pool_wait: std::time::Duration::from_millis(number(
+                "GWF_DB_POOL_WAIT_MS",
+                2_000,
+                10,
+                600_000,
+            )),
+        };
+        let mut more_problems = Vec::new();
+        let protection = protection::parse(
+            &|key| get(key).map(str::to_owned),
+            &mut number,
+            &mut more_problems,
+        );
+        problems.extend(more_problems);
         if get("GWF_WRITE_TOKEN").is_some() {
             problems.push(
                 "GWF_WRITE_TOKEN is gone: writes need a user account now \
@@ -250,6 +315,9 @@ impl Settings {
             import_max_bytes,
             import_max_features,
             tile_cache_mb,
+            geometry_limits,
+            db_timeouts,
+            cpu_timeout,
             public_url,
             shutdown_timeout_secs,
             frame_ancestors,
@@ -257,6 +325,7 @@ impl Settings {
             basemap_style,
             basemap_origins,
             web_dir,
+            protection,
         })
     }
 }

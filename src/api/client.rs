@@ -1,0 +1,103 @@
+//! Who a request comes from, and which host it was sent to, as far as the service can trust it.
+//!
+//! Headers a client sets itself (`X-Forwarded-For`, `Forwarded`, `X-Forwarded-Host`,
+//! `X-Forwarded-Proto`) are believed only when the request comes from a reverse proxy named in
+//! `GWF_TRUSTED_PROXIES`: otherwise anyone could pick the address rate limits count, or make the
+//! service write links to another host into responses a shared cache keeps.
+
+use std::net::IpAddr;
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+use ipnet::IpNet;
+
+fn trusted(address: IpAddr, proxies: &[IpNet]) -> bool {
+    proxies.iter().any(|net| net.contains(&address))
+}
+
+/// The peer's address as the socket saw it (`None` only in unit tests without a peer).
+fn peer(req: &HttpRequest) -> Option<IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
+/// The client's address: the peer, or, behind trusted proxies, the last address in
+/// `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn address(req: &HttpRequest, proxies: &[IpNet]) -> IpAddr {
+    let unspecified = IpAddr::from([0, 0, 0, 0]);
+    let Some(peer) = peer(req) else {
+        return unspecified;
+    };
+    if !trusted(peer, proxies) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted(*a, proxies))
+        .unwrap_or(peer)
+}
+
+/// Scheme and host the client addressed, for absolute links: from the forwarding headers when a
+/// trusted proxy sent the request, else from the request itself (`Host`, plain HTTP: the service
+/// terminates no TLS itself).
+pub fn scheme_and_host(req: &HttpRequest, proxies: &[IpNet]) -> (String, String) {
+    if peer(req).is_some_and(|p| trusted(p, proxies)) {
+        let info = req.connection_info();
+        return (info.scheme().to_owned(), info.host().to_owned());
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "localhost".to_owned());
+    ("http".to_owned(), host)
+}
+
+/// `GWF_TRUSTED_PROXIES`: addresses or networks, separated by commas or spaces.
+pub fn parse_proxies(text: &str) -> Result<Vec<IpNet>, String> {
+    text.split([',', ' '])
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<IpNet>()
+                .or_else(|_| p.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("`{p}` is not an address or network like 10.0.0.0/8"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let proxies = parse_proxies("10.0.0.0/8 192.0.2.7").unwrap();
+        let direct = TestRequest::default()
+            .peer_addr("203.0.113.5:1000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "198.51.100.1"))
+            .insert_header(("X-Forwarded-Host", "evil.example"))
+            .insert_header((header::HOST, "flaechen.example"))
+            .to_http_request();
+        assert_eq!(address(&direct, &proxies).to_string(), "203.0.113.5");
+        assert_eq!(scheme_and_host(&direct, &proxies).1, "flaechen.example");
+
+        let proxied = TestRequest::default()
+            .peer_addr("10.1.2.3:1000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "198.51.100.1, 203.0.113.9, 192.0.2.7"))
+            .insert_header(("X-Forwarded-Host", "flaechen.example"))
+            .to_http_request();
+        assert_eq!(address(&proxied, &proxies).to_string(), "203.0.113.9");
+        assert_eq!(scheme_and_host(&proxied, &proxies).1, "flaechen.example");
+        assert!(parse_proxies("10.0.0.0/33").is_err());
+    }
+}

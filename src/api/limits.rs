@@ -1,0 +1,204 @@
+//! Rate limits per client address and overall, for the requests an abuser would repeat: logins,
+//! anonymous heavy requests (drawn-area searches, CSV exports, tiles that are not cached) and
+//! writes. A refused request gets 429 with `Retry-After`.
+//!
+//! The limiter is GCRA (the generic cell rate algorithm, as `governor` implements it): each key
+//! keeps one instant, the earliest time the next request would be within the rate, so it costs a
+//! few bytes and no timers. It is written here rather than taken from `governor` because its
+//! keyed store grows with every client address until swept by hand; these keys live in a
+//! `quick_cache` of bounded size (already used by the tile cache), so a client cycling through
+//! addresses cannot grow memory. Forgetting a rarely seen key only gives it a fresh allowance;
+//! the overall limit still holds.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use quick_cache::sync::Cache;
+
+use super::error::ApiError;
+
+/// What a limit is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    Login,
+    /// Drawn-area searches, CSV exports and uncached tiles of anonymous callers.
+    Heavy,
+    /// Changes by accounts (everything but reads and logins).
+    Write,
+}
+
+impl Class {
+    pub const ALL: [Class; 3] = [Class::Login, Class::Heavy, Class::Write];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Login => "login",
+            Class::Heavy => "heavy",
+            Class::Write => "write",
+        }
+    }
+}
+
+/// Requests per minute, per client address and in all; 0 turns a limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub per_client: u32,
+    pub total: u32,
+}
+
+/// How many client addresses are remembered per class.
+const CLIENTS: usize = 100_000;
+
+/// A GCRA limit: `per_minute` requests a minute, all of them at once at most (the burst).
+struct Gcra {
+    /// Time one request uses up.
+    interval: Duration,
+    /// How far ahead of now the next allowed instant may run.
+    burst: Duration,
+}
+
+impl Gcra {
+    fn new(per_minute: u32) -> Option<Gcra> {
+        (per_minute > 0).then(|| {
+            let interval = Duration::from_secs(60) / per_minute;
+            Gcra {
+                interval,
+                burst: interval * per_minute.saturating_sub(1),
+            }
+        })
+    }
+
+    /// Takes one request from the allowance whose next allowed instant is `next`; returns the
+    /// new instant, or how long to wait.
+    fn take(&self, next: Option<Instant>, now: Instant) -> Result<Instant, Duration> {
+        let next = next.map_or(now, |n| n.max(now));
+        if next > now + self.burst {
+            return Err(next - now - self.burst);
+        }
+        Ok(next + self.interval)
+    }
+}
+
+struct Limit {
+    gcra: Gcra,
+    /// Per client address: the next allowed instant.
+    clients: Cache<IpAddr, Instant>,
+    overall: std::sync::Mutex<Option<Instant>>,
+    total: Option<Gcra>,
+}
+
+pub struct RateLimits {
+    limits: Vec<(Class, Limit)>,
+}
+
+impl RateLimits {
+    pub fn new(rates: &[(Class, Rate)]) -> RateLimits {
+        let limits = rates
+            .iter()
+            .filter_map(|(class, rate)| {
+                let gcra = Gcra::new(rate.per_client)?;
+                Some((
+                    *class,
+                    Limit {
+                        gcra,
+                        clients: Cache::new(CLIENTS),
+                        overall: std::sync::Mutex::new(None),
+                        total: Gcra::new(rate.total),
+                    },
+                ))
+            })
+            .collect();
+        RateLimits { limits }
+    }
+
+    /// One request of `class` from `client`: 429 when the client or everyone together is over
+    /// the rate.
+    pub fn check(&self, class: Class, client: IpAddr) -> Result<(), ApiError> {
+        self.check_at(class, client, Instant::now())
+    }
+
+    fn check_at(&self, class: Class, client: IpAddr, now: Instant) -> Result<(), ApiError> {
+        let Some((_, limit)) = self.limits.iter().find(|(c, _)| *c == class) else {
+            return Ok(());
+        };
+        let refused = |wait: Duration, whom: &str| {
+            crate::api::metrics::rate_limited(class);
+            ApiError::TooManyRequests {
+                detail: format!(
+                    "too many {} requests {whom}; wait {} s",
+                    class.as_str(),
+                    wait.as_secs() + 1
+                ),
+                retry_after_secs: wait.as_secs() as i64 + 1,
+            }
+        };
+        let next = limit
+            .gcra
+            .take(limit.clients.get(&client), now)
+            .map_err(|wait| refused(wait, "from this address"))?;
+        if let Some(total) = &limit.total {
+            let mut overall = limit.overall.lock().unwrap_or_else(|p| p.into_inner());
+            *overall = Some(
+                total
+                    .take(*overall, now)
+                    .map_err(|wait| refused(wait, "to this service"))?,
+            );
+        }
+        limit.clients.insert(client, next);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(per_client: u32, total: u32) -> RateLimits {
+        RateLimits::new(&[(Class::Login, Rate { per_client, total })])
+    }
+
+    #[test]
+    fn a_burst_then_one_per_interval() {
+        let l = limits(6, 0);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let t = Instant::now();
+        for _ in 0..6 {
+            assert!(l.check_at(Class::Login, a, t).is_ok());
+        }
+        let refused = l.check_at(Class::Login, a, t).unwrap_err();
+        assert!(matches!(
+            refused,
+            ApiError::TooManyRequests {
+                retry_after_secs: 10..=11,
+                ..
+            }
+        ));
+        // Another address has its own allowance; ten seconds later there is one more.
+        assert!(l
+            .check_at(Class::Login, "192.0.2.2".parse().unwrap(), t)
+            .is_ok());
+        assert!(l
+            .check_at(Class::Login, a, t + Duration::from_secs(10))
+            .is_ok());
+        assert!(l
+            .check_at(Class::Login, a, t + Duration::from_secs(10))
+            .is_err());
+        assert!(
+            l.check_at(Class::Heavy, a, t).is_ok(),
+            "no limit configured"
+        );
+    }
+
+    #[test]
+    fn everyone_together_is_limited_too() {
+        let l = limits(100, 3);
+        let t = Instant::now();
+        for i in 0..3 {
+            let client = IpAddr::from([192, 0, 2, i]);
+            assert!(l.check_at(Class::Login, client, t).is_ok());
+        }
+        assert!(l
+            .check_at(Class::Login, IpAddr::from([192, 0, 2, 9]), t)
+            .is_err());
+    }
+}

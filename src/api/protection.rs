@@ -1,0 +1,92 @@
+//! Middleware that protects every route alike: the rate limit of writes, caching headers that
+//! keep staff answers out of shared caches, and HSTS behind HTTPS.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::web;
+
+use super::client;
+use super::limits::Class;
+use super::AppState;
+
+/// Every change (any method but GET, HEAD and OPTIONS) counts against the write limit of its
+/// client address; logins and drawn-area searches have limits of their own.
+pub async fn write_limits(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let is_write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && !matches!(req.path(), "/auth/login" | "/plots/search");
+    if is_write {
+        if let Some(state) = req.app_data::<web::Data<AppState>>() {
+            let client = state.client(req.request());
+            if let Err(refused) = state.limits.check(Class::Write, client) {
+                return Ok(req.error_response(refused).map_into_right_body());
+            }
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// Answers that depend on who asks (drafts, internal fields, counts that include drafts) carry
+/// `Vary: Authorization`, and answers to staff `Cache-Control: private`, so a shared cache never
+/// hands a staff answer to the public; anonymous answers keep whatever caching they had. Behind
+/// HTTPS (a trusted proxy says so, or `GWF_PUBLIC_URL` is https) browsers are told to stay there.
+pub async fn headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let staff = req.headers().contains_key(header::AUTHORIZATION);
+    let https = req.app_data::<web::Data<AppState>>().is_some_and(|state| {
+        state
+            .settings
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+            || client::scheme_and_host(req.request(), &state.settings.protection.trusted_proxies).0
+                == "https"
+    });
+    let read = matches!(*req.method(), Method::GET | Method::HEAD);
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    if read {
+        let varies = headers.get_all(header::VARY).any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.to_ascii_lowercase().contains("authorization"))
+        });
+        if !varies {
+            headers.append(header::VARY, HeaderValue::from_static("Authorization"));
+        }
+    }
+    if staff {
+        let kept = headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // `public` answers (tiles) are the same for everyone; `no-store` is stricter already.
+        let value = match kept {
+            None => Some("private".to_owned()),
+            Some(v)
+                if ["public", "private", "no-store"]
+                    .iter()
+                    .any(|k| v.contains(k)) =>
+            {
+                None
+            }
+            Some(v) => Some(format!("{v}, private")),
+        };
+        if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            headers.insert(header::CACHE_CONTROL, value);
+        }
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    Ok(response)
+}

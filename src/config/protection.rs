@@ -1,0 +1,95 @@
+//! The settings that protect the service on the open internet: whom to believe about client
+//! addresses, rate limits, how many password checks run at once, and where `/metrics` is served.
+
+use std::net::SocketAddr;
+
+use ipnet::IpNet;
+
+use super::Secret;
+use crate::api::limits::{Class, Rate};
+
+#[derive(Debug, Clone)]
+pub struct Protection {
+    /// `GWF_TRUSTED_PROXIES`: reverse proxies (addresses or networks) whose `X-Forwarded-For`,
+    /// `Forwarded` and `X-Forwarded-Host`/`-Proto` are believed. Default: none, so the peer
+    /// address counts and links use the `Host` the client sent.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Requests per minute per client address and in all, per class:
+    /// `GWF_RATE_LOGIN_PER_MIN` (10) / `GWF_RATE_LOGIN_TOTAL_PER_MIN` (100),
+    /// `GWF_RATE_HEAVY_PER_MIN` (300) / `GWF_RATE_HEAVY_TOTAL_PER_MIN` (3,000),
+    /// `GWF_RATE_WRITE_PER_MIN` (300) / `GWF_RATE_WRITE_TOTAL_PER_MIN` (3,000). 0 = off.
+    pub rates: Vec<(Class, Rate)>,
+    /// `GWF_ARGON2_CONCURRENCY` (default: number of CPUs): password checks at once.
+    pub argon2_concurrency: usize,
+    /// `GWF_METRICS_BIND`: serve `/metrics` on this address too (e.g. an internal interface),
+    /// without a token.
+    pub metrics_bind: Option<SocketAddr>,
+    /// `GWF_METRICS_TOKEN`: serve `/metrics` on the main address to `Authorization: Bearer
+    /// <this>`. Without it (and without `GWF_METRICS_BIND`) there is no `/metrics`.
+    pub metrics_token: Option<Secret>,
+}
+
+/// Reads the variables above; `number(key, default, min, max)` and `get(key)` are those of
+/// `Settings::from_map`, so every problem is reported together.
+pub(super) fn parse(
+    get: &dyn Fn(&str) -> Option<String>,
+    number: &mut dyn FnMut(&str, u64, u64, u64) -> u64,
+    problems: &mut Vec<String>,
+) -> Protection {
+    let trusted_proxies =
+        match crate::api::client::parse_proxies(&get("GWF_TRUSTED_PROXIES").unwrap_or_default()) {
+            Ok(list) => list,
+            Err(problem) => {
+                problems.push(format!("GWF_TRUSTED_PROXIES: {problem}"));
+                Vec::new()
+            }
+        };
+    let mut rate = |class: Class, client: u64, total: u64| {
+        let name = class.as_str().to_ascii_uppercase();
+        let per_client = number(&format!("GWF_RATE_{name}_PER_MIN"), client, 0, 1_000_000);
+        let total = number(
+            &format!("GWF_RATE_{name}_TOTAL_PER_MIN"),
+            total,
+            0,
+            10_000_000,
+        );
+        (
+            class,
+            Rate {
+                per_client: per_client as u32,
+                total: total as u32,
+            },
+        )
+    };
+    let rates = vec![
+        rate(Class::Login, 10, 100),
+        rate(Class::Heavy, 300, 3_000),
+        rate(Class::Write, 300, 3_000),
+    ];
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    let argon2_concurrency = number("GWF_ARGON2_CONCURRENCY", cpus, 1, 256) as usize;
+    let metrics_bind = get("GWF_METRICS_BIND").and_then(|text| match text.parse() {
+        Ok(address) => Some(address),
+        Err(_) => {
+            problems.push(format!(
+                "GWF_METRICS_BIND={text} is not an address like 127.0.0.1:9100"
+            ));
+            None
+        }
+    });
+    let metrics_token = get("GWF_METRICS_TOKEN").and_then(|token| {
+        if token.len() < 16 {
+            problems.push("GWF_METRICS_TOKEN must have at least 16 characters".to_owned());
+            None
+        } else {
+            Some(Secret::new(token))
+        }
+    });
+    Protection {
+        trusted_proxies,
+        rates,
+        argon2_concurrency,
+        metrics_bind,
+        metrics_token,
+    }
+}
