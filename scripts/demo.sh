@@ -3,7 +3,8 @@
 #
 # 1. ensures a PostgreSQL + PostGIS server (see scripts/lib/db.sh),
 # 2. creates the database `gewerbeflaechen_demo` on the project-local cluster
-#    if it does not exist yet,
+#    if it does not exist yet, owned by the non-superuser role gwf_app the
+#    service connects as (PostGIS installed by the superuser),
 # 3. builds the binary (dev profile -- the same profile the tests use, so
 #    nothing is compiled twice),
 # 4. runs `migrate` and `seed-demo`, creates a demo admin account on the first
@@ -54,14 +55,8 @@ ensure_database
 
 if [[ "$GWF_DB_SOURCE" == local ]]; then
   gwf_require_psql
-  # -X: ignore ~/.psqlrc; -w: never prompt; ON_ERROR_STOP: fail loudly.
-  exists="$(psql "$DATABASE_URL" -X -w -At -v ON_ERROR_STOP=1 \
-    -c "select 1 from pg_database where datname = '$DEMO_DB'")"
-  if [[ "$exists" != 1 ]]; then
-    gwf_log "creating database $DEMO_DB"
-    psql "$DATABASE_URL" -X -w -q -v ON_ERROR_STOP=1 -c "create database $DEMO_DB"
-  fi
-  DATABASE_URL="$(gwf_local_db_url "$DEMO_DB")"
+  # The service connects as gwf_app, which owns this database and nothing else.
+  DATABASE_URL="$(gwf_local_app_url "$DEMO_DB")"
   export DATABASE_URL
 fi
 

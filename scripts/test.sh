@@ -215,21 +215,28 @@ start_test_server() {
     return 1
   }
 
-  # Same server and credentials as the admin URL, other database name.
-  st_url="$("$PYTHON" - "$admin_url" "$ST_DB" <<'EOF'
+  if [[ "$GWF_DB_SOURCE" == local ]]; then
+    # The service connects as gwf_app, which owns only this database (as in production).
+    PGOPTIONS="-c client_min_messages=warning" psql "$admin_url" -X -w -q -v ON_ERROR_STOP=1 \
+      -c "drop database if exists $ST_DB with (force)" || return 1
+    st_url="$(gwf_local_app_url "$ST_DB")" || return 1
+  else
+    # Same server and credentials as the admin URL, other database name.
+    st_url="$("$PYTHON" - "$admin_url" "$ST_DB" <<'EOF'
 import sys
 from urllib.parse import urlsplit, urlunsplit
 parts = urlsplit(sys.argv[1])
 print(urlunsplit(parts._replace(path="/" + sys.argv[2])))
 EOF
-  )" || return 1
+    )" || return 1
 
-  gwf_log "recreating database $ST_DB"
-  # WITH (FORCE) kicks out sessions left over from an aborted earlier run;
-  # client_min_messages hides the "does not exist, skipping" notice.
-  PGOPTIONS="-c client_min_messages=warning" psql "$admin_url" -X -w -q -v ON_ERROR_STOP=1 \
-    -c "drop database if exists $ST_DB with (force)" \
-    -c "create database $ST_DB" || return 1
+    gwf_log "recreating database $ST_DB"
+    # WITH (FORCE) kicks out sessions left over from an aborted earlier run;
+    # client_min_messages hides the "does not exist, skipping" notice.
+    PGOPTIONS="-c client_min_messages=warning" psql "$admin_url" -X -w -q -v ON_ERROR_STOP=1 \
+      -c "drop database if exists $ST_DB with (force)" \
+      -c "create database $ST_DB" || return 1
+  fi
 
   gwf_log "migrate + seed-demo ($ST_DB)"
   DATABASE_URL="$st_url" "$BIN" migrate || return 1
@@ -246,7 +253,12 @@ EOF
 
   mkdir -p "$ARTIFACTS/schemathesis"
   gwf_log "starting server on 127.0.0.1:$port (log: artifacts/schemathesis-server.log)"
+  # Writes and heavy reads come from one address here at machine speed: their rate limits are
+  # raised far above what the tests send (the limits themselves are tested in tests/api/abuse.rs),
+  # so schemathesis explores the operations instead of collecting 429s. Logins keep the default.
   DATABASE_URL="$st_url" GWF_BIND="127.0.0.1:$port" \
+    GWF_RATE_WRITE_PER_MIN=100000 GWF_RATE_WRITE_TOTAL_PER_MIN=100000 \
+    GWF_RATE_HEAVY_PER_MIN=100000 GWF_RATE_HEAVY_TOTAL_PER_MIN=100000 \
     "$BIN" serve >"$ARTIFACTS/schemathesis-server.log" 2>&1 </dev/null &
   SERVER_PID=$!
 

@@ -2,6 +2,10 @@
 -- Geometry: EPSG:4326 (WGS 84 lon/lat), MultiPolygon only; areas in m², distances in km,
 -- money in euro cents (never floating point).
 
+-- Needs a superuser (or, since PostgreSQL 13, the database owner when PostGIS is marked
+-- trusted, which it is not by default) unless PostGIS is already installed in the database:
+-- then this is a no-op and the service's own non-superuser role can run every migration.
+-- scripts/lib/db.sh installs it as the superuser before the service (role gwf_app) migrates.
 CREATE EXTENSION IF NOT EXISTS postgis;
 
 CREATE TABLE regions (

@@ -3,6 +3,8 @@
 # Source this file; do not execute it.
 #
 #   ensure_database       -> exports DATABASE_URL (an admin/superuser URL)
+#   gwf_local_app_url DB  -> (local cluster) the URL of database DB for the service: owned by
+#                            the non-superuser role gwf_app, PostGIS installed by the superuser
 #   stop_local_database   -> stops the project-local cluster (if running)
 #
 # Policy:
@@ -11,7 +13,10 @@
 #   * Otherwise we run a throwaway PostgreSQL + PostGIS cluster that lives in
 #     <repo>/.pgdata (git-ignored; override with GWF_PG_DIR), listens on
 #     127.0.0.1:$GWF_PG_PORT only (one port per checkout), and never touches a system
-#     cluster (e.g. the one on :5432).
+#     cluster (e.g. the one on :5432). Every role logs in with a password
+#     (SCRAM-SHA-256); the passwords are made once and kept in .pgdata/*.password
+#     (mode 0600). The service itself connects as `gwf_app`, which owns only its
+#     database; the superuser creates databases and the PostGIS extension.
 #
 # Everything is idempotent: a second call finds the packages, the data
 # directory and the running server and returns within milliseconds.
@@ -323,8 +328,8 @@ _gwf_start_local_cluster() {
     locales="$(locale -a 2>/dev/null || true)"
     if grep -Eqx 'C\.(UTF-8|utf8)' <<<"$locales"; then locale=C.UTF-8; fi
     gwf_log "initdb $GWF_PGDATA (PostgreSQL $GWF_PG_VERSION, locale $locale)"
-    # --auth=trust: the cluster only listens on 127.0.0.1 and a private
-    # socket dir, and holds disposable dev/test data only.
+    # --auth=trust only until the first start: _gwf_secure_cluster then gives the
+    # superuser a password and switches every login to SCRAM-SHA-256.
     _gwf_as_cluster_user "$user" "$GWF_PG_BIN/initdb" -D "$GWF_PGDATA" \
       --auth=trust --username=postgres --encoding=UTF8 --locale="$locale" \
       >"$GWF_PGDIR/initdb.log" 2>&1 ||
@@ -373,6 +378,33 @@ _gwf_start_local_cluster() {
     gwf_warn "local cluster is already running on port $port (not GWF_PG_PORT=$GWF_PG_PORT); using $port. Run 'scripts/db.sh stop' to restart it on the new port."
     GWF_PG_PORT="$port"
   fi
+  _gwf_secure_cluster "$user"
+}
+
+# A role's password of the local cluster: made once (random), kept in
+# $GWF_PGDIR/<name>.password, readable by the user running the scripts only.
+_gwf_password() {
+  local file="$GWF_PGDIR/$1.password"
+  if [[ ! -s "$file" ]]; then
+    (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$file")
+  fi
+  cat "$file"
+}
+
+# A cluster that still trusts every local login (a new one, or one made by an
+# older version of this script) gets a superuser password and SCRAM-SHA-256
+# logins; after that, every connection needs the password.
+_gwf_secure_cluster() {
+  local user="$1" hba="$GWF_PGDATA/pg_hba.conf" password
+  _gwf_as_cluster_user "$user" grep -Eq '[[:space:]]trust[[:space:]]*$' "$hba" || return 0
+  gwf_log "local cluster: password (SCRAM-SHA-256) logins from now on"
+  password="$(_gwf_password superuser)"
+  psql "postgres://postgres@127.0.0.1:$GWF_PG_PORT/postgres" -X -w -q -v ON_ERROR_STOP=1 \
+    -c "SET password_encryption = 'scram-sha-256'" \
+    -c "ALTER ROLE postgres PASSWORD '$password'" >/dev/null ||
+    gwf_die "cannot set the superuser password of the local cluster"
+  _gwf_as_cluster_user "$user" sed -i -E 's/[[:space:]]trust[[:space:]]*$/ scram-sha-256/' "$hba"
+  _gwf_as_cluster_user "$user" "$GWF_PG_BIN/pg_ctl" -D "$GWF_PGDATA" reload >/dev/null
 }
 
 ensure_database() {
@@ -394,14 +426,39 @@ ensure_database() {
   GWF_DB_SOURCE=local
   _gwf_ensure_packages
   _gwf_start_local_cluster
-  export DATABASE_URL="postgres://postgres@127.0.0.1:$GWF_PG_PORT/postgres"
-  gwf_log "database: project-local PostgreSQL $GWF_PG_VERSION + PostGIS in ${GWF_PGDIR#"$GWF_ROOT"/}, DATABASE_URL=$DATABASE_URL"
+  export DATABASE_URL="postgres://postgres:$(_gwf_password superuser)@127.0.0.1:$GWF_PG_PORT/postgres"
+  gwf_log "database: project-local PostgreSQL $GWF_PG_VERSION + PostGIS in ${GWF_PGDIR#"$GWF_ROOT"/}, DATABASE_URL=$(gwf_redact_url "$DATABASE_URL")"
 }
 
-# Build a URL for another database on the same server as DATABASE_URL.
-# Only valid for the local cluster, whose URL we constructed ourselves.
-gwf_local_db_url() {
-  printf 'postgres://postgres@127.0.0.1:%s/%s\n' "$GWF_PG_PORT" "$1"
+# The service's URL for database $1 on the local cluster: the role gwf_app (no
+# superuser, no CREATEDB) owns the database; the superuser installs PostGIS in it,
+# the one thing the migrations cannot do as gwf_app. A database that an older
+# version of this script made for the superuser is made again (it holds demo or
+# test data only).
+gwf_local_app_url() {
+  local db="$1" password owner
+  password="$(_gwf_password app)"
+  psql "$DATABASE_URL" -X -w -q -v ON_ERROR_STOP=1 >/dev/null <<SQL || gwf_die "cannot create the role gwf_app"
+SET password_encryption = 'scram-sha-256';
+SELECT 'CREATE ROLE gwf_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE'
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gwf_app') \gexec
+ALTER ROLE gwf_app PASSWORD '$password';
+SQL
+  owner="$(psql "$DATABASE_URL" -X -w -At -c "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$db'")"
+  if [[ -n "$owner" && "$owner" != gwf_app ]]; then
+    gwf_log "database $db belongs to $owner: making it again for gwf_app"
+    psql "$DATABASE_URL" -X -w -q -v ON_ERROR_STOP=1 -c "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null
+    owner=""
+  fi
+  if [[ -z "$owner" ]]; then
+    gwf_log "creating database $db (owner gwf_app)"
+    psql "$DATABASE_URL" -X -w -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\" OWNER gwf_app" >/dev/null
+  fi
+  psql "postgres://postgres:$(_gwf_password superuser)@127.0.0.1:$GWF_PG_PORT/$db" -X -w -q \
+    -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
+    -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null ||
+    gwf_die "cannot install PostGIS in $db"
+  printf 'postgres://gwf_app:%s@127.0.0.1:%s/%s\n' "$password" "$GWF_PG_PORT" "$db"
 }
 
 # Stop the project-local cluster; a no-op if it does not exist or is stopped.
@@ -435,7 +492,7 @@ local_database_status() {
   _gwf_pg_status "$user" || status=$?
   if ((status == 0)); then
     echo "local cluster: running (PostgreSQL $GWF_PG_VERSION, data $GWF_PGDATA)"
-    echo "DATABASE_URL=postgres://postgres@127.0.0.1:$(_gwf_running_port)/postgres"
+    echo "DATABASE_URL=postgres://postgres:<see $GWF_PGDIR/superuser.password>@127.0.0.1:$(_gwf_running_port)/postgres"
     return 0
   fi
   echo "local cluster: stopped (PostgreSQL $GWF_PG_VERSION, data $GWF_PGDATA)"

@@ -43,6 +43,8 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::imports::export::export_plots,
         super::auth::login,
         super::auth::logout,
+        super::auth::logout_all,
+        super::auth::change_password,
         super::auth::me,
         super::auth::tokens::list_tokens,
         super::auth::tokens::create_token,

@@ -303,7 +303,7 @@ impl From<DieselError> for ApiError {
                     .message()
                     .starts_with("canceling statement due to statement timeout") =>
             {
-                super::metrics::statement_timeout();
+                super::counters::statement_timeout();
                 ApiError::Overloaded(
                     "a database query of this request ran out of time (GWF_STATEMENT_TIMEOUT_MS)"
                         .into(),
@@ -340,6 +340,16 @@ pub mod responses {
         content_type = "application/problem+json"
     )]
     pub struct NeedsToken(#[allow(dead_code)] Problem);
+
+    /// For operations open to everyone that read more with a token: a token that is sent must
+    /// be good; the public sends none.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 401,
+        description = "The token sent is unknown, expired or revoked (send no `Authorization` to read as the public)",
+        content_type = "application/problem+json"
+    )]
+    pub struct BadToken(#[allow(dead_code)] Problem);
 
     #[derive(utoipa::IntoResponses)]
     #[response(
@@ -436,6 +446,33 @@ pub mod responses {
         content_type = "application/problem+json"
     )]
     pub struct ReferenceTaken(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 429,
+        description = "Too many requests of this kind from this address, or to the service (`GWF_RATE_*`)",
+        content_type = "application/problem+json",
+        headers(("Retry-After" = i64, description = "Seconds to wait"))
+    )]
+    pub struct RateLimited(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 429,
+        description = "Too many requests from this client, or too many wrong passwords for this account (`GWF_RATE_*`, login lock); retry after `Retry-After` seconds",
+        content_type = "application/problem+json",
+        headers(("Retry-After" = i64, description = "Seconds to wait"))
+    )]
+    pub struct PasswordThrottled(#[allow(dead_code)] Problem);
+
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 503,
+        description = "Busy: the database or the CPU time of this request ran out, or the database is unreachable; nothing was written",
+        content_type = "application/problem+json",
+        headers(("Retry-After" = i64, description = "Seconds to wait"))
+    )]
+    pub struct Busy(#[allow(dead_code)] Problem);
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::error::ApiError;
 use super::AppState;
@@ -78,24 +79,35 @@ pub async fn read_body_capped(
 }
 
 /// Parses JSON with the location of the first failure as a JSON pointer.
+///
+/// Numbers are JSON Schema's, where `76405.0` is an integer: such a number is read as the
+/// integer it is (into integer members as into decimal ones), as clients that hold every
+/// number as a float send them. The body is read into a `Value` for this; its size is
+/// bounded before (`GWF_BODY_LIMIT_BYTES`) and its depth by `serde_json` (128).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let value = parsed.map_err(|e| {
-        if e.inner().is_syntax() || e.inner().is_eof() {
-            ApiError::BadRequest {
-                detail: format!("the body is not valid JSON: {}", e.inner()),
-                errors: Vec::new(),
-            }
-        } else {
-            ApiError::Validation(vec![crate::domain::field_error(e)])
-        }
-    })?;
-    deserializer.end().map_err(|e| ApiError::BadRequest {
+    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
         detail: format!("the body is not valid JSON: {e}"),
         errors: Vec::new(),
     })?;
-    Ok(value)
+    integral_numbers_as_integers(&mut value);
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| ApiError::Validation(vec![crate::domain::field_error(e)]))
+}
+
+/// Turns every float without a fractional part that fits an `i64` into that integer.
+fn integral_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // 2^63 is the first float past i64::MAX; every float below it with no fraction is exact.
+            if f.fract() == 0.0 && f >= i64::MIN as f64 && f < 9_223_372_036_854_775_808.0 {
+                *n = serde_json::Number::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(members) => members.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
 }
 
 pub fn require_json_content_type(req: &HttpRequest) -> Result<(), ApiError> {
@@ -219,6 +231,12 @@ impl Caller {
 
     pub fn authorize(&self, action: PlotAction) -> Result<(), ApiError> {
         access::authorize(self.principal(), action).map_err(ApiError::from)
+    }
+
+    /// An account that may change plots (some plots: which ones, `authorize` decides).
+    pub fn require_plot_writer(&self) -> Result<&Principal, ApiError> {
+        access::authorize_plot_writes(self.principal())?;
+        Ok(self.principal().expect("checked above"))
     }
 
     /// Any account, whatever its token may do (401 otherwise).

@@ -16,35 +16,7 @@ use std::time::{Duration, Instant};
 use quick_cache::sync::Cache;
 
 use super::error::ApiError;
-
-/// What a limit is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Class {
-    Login,
-    /// Drawn-area searches, CSV exports and uncached tiles of anonymous callers.
-    Heavy,
-    /// Changes by accounts (everything but reads and logins).
-    Write,
-}
-
-impl Class {
-    pub const ALL: [Class; 3] = [Class::Login, Class::Heavy, Class::Write];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Class::Login => "login",
-            Class::Heavy => "heavy",
-            Class::Write => "write",
-        }
-    }
-}
-
-/// Requests per minute, per client address and in all; 0 turns a limit off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate {
-    pub per_client: u32,
-    pub total: u32,
-}
+use crate::config::protection::{Class, Rate};
 
 /// How many client addresses are remembered per class.
 const CLIENTS: usize = 100_000;
@@ -122,7 +94,7 @@ impl RateLimits {
             return Ok(());
         };
         let refused = |wait: Duration, whom: &str| {
-            crate::api::metrics::rate_limited(class);
+            crate::api::counters::rate_limited(class);
             ApiError::TooManyRequests {
                 detail: format!(
                     "too many {} requests {whom}; wait {} s",
@@ -132,12 +104,15 @@ impl RateLimits {
                 retry_after_secs: wait.as_secs() as i64 + 1,
             }
         };
+        // One lock per class around the read and the update of a client's instant: parallel
+        // requests of one client cannot all read the same allowance. It is held for two cache
+        // operations, and only requests of a limited class take it.
+        let mut overall = limit.overall.lock().unwrap_or_else(|p| p.into_inner());
         let next = limit
             .gcra
             .take(limit.clients.get(&client), now)
             .map_err(|wait| refused(wait, "from this address"))?;
         if let Some(total) = &limit.total {
-            let mut overall = limit.overall.lock().unwrap_or_else(|p| p.into_inner());
             *overall = Some(
                 total
                     .take(*overall, now)

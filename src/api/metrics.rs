@@ -18,7 +18,6 @@ use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::error::ApiError;
-use super::limits::Class;
 use super::maps::tile_cache::TileCache;
 use super::AppState;
 use crate::db::DbPool;
@@ -90,26 +89,6 @@ pub async fn track(
     histogram!("gwf_http_request_duration_seconds", "route" => route, "method" => method)
         .record(started.elapsed().as_secs_f64());
     Ok(response)
-}
-
-pub fn rate_limited(class: Class) {
-    counter!("gwf_rate_limited_total", "class" => class.as_str()).increment(1);
-}
-
-/// `reason`: `wrong` (password or address) or `locked`.
-pub fn login_refused(reason: &'static str) {
-    counter!("gwf_login_refused_total", "reason" => reason).increment(1);
-}
-
-pub fn statement_timeout() {
-    counter!("gwf_db_statement_timeouts_total").increment(1);
-}
-
-/// An import that ran to its end (written or refused). Units: seconds, features, bytes.
-pub fn import_done(seconds: f64, features: usize, bytes: usize) {
-    histogram!("gwf_import_duration_seconds").record(seconds);
-    histogram!("gwf_import_features").record(features as f64);
-    counter!("gwf_import_bytes_total").increment(bytes as u64);
 }
 
 /// What the gauges are read from at each scrape.

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod counters;
 pub mod docs;
 pub mod error;
 pub mod extract;
@@ -137,6 +138,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/embed", "GET").route(web::get().to(maps::pages::embed)))
         .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
         .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
+        .service(resource("/auth/logout-all", "POST").route(web::post().to(auth::logout_all)))
+        .service(resource("/auth/password", "POST").route(web::post().to(auth::change_password)))
         .service(resource("/auth/me", "GET").route(web::get().to(auth::me)))
         .service(
             resource("/auth/tokens", "GET, POST")

@@ -67,6 +67,7 @@ fn json_only(req: &HttpRequest) -> Result<(), ApiError> {
         (status = 200, description = "All regions", body = Vec<Region>),
         r::BadQuery,
         r::NotAcceptable,
+        r::Busy,
     )
 )]
 pub async fn list_regions(
@@ -93,6 +94,8 @@ pub async fn list_regions(
         r::BadQuery,
         (status = 404, description = "No such region", body = Problem, content_type = "application/problem+json"),
         r::NotAcceptable,
+        r::BadToken,
+        r::Busy,
     ),
     security((), ("bearer" = []))
 )]
@@ -145,6 +148,8 @@ pub async fn get_region(
         )),
         r::BadQuery,
         r::NotAcceptable,
+        r::BadToken,
+        r::Busy,
     ),
     security((), ("bearer" = []))
 )]
@@ -179,6 +184,8 @@ pub async fn list_municipalities(
         r::BadQuery,
         (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
         r::NotAcceptable,
+        r::BadToken,
+        r::Busy,
     ),
     security((), ("bearer" = []))
 )]
@@ -238,6 +245,8 @@ pub async fn get_municipality(
         )),
         r::BadQuery,
         r::NotAcceptable,
+        r::BadToken,
+        r::Busy,
     ),
     security((), ("bearer" = []))
 )]
@@ -267,6 +276,8 @@ pub async fn list_estates(
         r::BadQuery,
         (status = 404, description = "No such estate", body = Problem, content_type = "application/problem+json"),
         r::NotAcceptable,
+        r::BadToken,
+        r::Busy,
     ),
     security((), ("bearer" = []))
 )]

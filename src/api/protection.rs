@@ -9,8 +9,8 @@ use actix_web::middleware::Next;
 use actix_web::web;
 
 use super::client;
-use super::limits::Class;
 use super::AppState;
+use crate::config::protection::Class;
 
 /// Every change (any method but GET, HEAD and OPTIONS) counts against the write limit of its
 /// client address; logins and drawn-area searches have limits of their own.

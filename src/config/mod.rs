@@ -3,7 +3,7 @@
 //! environment wins). Validated once at start-up;
 //! secrets are wrapped so they never reach a log line.
 
-mod protection;
+pub mod protection;
 
 pub use protection::Protection;
 
@@ -39,6 +39,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// How long a request may wait for the database.
+#[derive(Debug, Clone, Copy)]
+pub struct DbTimeouts {
+    /// Longest statement of an ordinary request (`statement_timeout` of every pooled
+    /// connection): public reads, tiles, staff edits.
+    pub statement: std::time::Duration,
+    /// Longest statement of staff imports (`with_staff_timeout`).
+    pub staff_statement: std::time::Duration,
+    /// Longest wait for a free pooled connection.
+    pub pool_wait: std::time::Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `DATABASE_URL`: PostgreSQL with PostGIS.
@@ -72,7 +84,7 @@ pub struct Settings {
     /// `GWF_STATEMENT_TIMEOUT_MS` (default 5,000), `GWF_STAFF_STATEMENT_TIMEOUT_SECS` (300, for
     /// imports) and `GWF_DB_POOL_WAIT_MS` (2,000): how long a request may wait for the database
     /// before it gets 503 with `Retry-After`.
-    pub db_timeouts: crate::db::Timeouts,
+    pub db_timeouts: DbTimeouts,
     /// `GWF_CPU_TIMEOUT_SECS` (default 10): longest wait for CPU-heavy work of one request
     /// (geometry validation, import checking, password hashing), which runs off the async
     /// workers; beyond it the request gets 503.
@@ -214,7 +226,7 @@ impl Settings {
         };
         let cpu_timeout =
             std::time::Duration::from_secs(number("GWF_CPU_TIMEOUT_SECS", 10, 1, 3600));
-        let db_timeouts = crate::db::Timeouts {
+        let db_timeouts = DbTimeouts {
             statement: std::time::Duration::from_millis(number(
                 "GWF_STATEMENT_TIMEOUT_MS",
                 5_000,

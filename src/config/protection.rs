@@ -1,12 +1,40 @@
 //! The settings that protect the service on the open internet: whom to believe about client
 //! addresses, rate limits, how many password checks run at once, and where `/metrics` is served.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 
 use super::Secret;
-use crate::api::limits::{Class, Rate};
+
+/// What a limit is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    Login,
+    /// Drawn-area searches, CSV exports and uncached tiles of anonymous callers.
+    Heavy,
+    /// Changes by accounts (everything but reads and logins).
+    Write,
+}
+
+impl Class {
+    pub const ALL: [Class; 3] = [Class::Login, Class::Heavy, Class::Write];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Login => "login",
+            Class::Heavy => "heavy",
+            Class::Write => "write",
+        }
+    }
+}
+
+/// Requests per minute, per client address and in all; 0 turns a limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub per_client: u32,
+    pub total: u32,
+}
 
 #[derive(Debug, Clone)]
 pub struct Protection {
@@ -36,14 +64,13 @@ pub(super) fn parse(
     number: &mut dyn FnMut(&str, u64, u64, u64) -> u64,
     problems: &mut Vec<String>,
 ) -> Protection {
-    let trusted_proxies =
-        match crate::api::client::parse_proxies(&get("GWF_TRUSTED_PROXIES").unwrap_or_default()) {
-            Ok(list) => list,
-            Err(problem) => {
-                problems.push(format!("GWF_TRUSTED_PROXIES: {problem}"));
-                Vec::new()
-            }
-        };
+    let trusted_proxies = match parse_proxies(&get("GWF_TRUSTED_PROXIES").unwrap_or_default()) {
+        Ok(list) => list,
+        Err(problem) => {
+            problems.push(format!("GWF_TRUSTED_PROXIES: {problem}"));
+            Vec::new()
+        }
+    };
     let mut rate = |class: Class, client: u64, total: u64| {
         let name = class.as_str().to_ascii_uppercase();
         let per_client = number(&format!("GWF_RATE_{name}_PER_MIN"), client, 0, 1_000_000);
@@ -91,5 +118,30 @@ pub(super) fn parse(
         argon2_concurrency,
         metrics_bind,
         metrics_token,
+    }
+}
+
+/// `GWF_TRUSTED_PROXIES`: addresses or networks, separated by commas or spaces.
+pub fn parse_proxies(text: &str) -> Result<Vec<IpNet>, String> {
+    text.split([',', ' '])
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<IpNet>()
+                .or_else(|_| p.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("`{p}` is not an address or network like 10.0.0.0/8"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxies_are_addresses_or_networks() {
+        assert_eq!(parse_proxies("10.0.0.0/8, 192.0.2.7").unwrap().len(), 2);
+        assert!(parse_proxies("").unwrap().is_empty());
+        assert!(parse_proxies("10.0.0.0/33").is_err());
+        assert!(parse_proxies("proxy.example").is_err());
     }
 }

@@ -26,19 +26,11 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Oldest PostGIS the queries are written for (ST_AsMVT, geography functions, ST_GeomFromGeoJSON).
 pub const MIN_POSTGIS_MAJOR: u32 = 3;
 
-/// How long a request may wait for the database.
-#[derive(Debug, Clone, Copy)]
-pub struct Timeouts {
-    /// Longest statement of an ordinary request (`statement_timeout` of every pooled
-    /// connection): public reads, tiles, staff edits.
-    pub statement: std::time::Duration,
-    /// Longest statement of staff imports (`with_staff_timeout`).
-    pub staff_statement: std::time::Duration,
-    /// Longest wait for a free pooled connection.
-    pub pool_wait: std::time::Duration,
-}
-
-pub fn pool(database_url: &str, max_size: usize, timeouts: Timeouts) -> anyhow::Result<DbPool> {
+pub fn pool(
+    database_url: &str,
+    max_size: usize,
+    timeouts: crate::config::DbTimeouts,
+) -> anyhow::Result<DbPool> {
     // Fast recycling: no test query on every checkout (a broken connection fails its first
     // real query instead, and the pool replaces it).
     let mut config = diesel_async::pooled_connection::ManagerConfig::default();

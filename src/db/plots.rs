@@ -178,21 +178,46 @@ pub async fn by_keys(
     .await
 }
 
-/// Plots by reference, deleted ones included, locked until the end of the transaction (imports
-/// match by reference and must see every plot a reference is taken by).
+/// Plots by reference that an importer may change, locked until the end of the transaction:
+/// in `municipalities` (editors; not deleted), or all of them, deleted ones too (`None`: admins).
+/// Plots of other towns are neither read nor locked here (`taken_references`).
 pub async fn lock_by_references(
     conn: &mut AsyncPgConnection,
     references: &[String],
+    municipalities: Option<&[i64]>,
 ) -> QueryResult<Vec<FullPlot>> {
-    sql![
+    let mut statement = sql![
         select_full(),
         " WHERE plots.reference = ANY(",
         Bind::Texts(references.to_vec()),
-        ") FOR UPDATE OF plots"
-    ]
-    .query::<FullPlotSql>()
-    .load(conn)
-    .await
+        ")"
+    ];
+    if let Some(ids) = municipalities {
+        statement.add(sql![
+            " AND plots.deleted_at IS NULL AND plots.municipality_id = ANY(",
+            Bind::I64s(ids.to_vec()),
+            ")"
+        ]);
+    }
+    statement.add(" FOR UPDATE OF plots");
+    statement.query::<FullPlotSql>().load(conn).await
+}
+
+/// Of `references`, those some plot has, with whether anyone may read it (published, not deleted).
+/// Reads nothing else of those plots and locks nothing.
+pub async fn taken_references(
+    conn: &mut AsyncPgConnection,
+    references: &[String],
+) -> QueryResult<Vec<(String, bool)>> {
+    plots::table
+        .filter(plots::reference.eq_any(references))
+        // Readable by anyone: published and not deleted (a deleted plot is nobody's business).
+        .select((
+            plots::reference,
+            plots::published.and(plots::deleted_at.is_null()),
+        ))
+        .load(conn)
+        .await
 }
 
 async fn record(

@@ -272,6 +272,18 @@ pub async fn locked_until(
         .map(Option::flatten)
 }
 
+/// Sets an account's own new password (checked and hashed by the caller).
+pub async fn set_password(conn: &mut AsyncPgConnection, id: i64, hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// A successful login forgets the address's failures.
 pub async fn login_succeeded(conn: &mut AsyncPgConnection, key: &[u8]) -> QueryResult<()> {
     use crate::schema::login_throttle as t;
@@ -385,12 +397,17 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: i64, user_id: i64) -> Quer
     .map(|n| n > 0)
 }
 
-/// Revokes every login session of `user_id` (API tokens stay).
-pub async fn revoke_sessions(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<usize> {
+/// Revokes every login session of `user_id` but `keep` (API tokens stay).
+pub async fn revoke_sessions(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    keep: Option<i64>,
+) -> QueryResult<usize> {
     diesel::update(
         auth_tokens::table
             .filter(auth_tokens::user_id.eq(user_id))
             .filter(auth_tokens::kind.eq("session"))
+            .filter(auth_tokens::id.ne(keep.unwrap_or(0)))
             .filter(auth_tokens::revoked_at.is_null()),
     )
     .set(auth_tokens::revoked_at.eq(Some(Utc::now())))

@@ -233,6 +233,19 @@ pub fn authorize(caller: Option<&Principal>, action: PlotAction) -> Result<(), D
     }
 }
 
+/// Whether `caller` may change any plot at all: asked before a body says which plot, so a
+/// caller who may change none is refused before the body is looked at.
+pub fn authorize_plot_writes(caller: Option<&Principal>) -> Result<(), Denied> {
+    let p = caller.ok_or(Denied::Unauthenticated)?;
+    match p.role {
+        _ if !p.may(Scope::Write) => Err(lacks(Scope::Write)),
+        Role::Viewer => Err(Denied::Forbidden(
+            "viewers read but do not change plots".into(),
+        )),
+        Role::Admin | Role::Editor => Ok(()),
+    }
+}
+
 /// Only admins manage accounts.
 pub fn authorize_user_admin(caller: Option<&Principal>) -> Result<(), Denied> {
     match caller {
@@ -274,6 +287,17 @@ pub fn authorize_import(caller: Option<&Principal>) -> Result<(), Denied> {
         Some(p) if p.role == Role::Viewer => Err(Denied::Forbidden("viewers cannot import".into())),
         Some(p) if !p.may(Scope::Import) => Err(lacks(Scope::Import)),
         Some(_) => Ok(()),
+    }
+}
+
+/// The plots an import may change and therefore read and lock: `None` for all of them (admins,
+/// deleted ones too, to be told so), else those of these municipalities (editors; viewers and
+/// anonymous callers none). Everything else an import meets stays unread.
+pub fn import_scope(caller: Option<&Principal>) -> Option<Vec<i64>> {
+    match caller {
+        Some(p) if p.role == Role::Admin => None,
+        Some(p) if p.role == Role::Editor => Some(p.municipalities.clone()),
+        Some(_) | None => Some(Vec::new()),
     }
 }
 
@@ -370,6 +394,18 @@ mod tests {
             authorize(None, PlotAction::Publish { current: 1 }),
             Err(Denied::Unauthenticated)
         );
+    }
+
+    #[test]
+    fn plot_writes_need_a_writing_role_and_scope() {
+        let mut e = editor(&[1]);
+        assert!(authorize_plot_writes(Some(&e)).is_ok());
+        e.scopes = vec![Scope::Read, Scope::Import];
+        assert!(authorize_plot_writes(Some(&e)).is_err());
+        let mut v = editor(&[]);
+        v.role = Role::Viewer;
+        assert!(authorize_plot_writes(Some(&v)).is_err());
+        assert_eq!(authorize_plot_writes(None), Err(Denied::Unauthenticated));
     }
 
     #[test]

@@ -368,6 +368,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The status of a GET with `token`.
+    pub async fn get_with(&self, path: &str, token: &str) -> u16 {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// PostGIS's geodesic area of a stored plot. Units: m².
     pub async fn postgis_area(&self, id: i64) -> f64 {
         let mut conn = self.db().await;

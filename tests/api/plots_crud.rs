@@ -254,3 +254,21 @@ async fn seeding_demo_data_twice_changes_nothing() {
         .collect();
     assert_eq!(statuses.len(), 5, "demo data covers every status");
 }
+
+/// In JSON Schema `76405.0` is an integer: clients that keep every number as a float can send
+/// it to integer members. A fraction is still refused.
+#[tokio::test]
+async fn integral_numbers_are_integers() {
+    let app = spawn_app().await;
+    let (municipality, estate) = app.place().await;
+    let mut body = plot_body("INT-1", municipality, Some(estate));
+    body["area_stated_m2"] = serde_json::json!(76405.0);
+    body["grw_max_rate_small_pct"] = serde_json::json!(40.0);
+    let created = app.create_plot(&body).await;
+    assert_eq!(created["area_stated_m2"], 76405);
+    assert_eq!(created["grw_max_rate_small_pct"], 40);
+    let mut body = plot_body("INT-2", municipality, Some(estate));
+    body["area_stated_m2"] = serde_json::json!(76405.5);
+    let problem = assert_problem(app.post_plot(&body).await, 422).await;
+    assert_eq!(pointers(&problem), ["/area_stated_m2"]);
+}

@@ -515,9 +515,9 @@ test('configured online basemap unreachable: falls back to the plain map', async
       // Pretend the operator configured a basemap on another host (the hall's Wi-Fi is down).
       const resp = await route.fetch();
       let body = await resp.text();
-      const marker = /<script id="gwf-config">[^<]*<\/script>/;
-      assert(marker.test(body), 'the gwf-config script is missing from /embed');
-      body = body.replace(marker, '<script id="gwf-config">window.GWF_CONFIG = {"basemapStyle": "https://basemap.invalid/style.json"};</script>');
+      const marker = /<script id="gwf-config" type="application\/json">[^<]*<\/script>/;
+      assert(marker.test(body), 'the gwf-config block is missing from /embed');
+      body = body.replace(marker, '<script id="gwf-config" type="application/json">{"basemapStyle": "https://basemap.invalid/style.json"}</script>');
       // Without the server's CSP, whose connect-src would stop the request before the network
       // (the operator's CSP must allow the basemap host: that is the server's job).
       const headers = { ...resp.headers() };
@@ -559,8 +559,8 @@ test('configured online basemap: drawn under the plots', async (browser, t) => {
     }
     if (new URL(url).pathname === '/embed') {
       const resp = await route.fetch();
-      const body = (await resp.text()).replace(/<script id="gwf-config">[^<]*<\/script>/,
-        `<script id="gwf-config">window.GWF_CONFIG = {"basemapStyle": "${STYLE}"};</script>`);
+      const body = (await resp.text()).replace(/<script id="gwf-config" type="application\/json">[^<]*<\/script>/,
+        `<script id="gwf-config" type="application/json">{"basemapStyle": "${STYLE}"}</script>`);
       const headers = { ...resp.headers() };
       delete headers['content-security-policy']; // the server's CSP would name the basemap's origin
       delete headers['content-length'];

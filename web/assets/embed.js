@@ -6,7 +6,8 @@
  * (/tiles/plots/{z}/{x}/{y}.mvt via /tiles/plots.json), the outlines of municipalities and
  * estates as GeoJSON. The style has no glyphs and no sprite (no text symbol layers: labels,
  * legend, popups and the kiosk card are HTML), so nothing is requested from another host --
- * unless the operator configured an online basemap (window.GWF_CONFIG.basemapStyle), which is
+ * unless the operator configured an online basemap (`basemapStyle` in the page's JSON block
+ * #gwf-config: no inline script, so the page's CSP forbids them all), which is
  * then drawn underneath; if it cannot be loaded, the plain background is used.
  *
  * URL parameters: see web/README.md. For tests the page exposes window.gwfMap (the MapLibre
@@ -17,7 +18,14 @@
   'use strict';
 
   var ORIGIN = window.location.origin;
-  var CONFIG = window.GWF_CONFIG || {};
+  var CONFIG = (function () {
+    var block = document.getElementById('gwf-config');
+    try {
+      return block ? JSON.parse(block.textContent) : {};
+    } catch (e) {
+      return {};
+    }
+  })();
   var params = new URLSearchParams(window.location.search);
 
   // ---- vocabularies, colours, texts -------------------------------------------------------

@@ -95,6 +95,7 @@ pub struct AccountChange {
         (status = 200, description = "Every account", body = Vec<Account>),
         r::NeedsToken,
         r::NotAdmin,
+        r::Busy,
     ),
     security(("bearer" = []))
 )]
@@ -119,6 +120,7 @@ pub async fn list_users(
         r::NeedsToken,
         r::NotAdmin,
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
     ),
     security(("bearer" = []))
 )]
@@ -189,6 +191,8 @@ async fn checked_municipalities(
         (status = 409, description = "E-mail already used", body = Problem, content_type = "application/problem+json"),
         r::NotJson,
         (status = 422, description = "Bad member", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]
@@ -263,6 +267,8 @@ fn email_taken(error: diesel::result::Error) -> ApiError {
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         r::NotJson,
         (status = 422, description = "Bad member", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]

@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{off_worker, Caller, JsonBody};
-use crate::api::limits::Class;
-use crate::api::{metrics, AppState};
+use crate::api::{counters, AppState};
+use crate::config::protection::Class;
 use crate::db;
 use crate::domain::access::Scope;
 use crate::domain::credentials::{self, LOCK_RULES};
@@ -63,6 +63,46 @@ pub(crate) async fn hashing<T: Send + 'static>(
 /// Longest wait for a turn at hashing.
 const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Checks the password of the caller's own account (token creation, password change) under the
+/// same throttles as a login: the client's login rate and the account's failure count, so a
+/// stolen session cannot be used to guess the password either. Returns the stored user.
+async fn confirm_password(
+    req: &HttpRequest,
+    state: &AppState,
+    conn: &mut diesel_async::AsyncPgConnection,
+    user_id: i64,
+    password: String,
+) -> Result<db::users::UserRow, ApiError> {
+    state.limits.check(Class::Login, state.client(req))?;
+    let user = db::users::by_id(conn, user_id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?
+        .user;
+    let key = credentials::login_key(&user.email);
+    if db::users::claim_login_attempt(conn, &key, &LOCK_RULES)
+        .await?
+        .is_none()
+    {
+        let until = db::users::locked_until(conn, &key).await?;
+        counters::login_refused("locked");
+        return Err(ApiError::TooManyRequests {
+            detail: "too many wrong passwords for this account; wait before trying again".into(),
+            retry_after_secs: until.map_or(60, |u| (u - Utc::now()).num_seconds() + 1),
+        });
+    }
+    let stored = user.password_hash.clone();
+    if !hashing(state, move || {
+        credentials::verify_password(&password, Some(&stored))
+    })
+    .await?
+    {
+        counters::login_refused("wrong");
+        return Err(ApiError::Forbidden("the password is wrong".into()));
+    }
+    db::users::login_succeeded(conn, &key).await?;
+    Ok(user)
+}
+
 /// Log in
 ///
 /// Returns a session token valid for `GWF_SESSION_TTL_HOURS` (default 12). After 5 failed
@@ -79,8 +119,9 @@ const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
         (status = 401, description = "Wrong e-mail or password", body = Problem, content_type = "application/problem+json"),
         r::NotJson,
         (status = 422, description = "Malformed member", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Locked after failed logins", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = i64, description = "Seconds until the lock ends"))),
+        (status = 429, description = "Locked after failed logins with this address, or too many attempts from the client (`GWF_RATE_LOGIN_*`)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
+        r::Busy,
     ),
     security(())
 )]
@@ -98,7 +139,7 @@ pub async fn login(
     let mut conn = state.pool.get().await?;
     let Some(attempt) = db::users::claim_login_attempt(&mut conn, &key, &LOCK_RULES).await? else {
         let until = db::users::locked_until(&mut conn, &key).await?;
-        metrics::login_refused("locked");
+        counters::login_refused("locked");
         return Err(ApiError::TooManyRequests {
             detail: "too many failed logins with this e-mail address; wait before trying again"
                 .into(),
@@ -119,7 +160,7 @@ pub async fn login(
     let user = match user {
         Some(user) if matches && user.active => user,
         _ => {
-            metrics::login_refused("wrong");
+            counters::login_refused("wrong");
             tracing::info!(failures = attempt.failures, "failed login");
             return Err(wrong());
         }
@@ -157,6 +198,8 @@ pub async fn login(
     responses(
         (status = 204, description = "The token no longer works"),
         r::NeedsToken,
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]
@@ -170,6 +213,105 @@ pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Log out everywhere
+///
+/// Revokes every login session of the caller's account, this one included if it is one. API
+/// tokens stay (list and revoke them under `/auth/tokens`).
+#[utoipa::path(
+    post,
+    path = "/auth/logout-all",
+    tag = "accounts",
+    responses(
+        (status = 204, description = "No session of the account works any more"),
+        r::NeedsToken,
+        r::Busy,
+        r::RateLimited,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn logout_all(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let principal = caller.require_account()?;
+    let mut conn = state.pool.get().await?;
+    let revoked = db::users::revoke_sessions(&mut conn, principal.user_id, None).await?;
+    tracing::info!(
+        user_id = principal.user_id,
+        revoked,
+        "logged out everywhere"
+    );
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A password change of one's own account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[schema(format = Password)]
+    pub current_password: String,
+    /// At least 12 characters.
+    #[schema(format = Password, min_length = 12)]
+    pub new_password: String,
+}
+
+/// Change my password
+///
+/// Needs the current password. Every other login session of the account ends; the one making
+/// the change and the API tokens stay.
+#[utoipa::path(
+    post,
+    path = "/auth/password",
+    tag = "accounts",
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        r::BadBody,
+        r::NeedsToken,
+        (status = 403, description = "The current password is wrong", body = Problem, content_type = "application/problem+json"),
+        r::NotJson,
+        (status = 422, description = "The new password is too short or too long", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
+        r::PasswordThrottled,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = caller.require_account()?;
+    if let Some(problem) = credentials::password_problem(&body.new_password) {
+        return Err(ApiError::Validation(vec![crate::domain::FieldError::new(
+            "/new_password",
+            problem,
+        )]));
+    }
+    let mut conn = state.pool.get().await?;
+    confirm_password(
+        &req,
+        &state,
+        &mut conn,
+        principal.user_id,
+        body.current_password,
+    )
+    .await?;
+    let new = body.new_password;
+    let hash = hashing(&state, move || credentials::hash_password(&new))
+        .await?
+        .map_err(ApiError::internal)?;
+    db::users::set_password(&mut conn, principal.user_id, &hash).await?;
+    let keep = match &caller {
+        Caller::User { token_id, .. } => Some(*token_id),
+        Caller::Anonymous => None,
+    };
+    db::users::revoke_sessions(&mut conn, principal.user_id, keep).await?;
+    tracing::info!(user_id = principal.user_id, "password changed");
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Who am I
 #[utoipa::path(
     get,
@@ -178,6 +320,7 @@ pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     responses(
         (status = 200, description = "The caller's account", body = Account),
         r::NeedsToken,
+        r::Busy,
     ),
     security(("bearer" = []))
 )]

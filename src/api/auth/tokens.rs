@@ -1,11 +1,10 @@
 //! Long-lived API tokens of the caller (`/auth/tokens`).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::hashing;
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, JsonBody};
@@ -84,6 +83,7 @@ pub struct TokenRequest {
     responses(
         (status = 200, description = "Live API tokens", body = Vec<ApiToken>),
         r::NeedsToken,
+        r::Busy,
     ),
     security(("bearer" = []))
 )]
@@ -113,11 +113,13 @@ pub async fn list_tokens(
         r::NotJson,
         (status = 403, description = "Wrong password, or scopes beyond the requesting token or the role", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad name, lifetime or scope", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many password checks at once", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
+        r::PasswordThrottled,
     ),
     security(("bearer" = []))
 )]
 pub async fn create_token(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<TokenRequest>,
@@ -146,19 +148,7 @@ pub async fn create_token(
     });
     access::authorize_token_scopes(Some(principal), &scopes)?;
     let mut conn = state.pool.get().await?;
-    let stored = db::users::by_id(&mut conn, principal.user_id)
-        .await?
-        .map(|u| u.user.password_hash);
-    let password = body.password;
-    let confirmed = hashing(&state, move || {
-        credentials::verify_password(&password, stored.as_deref())
-    })
-    .await?;
-    if !confirmed {
-        return Err(ApiError::Forbidden(
-            "the password is wrong: a token is made only with the owner's password".into(),
-        ));
-    }
+    super::confirm_password(&req, &state, &mut conn, principal.user_id, body.password).await?;
     let (token, hash) = credentials::new_token().map_err(ApiError::internal)?;
     let expires_at = Utc::now() + Duration::days(days);
     let scope_names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
@@ -192,6 +182,8 @@ pub async fn create_token(
         (status = 204, description = "Revoked"),
         r::NeedsToken,
         (status = 404, description = "No such live token of yours", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]

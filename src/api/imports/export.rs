@@ -36,6 +36,7 @@ use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
         )),
         (status = 400, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
         r::NeedsToken,
+        r::Busy,
     ),
     security(("bearer" = []))
 )]

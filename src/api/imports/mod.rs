@@ -94,6 +94,8 @@ pub struct ImportParams {
         (status = 413, description = "File over GWF_IMPORT_MAX_BYTES or too many features", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither GeoJSON nor CSV", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Some features are invalid; nothing was written; `report` lists every problem", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]
@@ -177,7 +179,7 @@ pub async fn import_plots(
             run(conn, &caller, file, &options, &actor).await
         })
         .await;
-    super::metrics::import_done(started.elapsed().as_secs_f64(), features, bytes);
+    super::counters::import_done(started.elapsed().as_secs_f64(), features, bytes);
     Ok(HttpResponse::Ok().json(report?))
 }
 
@@ -261,7 +263,14 @@ async fn run(
     } = file;
     let total = records.len();
     to_wgs84(conn, &mut records, crs).await?;
-    let mut stored = stored_plots(conn, &records).await?;
+    let mut stored = stored_plots(conn, caller, &records).await?;
+    let writable: HashSet<&String> = stored.keys().collect();
+    let references: Vec<String> = records.iter().filter_map(Record::reference).collect();
+    let taken: HashMap<String, bool> = db::plots::taken_references(conn, &references)
+        .await?
+        .into_iter()
+        .filter(|(reference, _)| !writable.contains(reference))
+        .collect();
     let mut planner = Planner::new(PlannerContext {
         caller: caller.principal().cloned(),
         municipalities: db::imports::municipalities(conn)
@@ -275,6 +284,7 @@ async fn run(
             .map(|(id, m, name)| ((m, name.to_lowercase()), id))
             .collect(),
         defaults: defaults.to_vec(),
+        taken,
         today: Utc::now().date_naive(),
         geometry_limits: options.geometry,
     });
@@ -342,22 +352,28 @@ async fn run(
     Ok(report)
 }
 
-/// The stored plots the file's references name, deleted ones too, locked until the import ends.
+/// The stored plots the file's references name that the importer may change (an admin: all,
+/// deleted ones too; an editor: those of their municipalities), locked until the import ends.
+/// Permission is decided here, before anything depends on a stored plot.
 async fn stored_plots(
     conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
     records: &[Record],
 ) -> Result<HashMap<String, StoredPlot>, ApiError> {
     let references: Vec<String> = records.iter().filter_map(Record::reference).collect();
-    Ok(db::plots::lock_by_references(conn, &references)
-        .await?
-        .into_iter()
-        .map(|(row, geometry)| {
-            (
-                row.facts.reference.clone(),
-                row.into_stored(geometry.as_deref()),
-            )
-        })
-        .collect())
+    let scope = access::import_scope(caller.principal());
+    Ok(
+        db::plots::lock_by_references(conn, &references, scope.as_deref())
+            .await?
+            .into_iter()
+            .map(|(row, geometry)| {
+                (
+                    row.facts.reference.clone(),
+                    row.into_stored(geometry.as_deref()),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Carries out a plan (or, when `write` is false, only says what it would do): the item's
@@ -411,8 +427,7 @@ fn rejected(report: ImportReport, total: usize) -> Result<ApiError, ApiError> {
             )
         })
         .collect();
-    let detail = format!(
-        "{} problems in {} of {} features; nothing was imported (see `report`)",
+    let (problems, features) = (
         report.problems.len(),
         report
             .problems
@@ -420,7 +435,11 @@ fn rejected(report: ImportReport, total: usize) -> Result<ApiError, ApiError> {
             .filter_map(|p| p.feature)
             .collect::<HashSet<_>>()
             .len(),
-        total
+    );
+    let detail = format!(
+        "{problems} problem{} in {features} of {total} feature{}; nothing was imported (see `report`)",
+        if problems == 1 { "" } else { "s" },
+        if total == 1 { "" } else { "s" },
     );
     Ok(ApiError::ImportRejected {
         detail,

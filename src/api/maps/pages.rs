@@ -65,7 +65,7 @@ fn html_csp(settings: &Settings) -> String {
         .collect();
     format!(
         "default-src 'self'{basemap}; img-src 'self' data: blob:{basemap}; worker-src 'self' blob:; \
-         child-src blob:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; \
+         child-src blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
          connect-src 'self'{basemap}; frame-ancestors {ancestors}"
     )
 }
@@ -94,9 +94,10 @@ pub async fn embed(state: web::Data<AppState>) -> HttpResponse {
     let config = json!({"basemapStyle": settings.basemap_style});
     // `</` cannot occur in JSON output of these values except inside strings; escape it anyway.
     let config = config.to_string().replace("</", "<\\/");
+    // A JSON data block, not a script: the page runs no inline script (CSP `script-src 'self'`).
     let html = html.replace(
-        r#"window.GWF_CONFIG = {"basemapStyle": null};"#,
-        &format!("window.GWF_CONFIG = {config};"),
+        r#"<script id="gwf-config" type="application/json">{"basemapStyle": null}</script>"#,
+        &format!(r#"<script id="gwf-config" type="application/json">{config}</script>"#),
     );
     html_response(settings, html)
 }

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::pages::html_response;
+use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::QueryParams;
 use crate::api::AppState;
@@ -361,6 +362,7 @@ pub struct ProfileParams {
         (status = 200, description = "The profile page", content_type = "text/html"),
         (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such published plot", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
     )
 )]
 pub async fn plot_profile(

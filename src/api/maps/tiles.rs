@@ -7,10 +7,12 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::tile_cache::CachedTile;
+use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::QueryParams;
 use crate::api::plots::params::SearchParams;
 use crate::api::AppState;
+use crate::config::protection::Class;
 use crate::db;
 use crate::domain::FieldError;
 
@@ -123,6 +125,8 @@ pub async fn tiles_fallback(
         (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
         (status = 400, description = "Bad coordinate or filter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Coordinates outside the tile grid of the zoom", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
+        r::RateLimited,
     )
 )]
 pub async fn plot_tile(
@@ -154,6 +158,9 @@ pub async fn plot_tile(
         match cache.and_then(|(cache, version)| cache.get(version, &key)) {
             Some(tile) => tile,
             None => {
+                // Only tiles that are made count against the heavy limit: a map reloading
+                // cached tiles costs next to nothing.
+                state.limits.check(Class::Heavy, state.client(&req))?;
                 let bytes = db::tiles::tile(&mut conn, &query, z, x, y).await?;
                 let tile = CachedTile {
                     etag: format!("\"{:016x}\"", content_hash(&bytes)),
@@ -218,6 +225,7 @@ pub struct TileJson {
     responses(
         (status = 200, description = "TileJSON", body = TileJson),
         (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
     )
 )]
 pub async fn plot_tilejson(

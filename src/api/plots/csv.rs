@@ -101,13 +101,15 @@ impl CsvWriter {
                 .join(", "),
             other => other.to_string(),
         };
-        // Spreadsheets run cells starting with these as formulas (CSV injection).
-        let formula =
-            matches!(value, Value::String(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']));
-        if formula && excel {
-            format!("'{text}")
-        } else {
-            text
+        // Spreadsheets run cells starting with these as formulas (CSV injection): defused in
+        // every dialect, as any CSV may end up in a spreadsheet. The importer takes the `'` off.
+        match value {
+            Value::String(_) | Value::Array(_)
+                if crate::domain::import::formula::needs_prefix(&text) =>
+            {
+                format!("'{text}")
+            }
+            _ => text,
         }
     }
 }
@@ -287,9 +289,19 @@ mod tests {
     }
 
     #[test]
-    fn formulas_are_defused_for_excel() {
+    fn formulas_are_defused_in_every_dialect() {
         let csv = write(CsvDialect::ExcelGerman, json!({"a": "=HYPERLINK(1)"}));
         assert!(csv.ends_with("'=HYPERLINK(1);;\r\n"), "{csv}");
+        let csv = write(
+            CsvDialect::Rfc4180,
+            json!({"a": "  +49 3874", "b": "＝1+1"}),
+        );
+        assert!(csv.ends_with("'  +49 3874,'＝1+1,\r\n"), "{csv}");
+        let csv = write(CsvDialect::Rfc4180, json!({"a": -5, "b": "Gleis"}));
+        assert!(
+            csv.ends_with("-5,Gleis,\r\n"),
+            "numbers stay numbers: {csv}"
+        );
     }
 
     #[test]

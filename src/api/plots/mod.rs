@@ -63,9 +63,10 @@ fn etag(version: i32) -> ETag {
 
 /// `If-Match` as a version number. Every change must name the version it is based on, so that
 /// no edit silently overwrites another: `*` would allow exactly that and is refused like a
-/// missing header.
-pub(crate) fn required_version(req: &HttpRequest) -> Result<i32, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
+/// missing header. Read only after the caller's rights on the plot are checked, so that a 428
+/// cannot tell a stranger that a plot exists.
+pub(crate) fn required_version(if_match: Option<&HeaderValue>) -> Result<i32, ApiError> {
+    let Some(value) = if_match else {
         return Err(ApiError::PreconditionRequired(
             "send `If-Match` with the ETag of the version you edited (from GET); \
              it keeps concurrent edits from being lost"
@@ -129,6 +130,7 @@ fn plot_response(status: actix_web::http::StatusCode, plot: Plot, format: Format
         (status = 401, description = "Invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such plot (or not published)", body = Problem, content_type = "application/problem+json"),
         r::NotAcceptable,
+        r::Busy,
     ),
     security((), ("bearer" = []))
 )]
@@ -175,6 +177,8 @@ pub async fn get_plot(
         r::TooLarge,
         r::NotJson,
         (status = 422, description = "Breaks a rule; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]
@@ -184,7 +188,7 @@ pub async fn create_plot(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_account()?;
+    caller.require_plot_writer()?;
     let data = plot_data_from_document(body)?;
     if data.internal.published {
         return Err(ApiError::Validation(vec![FieldError::new(
@@ -247,6 +251,8 @@ pub async fn create_plot(
         r::NotJson,
         (status = 422, description = "Breaks a rule", body = Problem, content_type = "application/problem+json"),
         r::NoIfMatch,
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]
@@ -259,9 +265,9 @@ pub async fn replace_plot(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_account()?;
     let key = plot_key(&key)?;
-    let expected = required_version(&req)?;
     let data = plot_data_from_document(body)?;
-    change_fields(&state, &caller, key, expected, |_| Ok(data)).await
+    let if_match = req.headers().get(header::IF_MATCH).cloned();
+    change_fields(&state, &caller, key, if_match, |_| Ok(data)).await
 }
 
 /// Update some fields of a plot
@@ -291,6 +297,8 @@ pub async fn replace_plot(
         r::NotJson,
         (status = 422, description = "Breaks a rule", body = Problem, content_type = "application/problem+json"),
         r::NoIfMatch,
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]
@@ -303,14 +311,14 @@ pub async fn patch_plot(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_account()?;
     let key = plot_key(&key)?;
-    let expected = required_version(&req)?;
+    let if_match = req.headers().get(header::IF_MATCH).cloned();
     if !patch.is_object() {
         return Err(ApiError::Validation(vec![FieldError::new(
             "",
             "a merge patch must be a JSON object",
         )]));
     }
-    change_fields(&state, &caller, key, expected, move |(row, geometry)| {
+    change_fields(&state, &caller, key, if_match, move |(row, geometry)| {
         // Patch the stored plot in its write form, then validate the result as a whole.
         let mut document = Value::Object(row.to_data(geometry.as_deref()).to_object());
         merge_patch(&mut document, &patch);
@@ -325,7 +333,7 @@ async fn change_fields(
     state: &AppState,
     caller: &Caller,
     key: PlotKey,
-    expected: i32,
+    if_match: Option<HeaderValue>,
     new_data: impl FnOnce(&FullPlot) -> Result<PlotData, ApiError> + Send,
 ) -> Result<HttpResponse, ApiError> {
     let set = caller.plot_set();
@@ -342,6 +350,7 @@ async fn change_fields(
                 current,
                 target: current,
             })?;
+            let expected = required_version(if_match.as_ref())?;
             if row.version != expected {
                 return Err(ApiError::PreconditionFailed {
                     current_version: row.version,

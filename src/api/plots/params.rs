@@ -57,11 +57,12 @@ pub struct SearchParams {
     #[param(value_type = Option<String>, example = "13234500400123______")]
     #[schema(value_type = Option<String>, example = "13234500400123______")]
     pub parcel: Option<Vec<String>>,
-    /// Smallest size: the stated area where known, else the computed one. Units: m².
+    /// Smallest size: the stated area where known, else the computed one. Units: m². At most
+    /// `area_max` when both are given (400 otherwise).
     #[param(minimum = 0, example = 20000)]
     #[schema(minimum = 0, example = 20000)]
     pub area_min: Option<f64>,
-    /// Largest size (as `area_min`). Units: m².
+    /// Largest size (as `area_min`). Units: m². At least `area_min` when both are given.
     #[param(minimum = 0)]
     #[schema(minimum = 0)]
     pub area_max: Option<f64>,
@@ -114,13 +115,13 @@ pub struct SearchParams {
     #[schema(value_type = Option<String>, example = "11.4,53.25,11.7,53.4")]
     #[serde(default, deserialize_with = "list")]
     pub bbox: Option<Vec<String>>,
-    /// Centre `lon,lat` (EPSG:4326) of a distance search; needs `radius_m`.
+    /// Centre `lon,lat` (EPSG:4326) of a distance search; needs `radius_m` (400 without).
     #[param(value_type = Option<String>, example = "11.5,53.33")]
     #[schema(value_type = Option<String>, example = "11.5,53.33")]
     #[serde(default, deserialize_with = "list")]
     pub near: Option<Vec<String>>,
     /// Radius around `near`, measured on the WGS 84 ellipsoid to the nearest point of the plot.
-    /// Units: m; at most 500,000.
+    /// Units: m; at most 500,000. Needs `near` (400 without).
     #[param(minimum = 0, maximum = 500000, example = 30000)]
     #[schema(minimum = 0, maximum = 500000, example = 30000)]
     pub radius_m: Option<f64>,
@@ -141,7 +142,8 @@ pub struct SearchParams {
     #[param(minimum = 1, maximum = 1000)]
     #[schema(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
-    /// Opaque position from a `next` link.
+    /// Opaque position from a `next` link, for the query and sort of that link (400 for
+    /// another sort).
     #[param(pattern = "^[0-9a-f]*$")]
     #[schema(pattern = "^[0-9a-f]*$")]
     #[serde(default, deserialize_with = "text")]

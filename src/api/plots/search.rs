@@ -13,6 +13,7 @@ use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{off_worker, Caller, JsonBody, QueryParams};
 use crate::api::views::{Link, Plot, PlotFeatureCollection, PlotPage, Total};
 use crate::api::AppState;
+use crate::config::protection::Class;
 use crate::db;
 use crate::domain::plot::PlotKey;
 use crate::domain::search::{drawn_area, OutputFormat, PlotQuery, SpatialRelation, MAX_COMPARE};
@@ -77,6 +78,11 @@ fn output_format(req: &HttpRequest, query: &PlotQuery) -> Result<OutputFormat, A
 /// ellipsoid; each result carries `distance_m`). Pages are keyset-paged: follow `next`.
 /// Formats: JSON (default), GeoJSON (`Accept: application/geo+json` or `f=geojson`), CSV
 /// (`f=csv`, or `f=csv-excel` for German Excel), CSV being the complete result, streamed.
+///
+/// Rules between parameters, which OpenAPI cannot state (each breach is a 400 naming the
+/// parameter): `area_min` ≤ `area_max`; `near` and `radius_m` come together; `sort=distance`
+/// needs `near`; a `cursor` continues the query and sort it came from; `fields` names members
+/// of a plot; `deleted=true` is for admins.
 #[utoipa::path(
     get,
     path = "/plots",
@@ -90,6 +96,9 @@ fn output_format(req: &HttpRequest, query: &PlotQuery) -> Result<OutputFormat, A
         ), headers(("Link" = String, description = "RFC 8288 `next` link when there are more plots"))),
         (status = 400, description = "A parameter is invalid; `errors` names it", body = Problem, content_type = "application/problem+json"),
         r::NotAcceptable,
+        r::BadToken,
+        r::Busy,
+        r::RateLimited,
     ),
     security((), ("bearer" = []))
 )]
@@ -102,6 +111,9 @@ pub async fn list_plots(
     let query = params.into_query(None).map_err(ApiError::bad_params)?;
     check_fields(&query)?;
     let format = output_format(&req, &query)?;
+    if matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
+        heavy(&state, &req, &caller)?;
+    }
     let next_href = |cursor: &str| {
         let mut pairs: Vec<(String, String)> =
             form_urlencoded::parse(req.query_string().as_bytes())
@@ -159,6 +171,9 @@ pub struct SearchBody {
         r::NotAcceptable,
         r::TooLarge,
         r::NotJson,
+        r::BadToken,
+        r::Busy,
+        r::RateLimited,
     ),
     security((), ("bearer" = []))
 )]
@@ -189,6 +204,7 @@ pub async fn search_plots(
     let drawn = match geometry {
         None | Some(Value::Null) => None,
         Some(geometry) => {
+            heavy(&state, &req, &caller)?;
             let limits = state.settings.geometry_limits;
             let checked = off_worker(state.settings.cpu_timeout, move || {
                 drawn_area(&geometry, relation, &limits)
@@ -199,9 +215,21 @@ pub async fn search_plots(
     let query = params.into_query(drawn).map_err(ApiError::bad_params)?;
     check_fields(&query)?;
     let format = output_format(&req, &query)?;
+    if query.drawn.is_none() && matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
+        heavy(&state, &req, &caller)?;
+    }
     let self_href = format!("{}/plots/search", state.base_url(&req));
     // A next page is a POST with `next_cursor` as `cursor`: no GET link can express it.
     respond(&state, caller, query, format, self_href, |_| None).await
+}
+
+/// Drawn-area searches and CSV exports of anonymous callers count against the heavy limit
+/// (`GWF_RATE_HEAVY_*`); staff are limited by their accounts.
+fn heavy(state: &AppState, req: &HttpRequest, caller: &Caller) -> Result<(), ApiError> {
+    match caller {
+        Caller::Anonymous => state.limits.check(Class::Heavy, state.client(req)),
+        Caller::User { .. } => Ok(()),
+    }
 }
 
 async fn respond(
@@ -368,6 +396,8 @@ pub struct Facets {
     responses(
         (status = 200, description = "Counts and areas", body = Facets),
         (status = 400, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        r::BadToken,
+        r::Busy,
     ),
     security((), ("bearer" = []))
 )]
@@ -447,6 +477,8 @@ pub struct CompareParams {
         (status = 200, description = "The plots, in the order asked", body = Vec<Plot>),
         (status = 400, description = "Too many or malformed keys", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "A plot does not exist (or is not published)", body = Problem, content_type = "application/problem+json"),
+        r::BadToken,
+        r::Busy,
     ),
     security((), ("bearer" = []))
 )]

@@ -35,6 +35,8 @@ use crate::domain::history::{HistoryAction, Via};
         r::NoSuchPlot,
         r::Stale,
         r::NoIfMatch,
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]
@@ -65,6 +67,8 @@ pub async fn delete_plot(
         r::NoSuchPlot,
         r::Stale,
         r::NoIfMatch,
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]
@@ -93,6 +97,8 @@ pub async fn publish_plot(
         r::NoSuchPlot,
         r::Stale,
         r::NoIfMatch,
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]
@@ -122,6 +128,8 @@ pub async fn unpublish_plot(
         (status = 404, description = "No such deleted plot", body = Problem, content_type = "application/problem+json"),
         r::Stale,
         r::NoIfMatch,
+        r::Busy,
+        r::RateLimited,
     ),
     security(("bearer" = []))
 )]
@@ -158,7 +166,7 @@ async fn change_state(
 ) -> Result<i64, ApiError> {
     caller.require_account()?;
     let key = plot_key(raw_key)?;
-    let expected = required_version(req)?;
+    let if_match = req.headers().get(actix_web::http::header::IF_MATCH);
     let set = match action {
         HistoryAction::Restore => PlotSet::Deleted,
         _ => caller.plot_set(),
@@ -190,6 +198,7 @@ async fn change_state(
             }
         };
         caller.authorize(permission)?;
+        let expected = required_version(if_match)?;
         if row.version != expected {
             return Err(ApiError::PreconditionFailed {
                 current_version: row.version,
@@ -228,6 +237,7 @@ pub struct HistoryParams {}
         r::NeedsToken,
         (status = 403, description = "A published plot of another municipality (editors)", body = Problem, content_type = "application/problem+json"),
         r::NoSuchPlot,
+        r::Busy,
     ),
     security(("bearer" = []))
 )]

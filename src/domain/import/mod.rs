@@ -4,6 +4,7 @@
 //! told. `api::imports` reads the body, asks the database and writes the plans, all in one
 //! transaction.
 
+pub mod formula;
 pub mod plan;
 pub mod read;
 pub mod report;

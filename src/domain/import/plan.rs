@@ -25,6 +25,9 @@ pub struct PlannerContext {
     pub estates: HashMap<(i64, String), i64>,
     /// `?defaults=`: values for fields a plot has neither in the file nor in the database.
     pub defaults: Vec<(&'static str, Value)>,
+    /// References taken by plots the importer may not change, with whether the importer may
+    /// read that plot (published). Nothing else of them is known to the planner.
+    pub taken: HashMap<String, bool>,
     /// What "in the future" means for `data_confirmed_on`.
     pub today: NaiveDate,
     pub geometry_limits: GeometryLimits,
@@ -84,6 +87,20 @@ impl Planner {
             problem: text,
         };
         let reference = self.identify(record, stored, &at)?;
+        // Publishing is a deliberate act (POST /plots/{key}/publish), never a side effect of a
+        // file: the file's `published` is ignored, with a word if it asks for a change.
+        let stored_published = stored.is_some_and(|plot| plot.data.internal.published);
+        if record
+            .fields
+            .get("published")
+            .and_then(Value::as_bool)
+            .is_some_and(|wanted| wanted != stored_published)
+        {
+            warnings.push(at(
+                Some("published"),
+                "not imported: imports leave plots as drafts or published as they are; publish with POST /plots/{key}/publish".into(),
+            ));
+        }
         let (mut document, expected_version, mut problems) =
             self.document(record, &reference, stored, &at);
         self.outline(record, stored, &mut document, &mut problems, warnings, &at);
@@ -144,6 +161,23 @@ impl Planner {
                 "appears earlier in the file already".into(),
             )]);
         }
+        if stored.is_none() {
+            match self.context.taken.get(&reference) {
+                Some(true) => {
+                    return Err(vec![at(
+                        Some("reference"),
+                        format!("plot {reference} is another municipality's: you may not change it"),
+                    )])
+                }
+                Some(false) => {
+                    return Err(vec![at(
+                        Some("reference"),
+                        format!("the reference {reference} is taken by a plot you cannot see: choose another"),
+                    )])
+                }
+                None => {}
+            }
+        }
         if stored.is_some_and(|plot| plot.deleted) {
             return Err(vec![at(
                 Some("reference"),
@@ -199,6 +233,7 @@ impl Planner {
         let mut problems = Vec::new();
         let mut document = stored.map(|plot| plot.data.to_object()).unwrap_or_default();
         let mut fields = record.fields.clone();
+        fields.remove("published");
         fields.insert("reference".into(), Value::String(reference.to_owned()));
         // Hectares, as many data sets give areas. Units: ha → m².
         if let Some(ha) = fields.remove("area_stated_ha").and_then(|v| v.as_f64()) {

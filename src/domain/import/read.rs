@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::formula;
 use super::report::ImportProblem;
 use super::schema::{map_record, Column, ImportCrs, Mapping};
 
@@ -268,7 +269,9 @@ pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
                 .iter()
                 .zip(row.iter())
                 .filter(|((_, c), _)| matches!(c, Column::Field(_)))
-                .map(|((name, _), cell)| (name.clone(), Value::String(cell.to_owned()))),
+                .map(|((name, _), cell)| {
+                    (name.clone(), Value::String(formula::undo(cell).to_owned()))
+                }),
             mapping,
         );
         for (field, text) in mapped.problems {

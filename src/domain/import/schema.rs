@@ -237,14 +237,23 @@ pub fn column(name: &str, read_only: &[String]) -> Column {
 /// text) is read the German way too: `ja`/`nein`, decimal commas, `31.12.2026`, `verfügbar`.
 /// Empty text is null. Returns the problem if the text cannot mean anything for the field.
 pub fn coerce(field_name: &str, value: Value) -> Result<Value, String> {
-    let Value::String(text) = value else {
-        return Ok(value);
+    let kind = field(field_name).map_or(Kind::Text, |(_, k)| k);
+    let text = match value {
+        Value::String(text) => text,
+        // JSON's `76405.0` is the integer 76405 (as JSON Schema has it).
+        Value::Number(n) if matches!(kind, Kind::Integer) && n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            return match f.fract() == 0.0 && f.abs() <= 9.0e15 {
+                true => Ok(Value::from(f as i64)),
+                false => Err(format!("`{n}` is not a whole number")),
+            };
+        }
+        other => return Ok(other),
     };
     let t = text.trim();
     if t.is_empty() {
         return Ok(Value::Null);
     }
-    let kind = field(field_name).map_or(Kind::Text, |(_, k)| k);
     match kind {
         Kind::Text | Kind::Money => Ok(Value::String(t.to_owned())),
         Kind::Integer => {
@@ -420,6 +429,11 @@ mod tests {
             json!("available")
         );
         assert_eq!(coerce("grz", json!("0,8")).unwrap(), json!(0.8));
+        assert_eq!(
+            coerce("area_stated_m2", json!(76405.0)).unwrap(),
+            json!(76405)
+        );
+        assert!(coerce("area_stated_m2", json!(76405.5)).is_err());
         assert_eq!(
             coerce("area_stated_m2", json!("12.500")).unwrap_err(),
             "`12.500` is not a whole number"

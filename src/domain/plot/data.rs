@@ -129,7 +129,22 @@ impl PlotData {
             |pointer: &str, detail: String| errors.push(FieldError::new(pointer, detail));
         let f = &mut self.facts;
 
+        // Text is stored without surrounding whitespace and blank means absent, as the importer
+        // reads cells: so an export imports back unchanged, whichever way a value came in.
         f.title_de = f.title_de.trim().to_owned();
+        for text in [
+            &mut f.title_en,
+            &mut f.description_de,
+            &mut f.description_en,
+            &mut f.contact_name,
+            &mut f.contact_phone,
+            &mut f.contact_email,
+            &mut self.internal.internal_notes,
+            &mut self.internal.owner_name,
+            &mut self.internal.owner_contact,
+        ] {
+            tidy(text);
+        }
         let reference_ok = (2..=32).contains(&f.reference.len())
             && f.reference
                 .bytes()
@@ -293,6 +308,18 @@ impl PlotData {
                 })
             }
             _ => Err(errors),
+        }
+    }
+}
+
+/// `text` without surrounding whitespace; `None` if nothing else is left.
+fn tidy(text: &mut Option<String>) {
+    if let Some(t) = text {
+        let trimmed = t.trim();
+        if trimmed.is_empty() {
+            *text = None;
+        } else if trimmed.len() != t.len() {
+            *t = trimmed.to_owned();
         }
     }
 }

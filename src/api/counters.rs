@@ -1,0 +1,27 @@
+//! The service's own counters, recorded where things happen (rate limits, logins, statement
+//! timeouts, imports) and rendered by `metrics` at `/metrics`. A leaf: it depends on nothing of
+//! the HTTP layer, so every part of it can count.
+
+use metrics::{counter, histogram};
+
+use crate::config::protection::Class;
+
+pub fn rate_limited(class: Class) {
+    counter!("gwf_rate_limited_total", "class" => class.as_str()).increment(1);
+}
+
+/// `reason`: `wrong` (password or address) or `locked`.
+pub fn login_refused(reason: &'static str) {
+    counter!("gwf_login_refused_total", "reason" => reason).increment(1);
+}
+
+pub fn statement_timeout() {
+    counter!("gwf_db_statement_timeouts_total").increment(1);
+}
+
+/// An import that ran to its end (written or refused). Units: seconds, features, bytes.
+pub fn import_done(seconds: f64, features: usize, bytes: usize) {
+    histogram!("gwf_import_duration_seconds").record(seconds);
+    histogram!("gwf_import_features").record(features as f64);
+    counter!("gwf_import_bytes_total").increment(bytes as u64);
+}
