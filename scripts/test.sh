@@ -18,6 +18,8 @@
 #      schemathesis runs all checks against /openapi.json, authenticated, so
 #      write operations are exercised too. Server log:
 #      artifacts/schemathesis-server.log, JUnit report: artifacts/schemathesis/.
+#   4. fault tests (scripts/faults.sh): PostgreSQL restarted under load, and the
+#      service killed in the middle of a large import, on a cluster of their own.
 #
 # Environment:
 #   DATABASE_URL                  use this server instead of the local cluster
@@ -29,6 +31,7 @@
 #   GWF_BROWSER_TIMEOUT_TOTAL     hard limit for the browser tests in seconds
 #                                 (default 300, safety net only)
 #   GWF_SKIP_SCHEMATHESIS=1       skip stage 3
+#   GWF_SKIP_FAULTS=1             skip stage 4
 #   GWF_SCHEMATHESIS_EXAMPLES     max examples per API operation (default 50)
 #   GWF_SCHEMATHESIS_WORKERS      concurrent schemathesis workers (default 2)
 #   GWF_SCHEMATHESIS_SEED         fixed seed to reproduce a run (default random)
@@ -377,6 +380,17 @@ else
 fi
 stop_server
 
+# ---- stage 4: fault tests ----------------------------------------------------
+faults_result=passed
+faults_rc=0
+if [[ "${GWF_SKIP_FAULTS:-0}" == 1 ]]; then
+  faults_result="skipped (GWF_SKIP_FAULTS=1)"
+else
+  gwf_log "fault tests: scripts/faults.sh"
+  cargo build --bin gewerbeflaechen && "$GWF_ROOT/scripts/faults.sh" "$BIN" </dev/null || faults_rc=$?
+  ((faults_rc == 0)) || faults_result="FAILED (exit $faults_rc)"
+fi
+
 echo
-echo "test summary: cargo test: $cargo_result; browser tests: $br_result; schemathesis: $st_result"
-((cargo_rc == 0 && br_rc == 0 && st_rc == 0))
+echo "test summary: cargo test: $cargo_result; browser tests: $br_result; schemathesis: $st_result; fault tests: $faults_result"
+((cargo_rc == 0 && br_rc == 0 && st_rc == 0 && faults_rc == 0))

@@ -297,6 +297,23 @@ impl From<DieselError> for ApiError {
                 )])
             }
             DatabaseErrorKind::SerializationFailure => ApiError::Retry(error.into()),
+            // The server went away under the request (restart, failover, network): nothing was
+            // written that is not rolled back, and the pool replaces the connection.
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                ApiError::Unavailable(error.into())
+            }
+            // SQLSTATE 57P01–57P03 (admin_shutdown, crash_shutdown, cannot_connect_now).
+            DatabaseErrorKind::Unknown
+                if [
+                    "terminating connection",
+                    "the database system is",
+                    "server closed the connection",
+                ]
+                .iter()
+                .any(|m| info.message().starts_with(m)) =>
+            {
+                ApiError::Unavailable(error.into())
+            }
             // SQLSTATE 57014, reported by diesel as `Unknown` (see deadlocks below).
             DatabaseErrorKind::Unknown
                 if info

@@ -27,6 +27,8 @@ struct Gcra {
     interval: Duration,
     /// How far ahead of now the next allowed instant may run.
     burst: Duration,
+    /// Requests a minute (the most one request can cost).
+    requests: u32,
 }
 
 impl Gcra {
@@ -36,18 +38,22 @@ impl Gcra {
             Gcra {
                 interval,
                 burst: interval * per_minute.saturating_sub(1),
+                requests: per_minute,
             }
         })
     }
 
-    /// Takes one request from the allowance whose next allowed instant is `next`; returns the
-    /// new instant, or how long to wait.
-    fn take(&self, next: Option<Instant>, now: Instant) -> Result<Instant, Duration> {
+    /// Takes `cost` requests' worth from the allowance whose next allowed instant is `next`;
+    /// returns the new instant, or how long to wait. A cost above the whole burst is taken as
+    /// the whole burst, so no request is refused for ever.
+    fn take(&self, next: Option<Instant>, now: Instant, cost: u32) -> Result<Instant, Duration> {
         let next = next.map_or(now, |n| n.max(now));
-        if next > now + self.burst {
-            return Err(next - now - self.burst);
+        let cost = cost.clamp(1, self.requests);
+        let last = next + self.interval * (cost - 1);
+        if last > now + self.burst {
+            return Err(last - now - self.burst);
         }
-        Ok(next + self.interval)
+        Ok(last + self.interval)
     }
 }
 
@@ -86,10 +92,21 @@ impl RateLimits {
     /// One request of `class` from `client`: 429 when the client or everyone together is over
     /// the rate.
     pub fn check(&self, class: Class, client: IpAddr) -> Result<(), ApiError> {
-        self.check_at(class, client, Instant::now())
+        self.check_at(class, client, Instant::now(), 1)
     }
 
-    fn check_at(&self, class: Class, client: IpAddr, now: Instant) -> Result<(), ApiError> {
+    /// A request that costs as much as `cost` ordinary ones (a large drawn area, say).
+    pub fn check_cost(&self, class: Class, client: IpAddr, cost: u32) -> Result<(), ApiError> {
+        self.check_at(class, client, Instant::now(), cost)
+    }
+
+    fn check_at(
+        &self,
+        class: Class,
+        client: IpAddr,
+        now: Instant,
+        cost: u32,
+    ) -> Result<(), ApiError> {
         let Some((_, limit)) = self.limits.iter().find(|(c, _)| *c == class) else {
             return Ok(());
         };
@@ -110,12 +127,12 @@ impl RateLimits {
         let mut overall = limit.overall.lock().unwrap_or_else(|p| p.into_inner());
         let next = limit
             .gcra
-            .take(limit.clients.get(&client), now)
+            .take(limit.clients.get(&client), now, cost)
             .map_err(|wait| refused(wait, "from this address"))?;
         if let Some(total) = &limit.total {
             *overall = Some(
                 total
-                    .take(*overall, now)
+                    .take(*overall, now, cost)
                     .map_err(|wait| refused(wait, "to this service"))?,
             );
         }
@@ -138,9 +155,9 @@ mod tests {
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let t = Instant::now();
         for _ in 0..6 {
-            assert!(l.check_at(Class::Login, a, t).is_ok());
+            assert!(l.check_at(Class::Login, a, t, 1).is_ok());
         }
-        let refused = l.check_at(Class::Login, a, t).unwrap_err();
+        let refused = l.check_at(Class::Login, a, t, 1).unwrap_err();
         assert!(matches!(
             refused,
             ApiError::TooManyRequests {
@@ -150,16 +167,16 @@ mod tests {
         ));
         // Another address has its own allowance; ten seconds later there is one more.
         assert!(l
-            .check_at(Class::Login, "192.0.2.2".parse().unwrap(), t)
+            .check_at(Class::Login, "192.0.2.2".parse().unwrap(), t, 1)
             .is_ok());
         assert!(l
-            .check_at(Class::Login, a, t + Duration::from_secs(10))
+            .check_at(Class::Login, a, t + Duration::from_secs(10), 1)
             .is_ok());
         assert!(l
-            .check_at(Class::Login, a, t + Duration::from_secs(10))
+            .check_at(Class::Login, a, t + Duration::from_secs(10), 1)
             .is_err());
         assert!(
-            l.check_at(Class::Heavy, a, t).is_ok(),
+            l.check_at(Class::Heavy, a, t, 1).is_ok(),
             "no limit configured"
         );
     }
@@ -170,10 +187,25 @@ mod tests {
         let t = Instant::now();
         for i in 0..3 {
             let client = IpAddr::from([192, 0, 2, i]);
-            assert!(l.check_at(Class::Login, client, t).is_ok());
+            assert!(l.check_at(Class::Login, client, t, 1).is_ok());
         }
         assert!(l
-            .check_at(Class::Login, IpAddr::from([192, 0, 2, 9]), t)
+            .check_at(Class::Login, IpAddr::from([192, 0, 2, 9]), t, 1)
             .is_err());
+    }
+
+    #[test]
+    fn a_costly_request_takes_more_of_the_allowance() {
+        let l = limits(10, 0);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let t = Instant::now();
+        assert!(l.check_at(Class::Login, a, t, 7).is_ok());
+        assert!(l.check_at(Class::Login, a, t, 4).is_err(), "7 + 4 > 10");
+        assert!(l.check_at(Class::Login, a, t, 3).is_ok());
+        assert!(l.check_at(Class::Login, a, t, 1).is_err());
+        // More than the whole burst costs the whole burst, a minute later.
+        let later = t + Duration::from_secs(120);
+        assert!(l.check_at(Class::Login, a, later, 1_000).is_ok());
+        assert!(l.check_at(Class::Login, a, later, 1).is_err());
     }
 }

@@ -76,8 +76,8 @@ pub struct Settings {
     /// requests. A cached tile is served only while no plot, estate or municipality has changed
     /// since it was made (checked per request against the database). Units: MiB.
     pub tile_cache_mb: usize,
-    /// `GWF_GEOMETRY_MAX_RING_POSITIONS` (5,000), `GWF_GEOMETRY_MAX_RINGS` (100 per polygon),
-    /// `GWF_GEOMETRY_MAX_PARTS` (100 polygons), `GWF_GEOMETRY_MAX_POSITIONS` (20,000 in all):
+    /// `GWF_GEOMETRY_MAX_RING_POSITIONS` (2,000), `GWF_GEOMETRY_MAX_RINGS` (50 per polygon),
+    /// `GWF_GEOMETRY_MAX_PARTS` (50 polygons), `GWF_GEOMETRY_MAX_POSITIONS` (10,000 in all):
     /// the largest geometry a request may send (plots, imports, drawn search areas); checked
     /// before validation, whose cost grows with the square of a ring's positions.
     pub geometry_limits: crate::domain::geometry::GeometryLimits,

@@ -17,8 +17,8 @@ use super::FieldError;
 pub const MAX_PLOT_AREA_M2: f64 = 50_000_000.0;
 
 /// How large a submitted geometry may be, checked before any work that grows faster than its
-/// size: validation compares every segment with every other (O(n²) in the positions of a
-/// ring), so one 20,000-position ring costs seconds. Configured by `GWF_GEOMETRY_MAX_*`.
+/// size: validation (`geo`'s) compares every segment of a ring with every other, O(n²) in its
+/// positions, so one 20,000-position ring costs seconds. Configured by `GWF_GEOMETRY_MAX_*`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GeometryLimits {
     /// Positions in one ring (exterior or hole).
@@ -32,15 +32,28 @@ pub struct GeometryLimits {
 }
 
 impl Default for GeometryLimits {
-    /// Surveyed plot outlines have tens to a few thousand positions; these leave room for the
-    /// finest of them and keep validation of the largest allowed geometry under ~0.1 s.
+    /// Surveyed plot and estate outlines have tens to a few hundred positions, rarely more than
+    /// 2,000 per ring. The costliest geometry these admit takes ~0.3 s to validate in a release
+    /// build on the 2-core reference host (five parts of 2,000; `bench/geometry_limits.sh`),
+    /// against 1.8 s for the 20,000-position ring that was possible before.
     fn default() -> Self {
         GeometryLimits {
-            ring_positions: 5_000,
-            rings: 100,
-            parts: 100,
-            positions: 20_000,
+            ring_positions: 2_000,
+            rings: 50,
+            parts: 50,
+            positions: 10_000,
         }
+    }
+}
+
+/// How many positions a GeoJSON geometry (or anything holding one) has: counted on the raw
+/// JSON, before anything is parsed, to price a request by its size. Linear in the input.
+pub fn position_count(value: &Value) -> usize {
+    match value {
+        Value::Array(items) if items.first().is_some_and(Value::is_number) => 1,
+        Value::Array(items) => items.iter().map(position_count).sum(),
+        Value::Object(members) => members.values().map(position_count).sum(),
+        _ => 0,
     }
 }
 
@@ -473,6 +486,20 @@ pub struct GeoJsonMultiPolygon {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn positions_are_counted_on_the_raw_json() {
+        let polygon = json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]],
+                                                                [[0.2, 0.1], [0.3, 0.1], [0.3, 0.2], [0.2, 0.1]]]});
+        assert_eq!(position_count(&polygon), 8);
+        let feature = json!({"type": "Feature", "geometry": polygon, "properties": {"n": [1, 2]}});
+        assert_eq!(
+            position_count(&feature),
+            9,
+            "a list of numbers counts as one position"
+        );
+        assert_eq!(position_count(&json!("nothing")), 0);
+    }
 
     fn square(x: f64, y: f64, d: f64) -> Vec<[f64; 2]> {
         vec![[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]

@@ -31,7 +31,7 @@ use crate::domain::access;
 use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{Actor, Via};
 use crate::domain::import::{read, GeometryInput, ImportCrs, ImportItem, ImportReport, Mapping};
-use crate::domain::import::{ParsedFile, Plan, Planner, PlannerContext, Record};
+use crate::domain::import::{ImportProblem, ParsedFile, Plan, Planner, PlannerContext, Record};
 use crate::domain::plot::StoredPlot;
 use crate::domain::FieldError;
 
@@ -119,21 +119,7 @@ pub async fn import_plots(
         Plot::read_only_members(),
     )
     .map_err(|(name, detail)| ApiError::bad_parameter(&name, detail))?;
-    let mime = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let is_csv = matches!(
-        media_essence(&mime).as_str(),
-        "text/csv" | "application/csv"
-    );
-    if !is_csv && !is_json_media_type(&mime) {
-        return Err(ApiError::UnsupportedMediaType(format!(
-            "an import is application/geo+json or text/csv, not `{mime}`"
-        )));
-    }
+    let is_csv = is_csv_upload(&req)?;
     let limit = state.settings.import_max_bytes;
     let mut payload = payload.into_inner();
     let body = read_body_capped(&req, &mut payload, limit).await?;
@@ -183,6 +169,22 @@ pub async fn import_plots(
     Ok(HttpResponse::Ok().json(report?))
 }
 
+/// Whether the upload is CSV (else GeoJSON); 415 for anything else.
+fn is_csv_upload(req: &HttpRequest) -> Result<bool, ApiError> {
+    let mime = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let is_csv = matches!(media_essence(mime).as_str(), "text/csv" | "application/csv");
+    if !is_csv && !is_json_media_type(mime) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "an import is application/geo+json or text/csv, not `{mime}`"
+        )));
+    }
+    Ok(is_csv)
+}
+
 fn bad_file(detail: impl Into<String>) -> ApiError {
     ApiError::BadRequest {
         detail: detail.into(),
@@ -226,9 +228,6 @@ async fn to_wgs84(
     Ok(())
 }
 
-/// Everything after reading the file, inside the import's transaction: plan each record and
-/// write it at once (so memory does not grow with the file: the transaction makes it all or
-/// nothing, and after the first problem only checking continues).
 /// Records planned per trip to the blocking pool.
 const PLAN_CHUNK: usize = 500;
 
@@ -241,6 +240,9 @@ struct Options<'a> {
     cpu: std::time::Duration,
 }
 
+/// Everything after reading the file, inside the import's transaction: plan each record and
+/// write it at once (so memory does not grow with the file: the transaction makes it all or
+/// nothing, and after the first problem only checking continues).
 async fn run(
     conn: &mut diesel_async::AsyncPgConnection,
     caller: &Caller,
@@ -248,12 +250,6 @@ async fn run(
     options: &Options<'_>,
     actor: &Actor,
 ) -> Result<ImportReport, ApiError> {
-    let Options {
-        crs,
-        defaults,
-        dry_run,
-        ..
-    } = *options;
     let ParsedFile {
         format,
         mut records,
@@ -262,37 +258,12 @@ async fn run(
         ..
     } = file;
     let total = records.len();
-    to_wgs84(conn, &mut records, crs).await?;
+    to_wgs84(conn, &mut records, options.crs).await?;
     let mut stored = stored_plots(conn, caller, &records).await?;
-    let writable: HashSet<&String> = stored.keys().collect();
-    let references: Vec<String> = records.iter().filter_map(Record::reference).collect();
-    let taken: HashMap<String, bool> = db::plots::taken_references(conn, &references)
-        .await?
-        .into_iter()
-        .filter(|(reference, _)| !writable.contains(reference))
-        .collect();
-    let mut planner = Planner::new(PlannerContext {
-        caller: caller.principal().cloned(),
-        municipalities: db::imports::municipalities(conn)
-            .await?
-            .into_iter()
-            .map(|(id, ags)| (ags, id))
-            .collect(),
-        estates: db::imports::estates(conn)
-            .await?
-            .into_iter()
-            .map(|(id, m, name)| ((m, name.to_lowercase()), id))
-            .collect(),
-        defaults: defaults.to_vec(),
-        taken,
-        today: Utc::now().date_naive(),
-        geometry_limits: options.geometry,
-    });
+    let mut planner = planner(conn, caller, &records, &stored, options).await?;
     let mut items = Vec::with_capacity(records.len());
     let mut records = records.into_iter().peekable();
     while records.peek().is_some() {
-        // Checking is CPU work (geometry validation above all): a chunk at a time off the async
-        // workers, then its writes, so memory holds one chunk's plans, not the file's.
         let chunk: Vec<(Record, Option<StoredPlot>)> = records
             .by_ref()
             .take(PLAN_CHUNK)
@@ -301,24 +272,14 @@ async fn run(
                 (record, current)
             })
             .collect();
-        let (returned, planned, mut chunk_warnings) = off_worker(options.cpu, move || {
-            let mut warnings = Vec::new();
-            let planned: Vec<_> = chunk
-                .into_iter()
-                .map(|(record, current)| {
-                    let plan = planner.plan(&record, current.as_ref(), &mut warnings);
-                    (record.feature, plan)
-                })
-                .collect();
-            (planner, planned, warnings)
-        })
-        .await?;
+        let (returned, planned, mut chunk_warnings) =
+            plan_chunk(planner, chunk, options.cpu).await?;
         planner = returned;
         warnings.append(&mut chunk_warnings);
         for (feature, plan) in planned {
             match plan {
                 Ok((reference, plan)) => {
-                    let write = !dry_run && problems.is_empty();
+                    let write = !options.dry_run && problems.is_empty();
                     let (action, id, version) = apply(conn, plan, write, actor).await?;
                     items.push(ImportItem {
                         feature,
@@ -334,10 +295,10 @@ async fn run(
     }
     let count = |action: &str| items.iter().filter(|i| i.action == action).count();
     let report = ImportReport {
-        dry_run,
+        dry_run: options.dry_run,
         valid: problems.is_empty(),
         format,
-        crs: crs.name(),
+        crs: options.crs.name(),
         features: total,
         created: count("create"),
         updated: count("update"),
@@ -346,10 +307,69 @@ async fn run(
         warnings,
         items,
     };
-    if !report.valid && !dry_run {
+    if !report.valid && !options.dry_run {
         return Err(rejected(report, total)?);
     }
     Ok(report)
+}
+
+/// The planner with what it may know, read in this transaction: places, defaults, and of the
+/// references it may not change only whether anyone may read their plot.
+async fn planner(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    records: &[Record],
+    writable: &HashMap<String, StoredPlot>,
+    options: &Options<'_>,
+) -> Result<Planner, ApiError> {
+    let references: Vec<String> = records.iter().filter_map(Record::reference).collect();
+    let taken: HashMap<String, bool> = db::plots::taken_references(conn, &references)
+        .await?
+        .into_iter()
+        .filter(|(reference, _)| !writable.contains_key(reference))
+        .collect();
+    Ok(Planner::new(PlannerContext {
+        caller: caller.principal().cloned(),
+        municipalities: db::imports::municipalities(conn)
+            .await?
+            .into_iter()
+            .map(|(id, ags)| (ags, id))
+            .collect(),
+        estates: db::imports::estates(conn)
+            .await?
+            .into_iter()
+            .map(|(id, m, name)| ((m, name.to_lowercase()), id))
+            .collect(),
+        defaults: options.defaults.to_vec(),
+        taken,
+        today: Utc::now().date_naive(),
+        geometry_limits: options.geometry,
+    }))
+}
+
+/// A feature's index and its plan (with the reference) or its problems.
+type Planned = (usize, Result<(String, Plan), Vec<ImportProblem>>);
+
+/// Plans one chunk of records off the async workers (checking is CPU work, geometry validation
+/// above all), within `cpu`; returns the planner for the next chunk, the plans, and the chunk's
+/// warnings.
+async fn plan_chunk(
+    mut planner: Planner,
+    chunk: Vec<(Record, Option<StoredPlot>)>,
+    cpu: std::time::Duration,
+) -> Result<(Planner, Vec<Planned>, Vec<ImportProblem>), ApiError> {
+    off_worker(cpu, move || {
+        let mut warnings = Vec::new();
+        let planned: Vec<_> = chunk
+            .into_iter()
+            .map(|(record, current)| {
+                let plan = planner.plan(&record, current.as_ref(), &mut warnings);
+                (record.feature, plan)
+            })
+            .collect();
+        (planner, planned, warnings)
+    })
+    .await
 }
 
 /// The stored plots the file's references name that the importer may change (an admin: all,

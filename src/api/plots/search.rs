@@ -15,6 +15,7 @@ use crate::api::views::{Link, Plot, PlotFeatureCollection, PlotPage, Total};
 use crate::api::AppState;
 use crate::config::protection::Class;
 use crate::db;
+use crate::domain::geometry::position_count;
 use crate::domain::plot::PlotKey;
 use crate::domain::search::{drawn_area, OutputFormat, PlotQuery, SpatialRelation, MAX_COMPARE};
 use crate::domain::FieldError;
@@ -112,7 +113,7 @@ pub async fn list_plots(
     check_fields(&query)?;
     let format = output_format(&req, &query)?;
     if matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
-        heavy(&state, &req, &caller)?;
+        heavy(&state, &req, &caller, 1)?;
     }
     let next_href = |cursor: &str| {
         let mut pairs: Vec<(String, String)> =
@@ -204,7 +205,10 @@ pub async fn search_plots(
     let drawn = match geometry {
         None | Some(Value::Null) => None,
         Some(geometry) => {
-            heavy(&state, &req, &caller)?;
+            // Priced by size: validation grows with the positions (up to ~0.3 s at the limits),
+            // so each started thousand counts as one more request against the heavy limit.
+            let cost = 1 + position_count(&geometry) / 1_000;
+            heavy(&state, &req, &caller, cost as u32)?;
             let limits = state.settings.geometry_limits;
             let checked = off_worker(state.settings.cpu_timeout, move || {
                 drawn_area(&geometry, relation, &limits)
@@ -216,7 +220,7 @@ pub async fn search_plots(
     check_fields(&query)?;
     let format = output_format(&req, &query)?;
     if query.drawn.is_none() && matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
-        heavy(&state, &req, &caller)?;
+        heavy(&state, &req, &caller, 1)?;
     }
     let self_href = format!("{}/plots/search", state.base_url(&req));
     // A next page is a POST with `next_cursor` as `cursor`: no GET link can express it.
@@ -224,10 +228,12 @@ pub async fn search_plots(
 }
 
 /// Drawn-area searches and CSV exports of anonymous callers count against the heavy limit
-/// (`GWF_RATE_HEAVY_*`); staff are limited by their accounts.
-fn heavy(state: &AppState, req: &HttpRequest, caller: &Caller) -> Result<(), ApiError> {
+/// (`GWF_RATE_HEAVY_*`), as `cost` requests; staff are limited by their accounts.
+fn heavy(state: &AppState, req: &HttpRequest, caller: &Caller, cost: u32) -> Result<(), ApiError> {
     match caller {
-        Caller::Anonymous => state.limits.check(Class::Heavy, state.client(req)),
+        Caller::Anonymous => state
+            .limits
+            .check_cost(Class::Heavy, state.client(req), cost),
         Caller::User { .. } => Ok(()),
     }
 }

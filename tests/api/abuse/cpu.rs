@@ -165,3 +165,27 @@ async fn imports_are_bounded_too() {
         "{problem}"
     );
 }
+
+/// A drawn area is priced by its size against the heavy limit: one request plus one per
+/// started thousand positions, so large polygons cannot be sent at the rate of small ones.
+#[tokio::test]
+async fn large_drawn_areas_cost_more_of_the_heavy_limit() {
+    let app = spawn_app_with(&[("GWF_RATE_HEAVY_PER_MIN", "11")]).await;
+    let search = |positions: usize| {
+        app.client
+            .post(app.url("/plots/search"))
+            .json(
+                &json!({"geometry": {"type": "Polygon", "coordinates": [circle(positions, 0.05)]}}),
+            )
+            .send()
+    };
+    // 1,999 positions: 2 units; five of them take 10 of the 11.
+    for _ in 0..5 {
+        assert_eq!(search(1_999).await.unwrap().status(), 200);
+    }
+    let refused = search(1_999).await.unwrap();
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_problem(refused, 429).await;
+    // A small one still fits.
+    assert_eq!(search(100).await.unwrap().status(), 200);
+}
