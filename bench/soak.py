@@ -127,7 +127,7 @@ def main():
             elif r < 0.78:
                 kind = "csv"
                 status, _, _ = c.request("GET", f"/plots?f=csv&bbox={lon:.3f},{lat:.3f},{lon + 0.05:.3f},{lat + 0.05:.3f}")
-            elif r < 0.898:
+            elif r < 0.998:
                 kind = "staff read"
                 status, _, _ = c.request("GET", f"/plots?status=reserved&limit=20", headers={"Authorization": f"Bearer {token}"})
             else:
