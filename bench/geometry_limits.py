@@ -45,6 +45,15 @@ def cases():
     yield f"{k} parts of {ring_max:,}", {"type": "MultiPolygon", "coordinates": [[ring(ring_max, cx + 0.2 * j, cy, 0.05)] for j in range(k)]}
     n = total // parts
     yield f"{parts} parts of {n:,}", {"type": "MultiPolygon", "coordinates": [[ring(n, cx + 0.02 * (j % 10), cy + 0.02 * (j // 10), 0.005)] for j in range(parts)]}
+    # Many small rings: each part a diamond (5 positions) with triangular holes (4 each), as
+    # many as the limits allow.
+    holes_per_part = min(rings - 1, (total // parts - 5) // 4, 49)
+    many = []
+    for j in range(parts):
+        px, py = cx + 0.07 * (j % 10), cy + 0.07 * (j // 10)
+        holes = [ring(4, px - 0.012 + 0.004 * (h % 7), py - 0.012 + 0.004 * (h // 7), 0.001, clockwise=True) for h in range(holes_per_part)]
+        many.append([ring(5, px, py, 0.03)] + holes)
+    yield f"{parts} parts of 1 exterior + {holes_per_part} triangular holes", {"type": "MultiPolygon", "coordinates": many}
     n = total // rings
     yield f"1 exterior + {rings - 1} holes of {n:,}", {"type": "Polygon", "coordinates": [ring(n, cx, cy, 0.5)] + [ring(n, cx - 0.3 + 0.06 * (j % 10), cy - 0.3 + 0.06 * (j // 10), 0.01, clockwise=True) for j in range(rings - 1)]}
 

@@ -17,7 +17,7 @@ ensure_database
 gwf_log "cargo build --release"
 cargo build --release --bin gewerbeflaechen
 BIN="${CARGO_TARGET_DIR:-$GWF_ROOT/target}/release/gewerbeflaechen"
-psql "$DATABASE_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_geometry WITH (FORCE)" -c "CREATE DATABASE gwf_geometry"
+gwf_psql "$DATABASE_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_geometry WITH (FORCE)" -c "CREATE DATABASE gwf_geometry"
 URL="$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/gwf_geometry")))' "$DATABASE_URL")"
 DATABASE_URL="$URL" "$BIN" migrate
 DATABASE_URL="$URL" "$BIN" seed-demo

@@ -25,7 +25,7 @@ gwf_log "cargo build --release"
 cargo build --release --bin gewerbeflaechen
 BIN="${CARGO_TARGET_DIR:-$GWF_ROOT/target}/release/gewerbeflaechen"
 
-psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_bench_import WITH (FORCE)" -c "CREATE DATABASE gwf_bench_import"
+gwf_psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_bench_import WITH (FORCE)" -c "CREATE DATABASE gwf_bench_import"
 DATABASE_URL="$URL" "$BIN" migrate
 DATABASE_URL="$URL" RUST_LOG=warn "$BIN" seed-demo
 DATABASE_URL="$URL" "$BIN" user add --email bench@example.org --name Bench --role admin >/dev/null

@@ -15,7 +15,7 @@ ROUNDS="${LOGIN_ROUNDS:-4}"
 ensure_database
 cargo build --release --bin gewerbeflaechen
 BIN="${CARGO_TARGET_DIR:-$GWF_ROOT/target}/release/gewerbeflaechen"
-psql "$DATABASE_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_login_timing WITH (FORCE)" -c "CREATE DATABASE gwf_login_timing"
+gwf_psql "$DATABASE_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_login_timing WITH (FORCE)" -c "CREATE DATABASE gwf_login_timing"
 URL="$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/gwf_login_timing")))' "$DATABASE_URL")"
 DATABASE_URL="$URL" "$BIN" migrate
 for i in 1 2 3 4 5 6; do

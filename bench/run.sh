@@ -51,20 +51,20 @@ else
 fi
 
 if [[ "$RELOAD" == 1 ]]; then
-  psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_bench WITH (FORCE)"
+  gwf_psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_bench WITH (FORCE)"
 fi
-if [[ "$(psql "$ADMIN_URL" -X -At -c "select 1 from pg_database where datname = 'gwf_bench'")" != 1 ]]; then
-  psql "$ADMIN_URL" -X -q -c "CREATE DATABASE gwf_bench"
+if [[ "$(gwf_psql "$ADMIN_URL" -X -At -c "select 1 from pg_database where datname = 'gwf_bench'")" != 1 ]]; then
+  gwf_psql "$ADMIN_URL" -X -q -c "CREATE DATABASE gwf_bench"
 fi
 DATABASE_URL="$BENCH_URL" "$BIN" migrate
-count="$(psql "$BENCH_URL" -X -At -c "select count(*) from plots")"
+count="$(gwf_psql "$BENCH_URL" -X -At -c "select count(*) from plots")"
 if [[ "$count" != 100000 ]]; then
   gwf_log "loading 100,000 synthetic plots (bench/generate.sql)"
   # A fresh database rather than TRUNCATE: plot_history is append-only, even for TRUNCATE.
-  psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_bench WITH (FORCE)" -c "CREATE DATABASE gwf_bench"
+  gwf_psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_bench WITH (FORCE)" -c "CREATE DATABASE gwf_bench"
   DATABASE_URL="$BENCH_URL" "$BIN" migrate
   start=$(date +%s)
-  psql "$BENCH_URL" -X -q -f bench/generate.sql
+  gwf_psql "$BENCH_URL" -X -q -f bench/generate.sql
   gwf_log "loaded in $(($(date +%s) - start)) s"
 fi
 
@@ -90,9 +90,9 @@ for p in "$port" "$uncached_port"; do
 done
 
 # Scenario inputs from the data: an estate's centre and a published plot's id.
-read -r lon lat < <(psql "$BENCH_URL" -X -At -F ' ' -c \
+read -r lon lat < <(gwf_psql "$BENCH_URL" -X -At -F ' ' -c \
   "select round(st_x(c)::numeric, 5), round(st_y(c)::numeric, 5) from (select st_centroid(st_collect(geom)) c from plots where estate_id = (select min(id) from estates)) s")
-plot_id="$(psql "$BENCH_URL" -X -At -c "select id from plots where published order by id offset 50000 limit 1")"
+plot_id="$(gwf_psql "$BENCH_URL" -X -At -c "select id from plots where published order by id offset 50000 limit 1")"
 bbox="$(python3 -c "print(f'{$lon-0.01:.5f},{$lat-0.006:.5f},{$lon+0.01:.5f},{$lat+0.006:.5f}')")"
 
 tile="$(python3 -c "
@@ -193,7 +193,7 @@ done
   echo
   echo "Command: \`./bench/run.sh\` (BENCH_DURATION=$DURATION, BENCH_CONNECTIONS=$CONNECTIONS, BENCH_ROUNDS=$ROUNDS${ONLY:+, BENCH_ONLY=$ONLY})."
   echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB;"
-  echo "$(psql "$BENCH_URL" -X -At -c 'select version()' | cut -d, -f1), PostGIS $(psql "$BENCH_URL" -X -At -c 'select postgis_lib_version()');"
+  echo "$(gwf_psql "$BENCH_URL" -X -At -c 'select version()' | cut -d, -f1), PostGIS $(gwf_psql "$BENCH_URL" -X -At -c 'select postgis_lib_version()');"
   echo "API: release build, 2 workers, pool 16, RUST_LOG=warn; wrk -t2 -c$CONNECTIONS; pgbench -M prepared -c$CONNECTIONS -j2, same SQL."
   echo
   echo "Each figure is the median of $ROUNDS rounds; a round is wrk then pgbench, ${DURATION} s each; the last column is the range of the per-round ratios."

@@ -26,13 +26,13 @@ gwf_log "cargo build --release"
 cargo build --release --bin gewerbeflaechen
 BIN="${CARGO_TARGET_DIR:-$GWF_ROOT/target}/release/gewerbeflaechen"
 
-if [[ "$(psql "$(url_of gwf_bench)" -X -At -c "select count(*) from plots" 2>/dev/null || true)" != 100000 ]]; then
+if [[ "$(gwf_psql "$(url_of gwf_bench)" -X -At -c "select count(*) from plots" 2>/dev/null || true)" != 100000 ]]; then
   gwf_log "loading 100,000 synthetic plots into gwf_bench (bench/generate.sql, as bench/run.sh does)"
-  psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_bench WITH (FORCE)" -c "CREATE DATABASE gwf_bench"
+  gwf_psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_bench WITH (FORCE)" -c "CREATE DATABASE gwf_bench"
   DATABASE_URL="$(url_of gwf_bench)" "$BIN" migrate
-  psql "$(url_of gwf_bench)" -X -q -f bench/generate.sql
+  gwf_psql "$(url_of gwf_bench)" -X -q -f bench/generate.sql
 fi
-psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_soak WITH (FORCE)" -c "CREATE DATABASE gwf_soak TEMPLATE gwf_bench"
+gwf_psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_soak WITH (FORCE)" -c "CREATE DATABASE gwf_soak TEMPLATE gwf_bench"
 SOAK_URL="$(url_of gwf_soak)"
 DATABASE_URL="$SOAK_URL" "$BIN" migrate
 DATABASE_URL="$SOAK_URL" "$BIN" user add --email soak@example.org --name Soak --role admin >/dev/null

@@ -38,7 +38,8 @@ case "$cmd" in
     ;;
   psql)
     ensure_database
-    exec psql "$DATABASE_URL" "$@"
+    gwf_psql "$DATABASE_URL" "$@"
+    exit $?
     ;;
   url)
     ensure_database

@@ -32,7 +32,9 @@ unset DATABASE_URL
 source "$ROOT/scripts/lib/db.sh"
 
 SERVER_PID=""
+LOAD_PID=""
 stop_all() {
+  [[ -n "$LOAD_PID" ]] && kill "$LOAD_PID" 2>/dev/null || true
   [[ -n "$SERVER_PID" ]] && kill -KILL "$SERVER_PID" 2>/dev/null || true
   stop_local_database >/dev/null 2>&1 || true
 }
@@ -40,12 +42,13 @@ trap stop_all EXIT
 
 ensure_database
 ADMIN_URL="$DATABASE_URL"
-psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_faults WITH (FORCE)"
+gwf_psql "$ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS gwf_faults WITH (FORCE)"
 APP_URL="$(gwf_local_app_url gwf_faults)"
 SUPER_APP_DB="${ADMIN_URL%/*}/gwf_faults"
 DATABASE_URL="$APP_URL" "$BIN" migrate >"$OUT/setup.log" 2>&1
 DATABASE_URL="$APP_URL" "$BIN" seed-demo >>"$OUT/setup.log" 2>&1
-DATABASE_URL="$APP_URL" "$BIN" user add --email faults@example.org --name Faults --role admin >>"$OUT/setup.log" 2>&1
+# (Its password is printed once; nobody needs it here, and it stays out of the log.)
+DATABASE_URL="$APP_URL" "$BIN" user add --email faults@example.org --name Faults --role admin >/dev/null 2>>"$OUT/setup.log"
 TOKEN="$(DATABASE_URL="$APP_URL" "$BIN" user token --email faults@example.org --name faults --days 1 2>>"$OUT/setup.log")"
 CLUSTER_USER="$(_gwf_cluster_user)"
 
@@ -67,21 +70,35 @@ failed=0
 # ---- 1. PostgreSQL restarted under load ------------------------------------------------
 start_server
 gwf_log "faults 1/2: PostgreSQL stopped for 4 s under load"
-python3 "$PY" load "http://127.0.0.1:$PORT" 16 "$OUT/restart.jsonl" &
-load_pid=$!
+rm -f "$OUT/restart.stop"
+python3 "$PY" load "http://127.0.0.1:$PORT" "$OUT/restart.stop" "$OUT/restart.jsonl" &
+LOAD_PID=$!
 sleep 3
 down_at="$(now)"
 _gwf_as_cluster_user "$CLUSTER_USER" "$GWF_PG_BIN/pg_ctl" -D "$GWF_PGDATA" stop -m fast -w >/dev/null
 sleep 4
 up_at="$(now)"
-_gwf_start_local_cluster >/dev/null 2>&1
-wait "$load_pid"
+# In a subshell: a failure to start (gwf_die) ends it, not this script, and is reported.
+if ! (_gwf_start_local_cluster) >"$OUT/pg-restart.log" 2>&1; then
+  echo "FAILED: PostgreSQL did not start again; $OUT/pg-restart.log:" >&2
+  cat "$OUT/pg-restart.log" >&2
+  exit 1
+fi
+# The load goes on until the service has been ready again for 3 s (at most a minute).
+for _ in $(seq 600); do
+  [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")" == 200 ]] && break
+  sleep 0.1
+done
+sleep 3
+touch "$OUT/restart.stop"
+wait "$LOAD_PID" || echo "warning: the load generator ended with status $?" >&2
+LOAD_PID=""
 python3 "$PY" check-restart "$OUT/restart.jsonl" "$down_at" "$up_at" || failed=1
 
 # ---- 2. SIGKILL in the middle of a large import ----------------------------------------
 N=3000
 gwf_log "faults 2/2: SIGKILL while an import of $N plots writes"
-count() { psql "$SUPER_APP_DB" -X -At -c "$1"; }
+count() { gwf_psql "$SUPER_APP_DB" -X -At -c "$1"; }
 plots_before="$(count "select count(*) from plots")"
 history_before="$(count "select count(*) from plot_history")"
 python3 "$PY" import "http://127.0.0.1:$PORT" "$TOKEN" "$N" >"$OUT/import-status.txt" 2>&1 &

@@ -84,6 +84,7 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
     if let Some(address) = settings.protection.metrics_bind {
         serve_metrics(address, sources.clone())?;
     }
+    spawn_housekeeping(&settings)?;
     let server = HttpServer::new(move || {
         // One pool per worker thread: a connection's protocol task then runs on the worker
         // that uses it, instead of waking another thread for every query (measured: the
@@ -108,7 +109,7 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
             .wrap(Compress::default())
             .wrap(from_fn(problem_for_bare_errors))
             .wrap(from_fn(crate::api::protection::headers))
-            .wrap(from_fn(crate::api::protection::write_limits))
+            .wrap(from_fn(crate::api::protection::login_limits))
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(api::cors(&settings))
             .wrap(from_fn(metrics::track))
@@ -127,6 +128,30 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Work no request does: every 10 minutes, throttle rows of addresses not tried for a day are
+/// dropped. Its own single connection, so it never waits for the request pools.
+fn spawn_housekeeping(settings: &Settings) -> anyhow::Result<()> {
+    let pool = db::pool(settings.database_url.expose(), 1, settings.db_timeouts)?;
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            let forgotten = match pool.get().await {
+                Ok(mut conn) => db::users::forget_old_login_failures(&mut conn)
+                    .await
+                    .map_err(anyhow::Error::from),
+                Err(e) => Err(anyhow::anyhow!(e.to_string())),
+            };
+            match forgotten {
+                Ok(0) => {}
+                Ok(rows) => tracing::info!(rows, "forgot old login failures"),
+                Err(error) => tracing::warn!(%error, "housekeeping failed; trying again later"),
+            }
+        }
+    });
+    Ok(())
 }
 
 /// `/metrics` alone on an address of its own (`GWF_METRICS_BIND`), for a scraper on an internal

@@ -1,7 +1,7 @@
 -- Login throttling per e-mail address, known or not: an address that is no account locks and
 -- answers exactly like one that is, so the answers tell nothing about which accounts exist.
 -- `key` is the SHA-256 of the trimmed, lower-cased address (the address itself is not kept).
--- The failure count restarts after an hour without failures (domain::credentials).
+-- The count leaks: one failure is forgotten every 10 minutes (domain::credentials::LockRules).
 CREATE TABLE login_throttle (
     key             bytea PRIMARY KEY CHECK (length(key) = 32),
     failures        integer NOT NULL CHECK (failures >= 0),

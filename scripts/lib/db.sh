@@ -73,6 +73,21 @@ gwf_redact_url() {
   sed -e 's#^\([a-z]*://[^:/@]*\):[^@/]*@#\1:***@#' <<<"$1"
 }
 
+# psql on the URL $1 (further arguments as psql's) without the password on its command line,
+# where every local user could read it in `ps`: it travels in PGPASSWORD instead, which only
+# this user (and root) can see. Percent-escapes in the password are decoded.
+gwf_psql() {
+  local url="$1" password bare
+  shift
+  password="$(sed -nE 's#^[a-z]+://[^:/@]*:([^@/]*)@.*#\1#p' <<<"$url")"
+  if [[ -z "$password" ]]; then
+    psql "$url" "$@"
+    return
+  fi
+  bare="$(sed -E 's#^([a-z]+://[^:/@]*):[^@/]*@#\1@#' <<<"$url")"
+  PGPASSWORD="$(printf '%b' "${password//%/\\x}")" psql "$bare" "$@"
+}
+
 # apt-get wrapper: never prompts (CI has no stdin), and runs `apt-get update`
 # at most once per process because a fresh container has empty package lists.
 _GWF_APT_UPDATED=""
@@ -399,10 +414,12 @@ _gwf_secure_cluster() {
   _gwf_as_cluster_user "$user" grep -Eq '[[:space:]]trust[[:space:]]*$' "$hba" || return 0
   gwf_log "local cluster: password (SCRAM-SHA-256) logins from now on"
   password="$(_gwf_password superuser)"
+  # On standard input, not the command line, where `ps` would show the password.
   psql "postgres://postgres@127.0.0.1:$GWF_PG_PORT/postgres" -X -w -q -v ON_ERROR_STOP=1 \
-    -c "SET password_encryption = 'scram-sha-256'" \
-    -c "ALTER ROLE postgres PASSWORD '$password'" >/dev/null ||
-    gwf_die "cannot set the superuser password of the local cluster"
+    >/dev/null <<SQL || gwf_die "cannot set the superuser password of the local cluster"
+SET password_encryption = 'scram-sha-256';
+ALTER ROLE postgres PASSWORD '$password';
+SQL
   _gwf_as_cluster_user "$user" sed -i -E 's/[[:space:]]trust[[:space:]]*$/ scram-sha-256/' "$hba"
   _gwf_as_cluster_user "$user" "$GWF_PG_BIN/pg_ctl" -D "$GWF_PGDATA" reload >/dev/null
 }
@@ -412,7 +429,7 @@ ensure_database() {
     GWF_DB_SOURCE=external
     if command -v psql >/dev/null 2>&1; then
       # -w: never prompt for a password (CI has no stdin); -X: ignore ~/.psqlrc.
-      if ! psql "$DATABASE_URL" -X -w -q -t -c 'select 1' >/dev/null; then
+      if ! gwf_psql "$DATABASE_URL" -X -w -q -t -c 'select 1' >/dev/null; then
         gwf_die "cannot connect to DATABASE_URL=$(gwf_redact_url "$DATABASE_URL") (see psql error above). Fix the URL/server, or unset DATABASE_URL to use the project-local cluster."
       fi
     else
@@ -438,23 +455,27 @@ ensure_database() {
 gwf_local_app_url() {
   local db="$1" password owner
   password="$(_gwf_password app)"
-  psql "$DATABASE_URL" -X -w -q -v ON_ERROR_STOP=1 >/dev/null <<SQL || gwf_die "cannot create the role gwf_app"
+  gwf_psql "$DATABASE_URL" -X -w -q -v ON_ERROR_STOP=1 >/dev/null <<SQL || gwf_die "cannot create the role gwf_app"
 SET password_encryption = 'scram-sha-256';
 SELECT 'CREATE ROLE gwf_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE'
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gwf_app') \gexec
 ALTER ROLE gwf_app PASSWORD '$password';
 SQL
-  owner="$(psql "$DATABASE_URL" -X -w -At -c "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$db'")"
+  owner="$(gwf_psql "$DATABASE_URL" -X -w -At -v ON_ERROR_STOP=1 \
+    -c "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$db'")" ||
+    gwf_die "cannot look up the database $db"
   if [[ -n "$owner" && "$owner" != gwf_app ]]; then
     gwf_log "database $db belongs to $owner: making it again for gwf_app"
-    psql "$DATABASE_URL" -X -w -q -v ON_ERROR_STOP=1 -c "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null
+    gwf_psql "$DATABASE_URL" -X -w -q -v ON_ERROR_STOP=1 -c "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null ||
+      gwf_die "cannot drop the database $db"
     owner=""
   fi
   if [[ -z "$owner" ]]; then
     gwf_log "creating database $db (owner gwf_app)"
-    psql "$DATABASE_URL" -X -w -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\" OWNER gwf_app" >/dev/null
+    gwf_psql "$DATABASE_URL" -X -w -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\" OWNER gwf_app" >/dev/null ||
+      gwf_die "cannot create the database $db"
   fi
-  psql "postgres://postgres:$(_gwf_password superuser)@127.0.0.1:$GWF_PG_PORT/$db" -X -w -q \
+  gwf_psql "postgres://postgres:$(_gwf_password superuser)@127.0.0.1:$GWF_PG_PORT/$db" -X -w -q \
     -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
     -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null ||
     gwf_die "cannot install PostGIS in $db"

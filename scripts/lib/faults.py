@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Load and checks for scripts/faults.sh (stdlib only).
 
-    faults.py load URL SECONDS OUT.jsonl   steady load: 4 threads of GET /plots?limit=5 and
-                                           one of GET /readyz, each answer written as a line
+    faults.py load URL STOP_FILE OUT.jsonl steady load until STOP_FILE exists (at most 3 min):
+                                           4 threads of GET /plots?limit=5 and one of
+                                           GET /readyz, each answer written as a line
     faults.py check-restart OUT.jsonl DOWN_AT UP_AT
                                            the PostgreSQL restart: no answer but 200 and 503,
                                            none slower than 5 s, /readyz 503 while down, and
@@ -10,6 +11,7 @@
     faults.py import URL TOKEN N           POST an import of N plots (GeoJSON), print status
 """
 import json
+import os
 import sys
 import threading
 import time
@@ -31,12 +33,12 @@ def get(url, timeout=10):
     return started, status, time.time() - started
 
 
-def load(base, seconds, out):
-    stop = time.time() + seconds
+def load(base, stop_file, out):
+    give_up = time.time() + 180
     lock = threading.Lock()
     with open(out, "w") as f:
         def worker(path, pause):
-            while time.time() < stop:
+            while time.time() < give_up and not os.path.exists(stop_file):
                 started, status, took = get(base + path)
                 with lock:
                     f.write(json.dumps({"t": started, "path": path, "status": status, "took": took}) + "\n")
@@ -109,7 +111,7 @@ def big_import(base, token, n):
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "load":
-        load(sys.argv[2], float(sys.argv[3]), sys.argv[4])
+        load(sys.argv[2], sys.argv[3], sys.argv[4])
     elif command == "check-restart":
         sys.exit(0 if check_restart(sys.argv[2], float(sys.argv[3]), float(sys.argv[4])) else 1)
     elif command == "import":

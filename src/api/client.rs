@@ -1,11 +1,12 @@
 //! Who a request comes from, and which host it was sent to, as far as the service can trust it.
 //!
-//! Headers a client sets itself (`X-Forwarded-For`, `Forwarded`, `X-Forwarded-Host`,
-//! `X-Forwarded-Proto`) are believed only when the request comes from a reverse proxy named in
-//! `GWF_TRUSTED_PROXIES`: otherwise anyone could pick the address rate limits count, or make the
+//! Headers a client sets itself are believed only when the request comes from a reverse proxy
+//! named in `GWF_TRUSTED_PROXIES`: `X-Forwarded-For` for the client's address (what rate limits
+//! count), and `Forwarded` or `X-Forwarded-Host`/`-Proto` for the host of absolute links
+//! (actix-web's reading). Otherwise anyone could pick the address the limits count, or make the
 //! service write links to another host into responses a shared cache keeps.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
@@ -15,33 +16,48 @@ fn trusted(address: IpAddr, proxies: &[IpNet]) -> bool {
     proxies.iter().any(|net| net.contains(&address))
 }
 
-/// The peer's address as the socket saw it (`None` only in unit tests without a peer).
+/// The peer's address as the socket saw it (`None` only in unit tests without a peer); IPv4
+/// arriving on an IPv6 socket (`::ffff:a.b.c.d`) as IPv4, so it matches IPv4 proxy networks.
 fn peer(req: &HttpRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|a| a.ip())
+    req.peer_addr().map(|a| a.ip().to_canonical())
 }
 
-/// The client's address: the peer, or, behind trusted proxies, the last address in
-/// `X-Forwarded-For` that is not itself a trusted proxy.
+/// One hop of `X-Forwarded-For`: an address, perhaps with a port (`192.0.2.1:4711`,
+/// `[2001:db8::1]:4711`) as some proxies write it.
+fn hop(text: &str) -> Option<IpAddr> {
+    let text = text.trim();
+    text.parse::<IpAddr>()
+        .or_else(|_| text.parse::<SocketAddr>().map(|s| s.ip()))
+        .ok()
+        .map(|a| a.to_canonical())
+}
+
+/// The client's address: the peer, or, behind trusted proxies, the nearest address in
+/// `X-Forwarded-For` that is not itself a trusted proxy. The hops are read from the nearest
+/// back; one that cannot be read (`unknown`, garbage) ends the walk at the last trusted hop, so
+/// what a client wrote further left never counts.
 pub fn address(req: &HttpRequest, proxies: &[IpNet]) -> IpAddr {
-    let unspecified = IpAddr::from([0, 0, 0, 0]);
     let Some(peer) = peer(req) else {
-        return unspecified;
+        return IpAddr::from([0, 0, 0, 0]);
     };
     if !trusted(peer, proxies) {
         return peer;
     }
-    let forwarded: Vec<IpAddr> = req
+    let hops: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
         .collect();
-    forwarded
-        .into_iter()
-        .rev()
-        .find(|a| !trusted(*a, proxies))
-        .unwrap_or(peer)
+    let mut nearest = peer;
+    for text in hops.into_iter().rev() {
+        match hop(text) {
+            Some(address) if trusted(address, proxies) => nearest = address,
+            Some(address) => return address,
+            None => return nearest,
+        }
+    }
+    nearest
 }
 
 /// Scheme and host the client addressed, for absolute links: from the forwarding headers when a
@@ -87,5 +103,18 @@ mod tests {
             .to_http_request();
         assert_eq!(address(&proxied, &proxies).to_string(), "203.0.113.9");
         assert_eq!(scheme_and_host(&proxied, &proxies).1, "flaechen.example");
+
+        // A hop that cannot be read stops the walk: what stands left of it is the client's.
+        let garbled = TestRequest::default()
+            .peer_addr("10.1.2.3:1000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "198.51.100.1, unknown, 192.0.2.7"))
+            .to_http_request();
+        assert_eq!(address(&garbled, &proxies).to_string(), "192.0.2.7");
+        // Ports are read, and IPv4 on an IPv6 socket is IPv4.
+        let ported = TestRequest::default()
+            .peer_addr("[::ffff:10.1.2.3]:1000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "203.0.113.9:4711"))
+            .to_http_request();
+        assert_eq!(address(&ported, &proxies).to_string(), "203.0.113.9");
     }
 }

@@ -4,14 +4,16 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::limits::Key;
 use super::AppState;
+use crate::config::protection::Class;
 use crate::domain::access::{self, Denied, PlotAction, PlotSet, Principal, ReadScope, Role, Scope};
 use crate::domain::credentials;
 use crate::domain::history::{Actor, Via};
@@ -210,9 +212,10 @@ impl Caller {
         access::read_scope(self.principal())
     }
 
-    /// Whether internal fields may appear anywhere in a response to this caller.
+    /// Whether internal fields may appear anywhere in a response to this caller (an account
+    /// whose token reads internal data).
     pub fn is_staff(&self) -> bool {
-        self.principal().is_some()
+        self.scope().is_staff()
     }
 
     /// The plots this caller reads (deleted ones never).
@@ -236,6 +239,12 @@ impl Caller {
     /// An account that may change plots (some plots: which ones, `authorize` decides).
     pub fn require_plot_writer(&self) -> Result<&Principal, ApiError> {
         access::authorize_plot_writes(self.principal())?;
+        Ok(self.principal().expect("checked above"))
+    }
+
+    /// An admin whose token may manage accounts.
+    pub fn require_user_admin(&self) -> Result<&Principal, ApiError> {
+        access::authorize_user_admin(self.principal())?;
         Ok(self.principal().expect("checked above"))
     }
 
@@ -324,6 +333,15 @@ async fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
         },
         token_id: owner.token_id,
     };
+    // Every change counts against the write limit of its account, once per request (later
+    // extractors find the caller remembered below). A drawn-area search is a read.
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && req.path() != "/plots/search";
+    if changes {
+        state
+            .limits
+            .check(Class::Write, Key::Account(owner.user_id))?;
+    }
     // Remembered for later extractors of the same request, and so logs can name the user id.
     req.extensions_mut().insert(caller.clone());
     Ok(caller)

@@ -1,6 +1,6 @@
-//! Rate limits per client address and overall, for the requests an abuser would repeat: logins,
-//! anonymous heavy requests (drawn-area searches, CSV exports, tiles that are not cached) and
-//! writes. A refused request gets 429 with `Retry-After`.
+//! Rate limits per client (an address, or an account) and overall, for the requests an abuser
+//! would repeat: logins, anonymous heavy requests (drawn-area searches, CSV exports, tiles that
+//! are not cached) and changes by accounts. A refused request gets 429 with `Retry-After`.
 //!
 //! The limiter is GCRA (the generic cell rate algorithm, as `governor` implements it): each key
 //! keeps one instant, the earliest time the next request would be within the rate, so it costs a
@@ -17,6 +17,28 @@ use quick_cache::sync::Cache;
 
 use super::error::ApiError;
 use crate::config::protection::{Class, Rate};
+
+/// Whom a limit counts: a client address, or an account (changes are counted per account, so
+/// anonymous traffic cannot use up the allowance of staff).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    Address(IpAddr),
+    Account(i64),
+}
+
+impl From<IpAddr> for Key {
+    /// IPv6 clients are counted by their /64, the smallest block a provider hands out (one
+    /// machine can use all of its 2^64 addresses); IPv4 inside IPv6 counts as IPv4.
+    fn from(address: IpAddr) -> Key {
+        match address.to_canonical() {
+            IpAddr::V6(v6) => {
+                let bits = u128::from(v6) & !((1u128 << 64) - 1);
+                Key::Address(IpAddr::V6(bits.into()))
+            }
+            v4 => Key::Address(v4),
+        }
+    }
+}
 
 /// How many client addresses are remembered per class.
 const CLIENTS: usize = 100_000;
@@ -59,8 +81,8 @@ impl Gcra {
 
 struct Limit {
     gcra: Gcra,
-    /// Per client address: the next allowed instant.
-    clients: Cache<IpAddr, Instant>,
+    /// Per client: the next allowed instant.
+    clients: Cache<Key, Instant>,
     overall: std::sync::Mutex<Option<Instant>>,
     total: Option<Gcra>,
 }
@@ -91,22 +113,21 @@ impl RateLimits {
 
     /// One request of `class` from `client`: 429 when the client or everyone together is over
     /// the rate.
-    pub fn check(&self, class: Class, client: IpAddr) -> Result<(), ApiError> {
-        self.check_at(class, client, Instant::now(), 1)
+    pub fn check(&self, class: Class, client: impl Into<Key>) -> Result<(), ApiError> {
+        self.check_at(class, client.into(), Instant::now(), 1)
     }
 
     /// A request that costs as much as `cost` ordinary ones (a large drawn area, say).
-    pub fn check_cost(&self, class: Class, client: IpAddr, cost: u32) -> Result<(), ApiError> {
-        self.check_at(class, client, Instant::now(), cost)
-    }
-
-    fn check_at(
+    pub fn check_cost(
         &self,
         class: Class,
-        client: IpAddr,
-        now: Instant,
+        client: impl Into<Key>,
         cost: u32,
     ) -> Result<(), ApiError> {
+        self.check_at(class, client.into(), Instant::now(), cost)
+    }
+
+    fn check_at(&self, class: Class, client: Key, now: Instant, cost: u32) -> Result<(), ApiError> {
         let Some((_, limit)) = self.limits.iter().find(|(c, _)| *c == class) else {
             return Ok(());
         };
@@ -128,7 +149,15 @@ impl RateLimits {
         let next = limit
             .gcra
             .take(limit.clients.get(&client), now, cost)
-            .map_err(|wait| refused(wait, "from this address"))?;
+            .map_err(|wait| {
+                refused(
+                    wait,
+                    match client {
+                        Key::Address(_) => "from this address",
+                        Key::Account(_) => "by this account",
+                    },
+                )
+            })?;
         if let Some(total) = &limit.total {
             *overall = Some(
                 total
@@ -155,9 +184,9 @@ mod tests {
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let t = Instant::now();
         for _ in 0..6 {
-            assert!(l.check_at(Class::Login, a, t, 1).is_ok());
+            assert!(l.check_at(Class::Login, a.into(), t, 1).is_ok());
         }
-        let refused = l.check_at(Class::Login, a, t, 1).unwrap_err();
+        let refused = l.check_at(Class::Login, a.into(), t, 1).unwrap_err();
         assert!(matches!(
             refused,
             ApiError::TooManyRequests {
@@ -167,16 +196,21 @@ mod tests {
         ));
         // Another address has its own allowance; ten seconds later there is one more.
         assert!(l
-            .check_at(Class::Login, "192.0.2.2".parse().unwrap(), t, 1)
+            .check_at(
+                Class::Login,
+                Key::from("192.0.2.2".parse::<IpAddr>().unwrap()),
+                t,
+                1
+            )
             .is_ok());
         assert!(l
-            .check_at(Class::Login, a, t + Duration::from_secs(10), 1)
+            .check_at(Class::Login, a.into(), t + Duration::from_secs(10), 1)
             .is_ok());
         assert!(l
-            .check_at(Class::Login, a, t + Duration::from_secs(10), 1)
+            .check_at(Class::Login, a.into(), t + Duration::from_secs(10), 1)
             .is_err());
         assert!(
-            l.check_at(Class::Heavy, a, t, 1).is_ok(),
+            l.check_at(Class::Heavy, a.into(), t, 1).is_ok(),
             "no limit configured"
         );
     }
@@ -187,10 +221,10 @@ mod tests {
         let t = Instant::now();
         for i in 0..3 {
             let client = IpAddr::from([192, 0, 2, i]);
-            assert!(l.check_at(Class::Login, client, t, 1).is_ok());
+            assert!(l.check_at(Class::Login, client.into(), t, 1).is_ok());
         }
         assert!(l
-            .check_at(Class::Login, IpAddr::from([192, 0, 2, 9]), t, 1)
+            .check_at(Class::Login, IpAddr::from([192, 0, 2, 9]).into(), t, 1)
             .is_err());
     }
 
@@ -199,13 +233,30 @@ mod tests {
         let l = limits(10, 0);
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let t = Instant::now();
-        assert!(l.check_at(Class::Login, a, t, 7).is_ok());
-        assert!(l.check_at(Class::Login, a, t, 4).is_err(), "7 + 4 > 10");
-        assert!(l.check_at(Class::Login, a, t, 3).is_ok());
-        assert!(l.check_at(Class::Login, a, t, 1).is_err());
+        assert!(l.check_at(Class::Login, a.into(), t, 7).is_ok());
+        assert!(
+            l.check_at(Class::Login, a.into(), t, 4).is_err(),
+            "7 + 4 > 10"
+        );
+        assert!(l.check_at(Class::Login, a.into(), t, 3).is_ok());
+        assert!(l.check_at(Class::Login, a.into(), t, 1).is_err());
         // More than the whole burst costs the whole burst, a minute later.
         let later = t + Duration::from_secs(120);
-        assert!(l.check_at(Class::Login, a, later, 1_000).is_ok());
-        assert!(l.check_at(Class::Login, a, later, 1).is_err());
+        assert!(l.check_at(Class::Login, a.into(), later, 1_000).is_ok());
+        assert!(l.check_at(Class::Login, a.into(), later, 1).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_mapped_ipv4_is_ipv4() {
+        let one: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let next: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(Key::from(one), Key::from(other));
+        assert_ne!(Key::from(one), Key::from(next));
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(
+            Key::from(mapped),
+            Key::Address("192.0.2.7".parse().unwrap())
+        );
     }
 }

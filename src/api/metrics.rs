@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 use metrics::{counter, gauge, histogram};
@@ -74,7 +74,18 @@ pub async fn track(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    // Only the methods the service knows: any other token a client sends would be a new label,
+    // and a new series kept for ever.
+    let method: &'static str = match *req.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
     let route = match req.match_pattern() {
         Some(pattern) if pattern.starts_with("/tiles") && pattern != "/tiles/plots.json" => {
             "/tiles/plots/{z}/{x}/{y}.mvt".to_owned()
@@ -84,7 +95,7 @@ pub async fn track(
     };
     let response = next.call(req).await?;
     let status = response.status().as_u16().to_string();
-    counter!("gwf_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status)
+    counter!("gwf_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);
     histogram!("gwf_http_request_duration_seconds", "route" => route, "method" => method)
         .record(started.elapsed().as_secs_f64());

@@ -1,5 +1,5 @@
-//! Middleware that protects every route alike: the rate limit of writes, caching headers that
-//! keep staff answers out of shared caches, and HSTS behind HTTPS.
+//! Middleware that protects every route alike: the login rate limit, caching headers that keep
+//! staff answers out of shared caches, and HSTS behind HTTPS.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,18 +12,17 @@ use super::client;
 use super::AppState;
 use crate::config::protection::Class;
 
-/// Every change (any method but GET, HEAD and OPTIONS) counts against the write limit of its
-/// client address; logins and drawn-area searches have limits of their own.
-pub async fn write_limits(
+/// Logins count against the login limit of their client address before anything of them is
+/// read: a flood of them costs no body parsing, no database round trip and no Argon2. (Changes
+/// count per account, where the caller is known: `extract::Caller`.)
+pub async fn login_limits(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let is_write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !matches!(req.path(), "/auth/login" | "/plots/search");
-    if is_write {
+    if req.method() == Method::POST && req.path() == "/auth/login" {
         if let Some(state) = req.app_data::<web::Data<AppState>>() {
             let client = state.client(req.request());
-            if let Err(refused) = state.limits.check(Class::Write, client) {
+            if let Err(refused) = state.limits.check(Class::Login, client) {
                 return Ok(req.error_response(refused).map_into_right_body());
             }
         }

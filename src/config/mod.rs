@@ -59,7 +59,8 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// `GWF_LOG_FORMAT`: `pretty` (default) or `json`. Levels via `RUST_LOG`.
     pub log_format: LogFormat,
-    /// `GWF_BODY_LIMIT_BYTES` (default 10 MiB): larger request bodies get 413.
+    /// `GWF_BODY_LIMIT_BYTES` (default 1 MiB): larger JSON bodies get 413. A plot or search area
+    /// at the geometry limits is under 0.5 MB; imports have their own limit.
     pub body_limit_bytes: usize,
     /// `GWF_DB_POOL_SIZE` (default 16).
     pub db_pool_size: usize,
@@ -193,8 +194,7 @@ impl Settings {
                 },
             }
         };
-        let body_limit_bytes =
-            number("GWF_BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 1 << 30) as usize;
+        let body_limit_bytes = number("GWF_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 1 << 30) as usize;
         let db_pool_size = number("GWF_DB_POOL_SIZE", 16, 1, 1000) as usize;
         let default_workers = std::thread::available_parallelism()
             .map(|n| n.get())

@@ -38,9 +38,10 @@ pub struct Rate {
 
 #[derive(Debug, Clone)]
 pub struct Protection {
-    /// `GWF_TRUSTED_PROXIES`: reverse proxies (addresses or networks) whose `X-Forwarded-For`,
-    /// `Forwarded` and `X-Forwarded-Host`/`-Proto` are believed. Default: none, so the peer
-    /// address counts and links use the `Host` the client sent.
+    /// `GWF_TRUSTED_PROXIES`: reverse proxies (addresses or networks) whose `X-Forwarded-For`
+    /// (the client's address) and `Forwarded` or `X-Forwarded-Host`/`-Proto` (the host of links)
+    /// are believed. Default: none, so the peer address counts and links use the `Host` the
+    /// client sent.
     pub trusted_proxies: Vec<IpNet>,
     /// Requests per minute per client address and in all, per class:
     /// `GWF_RATE_LOGIN_PER_MIN` (10) / `GWF_RATE_LOGIN_TOTAL_PER_MIN` (100),

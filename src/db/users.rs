@@ -234,27 +234,40 @@ pub async fn claim_login_attempt(
     key: &[u8],
     rules: &crate::domain::credentials::LockRules,
 ) -> QueryResult<Option<Attempt>> {
-    diesel::sql_query(
+    // The count after this attempt: the stored one less one per `$4` seconds since the last
+    // failure (never below 0), plus this one (`LockRules::counted`).
+    const COUNTED: &str = "(greatest(0, t.failures - \
+         floor(extract(epoch FROM now() - t.last_failure_at) / $4)::int) + 1)";
+    diesel::sql_query(format!(
         "INSERT INTO login_throttle AS t (key, failures, last_failure_at, locked_until) \
          VALUES ($1, 1, now(), CASE WHEN 1 >= $2 THEN now() + interval '1 minute' END) \
          ON CONFLICT (key) DO UPDATE SET \
-           failures = CASE WHEN t.last_failure_at < now() - make_interval(secs => $4) THEN 1 ELSE t.failures + 1 END, \
+           failures = {COUNTED}, \
            last_failure_at = now(), \
-           locked_until = CASE \
-             WHEN (CASE WHEN t.last_failure_at < now() - make_interval(secs => $4) THEN 1 ELSE t.failures + 1 END) >= $2 \
-             THEN now() + make_interval(mins => least($3, power(2, least(30, \
-                  (CASE WHEN t.last_failure_at < now() - make_interval(secs => $4) THEN 1 ELSE t.failures + 1 END) - $2)))::int) \
+           locked_until = CASE WHEN {COUNTED} >= $2 \
+             THEN now() + make_interval(mins => least($3, power(2, least(30, {COUNTED} - $2)))::int) \
            END \
          WHERE t.locked_until IS NULL OR t.locked_until <= now() \
-         RETURNING failures",
-    )
+         RETURNING failures"
+    ))
     .bind::<diesel::sql_types::Bytea, _>(key)
     .bind::<diesel::sql_types::Integer, _>(rules.lock_after_failures)
     .bind::<diesel::sql_types::Integer, _>(rules.max_lock_minutes)
-    .bind::<diesel::sql_types::Double, _>(rules.forget_after.as_secs_f64())
+    .bind::<diesel::sql_types::Double, _>(rules.forget_one_every.as_secs_f64())
     .get_result(conn)
     .await
     .optional()
+}
+
+/// Drops the throttle rows of addresses nobody has tried for a day (their count has long leaked
+/// away): someone trying random addresses would otherwise grow the table without end.
+pub async fn forget_old_login_failures(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM login_throttle WHERE last_failure_at < now() - interval '1 day' \
+         AND (locked_until IS NULL OR locked_until < now())",
+    )
+    .execute(conn)
+    .await
 }
 
 /// Until when the address hashed to `key` is locked (for `Retry-After`).

@@ -198,12 +198,26 @@ fn lacks(scope: Scope) -> Denied {
     ))
 }
 
-/// Whether `caller` may perform `action`.
+/// Whether `caller` may perform `action` through the API (its token needs `write`).
 pub fn authorize(caller: Option<&Principal>, action: PlotAction) -> Result<(), Denied> {
+    authorize_with(caller, action, Scope::Write)
+}
+
+/// Whether `caller` may perform `action` in an import (its token needs `import`): the same rights
+/// per plot as through the API.
+pub fn authorize_imported(caller: Option<&Principal>, action: PlotAction) -> Result<(), Denied> {
+    authorize_with(caller, action, Scope::Import)
+}
+
+fn authorize_with(
+    caller: Option<&Principal>,
+    action: PlotAction,
+    scope: Scope,
+) -> Result<(), Denied> {
     let p = caller.ok_or(Denied::Unauthenticated)?;
     let own = |m: i64| p.municipalities.contains(&m);
     match (p.role, action) {
-        (_, _) if !p.may(Scope::Write) => Err(lacks(Scope::Write)),
+        (_, _) if !p.may(scope) => Err(lacks(scope)),
         (Role::Admin, _) => Ok(()),
         (Role::Viewer, _) => Err(Denied::Forbidden(
             "viewers read but do not change plots".into(),
@@ -406,6 +420,16 @@ mod tests {
         v.role = Role::Viewer;
         assert!(authorize_plot_writes(Some(&v)).is_err());
         assert_eq!(authorize_plot_writes(None), Err(Denied::Unauthenticated));
+    }
+
+    #[test]
+    fn an_import_token_imports_without_write() {
+        let mut e = editor(&[1]);
+        e.scopes = vec![Scope::Import];
+        let create = PlotAction::Create { target: 1 };
+        assert!(authorize_imported(Some(&e), create).is_ok());
+        assert!(authorize(Some(&e), create).is_err());
+        assert!(authorize_imported(Some(&e), PlotAction::Create { target: 2 }).is_err());
     }
 
     #[test]

@@ -109,32 +109,40 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Login throttling per e-mail address (`db::users::claim_login_attempt` applies it in one
-/// statement): from the `lock_after_failures`-th failure in a row the address is locked, 1 minute,
-/// doubling with each further failure up to `max_lock_minutes`. Short locks keep a stranger from
-/// locking a colleague out for long, and the count starts again after `forget_after` without a
-/// failure, so a slow trickle of guesses (a day's worth spread out) never locks anyone. The
-/// defence against guessing is the rate limit per client address (`api::limits`).
+/// statement). Failures are counted like a leaky bucket: one is forgotten every
+/// `forget_one_every`. From `lock_after_failures` counted failures the address is locked,
+/// 1 minute, doubling with each further one up to `max_lock_minutes`. Short locks keep a
+/// stranger from locking a colleague out for long, and the leak keeps a slow trickle of guesses
+/// (one an hour, two dozen a day) from ever locking anyone: it takes five within 40 minutes to
+/// lock an address at all. The defence against guessing is the rate limit per client address
+/// (`api::limits`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockRules {
     pub lock_after_failures: i32,
     pub max_lock_minutes: i32,
-    pub forget_after: std::time::Duration,
+    pub forget_one_every: std::time::Duration,
 }
 
 pub const LOCK_RULES: LockRules = LockRules {
     lock_after_failures: LOCK_AFTER_FAILURES,
     max_lock_minutes: 60,
-    forget_after: std::time::Duration::from_secs(3600),
+    forget_one_every: std::time::Duration::from_secs(600),
 };
 
 impl LockRules {
-    /// Minutes of lock after `failures` failures in a row (none below the threshold).
+    /// Minutes of lock after `failures` counted failures (none below the threshold).
     pub fn lock_minutes(&self, failures: i32) -> Option<i64> {
         (failures >= self.lock_after_failures).then(|| {
             let exponent = (failures - self.lock_after_failures).min(60) as u32;
             2i64.saturating_pow(exponent)
                 .min(i64::from(self.max_lock_minutes))
         })
+    }
+
+    /// The count after one more failure, `since_last` after the last one was counted.
+    pub fn counted(&self, failures: i32, since_last: std::time::Duration) -> i32 {
+        let forgotten = since_last.as_secs() / self.forget_one_every.as_secs().max(1);
+        (i64::from(failures) - forgotten as i64).max(0) as i32 + 1
     }
 }
 
@@ -172,6 +180,15 @@ mod tests {
         assert_eq!(LOCK_RULES.lock_minutes(5), Some(1));
         assert_eq!(LOCK_RULES.lock_minutes(7), Some(4));
         assert_eq!(LOCK_RULES.lock_minutes(50), Some(60));
+        let minutes = |m: u64| std::time::Duration::from_secs(60 * m);
+        assert_eq!(LOCK_RULES.counted(4, minutes(1)), 5, "a burst locks");
+        assert_eq!(LOCK_RULES.counted(5, minutes(25)), 4, "two forgotten");
+        // One guess an hour never counts more than one.
+        let mut failures = 0;
+        for _ in 0..24 {
+            failures = LOCK_RULES.counted(failures, minutes(60));
+        }
+        assert_eq!(failures, 1);
         assert_eq!(
             login_key(" Admin@Example.org "),
             login_key("admin@example.org")

@@ -8,8 +8,18 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 const PASSWORD: &str = "Ludwigslust-Gewerbe-2026";
+/// The test admin's own password, confirmed with every new account (`your_password`).
+const ADMIN_PASSWORD: &str = "the admin's own password";
 
-async fn create_account(app: &TestApp, body: Value) -> reqwest::Response {
+/// An app whose admin has a real password (`spawn_app` gives it none).
+async fn app_with_admin_password() -> TestApp {
+    let app = spawn_app().await;
+    app.set_password("admin@test.example", ADMIN_PASSWORD).await;
+    app
+}
+
+async fn create_account(app: &TestApp, mut body: Value) -> reqwest::Response {
+    body["your_password"] = json!(ADMIN_PASSWORD);
     app.client
         .post(app.url("/users"))
         .bearer_auth(TOKEN)
@@ -39,7 +49,7 @@ async fn me(app: &TestApp, token: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn an_editor_created_by_the_admin_logs_in_and_out() {
-    let app = spawn_app().await;
+    let app = app_with_admin_password().await;
     let (municipality, _) = app.place().await;
     let created = create_account(
         &app,
@@ -112,7 +122,7 @@ async fn an_editor_created_by_the_admin_logs_in_and_out() {
 
 #[tokio::test]
 async fn repeated_failed_logins_lock_the_account_for_a_while() {
-    let app = spawn_app().await;
+    let app = app_with_admin_password().await;
     let created = create_account(
         &app,
         json!({"email": "viewer@region.example", "display_name": "V", "role": "viewer", "password": PASSWORD}),
@@ -309,7 +319,7 @@ async fn forged_expired_revoked_and_disabled_tokens_are_refused() {
 
 #[tokio::test]
 async fn only_admins_manage_accounts() {
-    let app = spawn_app().await;
+    let app = app_with_admin_password().await;
     let (municipality, _) = app.place().await;
     app.account_with_token("ed@test.example", "editor", &[municipality], "gwf_ed")
         .await;
@@ -478,4 +488,46 @@ async fn the_cli_creates_the_first_admin_and_api_tokens() {
         "kurz\n",
     );
     assert!(!ok);
+}
+
+/// A stolen admin session cannot make itself a lasting credential through account management
+/// either: a new account, a password or the admin role need the acting admin's own password.
+#[tokio::test]
+async fn handing_out_credentials_needs_the_admins_password() {
+    let app = app_with_admin_password().await;
+    let body = json!({"email": "new@test.example", "display_name": "Neu", "role": "admin",
+                      "password": PASSWORD, "your_password": "a guess"});
+    let refused = app
+        .client
+        .post(app.url("/users"))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refused, 403).await;
+    let viewer = app
+        .account_with_token("v@test.example", "viewer", &[], "gwf_v")
+        .await;
+    let patch = |change: Value| {
+        app.client
+            .patch(app.url(&format!("/users/{viewer}")))
+            .bearer_auth(TOKEN)
+            .json(&change)
+            .send()
+    };
+    assert_problem(patch(json!({"role": "admin"})).await.unwrap(), 403).await;
+    assert_problem(
+        patch(json!({"password": "ein ganz neues Passwort"}))
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
+    let renamed = patch(json!({"display_name": "Vera"})).await.unwrap();
+    assert_eq!(renamed.status(), 200, "a name needs no confirmation");
+    let promoted = patch(json!({"role": "admin", "your_password": ADMIN_PASSWORD}))
+        .await
+        .unwrap();
+    assert_eq!(promoted.status(), 200);
 }

@@ -1,6 +1,6 @@
 //! Accounts: what one looks like to the API, and their management by admins (`/users`).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
@@ -70,6 +70,10 @@ pub struct NewAccount {
     /// At least 12 characters.
     #[schema(format = Password, min_length = 12)]
     pub password: String,
+    /// The acting admin's own password: an account is a credential, and a stolen session must
+    /// not be able to make itself a lasting one.
+    #[schema(format = Password)]
+    pub your_password: String,
 }
 
 /// Changes to an account; absent members stay.
@@ -84,6 +88,9 @@ pub struct AccountChange {
     /// A new password (revokes the account's tokens).
     #[schema(format = Password, min_length = 12)]
     pub password: Option<String>,
+    /// The acting admin's own password; needed with `password` and for the role `admin`.
+    #[schema(format = Password)]
+    pub your_password: Option<String>,
 }
 
 /// List accounts
@@ -187,21 +194,22 @@ async fn checked_municipalities(
         (status = 201, description = "Created", body = Account),
         r::BadBody,
         r::NeedsToken,
-        r::NotAdmin,
+        (status = 403, description = "Not an admin, or `your_password` is wrong", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail already used", body = Problem, content_type = "application/problem+json"),
         r::NotJson,
         (status = 422, description = "Bad member", body = Problem, content_type = "application/problem+json"),
         r::Busy,
-        r::RateLimited,
+        r::PasswordThrottled,
     ),
     security(("bearer" = []))
 )]
 pub async fn create_user(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<NewAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    access::authorize_user_admin(caller.principal())?;
+    let admin = caller.require_user_admin()?;
     let mut errors = Vec::new();
     if let Some(problem) = credentials::email_problem(body.email.trim()) {
         errors.push(FieldError::new("/email", problem));
@@ -218,6 +226,7 @@ pub async fn create_user(
     }
     let mut conn = state.pool.get().await?;
     let ids = checked_municipalities(&mut conn, body.role, &body.municipality_ids).await?;
+    super::confirm_password(&req, &state, &mut conn, admin.user_id, body.your_password).await?;
     let password = body.password;
     let hash = hashing(&state, move || credentials::hash_password(&password))
         .await?
@@ -263,22 +272,23 @@ fn email_taken(error: diesel::result::Error) -> ApiError {
         (status = 200, description = "Changed", body = Account),
         r::BadBody,
         r::NeedsToken,
-        r::NotAdmin,
+        (status = 403, description = "Not an admin, or `your_password` is missing or wrong where it is needed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         r::NotJson,
         (status = 422, description = "Bad member", body = Problem, content_type = "application/problem+json"),
         r::Busy,
-        r::RateLimited,
+        r::PasswordThrottled,
     ),
     security(("bearer" = []))
 )]
 pub async fn update_user(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
     JsonBody(body): JsonBody<AccountChange>,
 ) -> Result<HttpResponse, ApiError> {
-    access::authorize_user_admin(caller.principal())?;
+    let admin = caller.require_user_admin()?;
     let id = account_id(&id)?;
     let mut conn = state.pool.get().await?;
     let current = db::users::by_id(&mut conn, id)
@@ -298,6 +308,17 @@ pub async fn update_user(
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
+    }
+    // A password and the admin role are credentials: handing one out needs the acting admin's
+    // own password, as a new token does.
+    if body.password.is_some() || body.role == Some(Role::Admin) {
+        let confirmation = body.your_password.clone().ok_or_else(|| {
+            ApiError::Forbidden(
+                "setting a password or the role admin needs `your_password`, the acting admin's own"
+                    .into(),
+            )
+        })?;
+        super::confirm_password(&req, &state, &mut conn, admin.user_id, confirmation).await?;
     }
     let role = body
         .role

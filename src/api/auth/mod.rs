@@ -126,11 +126,10 @@ async fn confirm_password(
     security(())
 )]
 pub async fn login(
-    req: HttpRequest,
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limits.check(Class::Login, state.client(&req))?;
+    // The login rate limit is checked before the body is read (`protection::login_limits`).
     let wrong = || ApiError::Unauthorized("wrong e-mail or password".into());
     // Every address is throttled, whether an account has it or not, and the attempt is counted
     // before the password is checked: the answers (and their timing) tell nothing about which

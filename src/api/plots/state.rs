@@ -168,7 +168,12 @@ async fn change_state(
     let key = plot_key(raw_key)?;
     let if_match = req.headers().get(actix_web::http::header::IF_MATCH);
     let set = match action {
-        HistoryAction::Restore => PlotSet::Deleted,
+        // Only admins see deleted plots: anyone else is refused before the key is looked up,
+        // so the answer tells nothing of which deleted plots exist.
+        HistoryAction::Restore => {
+            crate::domain::access::authorize_deleted_read(caller.principal())?;
+            PlotSet::Deleted
+        }
         _ => caller.plot_set(),
     };
     let actor = caller.actor(Via::Api);

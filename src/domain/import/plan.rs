@@ -204,9 +204,11 @@ impl Planner {
                 target: data.facts.municipality_id,
             },
         };
-        access::authorize(self.context.caller.as_ref(), action).map_err(|denied| match denied {
-            Denied::Forbidden(why) => ("municipality_id", why),
-            Denied::Unauthenticated => ("municipality_id", "needs an account".to_owned()),
+        access::authorize_imported(self.context.caller.as_ref(), action).map_err(|denied| {
+            match denied {
+                Denied::Forbidden(why) => ("municipality_id", why),
+                Denied::Unauthenticated => ("municipality_id", "needs an account".to_owned()),
+            }
         })?;
         match (expected_version, stored) {
             (Some(expected), Some(plot)) if expected != i64::from(plot.version) => Err((

@@ -191,6 +191,32 @@ async fn permission_is_checked_before_preconditions() {
     }
 }
 
+/// Only admins see deleted plots: a restore by anyone else is refused before the key is looked
+/// up, so a deleted plot and no plot at all answer alike.
+#[tokio::test]
+async fn restoring_tells_others_nothing_of_deleted_plots() {
+    let app = spawn_app().await;
+    two_towns(&app).await;
+    let deleted: Value = app
+        .get_staff("/plots?deleted=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = &deleted["items"][0]["id"];
+    for key in [id.to_string(), "999999".to_owned()] {
+        let response = app
+            .client
+            .post(app.url(&format!("/plots/{key}/restore")))
+            .bearer_auth(EDITOR)
+            .header("If-Match", "\"1\"")
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 403).await;
+    }
+}
+
 fn header(response: &reqwest::Response, name: &str) -> String {
     response
         .headers()

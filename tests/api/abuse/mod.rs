@@ -5,6 +5,7 @@ mod cpu;
 mod csv;
 mod database;
 mod leaks;
+mod limits;
 mod login;
 mod metrics;
 mod tokens;

@@ -136,6 +136,35 @@ async fn a_token_does_only_what_its_scopes_allow() {
         .unwrap();
     assert_eq!(made.status(), 201);
     assert_eq!(status(&app, Method::POST, "/imports", writer).await, 403);
+
+    // An import token imports (its rights per plot are the owner's), and writes nothing else.
+    let importer: Value = new_token(
+        &app,
+        TOKEN,
+        json!({"name": "GIS", "scopes": ["import"], "password": PASSWORD}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let importer = importer["token"].as_str().unwrap();
+    let feature = json!({"type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [square(11.6, 53.4, 0.001)]},
+        "properties": {"reference": "IMP-TOKEN", "title_de": "Fläche", "municipality_ags": "13076090",
+                       "status": "available", "zoning": "GE", "bplan_status": "legally_binding",
+                       "servicing": "full", "offer": "sale", "price_min_eur_m2": "10",
+                       "data_confirmed_on": "2026-10-01"}});
+    let imported = app
+        .client
+        .post(app.url("/imports"))
+        .bearer_auth(importer)
+        .header("content-type", "application/geo+json")
+        .body(json!({"type": "FeatureCollection", "features": [feature]}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), 200, "{}", imported.text().await.unwrap());
+    assert_eq!(status(&app, Method::POST, "/plots", importer).await, 403);
 }
 
 /// The scopes a role cannot use are refused at creation: an editor's token has no `admin`.
