@@ -467,7 +467,7 @@ pub mod responses {
     #[derive(utoipa::IntoResponses)]
     #[response(
         status = 429,
-        description = "Too many requests of this kind from this address, or to the service (`GWF_RATE_*`)",
+        description = "Too many requests of this kind from this address (changes: by this account), or to the service (`GWF_RATE_*`)",
         content_type = "application/problem+json",
         headers(("Retry-After" = i64, description = "Seconds to wait"))
     )]
