@@ -25,6 +25,13 @@ diesel::table! {
         description_en -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        logo_url -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        website -> Nullable<Text>,
+        version -> Int4,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -43,6 +50,12 @@ diesel::table! {
         contact_email -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        contact_website -> Nullable<Text>,
+        description_de -> Nullable<Text>,
+        description_en -> Nullable<Text>,
+        outline_display -> Nullable<Geometry>,
+        version -> Int4,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -59,6 +72,30 @@ diesel::table! {
         outline -> Nullable<Geometry>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        published -> Bool,
+        gross_area_m2 -> Nullable<Int8>,
+        net_area_m2 -> Nullable<Int8>,
+        zoning_summary -> Nullable<Text>,
+        bplan_name -> Nullable<Text>,
+        bplan_number -> Nullable<Text>,
+        bplan_legal_date -> Nullable<Date>,
+        bplan_url -> Nullable<Text>,
+        motorway_junction -> Nullable<Text>,
+        dist_motorway_km -> Nullable<Float8>,
+        rail_station -> Nullable<Text>,
+        dist_rail_station_km -> Nullable<Float8>,
+        port -> Nullable<Text>,
+        dist_port_km -> Nullable<Float8>,
+        airport -> Nullable<Text>,
+        dist_airport_km -> Nullable<Float8>,
+        broadband_mbit -> Nullable<Int4>,
+        fibre -> Nullable<Bool>,
+        grw_area -> Nullable<Bool>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        version -> Int4,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -189,6 +226,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    place_history (id) {
+        id -> Int8,
+        kind -> Text,
+        place_id -> Int8,
+        version -> Int4,
+        action -> Text,
+        user_id -> Nullable<Int8>,
+        actor -> Text,
+        via -> Text,
+        changed_at -> Timestamptz,
+        changes -> Jsonb,
+    }
+}
+
 diesel::joinable!(municipalities -> regions (region_id));
 diesel::joinable!(estates -> municipalities (municipality_id));
 diesel::joinable!(plots -> municipalities (municipality_id));
@@ -206,5 +258,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_municipalities,
     auth_tokens,
-    plot_history
+    plot_history,
+    place_history
 );

@@ -272,6 +272,50 @@ impl From<DieselError> for ApiError {
                     )],
                 }
             }
+            DatabaseErrorKind::UniqueViolation if constraint == "regions_slug_key" => {
+                ApiError::Conflict {
+                    detail: "another region already has this slug".into(),
+                    errors: vec![FieldError::new(
+                        "/slug",
+                        "is already used by another region",
+                    )],
+                }
+            }
+            DatabaseErrorKind::UniqueViolation if constraint == "municipalities_ags_key" => {
+                ApiError::Conflict {
+                    detail: "a municipality with this AGS exists already (perhaps deleted)".into(),
+                    errors: vec![FieldError::new(
+                        "/ags",
+                        "is already used by another municipality",
+                    )],
+                }
+            }
+            DatabaseErrorKind::UniqueViolation
+                if constraint == "estates_municipality_id_name_key" =>
+            {
+                ApiError::Conflict {
+                    detail:
+                        "this municipality already has an estate of this name (perhaps deleted)"
+                            .into(),
+                    errors: vec![FieldError::new(
+                        "/name",
+                        "is already used by another estate of the municipality",
+                    )],
+                }
+            }
+            DatabaseErrorKind::ForeignKeyViolation
+                if constraint == "municipalities_region_id_fkey" =>
+            {
+                ApiError::Validation(vec![FieldError::new("/region_id", "no such region")])
+            }
+            DatabaseErrorKind::ForeignKeyViolation
+                if constraint == "estates_municipality_id_fkey" =>
+            {
+                ApiError::Validation(vec![FieldError::new(
+                    "/municipality_id",
+                    "no such municipality",
+                )])
+            }
             DatabaseErrorKind::ForeignKeyViolation if constraint.contains("estate") => {
                 ApiError::Validation(vec![FieldError::new(
                     "/estate_id",

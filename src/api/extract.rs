@@ -196,6 +196,10 @@ impl From<Denied> for ApiError {
                 "this operation needs `Authorization: Bearer <token>` (POST /auth/login)".into(),
             ),
             Denied::Forbidden(why) => ApiError::Forbidden(why),
+            Denied::ForeignMunicipality {
+                municipality_id,
+                doing,
+            } => ApiError::Forbidden(doing.refusal(&format!("municipality {municipality_id}"))),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! are never serialised to clients; `api/` has its own views.
 
 pub mod imports;
+pub mod place_writes;
 pub mod places;
 pub mod plots;
 pub mod scope;

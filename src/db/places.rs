@@ -9,7 +9,7 @@ use diesel::sql_types::{Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::scope::condition;
-use crate::domain::access::PlotSet;
+use crate::domain::access::{PlotSet, ReadScope};
 use crate::schema::{estates, municipalities, regions};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -22,6 +22,12 @@ pub struct RegionRow {
     pub description_en: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub logo_url: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub website: Option<String>,
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -31,12 +37,17 @@ pub struct MunicipalityRow {
     pub region_id: i64,
     pub ags: String,
     pub name: String,
-    #[diesel(select_expression = sql::<Nullable<Text>>("ST_AsGeoJSON(municipalities.outline, 6)"))]
+    /// The generalised outline (about 10 m), for maps.
+    #[diesel(select_expression = sql::<Nullable<Text>>("ST_AsGeoJSON(coalesce(municipalities.outline_display, municipalities.outline), 6)"))]
     #[diesel(select_expression_type = SqlLiteral<Nullable<Text>>)]
     pub outline_geojson: Option<String>,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
+    pub contact_website: Option<String>,
+    pub description_de: Option<String>,
+    pub description_en: Option<String>,
+    pub version: i32,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -52,23 +63,54 @@ pub struct EstateRow {
     #[diesel(select_expression_type = SqlLiteral<Nullable<Text>>)]
     pub outline_geojson: Option<String>,
     pub updated_at: DateTime<Utc>,
+    pub published: bool,
+    pub gross_area_m2: Option<i64>,
+    pub net_area_m2: Option<i64>,
+    pub zoning_summary: Option<String>,
+    pub bplan_name: Option<String>,
+    pub bplan_number: Option<String>,
+    pub bplan_legal_date: Option<chrono::NaiveDate>,
+    pub bplan_url: Option<String>,
+    pub motorway_junction: Option<String>,
+    pub dist_motorway_km: Option<f64>,
+    pub rail_station: Option<String>,
+    pub dist_rail_station_km: Option<f64>,
+    pub port: Option<String>,
+    pub dist_port_km: Option<f64>,
+    pub airport: Option<String>,
+    pub dist_airport_km: Option<f64>,
+    pub broadband_mbit: Option<i32>,
+    pub fibre: Option<bool>,
+    pub grw_area: Option<bool>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub version: i32,
 }
 
-/// Sets (or clears) an outline; GeoJSON in EPSG:4326.
+/// Which estates a reader sees: published ones, and drafts of the municipalities whose internal
+/// data the reader reads (`ReadScope::internal`). Deleted ones never. Ids inline, as in
+/// `plot_count_sql`.
+pub fn estate_visible_sql(set: &PlotSet) -> String {
+    match set {
+        PlotSet::Readable(ReadScope::Region) => "estates.deleted_at IS NULL".into(),
+        PlotSet::Readable(ReadScope::Municipalities(ids)) if !ids.is_empty() => format!(
+            "(estates.published OR (estates.deleted_at IS NULL AND estates.municipality_id IN ({})))",
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        ),
+        _ => "estates.published".into(),
+    }
+}
+
+/// Sets (or clears) an outline; GeoJSON in EPSG:4326 (see `place_writes::set_outline`).
 async fn set_outline(
     conn: &mut AsyncPgConnection,
-    table: &str,
+    kind: crate::domain::place::PlaceKind,
     id: i64,
     geojson: Option<String>,
 ) -> QueryResult<()> {
-    diesel::sql_query(format!(
-        "UPDATE {table} SET outline = ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326)) WHERE id = $2"
-    ))
-    .bind::<Nullable<Text>, _>(geojson)
-    .bind::<diesel::sql_types::BigInt, _>(id)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    let value = geojson.and_then(|g| serde_json::from_str::<serde_json::Value>(&g).ok());
+    super::place_writes::set_outline(conn, kind, id, value.as_ref()).await
 }
 
 /// How many plots a place has that the reader may see. The condition's values are ids, written
@@ -82,6 +124,7 @@ fn plot_count_sql(column: &str, set: &PlotSet) -> SqlLiteral<diesel::sql_types::
 
 pub async fn regions(conn: &mut AsyncPgConnection) -> QueryResult<Vec<RegionRow>> {
     regions::table
+        .filter(regions::deleted_at.is_null())
         .select(RegionRow::as_select())
         .order(regions::id)
         .load(conn)
@@ -91,6 +134,7 @@ pub async fn regions(conn: &mut AsyncPgConnection) -> QueryResult<Vec<RegionRow>
 pub async fn region(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<RegionRow>> {
     regions::table
         .find(id)
+        .filter(regions::deleted_at.is_null())
         .select(RegionRow::as_select())
         .first(conn)
         .await
@@ -108,6 +152,7 @@ pub async fn municipalities(
             MunicipalityRow::as_select(),
             plot_count_sql("municipality_id = municipalities.id", set),
         ))
+        .filter(municipalities::deleted_at.is_null())
         .order(municipalities::id)
         .into_boxed();
     if let Some(id) = region_id {
@@ -122,6 +167,7 @@ pub async fn municipality(
 ) -> QueryResult<Option<MunicipalityRow>> {
     municipalities::table
         .find(id)
+        .filter(municipalities::deleted_at.is_null())
         .select(MunicipalityRow::as_select())
         .first(conn)
         .await
@@ -139,6 +185,7 @@ pub async fn estates(
             EstateRow::as_select(),
             plot_count_sql("estate_id = estates.id", set),
         ))
+        .filter(sql::<diesel::sql_types::Bool>(&estate_visible_sql(set)))
         .order(estates::id)
         .into_boxed();
     if let Some(id) = municipality_id {
@@ -147,9 +194,15 @@ pub async fn estates(
     query.load(conn).await
 }
 
-pub async fn estate(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<EstateRow>> {
+/// An estate the reader sees (`estate_visible_sql`).
+pub async fn estate(
+    conn: &mut AsyncPgConnection,
+    set: &PlotSet,
+    id: i64,
+) -> QueryResult<Option<EstateRow>> {
     estates::table
         .find(id)
+        .filter(sql::<diesel::sql_types::Bool>(&estate_visible_sql(set)))
         .select(EstateRow::as_select())
         .first(conn)
         .await
@@ -218,7 +271,13 @@ pub async fn upsert_municipality(
         .returning(municipalities::id)
         .get_result(conn)
         .await?;
-    set_outline(conn, "municipalities", id, m.outline_geojson.clone()).await?;
+    set_outline(
+        conn,
+        crate::domain::place::PlaceKind::Municipality,
+        id,
+        m.outline_geojson.clone(),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -247,7 +306,13 @@ pub async fn upsert_estate(
         .returning(estates::id)
         .get_result(conn)
         .await?;
-    set_outline(conn, "estates", id, outline_geojson).await?;
+    set_outline(
+        conn,
+        crate::domain::place::PlaceKind::Estate,
+        id,
+        outline_geojson,
+    )
+    .await?;
     Ok(id)
 }
 

@@ -53,7 +53,7 @@ pub struct PlotRow {
     #[diesel(select_expression = sql::<BigInt>("(SELECT m.region_id FROM municipalities m WHERE m.id = plots.municipality_id)"))]
     #[diesel(select_expression_type = SqlLiteral<BigInt>)]
     pub region_id: i64,
-    #[diesel(select_expression = sql::<Nullable<Text>>("(SELECT e.name FROM estates e WHERE e.id = plots.estate_id)"))]
+    #[diesel(select_expression = sql::<Nullable<Text>>("(SELECT e.name FROM estates e WHERE e.id = plots.estate_id AND e.published)"))]
     #[diesel(select_expression_type = SqlLiteral<Nullable<Text>>)]
     pub estate_name: Option<String>,
     /// Units: m².

@@ -20,7 +20,7 @@ const TILE_COLUMNS: &str = "plots.id, plots.reference, plots.status, plots.zonin
     (plots.price_min_ct / 100.0)::float8 AS price_min_eur, (plots.price_max_ct / 100.0)::float8 AS price_max_eur, \
     plots.price_on_request, plots.title_de, plots.title_en, \
     (SELECT m.name FROM municipalities m WHERE m.id = plots.municipality_id) AS municipality_name, \
-    (SELECT e.name FROM estates e WHERE e.id = plots.estate_id) AS estate_name";
+    (SELECT e.name FROM estates e WHERE e.id = plots.estate_id AND e.published) AS estate_name";
 
 const PUBLIC: PlotSet = PlotSet::Readable(ReadScope::Public);
 

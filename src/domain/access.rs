@@ -171,6 +171,28 @@ pub enum PlotAction {
     },
 }
 
+/// A change to a region, municipality or estate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceAction {
+    /// Create, change or delete a region.
+    Region,
+    /// Create, change, move between regions or delete a municipality.
+    Municipality,
+    /// Create an estate in municipality `target`.
+    CreateEstate {
+        target: i64,
+    },
+    /// Change an estate of `current` so that it lies in `target` afterwards (publishing and
+    /// unpublishing included).
+    UpdateEstate {
+        current: i64,
+        target: i64,
+    },
+    DeleteEstate {
+        current: i64,
+    },
+}
+
 /// Why a request is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denied {
@@ -178,6 +200,48 @@ pub enum Denied {
     Unauthenticated,
     /// Logged in, but not allowed (403); the text says why.
     Forbidden(String),
+    /// Logged in, but the thing belongs to a municipality that is not the caller's (403). The
+    /// API words it with the town's name, which the domain does not know.
+    ForeignMunicipality { municipality_id: i64, doing: Doing },
+}
+
+/// What a caller tried in a foreign municipality, for the wording of the refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doing {
+    CreatePlotIn,
+    ChangePlotOf,
+    MovePlotInto,
+    CreateEstateIn,
+    ChangeEstateOf,
+    MoveEstateInto,
+}
+
+impl Doing {
+    /// The refusal in words, `town` being the municipality's name (or how else to call it).
+    pub fn refusal(self, town: &str) -> String {
+        match self {
+            Doing::CreatePlotIn => {
+                format!("you may create plots only in your own municipalities, not in {town}")
+            }
+            Doing::ChangePlotOf => {
+                format!("this plot belongs to {town}, which is not one of your municipalities")
+            }
+            Doing::MovePlotInto => {
+                format!(
+                    "you cannot move a plot into {town}, which is not one of your municipalities"
+                )
+            }
+            Doing::CreateEstateIn => {
+                format!("you may create estates only in your own municipalities, not in {town}")
+            }
+            Doing::ChangeEstateOf => {
+                format!("this estate belongs to {town}, which is not one of your municipalities")
+            }
+            Doing::MoveEstateInto => format!(
+                "you cannot move an estate into {town}, which is not one of your municipalities"
+            ),
+        }
+    }
 }
 
 pub fn read_scope(caller: Option<&Principal>) -> ReadScope {
@@ -225,23 +289,99 @@ fn authorize_with(
         (Role::Editor, PlotAction::Restore { .. }) => Err(Denied::Forbidden(
             "only an admin can restore a deleted plot".into(),
         )),
-        (Role::Editor, PlotAction::Create { target }) if !own(target) => Err(Denied::Forbidden(
-            format!("you may create plots only in your own municipalities, not in municipality {target}"),
-        )),
+        (Role::Editor, PlotAction::Create { target }) if !own(target) => {
+            Err(Denied::ForeignMunicipality {
+                municipality_id: target,
+                doing: Doing::CreatePlotIn,
+            })
+        }
         (Role::Editor, PlotAction::Update { current, .. })
         | (Role::Editor, PlotAction::Publish { current })
         | (Role::Editor, PlotAction::Unpublish { current })
         | (Role::Editor, PlotAction::Delete { current })
             if !own(current) =>
         {
-            Err(Denied::Forbidden(format!(
-                "this plot belongs to municipality {current}, which is not one of yours"
-            )))
+            Err(Denied::ForeignMunicipality {
+                municipality_id: current,
+                doing: Doing::ChangePlotOf,
+            })
         }
         (Role::Editor, PlotAction::Update { target, .. }) if !own(target) => {
-            Err(Denied::Forbidden(format!(
-                "you cannot move a plot into municipality {target}, which is not one of yours"
-            )))
+            Err(Denied::ForeignMunicipality {
+                municipality_id: target,
+                doing: Doing::MovePlotInto,
+            })
+        }
+        (Role::Editor, _) => Ok(()),
+    }
+}
+
+/// Whether `caller` may perform a place `action` through the API (token with `write`):
+/// regions and municipalities are the region's set-up and belong to admins; an editor keeps the
+/// estates of their own municipalities, as they keep their plots.
+pub fn authorize_place(caller: Option<&Principal>, action: PlaceAction) -> Result<(), Denied> {
+    authorize_place_with(caller, action, Scope::Write)
+}
+
+/// Whether `caller` may change any place at all: asked before a body says which one.
+pub fn authorize_place_writes(caller: Option<&Principal>) -> Result<(), Denied> {
+    let p = caller.ok_or(Denied::Unauthenticated)?;
+    match p.role {
+        _ if !p.may(Scope::Write) => Err(lacks(Scope::Write)),
+        Role::Viewer => Err(Denied::Forbidden(
+            "viewers read but do not change places".into(),
+        )),
+        Role::Admin | Role::Editor => Ok(()),
+    }
+}
+
+/// The same rights for estates coming in through an estate import (token with `import`).
+pub fn authorize_imported_place(
+    caller: Option<&Principal>,
+    action: PlaceAction,
+) -> Result<(), Denied> {
+    authorize_place_with(caller, action, Scope::Import)
+}
+
+fn authorize_place_with(
+    caller: Option<&Principal>,
+    action: PlaceAction,
+    scope: Scope,
+) -> Result<(), Denied> {
+    let p = caller.ok_or(Denied::Unauthenticated)?;
+    let own = |m: i64| p.municipalities.contains(&m);
+    match (p.role, action) {
+        (_, _) if !p.may(scope) => Err(lacks(scope)),
+        (Role::Admin, _) => Ok(()),
+        (Role::Viewer, _) => Err(Denied::Forbidden(
+            "viewers read but do not change places".into(),
+        )),
+        (Role::Editor, PlaceAction::Region) => {
+            Err(Denied::Forbidden("only an admin sets up regions".into()))
+        }
+        (Role::Editor, PlaceAction::Municipality) => Err(Denied::Forbidden(
+            "only an admin sets up and changes municipalities".into(),
+        )),
+        (Role::Editor, PlaceAction::CreateEstate { target }) if !own(target) => {
+            Err(Denied::ForeignMunicipality {
+                municipality_id: target,
+                doing: Doing::CreateEstateIn,
+            })
+        }
+        (Role::Editor, PlaceAction::UpdateEstate { current, .. })
+        | (Role::Editor, PlaceAction::DeleteEstate { current })
+            if !own(current) =>
+        {
+            Err(Denied::ForeignMunicipality {
+                municipality_id: current,
+                doing: Doing::ChangeEstateOf,
+            })
+        }
+        (Role::Editor, PlaceAction::UpdateEstate { target, .. }) if !own(target) => {
+            Err(Denied::ForeignMunicipality {
+                municipality_id: target,
+                doing: Doing::MoveEstateInto,
+            })
         }
         (Role::Editor, _) => Ok(()),
     }
@@ -430,6 +570,32 @@ mod tests {
         assert!(authorize_imported(Some(&e), create).is_ok());
         assert!(authorize(Some(&e), create).is_err());
         assert!(authorize_imported(Some(&e), PlotAction::Create { target: 2 }).is_err());
+    }
+
+    #[test]
+    fn places_belong_to_admins_and_estates_to_their_town() {
+        let e = editor(&[1]);
+        assert!(authorize_place(Some(&e), PlaceAction::Region).is_err());
+        assert!(authorize_place(Some(&e), PlaceAction::Municipality).is_err());
+        assert!(authorize_place(Some(&e), PlaceAction::CreateEstate { target: 1 }).is_ok());
+        assert_eq!(
+            authorize_place(Some(&e), PlaceAction::CreateEstate { target: 2 }),
+            Err(Denied::ForeignMunicipality {
+                municipality_id: 2,
+                doing: Doing::CreateEstateIn
+            })
+        );
+        let moved = PlaceAction::UpdateEstate {
+            current: 1,
+            target: 2,
+        };
+        assert!(authorize_place(Some(&e), moved).is_err());
+        assert!(authorize_place(Some(&e), PlaceAction::DeleteEstate { current: 2 }).is_err());
+        let mut imports_only = e.clone();
+        imports_only.scopes = vec![Scope::Import];
+        let own = PlaceAction::CreateEstate { target: 1 };
+        assert!(authorize_place(Some(&imports_only), own).is_err());
+        assert!(authorize_imported_place(Some(&imports_only), own).is_ok());
     }
 
     #[test]

@@ -76,6 +76,14 @@ impl Snapshot {
         }
     }
 
+    /// A place's state (`domain::place`): its write schema's members, the outline (`outline`)
+    /// compared like a plot's geometry.
+    ///
+    /// `area_m2` — Units: m².
+    pub fn of_fields(fields: Map<String, Value>, area_m2: f64) -> Snapshot {
+        Snapshot { fields, area_m2 }
+    }
+
     /// The state a validated plot will be stored in (validation puts prices and geometry in
     /// their stored form).
     pub fn of_valid(plot: &ValidPlot) -> Snapshot {
@@ -95,7 +103,7 @@ pub fn diff(before: Option<&Snapshot>, after: &Snapshot) -> Vec<Value> {
     let mut changes = Vec::new();
     for (field, to) in &after.fields {
         let from = old.get(field).unwrap_or(&Value::Null);
-        if field == "geometry" {
+        if field == "geometry" || field == "outline" {
             if !same_geometry(from, to) {
                 let side = |g: &Value, area: Option<f64>| match area {
                     Some(a) if !g.is_null() => {
@@ -104,7 +112,7 @@ pub fn diff(before: Option<&Snapshot>, after: &Snapshot) -> Vec<Value> {
                     _ => Value::Null,
                 };
                 changes.push(json!({
-                    "field": "geometry",
+                    "field": field,
                     "from": side(from, before.map(|b| b.area_m2)),
                     "to": side(to, Some(after.area_m2)),
                 }));

@@ -8,6 +8,7 @@ pub mod geometry;
 pub mod history;
 pub mod import;
 pub mod money;
+pub mod place;
 pub mod plot;
 pub mod search;
 

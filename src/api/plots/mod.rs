@@ -438,7 +438,7 @@ pub fn plot_data_from_document(body: Value) -> Result<PlotData, ApiError> {
 }
 
 /// RFC 7396.
-fn merge_patch(target: &mut Value, patch: &Value) {
+pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
     let Value::Object(patch) = patch else {
         *target = patch.clone();
         return;

@@ -19,6 +19,13 @@ pub struct Region {
     pub name: String,
     pub description_de: Option<String>,
     pub description_en: Option<String>,
+    pub logo_url: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub website: Option<String>,
+    /// Version for `If-Match` (also the `ETag` of `GET /regions/{id}`).
+    pub version: i32,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -30,6 +37,12 @@ impl From<RegionRow> for Region {
             name: row.name,
             description_de: row.description_de,
             description_en: row.description_en,
+            logo_url: row.logo_url,
+            contact_name: row.contact_name,
+            contact_phone: row.contact_phone,
+            contact_email: row.contact_email,
+            website: row.website,
+            version: row.version,
             updated_at: row.updated_at,
         }
     }
@@ -54,13 +67,20 @@ pub struct Municipality {
     pub ags: String,
     #[schema(example = "Ludwigslust")]
     pub name: String,
-    /// Approximate outline, GeoJSON MultiPolygon in EPSG:4326 (6 decimals). JSON only.
+    /// Outline generalised for maps (about 10 m), GeoJSON MultiPolygon in EPSG:4326 (6
+    /// decimals); the full outline is kept for spatial checks. JSON only.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<MultiPolygonDoc>)]
     pub outline: Option<Box<RawValue>>,
+    /// Economic-development office.
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub contact_email: Option<String>,
+    pub contact_website: Option<String>,
+    pub description_de: Option<String>,
+    pub description_en: Option<String>,
+    /// Version for `If-Match`.
+    pub version: i32,
     /// Plots the caller may see.
     pub plot_count: i64,
     pub updated_at: DateTime<Utc>,
@@ -79,6 +99,10 @@ impl Municipality {
             contact_name: row.contact_name,
             contact_phone: row.contact_phone,
             contact_email: row.contact_email,
+            contact_website: row.contact_website,
+            description_de: row.description_de,
+            description_en: row.description_en,
+            version: row.version,
             plot_count,
             updated_at: row.updated_at,
         }
@@ -109,6 +133,38 @@ pub struct Estate {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<MultiPolygonDoc>)]
     pub outline: Option<Box<RawValue>>,
+    /// Shown publicly; drafts only to staff of its municipality and of the region.
+    pub published: bool,
+    /// Units: m².
+    pub gross_area_m2: Option<i64>,
+    /// Units: m².
+    pub net_area_m2: Option<i64>,
+    pub zoning_summary: Option<String>,
+    pub bplan_name: Option<String>,
+    pub bplan_number: Option<String>,
+    pub bplan_legal_date: Option<chrono::NaiveDate>,
+    pub bplan_url: Option<String>,
+    pub motorway_junction: Option<String>,
+    /// Units: km.
+    pub dist_motorway_km: Option<f64>,
+    pub rail_station: Option<String>,
+    /// Units: km.
+    pub dist_rail_station_km: Option<f64>,
+    pub port: Option<String>,
+    /// Units: km.
+    pub dist_port_km: Option<f64>,
+    pub airport: Option<String>,
+    /// Units: km.
+    pub dist_airport_km: Option<f64>,
+    /// Units: Mbit/s.
+    pub broadband_mbit: Option<i32>,
+    pub fibre: Option<bool>,
+    pub grw_area: Option<bool>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    /// Version for `If-Match`.
+    pub version: i32,
     /// Plots the caller may see.
     pub plot_count: i64,
     pub updated_at: DateTime<Utc>,
@@ -125,6 +181,29 @@ impl Estate {
             outline: row
                 .outline_geojson
                 .and_then(|g| RawValue::from_string(g).ok()),
+            published: row.published,
+            gross_area_m2: row.gross_area_m2,
+            net_area_m2: row.net_area_m2,
+            zoning_summary: row.zoning_summary,
+            bplan_name: row.bplan_name,
+            bplan_number: row.bplan_number,
+            bplan_legal_date: row.bplan_legal_date,
+            bplan_url: row.bplan_url,
+            motorway_junction: row.motorway_junction,
+            dist_motorway_km: row.dist_motorway_km,
+            rail_station: row.rail_station,
+            dist_rail_station_km: row.dist_rail_station_km,
+            port: row.port,
+            dist_port_km: row.dist_port_km,
+            airport: row.airport,
+            dist_airport_km: row.dist_airport_km,
+            broadband_mbit: row.broadband_mbit,
+            fibre: row.fibre,
+            grw_area: row.grw_area,
+            contact_name: row.contact_name,
+            contact_phone: row.contact_phone,
+            contact_email: row.contact_email,
+            version: row.version,
             plot_count,
             updated_at: row.updated_at,
         }

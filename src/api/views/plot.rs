@@ -117,8 +117,13 @@ impl From<HistoryRow> for HistoryEntry {
 
 impl Plot {
     /// Internal facts appear where `scope` allows them for the plot's municipality.
-    pub fn from_row(row: PlotRow, geometry: Option<String>, scope: &ReadScope) -> Self {
+    pub fn from_row(mut row: PlotRow, geometry: Option<String>, scope: &ReadScope) -> Self {
         let staff = scope.internal(row.facts.municipality_id);
+        // A draft estate stays unnamed (`estate_name` comes only from published estates) and,
+        // for readers outside its municipality, unreferenced.
+        if !staff && row.estate_name.is_none() {
+            row.facts.estate_id = None;
+        }
         Plot {
             id: row.id,
             region_id: row.region_id,

@@ -207,6 +207,19 @@ impl Planner {
         access::authorize_imported(self.context.caller.as_ref(), action).map_err(|denied| {
             match denied {
                 Denied::Forbidden(why) => ("municipality_id", why),
+                Denied::ForeignMunicipality {
+                    municipality_id,
+                    doing,
+                } => {
+                    let town = self
+                        .context
+                        .municipalities
+                        .iter()
+                        .find(|(_, id)| **id == municipality_id)
+                        .map(|(ags, _)| format!("the municipality with AGS {ags}"))
+                        .unwrap_or_else(|| format!("municipality {municipality_id}"));
+                    ("municipality_id", doing.refusal(&town))
+                }
                 Denied::Unauthenticated => ("municipality_id", "needs an account".to_owned()),
             }
         })?;

@@ -1,5 +1,10 @@
 //! `/regions`, `/municipalities`, `/estates`: the places plots belong to. Read-only for now.
 
+mod core;
+mod write;
+
+pub use write::*;
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -291,7 +296,7 @@ pub async fn get_estate(
     json_only(&req)?;
     let id = place_id(&id, "estate")?;
     let mut conn = state.pool.get().await?;
-    let row = db::places::estate(&mut conn, id)
+    let row = db::places::estate(&mut conn, &caller.plot_set(), id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no estate with id {id}")))?;
     let plots: Vec<PlotSummary> =
