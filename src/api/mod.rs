@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod places;
 pub mod plots;
 pub mod protection;
+pub mod refusal;
 pub mod views;
 
 use std::sync::Arc;
@@ -151,11 +152,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(auth::accounts::list_users))
                 .route(web::post().to(auth::accounts::create_user)),
         )
-        .service(resource("/regions", "GET").route(web::get().to(places::list_regions)))
         .service(
-            resource("/municipalities", "GET").route(web::get().to(places::list_municipalities)),
+            resource("/regions", "GET, POST")
+                .route(web::get().to(places::list_regions))
+                .route(web::post().to(places::create_region)),
         )
-        .service(resource("/estates", "GET").route(web::get().to(places::list_estates)))
+        .service(
+            resource("/municipalities", "GET, POST")
+                .route(web::get().to(places::list_municipalities))
+                .route(web::post().to(places::create_municipality)),
+        )
+        .service(
+            resource("/estates", "GET, POST")
+                .route(web::get().to(places::list_estates))
+                .route(web::post().to(places::create_estate)),
+        )
         // The hot dynamic path (tiles are parsed by hand, in the `/tiles` scope above).
         .service(
             resource("/plots/{key}", "GET, PUT, PATCH, DELETE")
@@ -195,11 +206,37 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(auth::accounts::get_user))
                 .route(web::patch().to(auth::accounts::update_user)),
         )
-        .service(resource("/regions/{id}", "GET").route(web::get().to(places::get_region)))
         .service(
-            resource("/municipalities/{id}", "GET").route(web::get().to(places::get_municipality)),
+            resource("/regions/{id}", "GET, PUT, PATCH, DELETE")
+                .route(web::get().to(places::get_region))
+                .route(web::put().to(places::replace_region))
+                .route(web::patch().to(places::patch_region))
+                .route(web::delete().to(places::delete_region)),
         )
-        .service(resource("/estates/{id}", "GET").route(web::get().to(places::get_estate)))
+        .service(
+            resource("/municipalities/{id}", "GET, PUT, PATCH, DELETE")
+                .route(web::get().to(places::get_municipality))
+                .route(web::put().to(places::replace_municipality))
+                .route(web::patch().to(places::patch_municipality))
+                .route(web::delete().to(places::delete_municipality)),
+        )
+        .service(
+            resource("/estates/{id}", "GET, PUT, PATCH, DELETE")
+                .route(web::get().to(places::get_estate))
+                .route(web::put().to(places::replace_estate))
+                .route(web::patch().to(places::patch_estate))
+                .route(web::delete().to(places::delete_estate)),
+        )
+        .service(
+            resource("/regions/{id}/history", "GET").route(web::get().to(places::region_history)),
+        )
+        .service(
+            resource("/municipalities/{id}/history", "GET")
+                .route(web::get().to(places::municipality_history)),
+        )
+        .service(
+            resource("/estates/{id}/history", "GET").route(web::get().to(places::estate_history)),
+        )
         // `/openapi.json` and `/docs/{…}`: a catch-all pattern, so last.
         .service(docs::swagger_ui());
 }

@@ -327,3 +327,39 @@ pub async fn existing_municipality_ids(
         .load(conn)
         .await
 }
+
+/// One municipality (not deleted) with its visible plot count.
+pub async fn municipality_with_count(
+    conn: &mut AsyncPgConnection,
+    set: &PlotSet,
+    id: i64,
+) -> QueryResult<Option<(MunicipalityRow, i64)>> {
+    municipalities::table
+        .find(id)
+        .filter(municipalities::deleted_at.is_null())
+        .select((
+            MunicipalityRow::as_select(),
+            plot_count_sql("municipality_id = municipalities.id", set),
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// One estate the reader sees, with its visible plot count.
+pub async fn estate_with_count(
+    conn: &mut AsyncPgConnection,
+    set: &PlotSet,
+    id: i64,
+) -> QueryResult<Option<(EstateRow, i64)>> {
+    estates::table
+        .find(id)
+        .filter(sql::<diesel::sql_types::Bool>(&estate_visible_sql(set)))
+        .select((
+            EstateRow::as_select(),
+            plot_count_sql("estate_id = estates.id", set),
+        ))
+        .first(conn)
+        .await
+        .optional()
+}

@@ -12,6 +12,7 @@ mod imports;
 mod maps;
 mod openapi_spec;
 mod parcels;
+mod place_writes;
 mod places;
 mod plots_crud;
 mod search;

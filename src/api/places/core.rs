@@ -119,8 +119,15 @@ impl Schema for EstateData {
     }
 }
 
-fn authorize(caller: &Caller, action: PlaceAction) -> Result<(), ApiError> {
-    access::authorize_place(caller.principal(), action).map_err(ApiError::from)
+async fn authorize(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    action: PlaceAction,
+) -> Result<(), ApiError> {
+    match access::authorize_place(caller.principal(), action) {
+        Ok(()) => Ok(()),
+        Err(denied) => Err(crate::api::refusal::worded(conn, denied).await),
+    }
 }
 
 fn not_found(kind: PlaceKind, id: i64) -> ApiError {
@@ -170,7 +177,8 @@ pub async fn create<S: Schema>(
 ) -> Result<i64, ApiError> {
     access::authorize_place_writes(caller.principal())?;
     let data: S = data_from_document(body)?;
-    authorize(caller, data.create_action())?;
+    let mut conn = state.pool.get().await?;
+    authorize(&mut conn, caller, data.create_action()).await?;
     let (data, outline) = validate(state, data).await?;
     let object = data.to_object();
     let after = Snapshot::of_fields(
@@ -179,7 +187,6 @@ pub async fn create<S: Schema>(
     );
     let changes = Value::Array(diff(None, &after));
     let actor = caller.actor(Via::Api);
-    let mut conn = state.pool.get().await?;
     conn.transaction(async |conn| {
         check_parent(conn, &data).await?;
         db::place_writes::insert(conn, S::KIND, &object, &actor, &changes)
@@ -202,10 +209,10 @@ pub async fn change<S: Schema>(
     let mut conn = state.pool.get().await?;
     conn.transaction(async |conn| {
         let stored = locked(conn, S::KIND, id).await?;
-        authorize(caller, S::change_action(&stored.data))?;
+        authorize(conn, caller, S::change_action(&stored.data)).await?;
         check_version(if_match.as_ref(), &stored)?;
         let data = new_data(&stored.data)?;
-        authorize(caller, data.update_action(&stored.data))?;
+        authorize(conn, caller, data.update_action(&stored.data)).await?;
         let (data, outline) = validate(state, data).await?;
         check_parent(conn, &data).await?;
         let object = data.to_object();
@@ -276,7 +283,7 @@ pub async fn delete<S: Schema>(
             PlaceAction::UpdateEstate { current, .. } => PlaceAction::DeleteEstate { current },
             other => other,
         };
-        authorize(caller, action)?;
+        authorize(conn, caller, action).await?;
         check_version(if_match.as_ref(), &stored)?;
         let dependants = db::place_writes::dependants(conn, S::KIND, id).await?;
         if dependants.any() {

@@ -1,4 +1,5 @@
-//! `/regions`, `/municipalities`, `/estates`: the places plots belong to. Read-only for now.
+//! `/regions`, `/municipalities`, `/estates`: the places plots belong to. Reading here; writing
+//! in `write` (through `core`).
 
 mod core;
 mod write;
@@ -95,7 +96,7 @@ pub async fn list_regions(
     get, path = "/regions/{id}", tag = "places",
     params(("id" = i64, Path, description = "Region id"), NoParams),
     responses(
-        (status = 200, description = "The region", body = RegionDetail),
+        (status = 200, description = "The region", body = RegionDetail, headers(("ETag" = String, description = "Version, for If-Match"))),
         r::BadQuery,
         (status = 404, description = "No such region", body = Problem, content_type = "application/problem+json"),
         r::NotAcceptable,
@@ -123,22 +124,25 @@ pub async fn get_region(
         .map(|(row, count)| Municipality::from_row(row, count))
         .collect();
     let base = state.base_url(&req);
-    Ok(HttpResponse::Ok().json(RegionDetail {
-        region: Region::from(region),
-        municipalities,
-        links: vec![
-            link(
-                format!("{base}/plots?region={id}"),
-                "items",
-                "application/json",
-            ),
-            link(
-                format!("{base}/plots?region={id}&f=geojson"),
-                "items",
-                "application/geo+json",
-            ),
-        ],
-    }))
+    let region = Region::from(region);
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(region.version))
+        .json(RegionDetail {
+            region,
+            municipalities,
+            links: vec![
+                link(
+                    format!("{base}/plots?region={id}"),
+                    "items",
+                    "application/json",
+                ),
+                link(
+                    format!("{base}/plots?region={id}&f=geojson"),
+                    "items",
+                    "application/geo+json",
+                ),
+            ],
+        }))
 }
 
 /// List municipalities
@@ -185,7 +189,7 @@ pub async fn list_municipalities(
     get, path = "/municipalities/{id}", tag = "places",
     params(("id" = i64, Path, description = "Municipality id"), NoParams),
     responses(
-        (status = 200, description = "The municipality", body = MunicipalityDetail),
+        (status = 200, description = "The municipality", body = MunicipalityDetail, headers(("ETag" = String, description = "Version, for If-Match"))),
         r::BadQuery,
         (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
         r::NotAcceptable,
@@ -219,23 +223,26 @@ pub async fn get_municipality(
             .map(PlotSummary::from)
             .collect();
     let base = state.base_url(&req);
-    Ok(HttpResponse::Ok().json(MunicipalityDetail {
-        municipality: Municipality::from_row(row, plots.len() as i64),
-        estates,
-        plots,
-        links: vec![
-            link(
-                format!("{base}/plots?municipality={id}"),
-                "items",
-                "application/json",
-            ),
-            link(
-                format!("{base}/plots?municipality={id}&f=geojson"),
-                "items",
-                "application/geo+json",
-            ),
-        ],
-    }))
+    let municipality = Municipality::from_row(row, plots.len() as i64);
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(municipality.version))
+        .json(MunicipalityDetail {
+            municipality,
+            estates,
+            plots,
+            links: vec![
+                link(
+                    format!("{base}/plots?municipality={id}"),
+                    "items",
+                    "application/json",
+                ),
+                link(
+                    format!("{base}/plots?municipality={id}&f=geojson"),
+                    "items",
+                    "application/geo+json",
+                ),
+            ],
+        }))
 }
 
 /// List estates
@@ -277,7 +284,7 @@ pub async fn list_estates(
     get, path = "/estates/{id}", tag = "places",
     params(("id" = i64, Path, description = "Estate id"), NoParams),
     responses(
-        (status = 200, description = "The estate", body = EstateDetail),
+        (status = 200, description = "The estate", body = EstateDetail, headers(("ETag" = String, description = "Version, for If-Match"))),
         r::BadQuery,
         (status = 404, description = "No such estate", body = Problem, content_type = "application/problem+json"),
         r::NotAcceptable,
@@ -306,22 +313,30 @@ pub async fn get_estate(
             .map(PlotSummary::from)
             .collect();
     let base = state.base_url(&req);
-    Ok(HttpResponse::Ok().json(EstateDetail {
-        estate: Estate::from_row(row, plots.len() as i64),
-        plots,
-        links: vec![
-            link(
-                format!("{base}/plots?estate={id}"),
-                "items",
-                "application/json",
-            ),
-            link(
-                format!("{base}/plots?estate={id}&f=geojson"),
-                "items",
-                "application/geo+json",
-            ),
-        ],
-    }))
+    let estate = Estate::from_row(row, plots.len() as i64);
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(estate.version))
+        .json(EstateDetail {
+            estate,
+            plots,
+            links: vec![
+                link(
+                    format!("{base}/plots?estate={id}"),
+                    "items",
+                    "application/json",
+                ),
+                link(
+                    format!("{base}/plots?estate={id}&f=geojson"),
+                    "items",
+                    "application/geo+json",
+                ),
+            ],
+        }))
+}
+
+/// The version of a place as its `ETag`, for `If-Match`.
+fn etag(version: i32) -> header::ETag {
+    header::ETag(header::EntityTag::new_strong(version.to_string()))
 }
 
 /// Ids in paths that are not numbers name nothing: 404, like any unknown resource.

@@ -115,6 +115,20 @@ impl From<HistoryRow> for HistoryEntry {
     }
 }
 
+impl From<crate::db::place_writes::PlaceHistoryRow> for HistoryEntry {
+    fn from(row: crate::db::place_writes::PlaceHistoryRow) -> Self {
+        HistoryEntry {
+            version: row.version,
+            action: row.action,
+            changed_at: row.changed_at,
+            user_id: row.user_id,
+            actor: row.actor,
+            via: row.via,
+            changes: row.changes,
+        }
+    }
+}
+
 impl Plot {
     /// Internal facts appear where `scope` allows them for the plot's municipality.
     pub fn from_row(mut row: PlotRow, geometry: Option<String>, scope: &ReadScope) -> Self {
