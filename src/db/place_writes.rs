@@ -117,7 +117,7 @@ pub async fn lock(
 ) -> diesel::QueryResult<Option<StoredPlace>> {
     let table = table(kind);
     let outline = if has_outline(kind) {
-        format!("jsonb_build_object('outline', ST_AsGeoJSON(t.outline, 9)::jsonb) || ",)
+        "jsonb_build_object('outline', ST_AsGeoJSON(t.outline, 9)::jsonb) || ".to_owned()
     } else {
         String::new()
     };

@@ -90,22 +90,22 @@ pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
             .rail_siding
             .map(|v| sql!["plots.rail_siding = ", Bind::Bool(v)]),
     );
+    // Location facts a plot leaves empty are its published estate's (`domain::place`): the
+    // filters compare the value the plot shows. The subquery runs only for plots without their
+    // own value, and only when the filter is asked for.
     when(
         query
             .min_broadband_mbit
-            .map(|v| sql!["plots.broadband_mbit >= ", Bind::I64(i64::from(v))]),
+            .map(|v| sql![inherited("broadband_mbit"), " >= ", Bind::I64(i64::from(v))]),
     );
     // Unknown distances do not satisfy a maximum.
     for (column, value) in [
-        ("plots.dist_motorway_km <= ", query.max_dist_motorway_km),
-        (
-            "plots.dist_rail_station_km <= ",
-            query.max_dist_rail_station_km,
-        ),
-        ("plots.dist_port_km <= ", query.max_dist_port_km),
-        ("plots.dist_airport_km <= ", query.max_dist_airport_km),
+        ("dist_motorway_km", query.max_dist_motorway_km),
+        ("dist_rail_station_km", query.max_dist_rail_station_km),
+        ("dist_port_km", query.max_dist_port_km),
+        ("dist_airport_km", query.max_dist_airport_km),
     ] {
-        when(value.map(|v| sql![column, Bind::F64(v)]));
+        when(value.map(|v| sql![inherited(column), " <= ", Bind::F64(v)]));
     }
     when(query.available_by.map(|date| {
         sql![
@@ -380,4 +380,12 @@ pub async fn facets(
     .untyped()
     .load(conn)
     .await
+}
+
+/// A location fact as the plot shows it: its own, else its published estate's.
+fn inherited(column: &str) -> String {
+    format!(
+        "coalesce(plots.{column}, (SELECT e.{column} FROM estates e \
+         WHERE e.id = plots.estate_id AND e.published))"
+    )
 }

@@ -555,3 +555,79 @@ async fn every_role_gets_exactly_its_rights_on_places() {
         failures.join("\n")
     );
 }
+
+#[tokio::test]
+async fn searches_use_the_estate_location_facts_a_plot_leaves_empty() {
+    let app = spawn_app().await;
+    let (mid, _) = app.place().await;
+    let estate = created(
+        app.client
+            .post(app.url("/estates"))
+            .bearer_auth(TOKEN)
+            .json(
+                &json!({"municipality_id": mid, "name": "Logistikpark A14", "published": true,
+                      "dist_motorway_km": 1.5, "broadband_mbit": 1000}),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let mut inherits = plot_body("LWL-801", mid, estate["id"].as_i64());
+    inherits["published"] = true.into();
+    inherits.as_object_mut().unwrap().remove("dist_motorway_km");
+    inherits.as_object_mut().unwrap().remove("broadband_mbit");
+    app.create_plot(&inherits).await;
+    let mut own = plot_body("LWL-802", mid, estate["id"].as_i64());
+    own["published"] = true.into();
+    own["dist_motorway_km"] = 9.0.into();
+    app.create_plot(&own).await;
+
+    let refs = |body: Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .or(body.as_array())
+            .unwrap()
+            .iter()
+            .map(|p| p["reference"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let near: Value = app
+        .get("/plots?max_dist_motorway_km=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        refs(near),
+        ["LWL-801"],
+        "the plot's own 9 km wins over the estate's 1.5 km"
+    );
+    let fast: Value = app
+        .get("/plots?min_broadband_mbit=500")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(refs(fast).contains(&"LWL-801".to_owned()));
+
+    // A draft estate lends nothing.
+    let path = format!("/estates/{}", estate["id"]);
+    let hidden = app
+        .client
+        .patch(app.url(&path))
+        .bearer_auth(TOKEN)
+        .header("If-Match", "\"1\"")
+        .json(&json!({"published": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), 200);
+    let near: Value = app
+        .get("/plots?max_dist_motorway_km=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(refs(near).is_empty());
+}

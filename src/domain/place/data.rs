@@ -484,7 +484,7 @@ mod tests {
             "/bplan_url",
             "/dist_port_km",
             "/contact_email",
-            "/outline",
+            "/outline/type",
         ] {
             assert!(pointers.contains(&p), "{p} missing in {pointers:?}");
         }

@@ -3,10 +3,14 @@
 //! rules by which a plot borrows from its places.
 //!
 //! **Location facts.** An estate states the location facts that belong to the whole estate
-//! (motorway junction and distance, rail station, port, airport, broadband, fibre, GRW area).
-//! A plot *shows* the estate's value for each of these facts it leaves empty (`inherit`); its own
-//! value always wins, and nothing is copied into the plot, so a correction of the estate reaches
-//! every plot at once. `rail_siding` is the plot's own (a siding on the plot), never inherited.
+//! (motorway junction and distance, rail station, port, airport and their distances, broadband,
+//! fibre, GRW area). Where a plot leaves one of `INHERITED` empty, the plot *shows* its published
+//! estate's value: on its profile page, on the embedded map, and in the search filters on these
+//! facts (`max_dist_motorway_km` …, `min_broadband_mbit`). The plot's own value always wins, and
+//! nothing is copied: the plot's API form, imports and exports carry the plot's own values only
+//! (so they round-trip), and a correction of the estate reaches every plot at once.
+//! `rail_siding` (a siding on the plot) and `grw_area` (a plain yes/no on plots, with aid rates)
+//! are the plot's own and never inherited.
 //!
 //! **Contact.** A plot's contact is its own when it has a name, phone or e-mail; otherwise its
 //! estate's, otherwise its municipality's economic-development office (`contact_for_plot`).
@@ -17,6 +21,16 @@ pub use data::{EstateData, MunicipalityData, RegionData, ValidOutline};
 
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// The location facts a plot shows from its estate when its own are empty (same names on both).
+pub const INHERITED: [&str; 6] = [
+    "dist_motorway_km",
+    "dist_rail_station_km",
+    "dist_port_km",
+    "dist_airport_km",
+    "broadband_mbit",
+    "fibre",
+];
 
 /// The three kinds of place, as `place_history.kind` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
