@@ -91,6 +91,7 @@ async fn a_database_of_migration_000004_reads_the_same_after_the_upgrade() {
     let url = database_at("2026-11-22-000004").await;
     let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
     conn.batch_execute(&data).await.unwrap();
+    let places_before = places_in_sql(&mut conn).await;
     drop(conn);
     gewerbeflaechen::db::run_migrations(&url).await.unwrap();
 
@@ -120,4 +121,47 @@ async fn a_database_of_migration_000004_reads_the_same_after_the_upgrade() {
         "every history entry as before"
     );
     assert!(before["plots"].as_array().unwrap().len() > 30);
+
+    // Migration 000007: every place is still there, public, with its name and outline.
+    let mut places_after = Vec::new();
+    for path in ["/municipalities", "/estates"] {
+        let list: Value = app.get(path).await.json().await.unwrap();
+        for place in list.as_array().unwrap() {
+            places_after.push(format!(
+                "{path} {} {} {} {}",
+                place["id"],
+                place["name"].as_str().unwrap(),
+                place["ags"].as_str().unwrap_or("-"),
+                place["outline"]["type"].as_str().unwrap_or("none"),
+            ));
+        }
+    }
+    assert_eq!(
+        places_before, places_after,
+        "places read as they were stored"
+    );
+    assert!(places_after.len() >= 10);
+}
+
+/// Municipalities and estates as stored, in the shape `places_after` reads them.
+async fn places_in_sql(conn: &mut AsyncPgConnection) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Place {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        line: String,
+    }
+    let rows: Vec<Place> = diesel::sql_query(
+        "SELECT line FROM ( \
+           SELECT 1 AS k, id, format('/municipalities %s %s %s %s', id, name, ags, \
+                  coalesce(GeometryType(outline), 'none')) AS line FROM municipalities \
+           UNION ALL \
+           SELECT 2, id, format('/estates %s %s - %s', id, name, \
+                  coalesce(GeometryType(outline), 'none')) FROM estates) p ORDER BY k, id",
+    )
+    .load(conn)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|p| p.line.replace("MULTIPOLYGON", "MultiPolygon"))
+        .collect()
 }
