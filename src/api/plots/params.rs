@@ -10,8 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::money::Cents;
 use crate::domain::plot::{parcel, PlotStatus, Servicing, Vocabulary, Zoning};
 use crate::domain::search::{
-    Bbox, Cursor, DrawnArea, GeometryForm, Near, OutputFormat, PlotQuery, Sort, SortKey,
-    DEFAULT_LIMIT, MAX_LIMIT, MAX_RADIUS_M,
+    is_ags, Bbox, Cursor, DrawnArea, GeometryForm, Near, OutputFormat, PlotQuery, Sort, SortKey,
+    DEFAULT_LIMIT, MAX_LIMIT, MAX_PLACE_VALUES, MAX_RADIUS_M,
 };
 use crate::domain::FieldError;
 
@@ -23,43 +23,46 @@ use crate::domain::FieldError;
 pub struct SearchParams {
     /// Status, one or more of `available`, `reserved`, `under_negotiation`, `sold`, `planned`.
     #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "available,reserved")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "available,reserved")]
     pub status: Option<Vec<String>>,
     /// BauNVO zoning, one or more of `GI`, `GE`, `GE-e`, `MI`, `MU`, `SO`, `other`.
     #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "GI,GE")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "GI,GE")]
     pub zoning: Option<Vec<String>>,
     /// Servicing level, one or more of `full`, `partial`, `none`.
     #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "full")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "full")]
     pub servicing: Option<Vec<String>>,
-    /// Region ids.
+    /// Region ids, e.g. `1`. An unknown (or deleted) region is a 400 naming it.
     #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "1")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "1")]
     pub region: Option<Vec<String>>,
-    /// Municipality ids.
+    /// Municipalities, by id or by AGS (Amtlicher Gemeindeschlüssel), e.g. `1,13076050`: a
+    /// value of exactly 8 digits is an AGS, anything else an id. An unknown (or deleted)
+    /// municipality is a 400 naming it. At most 100 values (as for `region` and `estate`).
     #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "1,2")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "1,2")]
     pub municipality: Option<Vec<String>>,
-    /// Estate ids.
+    /// Estate ids, e.g. `3`. An estate the caller cannot see (a draft estate for the public,
+    /// a deleted one for anyone) is a 400 naming it.
     #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "3")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "3")]
     pub estate: Option<Vec<String>>,
     /// Plots on any of these cadastral parcels, by ALKIS identifier (Flurstückskennzeichen,
     /// 20 characters), comma-separated.
     #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "13234500400123______")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "13234500400123______")]
     pub parcel: Option<Vec<String>>,
     /// Smallest size: the stated area where known, else the computed one. Units: m². At most
     /// `area_max` when both are given (400 otherwise).
-    #[param(minimum = 0, example = 20000)]
+    #[param(minimum = 0)]
     #[schema(minimum = 0, example = 20000)]
     pub area_min: Option<f64>,
     /// Largest size (as `area_min`). Units: m². At least `area_min` when both are given.
@@ -68,7 +71,7 @@ pub struct SearchParams {
     pub area_max: Option<f64>,
     /// Highest acceptable price: plots whose lowest price is at most this. Plots with price on
     /// request are left out unless `price_on_request=true`. Units: € per m², decimal.
-    #[param(value_type = Option<String>, pattern = "^[0-9]+([.,][0-9]{1,2})?$", example = "20")]
+    #[param(value_type = Option<String>, pattern = "^[0-9]+([.,][0-9]{1,2})?$")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]+([.,][0-9]{1,2})?$", example = "20")]
     #[serde(default, deserialize_with = "text")]
     pub max_price: Option<String>,
@@ -103,35 +106,37 @@ pub struct SearchParams {
     pub grw_area: Option<bool>,
     /// Admins: search the deleted plots instead (to find one to restore).
     pub deleted: Option<bool>,
+    /// Staff: `false` for drafts only, `true` for published plots only (default both, as far
+    /// as the caller reads them). `false` without a staff token is a 400.
+    pub published: Option<bool>,
     /// Free text over titles and descriptions, German and English, with stemming
     /// ("Logistikflächen" finds "Logistikfläche"); `"…"` for phrases, `-word` to exclude. A
     /// plot reference matches too.
-    #[param(max_length = 200, example = "Logistik")]
+    #[param(max_length = 200)]
     #[schema(max_length = 200, example = "Logistik")]
     #[serde(default, deserialize_with = "text")]
     pub q: Option<String>,
-    /// Map area `minLon,minLat,maxLon,maxLat` (EPSG:4326): plots that intersect it.
-    #[param(value_type = Option<String>, example = "11.4,53.25,11.7,53.4")]
+    /// Map area `minLon,minLat,maxLon,maxLat` (EPSG:4326): plots that intersect it, e.g.
+    /// `11.4,53.25,11.7,53.4`.
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "11.4,53.25,11.7,53.4")]
     #[serde(default, deserialize_with = "list")]
     pub bbox: Option<Vec<String>>,
-    /// Centre `lon,lat` (EPSG:4326) of a distance search; needs `radius_m` (400 without).
-    #[param(value_type = Option<String>, example = "11.5,53.33")]
+    /// Centre `lon,lat` (EPSG:4326) of a distance search, e.g. `11.5,53.33`; needs `radius_m`
+    /// (400 without).
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "11.5,53.33")]
     #[serde(default, deserialize_with = "list")]
     pub near: Option<Vec<String>>,
     /// Radius around `near`, measured on the WGS 84 ellipsoid to the nearest point of the plot.
     /// Units: m; at most 500,000. Needs `near` (400 without).
-    #[param(minimum = 0, maximum = 500000, example = 30000)]
+    #[param(minimum = 0, maximum = 500000)]
     #[schema(minimum = 0, maximum = 500000, example = 30000)]
     pub radius_m: Option<f64>,
     /// Sort key, `-` for descending: `reference`, `price`, `area`, `updated`, `distance` (needs
     /// `near`). Ties are broken by id. Default `reference`, or `distance` with `near`.
     /// Plots with price on request come last in either price order.
-    #[param(
-        pattern = "^-?(reference|price|area|updated|distance)$",
-        example = "-area"
-    )]
+    #[param(pattern = "^-?(reference|price|area|updated|distance)$")]
     #[schema(
         pattern = "^-?(reference|price|area|updated|distance)$",
         example = "-area"
@@ -162,7 +167,7 @@ pub struct SearchParams {
     pub geometry_form: Option<String>,
     /// Properties to return, comma-separated (`id` always comes along), e.g.
     /// `reference,status,area_m2`.
-    #[param(value_type = Option<String>, example = "reference,title_de,status,area_computed_m2")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "reference,title_de,status,area_computed_m2")]
     #[serde(default, deserialize_with = "list")]
     pub fields: Option<Vec<String>>,
@@ -236,6 +241,10 @@ fn vocab<T: Vocabulary>(
 
 fn ids(name: &str, values: &Option<Vec<String>>, errors: &mut Vec<FieldError>) -> Vec<i64> {
     let mut out = Vec::new();
+    if values.as_ref().is_some_and(|v| v.len() > MAX_PLACE_VALUES) {
+        errors.push(err(name, format!("at most {MAX_PLACE_VALUES} values")));
+        return out;
+    }
     for value in values.iter().flatten() {
         match value.parse::<i64>() {
             Ok(id) if id >= 1 => out.push(id),
@@ -246,6 +255,33 @@ fn ids(name: &str, values: &Option<Vec<String>>, errors: &mut Vec<FieldError>) -
         }
     }
     out
+}
+
+/// Municipality ids and AGS keys (`is_ags`), each checked.
+fn municipalities(
+    values: &Option<Vec<String>>,
+    errors: &mut Vec<FieldError>,
+) -> (Vec<i64>, Vec<String>) {
+    let (ags, rest): (Vec<String>, Vec<String>) =
+        values.iter().flatten().cloned().partition(|v| is_ags(v));
+    if values.as_ref().is_some_and(|v| v.len() > MAX_PLACE_VALUES) {
+        errors.push(err(
+            "municipality",
+            format!("at most {MAX_PLACE_VALUES} values"),
+        ));
+        return (Vec::new(), Vec::new());
+    }
+    let mut ids = Vec::new();
+    for value in rest {
+        match value.parse::<i64>() {
+            Ok(id) if id >= 1 => ids.push(id),
+            _ => errors.push(err(
+                "municipality",
+                format!("`{value}` is neither an id (a whole number ≥ 1) nor an AGS (8 digits)"),
+            )),
+        }
+    }
+    (ids, ags)
 }
 
 fn numbers(
@@ -280,7 +316,7 @@ impl SearchParams {
         let zonings = vocab::<Zoning>("zoning", &self.zoning, &mut errors);
         let servicing = vocab::<Servicing>("servicing", &self.servicing, &mut errors);
         let region_ids = ids("region", &self.region, &mut errors);
-        let municipality_ids = ids("municipality", &self.municipality, &mut errors);
+        let (municipality_ids, municipality_ags) = municipalities(&self.municipality, &mut errors);
         let estate_ids = ids("estate", &self.estate, &mut errors);
         let mut parcels = Vec::new();
         for text in self.parcel.iter().flatten() {
@@ -354,7 +390,9 @@ impl SearchParams {
             servicing,
             region_ids,
             municipality_ids,
+            municipality_ags,
             estate_ids,
+            published: self.published,
             parcels,
             area_min_m2: self.area_min,
             area_max_m2: self.area_max,
@@ -598,6 +636,27 @@ mod tests {
             names,
             ["status", "bbox", "radius_m", "sort", "limit", "cursor"]
         );
+    }
+
+    #[test]
+    fn municipalities_by_id_or_ags() {
+        let q = params("municipality=2,13076050,01001000")
+            .into_query(None)
+            .unwrap();
+        assert_eq!(q.municipality_ids, [2]);
+        assert_eq!(q.municipality_ags, ["13076050", "01001000"]);
+        let errors = params("municipality=1307605x")
+            .into_query(None)
+            .unwrap_err();
+        assert_eq!(errors[0].pointer, "municipality");
+        let many = (1..=101)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let errors = params(&format!("estate={many}"))
+            .into_query(None)
+            .unwrap_err();
+        assert_eq!(errors[0].pointer, "estate");
     }
 
     #[test]
