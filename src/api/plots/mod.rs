@@ -6,6 +6,7 @@ pub mod filters;
 pub mod params;
 pub mod search;
 pub mod state;
+mod values;
 
 use actix_web::http::header::{self, ETag, EntityTag, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
