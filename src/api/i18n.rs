@@ -2,8 +2,8 @@
 //! `Accept-Language` (`de`, `de-DE`, q-values honoured). The messages staff meet most are
 //! translated here, in one table: the `title` of every status, and the `detail` of 401, 403
 //! (the foreign-municipality refusals with the town's name included), 404 for plots, 409, 412,
-//! 428, the summary line of 422 and of a rejected import. Anything not in the table (and the
-//! field-level `errors[].detail`) stays English.
+//! 428, the summary line of 422 and of a rejected import, and the field-level rules met most
+//! (`errors[].detail`). Anything not in the tables stays English.
 //!
 //! `ApiError` answers in English and keeps the `Problem` in the response's extensions; the
 //! middleware `localize_problems` rewrites it for German readers and marks every problem
@@ -192,6 +192,40 @@ const DETAILS: &[(&str, Render)] = &[
     }),
 ];
 
+/// The ten-odd field-level rules met most (`errors[].detail`); the others stay English.
+const FIELD_DETAILS: &[(&str, Render)] = &[
+    ("missing field `{}`", |v| format!("Pflichtfeld `{}` fehlt", v[0])),
+    ("must not be empty", |_| "darf nicht leer sein".into()),
+    ("must not be negative", |_| "darf nicht negativ sein".into()),
+    ("must be a number ≥ 0", |_| "muss eine Zahl ≥ 0 sein".into()),
+    ("must be a positive number of m²", |_| "muss eine positive Zahl (m²) sein".into()),
+    ("must be between {} and {} ({})", |v| {
+        format!("muss zwischen {} und {} liegen ({})", v[0], v[1], v[2])
+    }),
+    ("must not be lower than `price_min_eur_m2`", |_| {
+        "darf nicht unter `price_min_eur_m2` liegen".into()
+    }),
+    ("must not be in the future", |_| "darf nicht in der Zukunft liegen".into()),
+    ("is already used by another plot", |_| {
+        "wird schon von einer anderen Fläche verwendet".into()
+    }),
+    ("no such municipality", |_| "diese Gemeinde gibt es nicht".into()),
+    ("no such estate in the plot's municipality", |_| {
+        "dieses Gewerbegebiet gibt es in der Gemeinde der Fläche nicht".into()
+    }),
+    ("unknown value `{}`; use one of {}", |v| {
+        format!("unbekannter Wert `{}`; erlaubt sind {}", v[0], v[1])
+    }),
+    // Places named in search filters (`api::plots::filters`).
+    ("no municipality with the AGS `{}`", |v| format!("keine Gemeinde mit dem AGS `{}`", v[0])),
+    ("no municipality `{}`", |v| format!("keine Gemeinde `{}`", v[0])),
+    ("no region `{}`", |v| format!("keine Region `{}`", v[0])),
+    ("no estate `{}`", |v| format!("kein Gewerbegebiet `{}`", v[0])),
+    ("drafts (`published=false`) are for staff: send `Authorization: Bearer` with a token that may `read`", |_| {
+        "Entwürfe (`published=false`) sind für Mitarbeitende: senden Sie `Authorization: Bearer` mit einem Token, das `read` darf".into()
+    }),
+];
+
 /// The values `{}` stands for, if `text` has the form of `template`.
 fn matches<'t>(template: &str, text: &'t str) -> Option<Vec<&'t str>> {
     let parts: Vec<&str> = template.split("{}").collect();
@@ -210,11 +244,15 @@ fn matches<'t>(template: &str, text: &'t str) -> Option<Vec<&'t str>> {
     Some(values)
 }
 
+fn translate(table: &[(&str, Render)], text: &str) -> Option<String> {
+    table
+        .iter()
+        .find_map(|(template, render)| matches(template, text).map(|v| render(&v)))
+}
+
 /// `detail` in German, if the table knows it.
 pub fn detail_de(detail: &str) -> Option<String> {
-    DETAILS
-        .iter()
-        .find_map(|(template, render)| matches(template, detail).map(|v| render(&v)))
+    translate(DETAILS, detail)
 }
 
 /// The problem as a German reader gets it.
@@ -222,8 +260,37 @@ pub fn german(mut problem: Problem) -> Problem {
     if let Some(title) = title_de(problem.status) {
         problem.title = title.to_owned();
     }
+    // A problem with one failed rule repeats it in `detail` (`ApiError::problem`,
+    // `bad_params`, `bad_parameter`): that line is translated with the rule.
+    if let [one] = problem.errors.as_slice() {
+        if let Some(rule) = translate(FIELD_DETAILS, &one.detail) {
+            let (p, d) = (&one.pointer, &one.detail);
+            let lines = [
+                (format!("{p}: {d}"), format!("{p}: {rule}")),
+                (
+                    format!("parameter `{p}`: {d}"),
+                    format!("Parameter `{p}`: {rule}"),
+                ),
+                (
+                    format!("query parameter `{p}`: {d}"),
+                    format!("Parameter `{p}`: {rule}"),
+                ),
+            ];
+            if let Some((_, german)) = lines
+                .into_iter()
+                .find(|(english, _)| *english == problem.detail)
+            {
+                problem.detail = german;
+            }
+        }
+    }
     if let Some(detail) = detail_de(&problem.detail) {
         problem.detail = detail;
+    }
+    for error in &mut problem.errors {
+        if let Some(detail) = translate(FIELD_DETAILS, &error.detail) {
+            error.detail = detail;
+        }
     }
     problem
 }
@@ -304,6 +371,31 @@ mod tests {
             "keine Fläche `LWL-9`"
         );
         assert_eq!(detail_de("something else entirely"), None);
+    }
+
+    #[test]
+    fn a_single_rule_is_translated_in_detail_and_errors() {
+        let problem = Problem {
+            type_: "about:blank",
+            title: "Bad Request".into(),
+            status: 400,
+            detail: "parameter `municipality`: no municipality with the AGS `99999999`".into(),
+            errors: vec![crate::domain::FieldError::new(
+                "municipality",
+                "no municipality with the AGS `99999999`",
+            )],
+            current_version: None,
+            report: None,
+        };
+        let german = german(problem);
+        assert_eq!(
+            german.detail,
+            "Parameter `municipality`: keine Gemeinde mit dem AGS `99999999`"
+        );
+        assert_eq!(
+            german.errors[0].detail,
+            "keine Gemeinde mit dem AGS `99999999`"
+        );
     }
 
     #[test]

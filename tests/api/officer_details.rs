@@ -519,7 +519,7 @@ async fn problems_speak_the_readers_language() {
     let cases: Vec<(reqwest::RequestBuilder, u16, &str, &str)> = vec![
         (c.get(app.url("/plots/999999")), 404, "Nicht gefunden", "keine Fläche mit der Id 999999"),
         (c.post(app.url("/plots")).json(&json!({})), 401, "Nicht angemeldet", "diese Aktion braucht `Authorization: Bearer <token>` (POST /auth/login)"),
-        (c.get(app.url("/plots?municipality=99999999")), 400, "Ungültige Anfrage", ""),
+        (c.get(app.url("/plots?municipality=99999999")), 400, "Ungültige Anfrage", "Parameter `municipality`: keine Gemeinde mit dem AGS `99999999`"),
         (
             c.patch(app.url("/plots/LWL-001")).bearer_auth(TOKEN).header("content-type", "application/merge-patch+json").json(&json!({"title_de": "x"})),
             428,
