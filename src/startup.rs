@@ -106,10 +106,12 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
         });
         App::new()
             .app_data(state)
-            .wrap(Compress::default())
             .wrap(from_fn(problem_for_bare_errors))
             .wrap(from_fn(crate::api::protection::headers))
             .wrap(from_fn(crate::api::protection::login_limits))
+            // Outside every source of problems, inside compression (it may replace the body).
+            .wrap(from_fn(crate::api::i18n::localize_problems))
+            .wrap(Compress::default())
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(api::cors(&settings))
             .wrap(from_fn(metrics::track))

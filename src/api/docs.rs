@@ -21,7 +21,7 @@ use crate::domain::FieldError;
         title = "Gewerbeflächen API",
         description = "Shared commercial-land database (Gewerbeflächendatenbank) of a regional alliance of towns.\n\n\
 Units: areas in m², distances in km, prices in € per m² as decimal strings. Geometry: GeoJSON (RFC 7946), `[lon, lat]` in EPSG:4326.\n\n\
-Errors are `application/problem+json` (RFC 9457); validation problems list each failed field as a JSON pointer in `errors`.\n\n\
+Errors are `application/problem+json` (RFC 9457); validation problems list each failed field as a JSON pointer in `errors`. Their `title` and main `detail` follow `Accept-Language` (English by default, or German: `de`), with `Content-Language` set; field-level `errors[].detail` are translated for the most common rules only.\n\n\
 Reading published plots needs no account. Staff authenticate with `Authorization: Bearer <token>`: a session token from `POST /auth/login`, or a long-lived API token from `POST /auth/tokens`. Roles: `admin` (whole region, accounts), `editor` (own municipalities), `viewer` (internal read). Every change needs `If-Match` with the plot's ETag (428 without, 412 when stale) and is recorded in the plot's history.",
         license(name = "MIT OR Apache-2.0"),
     ),
@@ -77,6 +77,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::maps::tiles::plot_tile,
         super::maps::tiles::plot_tilejson,
         super::maps::profile::plot_profile,
+        super::maps::preview::preview_link,
         super::health::healthz,
         super::health::readyz,
     ),

@@ -13,7 +13,7 @@ use crate::domain::FieldError;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Problem Details (RFC 9457).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "urn:gewerbeflaechen:problem:validation",
     "title": "Unprocessable Content",
@@ -235,11 +235,15 @@ impl ResponseError for ApiError {
     }
 }
 
+/// The problem as JSON; it is also kept in the response's extensions, for `i18n` to answer in
+/// the reader's language.
 pub fn problem_response(problem: &Problem) -> HttpResponse {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    HttpResponse::build(status)
+    let mut response = HttpResponse::build(status)
         .content_type(PROBLEM_JSON)
-        .json(problem)
+        .json(problem);
+    response.extensions_mut().insert(problem.clone());
+    response
 }
 
 /// A problem for a status produced outside our handlers (router, actix internals).

@@ -204,6 +204,23 @@ impl From<Denied> for ApiError {
     }
 }
 
+/// A refusal in words, a foreign municipality named as `Ludwigslust (AGS 13076088)`: the one
+/// lookup happens only when a request is refused. Falls back to the id (`From<Denied>`) if the
+/// name cannot be read.
+pub async fn refusal(conn: &mut diesel_async::AsyncPgConnection, denied: Denied) -> ApiError {
+    let Denied::ForeignMunicipality {
+        municipality_id,
+        doing,
+    } = denied
+    else {
+        return denied.into();
+    };
+    match crate::db::places::municipality_label(conn, municipality_id).await {
+        Ok(Some((name, ags))) => ApiError::Forbidden(doing.refusal(&format!("{name} (AGS {ags})"))),
+        _ => denied.into(),
+    }
+}
+
 impl Caller {
     pub fn principal(&self) -> Option<&Principal> {
         match self {
@@ -238,6 +255,18 @@ impl Caller {
 
     pub fn authorize(&self, action: PlotAction) -> Result<(), ApiError> {
         access::authorize(self.principal(), action).map_err(ApiError::from)
+    }
+
+    /// `authorize`, a refusal for a foreign municipality naming the town (`refusal`).
+    pub async fn authorize_named(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        action: PlotAction,
+    ) -> Result<(), ApiError> {
+        match access::authorize(self.principal(), action) {
+            Ok(()) => Ok(()),
+            Err(denied) => Err(refusal(conn, denied).await),
+        }
     }
 
     /// An account that may change plots (some plots: which ones, `authorize` decides).

@@ -7,6 +7,7 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod i18n;
 pub mod imports;
 pub mod limits;
 pub mod maps;
@@ -14,7 +15,6 @@ pub mod metrics;
 pub mod places;
 pub mod plots;
 pub mod protection;
-pub mod refusal;
 pub mod views;
 
 use std::sync::Arc;
@@ -180,6 +180,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/plots/{key}/profile", "GET")
                 .route(web::get().to(maps::profile::plot_profile)),
+        )
+        .service(
+            resource("/plots/{key}/preview-link", "POST")
+                .route(web::post().to(maps::preview::preview_link)),
         )
         .service(
             resource("/plots/{key}/history", "GET")

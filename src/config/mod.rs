@@ -111,6 +111,10 @@ pub struct Settings {
     pub web_dir: Option<std::path::PathBuf>,
     /// Trusted proxies, rate limits, password checks at once, `/metrics` (`protection`).
     pub protection: Protection,
+    /// `GWF_PREVIEW_SECRET` (at least 32 characters): signs preview links of draft profiles
+    /// (`POST /plots/{key}/preview-link`). Without it a random secret is made at start-up, and
+    /// preview links stop working when the service restarts (or on another instance).
+    pub preview_secret: Secret,
 }
 
 /// Everything wrong with the configuration, reported together.
@@ -313,6 +317,23 @@ impl Settings {
             problems.push("GWF_WEB_DIR is not a directory".to_owned());
         }
 
+        let preview_secret = match get("GWF_PREVIEW_SECRET") {
+            Some(secret) if secret.chars().count() >= 32 => Secret::new(secret),
+            Some(_) => {
+                problems.push("GWF_PREVIEW_SECRET must be at least 32 characters".to_owned());
+                Secret::new("")
+            }
+            None => {
+                let mut bytes = [0u8; 32];
+                if let Err(e) = getrandom::fill(&mut bytes) {
+                    problems.push(format!(
+                        "no system randomness for the preview secret ({e}); set GWF_PREVIEW_SECRET"
+                    ));
+                }
+                Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            }
+        };
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -338,6 +359,7 @@ impl Settings {
             basemap_origins,
             web_dir,
             protection,
+            preview_secret,
         })
     }
 }

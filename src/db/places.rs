@@ -363,3 +363,79 @@ pub async fn estate_with_count(
         .await
         .optional()
 }
+
+/// A place a filter named that exists for the reader: `kind` is `region`, `municipality`,
+/// `ags` or `estate`, `key` the value as named (id as text, or the AGS).
+#[derive(Debug, diesel::QueryableByName)]
+pub struct KnownPlace {
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+}
+
+/// Which of the named places exist for a reader of `set`, in one statement: regions and
+/// municipalities that are not deleted, estates the reader sees (`estate_visible_sql`; searching
+/// deleted plots, an admin sees every estate not deleted).
+pub async fn known_places(
+    conn: &mut AsyncPgConnection,
+    set: &PlotSet,
+    regions: &[i64],
+    municipalities: &[i64],
+    ags: &[String],
+    estates: &[i64],
+) -> QueryResult<Vec<KnownPlace>> {
+    use super::sql::{sql, Bind};
+    let visible = match set {
+        PlotSet::Deleted => estate_visible_sql(&PlotSet::Readable(ReadScope::Region)),
+        readable => estate_visible_sql(readable),
+    };
+    sql![
+        "SELECT 'region' AS kind, r.id::text AS key, r.id FROM regions r \
+         WHERE r.deleted_at IS NULL AND r.id = ANY(",
+        Bind::I64s(regions.to_vec()),
+        ") UNION ALL SELECT 'municipality', m.id::text, m.id FROM municipalities m \
+         WHERE m.deleted_at IS NULL AND m.id = ANY(",
+        Bind::I64s(municipalities.to_vec()),
+        ") UNION ALL SELECT 'ags', m.ags, m.id FROM municipalities m \
+         WHERE m.deleted_at IS NULL AND m.ags = ANY(",
+        Bind::Texts(ags.to_vec()),
+        ") UNION ALL SELECT 'estate', estates.id::text, estates.id FROM estates WHERE ",
+        visible,
+        " AND estates.id = ANY(",
+        Bind::I64s(estates.to_vec()),
+        ")"
+    ]
+    .untyped()
+    .load(conn)
+    .await
+}
+
+/// A municipality (not deleted) by its AGS.
+pub async fn municipality_by_ags(
+    conn: &mut AsyncPgConnection,
+    ags: &str,
+) -> QueryResult<Option<MunicipalityRow>> {
+    municipalities::table
+        .filter(municipalities::ags.eq(ags))
+        .filter(municipalities::deleted_at.is_null())
+        .select(MunicipalityRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Name and AGS of a municipality, deleted or not: for wording a refusal.
+pub async fn municipality_label(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> QueryResult<Option<(String, String)>> {
+    municipalities::table
+        .find(id)
+        .select((municipalities::name, municipalities::ags))
+        .first(conn)
+        .await
+        .optional()
+}

@@ -47,12 +47,19 @@ pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
     when(any_of::<PlotStatus>("plots.status", &query.statuses));
     when(any_of::<Zoning>("plots.zoning", &query.zonings));
     when(any_of::<Servicing>("plots.servicing", &query.servicing));
-    for (column, ids) in [
-        ("plots.municipality_id", &query.municipality_ids),
-        ("plots.estate_id", &query.estate_ids),
-    ] {
-        when((!ids.is_empty()).then(|| sql![column, " = ANY(", Bind::I64s(ids.clone()), ")"]));
-    }
+    when(municipality_condition(query));
+    when((!query.estate_ids.is_empty()).then(|| {
+        sql![
+            "plots.estate_id = ANY(",
+            Bind::I64s(query.estate_ids.clone()),
+            ")"
+        ]
+    }));
+    when(
+        query
+            .published
+            .map(|v| sql!["plots.published = ", Bind::Bool(v)]),
+    );
     when(
         (!query.parcels.is_empty())
             .then(|| sql!["plots.parcels && ", Bind::Texts(query.parcels.clone())]),
@@ -165,6 +172,29 @@ pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
         }
     }));
     sql![" WHERE ", Sql::join(conditions, " AND ")]
+}
+
+/// Municipalities by id, or by AGS while those are not yet turned into ids (the API does that
+/// after checking they exist; a query straight from elsewhere still filters right).
+fn municipality_condition(query: &PlotQuery) -> Option<Sql> {
+    let ids = (!query.municipality_ids.is_empty()).then(|| {
+        sql![
+            "plots.municipality_id = ANY(",
+            Bind::I64s(query.municipality_ids.clone()),
+            ")"
+        ]
+    });
+    let ags = (!query.municipality_ags.is_empty()).then(|| {
+        sql![
+            "plots.municipality_id IN (SELECT m.id FROM municipalities m WHERE m.ags = ANY(",
+            Bind::Texts(query.municipality_ags.clone()),
+            "))"
+        ]
+    });
+    match (ids, ags) {
+        (Some(ids), Some(ags)) => Some(sql!["(", ids, " OR ", ags, ")"]),
+        (ids, ags) => ids.or(ags),
+    }
 }
 
 fn point_sql(lon: f64, lat: f64) -> Sql {

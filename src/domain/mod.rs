@@ -10,6 +10,7 @@ pub mod import;
 pub mod money;
 pub mod place;
 pub mod plot;
+pub mod preview;
 pub mod search;
 
 use serde::de::DeserializeOwned;

@@ -24,6 +24,16 @@ pub const MAX_RADIUS_M: f64 = 500_000.0;
 pub const COUNT_CAP: i64 = 10_000;
 /// Most plots one compare request may name.
 pub const MAX_COMPARE: usize = 20;
+/// Most values one place filter (`region`, `municipality`, `estate`) may list: their names are
+/// looked up before the search.
+pub const MAX_PLACE_VALUES: usize = 100;
+
+/// Whether a municipality filter value is an AGS (Amtlicher Gemeindeschlüssel) rather than an
+/// id. The rule: exactly eight digits is an AGS (ids are far smaller in practice, and an AGS
+/// may start with 0, so it is text).
+pub fn is_ags(value: &str) -> bool {
+    value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit())
+}
 
 /// Sort keys; every order ends with the id as tie-breaker.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,7 +153,12 @@ pub struct PlotQuery {
     pub servicing: Vec<Servicing>,
     pub region_ids: Vec<i64>,
     pub municipality_ids: Vec<i64>,
+    /// Municipalities named by AGS; the API turns them into `municipality_ids` once it has
+    /// checked they exist (`api::plots::filters`). Until then they filter by subquery.
+    pub municipality_ags: Vec<String>,
     pub estate_ids: Vec<i64>,
+    /// Only published (true) or only draft (false) plots; staff only for `false`.
+    pub published: Option<bool>,
     /// Cadastral parcel identifiers (stored form): plots on any of them.
     pub parcels: Vec<String>,
     pub area_min_m2: Option<f64>,
@@ -203,6 +218,8 @@ impl PlotQuery {
             ids.sort_unstable();
             ids.dedup();
         }
+        filters.municipality_ags.sort();
+        filters.municipality_ags.dedup();
         filters.parcels.sort();
         filters.parcels.dedup();
         format!("{filters:?}")
@@ -252,6 +269,16 @@ mod tests {
             a.filter_key(),
             query(vec![PlotStatus::Sold], 10).filter_key()
         );
+    }
+
+    #[test]
+    fn eight_digits_are_an_ags() {
+        assert!(is_ags("13076050"));
+        assert!(is_ags("01001000"));
+        assert!(!is_ags("1307605"));
+        assert!(!is_ags("130760501"));
+        assert!(!is_ags("1307605x"));
+        assert!(!is_ags("12"));
     }
 
     #[test]

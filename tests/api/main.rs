@@ -10,6 +10,7 @@ mod geometry;
 mod history;
 mod imports;
 mod maps;
+mod officer_details;
 mod openapi_spec;
 mod parcels;
 mod place_writes;

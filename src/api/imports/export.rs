@@ -59,6 +59,7 @@ pub async fn export_plots(
     query.cursor = None;
     let set = caller.plot_set_for(&query)?;
     let mut conn = state.pool.get().await?;
+    crate::api::plots::filters::settle(&mut conn, &mut query, &set).await?;
     let records = records(&mut conn, query, &set, &caller.scope()).await?;
     drop(conn);
     Ok(match format {

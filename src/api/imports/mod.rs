@@ -45,15 +45,14 @@ pub struct ImportParams {
     pub dry_run: bool,
     /// CRS of the coordinates: `EPSG:4326` (default), `EPSG:25832` or `EPSG:25833` (also as
     /// URN). A GeoJSON file may say the same in its `crs` member; the two must agree.
-    #[param(example = "EPSG:25833")]
     pub crs: Option<String>,
     /// For files in another schema: `source:field` pairs, comma-separated, mapping their
-    /// columns or properties onto import fields (before the built-in German names).
-    #[param(example = "FL_NR:reference,BEZEICHNUNG:title_de,GEM_SCHL:municipality_ags")]
+    /// columns or properties onto import fields (before the built-in German names), e.g.
+    /// `FL_NR:reference,BEZEICHNUNG:title_de,GEM_SCHL:municipality_ags`.
     pub map: Option<String>,
     /// Values for fields a plot has neither in the file nor in the database:
-    /// `field:value` pairs, comma-separated, read like CSV cells.
-    #[param(example = "status:verfügbar,offer:Kauf,bplan_status:rechtskräftig")]
+    /// `field:value` pairs, comma-separated, read like CSV cells, e.g.
+    /// `status:verfügbar,offer:Kauf,bplan_status:rechtskräftig`.
     pub defaults: Option<String>,
 }
 

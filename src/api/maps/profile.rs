@@ -2,13 +2,14 @@
 //! (compile-time checked, every value escaped) filled from the stored plot. Its map script is the
 //! bundled asset `profile.js`, which reads the outline from a JSON data block.
 
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::pages::html_response;
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
-use crate::api::extract::QueryParams;
+use crate::api::extract::{Caller, QueryParams};
 use crate::api::AppState;
 use crate::db;
 use crate::db::plots::PlotRow;
@@ -42,6 +43,7 @@ struct Labels {
     contact: &'static str,
     data_as_of: &'static str,
     demo: &'static str,
+    draft: &'static str,
     yes: &'static str,
     no: &'static str,
 }
@@ -72,6 +74,7 @@ const DE: Labels = Labels {
     contact: "Kontakt",
     data_as_of: "Stand der Daten",
     demo: "Demo-Datensatz: fiktive Angaben",
+    draft: "Entwurf – nicht veröffentlicht",
     yes: "ja",
     no: "nein",
 };
@@ -102,6 +105,7 @@ const EN: Labels = Labels {
     contact: "Contact",
     data_as_of: "Data as of",
     demo: "Demo data: fictitious",
+    draft: "Draft – not published",
     yes: "yes",
     no: "no",
 };
@@ -116,6 +120,10 @@ struct ProfilePage<'a> {
     /// Reference, town and estate.
     subtitle: String,
     demo: bool,
+    /// A draft shown to staff or through a preview link: marked, and not for search engines.
+    draft: bool,
+    /// The same page in the other language (a preview link's token carried along).
+    switch_href: String,
     facts: Vec<(&'static str, String)>,
     description: Option<&'a str>,
     planning: Vec<(&'static str, String)>,
@@ -147,7 +155,8 @@ impl ProfilePage<'_> {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
-                    title { (self.title) " – " (self.reference) }
+                    @if self.draft { meta name="robots" content="noindex, nofollow"; }
+                    title { @if self.draft { "[" (l.draft) "] " } (self.title) " – " (self.reference) }
                     link rel="icon" href="data:,";
                     link rel="stylesheet" href="/assets/maplibre-gl.css";
                     link rel="stylesheet" href="/assets/profile.css";
@@ -155,9 +164,10 @@ impl ProfilePage<'_> {
                 body {
                     article.profile {
                         nav.lang-switch {
-                            a href={ "?lang=" (self.other_lang) } { (self.other_lang.to_uppercase()) }
+                            a href=(self.switch_href) { (self.other_lang.to_uppercase()) }
                         }
                         header {
+                            @if self.draft { p.demo-badge.draft-badge role="status" { (l.draft) } }
                             @if self.demo { p.demo-badge { (l.demo) } }
                             h1 { (self.title) }
                             p.subtitle { (self.subtitle) }
@@ -326,6 +336,14 @@ impl<'a> ProfilePage<'a> {
             reference: &f.reference,
             subtitle,
             demo: row.is_demo,
+            draft: !row.internal.published,
+            switch_href: format!(
+                "?lang={}",
+                match lang {
+                    Lang::De => "en",
+                    Lang::En => "de",
+                }
+            ),
             facts,
             description,
             planning,
@@ -347,12 +365,21 @@ pub struct ProfileParams {
     /// `de` (default) or `en`.
     #[param(pattern = "^(de|en)$")]
     pub lang: Option<String>,
+    /// Preview token of a draft, from `POST /plots/{key}/preview-link` (valid 1 hour, for that
+    /// plot only). A wrong or expired token grants nothing.
+    #[param(max_length = 200)]
+    pub preview: Option<String>,
 }
 
 /// Plot profile (exposé)
 ///
 /// A printable HTML page of a published plot in German or English: map, key facts, planning,
 /// price, distances, contact and the date the data was confirmed. Only public data.
+///
+/// Drafts: staff who may read a draft get its page with `Authorization: Bearer` (a token that
+/// may `read`), or anyone with a preview link (`?preview=`, from `POST /plots/{key}/preview-link`).
+/// The page is then marked "Entwurf – nicht veröffentlicht" / "Draft – not published" and sent
+/// with `Cache-Control: private, no-store` and `X-Robots-Tag: noindex`.
 #[utoipa::path(
     get,
     path = "/plots/{key}/profile",
@@ -361,12 +388,15 @@ pub struct ProfileParams {
     responses(
         (status = 200, description = "The profile page", content_type = "text/html"),
         (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such published plot", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such published plot (nor a draft this caller or preview token may see)", body = Problem, content_type = "application/problem+json"),
+        r::BadToken,
         r::Busy,
-    )
+    ),
+    security((), ("bearer" = []))
 )]
 pub async fn plot_profile(
     state: web::Data<AppState>,
+    caller: Caller,
     key: web::Path<String>,
     QueryParams(params): QueryParams<ProfileParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -377,15 +407,45 @@ pub async fn plot_profile(
     };
     let key = crate::api::plots::plot_key(&key)?;
     let mut conn = state.pool.get().await?;
-    let (row, geometry) = db::plots::find(&mut conn, &PlotSet::Readable(ReadScope::Public), &key)
-        .await?
-        .ok_or_else(|| {
-            ApiError::NotFound(match &key {
-                PlotKey::Id(id) => format!("no published plot with id {id}"),
-                PlotKey::Reference(r) => format!("no published plot `{r}`"),
-            })
-        })?;
+    // A good preview token opens the plot it was made for, whoever holds it; anything else
+    // reads as the caller does (the public: published plots only).
+    let mut preview = None;
+    let mut found = None;
+    if let Some(token) = params.preview.as_deref().filter(|t| t.len() <= 200) {
+        let any = PlotSet::Readable(ReadScope::Region);
+        if let Some(plot) = db::plots::find(&mut conn, &any, &key).await? {
+            if super::preview::opens(&state, token, plot.0.id) {
+                preview = Some(token.to_owned());
+                found = Some(plot);
+            }
+        }
+    }
+    if found.is_none() {
+        found = db::plots::find(&mut conn, &caller.plot_set(), &key).await?;
+    }
     drop(conn);
-    let html = ProfilePage::new(&row, geometry.as_deref(), lang).render();
-    Ok(html_response(&state.settings, html.into_string()))
+    let (row, geometry) = found.ok_or_else(|| {
+        ApiError::NotFound(match &key {
+            PlotKey::Id(id) => format!("no published plot with id {id}"),
+            PlotKey::Reference(r) => format!("no published plot `{r}`"),
+        })
+    })?;
+    let mut page = ProfilePage::new(&row, geometry.as_deref(), lang);
+    if let Some(token) = &preview {
+        page.switch_href.push_str(&format!("&preview={token}"));
+    }
+    let draft = page.draft;
+    let mut response = html_response(&state.settings, page.render().into_string());
+    if draft {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        headers.insert(
+            header::HeaderName::from_static("x-robots-tag"),
+            HeaderValue::from_static("noindex"),
+        );
+    }
+    Ok(response)
 }

@@ -10,11 +10,16 @@ use super::tile_cache::CachedTile;
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::QueryParams;
+use crate::api::plots::filters::settle;
 use crate::api::plots::params::SearchParams;
 use crate::api::AppState;
 use crate::config::protection::Class;
 use crate::db;
+use crate::domain::access::{PlotSet, ReadScope};
 use crate::domain::FieldError;
+
+/// Tiles show what the public sees.
+const PUBLIC: PlotSet = PlotSet::Readable(ReadScope::Public);
 
 /// Deepest zoom served; plots are fully detailed long before.
 const MAX_ZOOM: u32 = 22;
@@ -147,8 +152,9 @@ pub async fn plot_tile(
     let max = (1u32 << z) - 1;
     let x = tile_coordinate("x", &x, max)?;
     let y = tile_coordinate("y", y.strip_suffix(".mvt").unwrap_or("-"), max)?;
-    let query = params.into_query(None).map_err(ApiError::bad_params)?;
+    let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
     let mut conn = state.pool.get().await?;
+    settle(&mut conn, &mut query, &PUBLIC).await?;
     let key = format!("{z}/{x}/{y}?{}", query.filter_key());
     let cache = match state.tiles.as_deref() {
         Some(cache) => Some((cache, db::tiles::map_data_version(&mut conn).await?)),
@@ -233,8 +239,9 @@ pub async fn plot_tilejson(
     state: web::Data<AppState>,
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = params.into_query(None).map_err(ApiError::bad_params)?;
+    let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
     let mut conn = state.pool.get().await?;
+    settle(&mut conn, &mut query, &PUBLIC).await?;
     let extent = db::tiles::extent(&mut conn, &query).await?;
     let bounds = match (
         extent.min_lon,

@@ -126,7 +126,7 @@ async fn authorize(
 ) -> Result<(), ApiError> {
     match access::authorize_place(caller.principal(), action) {
         Ok(()) => Ok(()),
-        Err(denied) => Err(crate::api::refusal::worded(conn, denied).await),
+        Err(denied) => Err(crate::api::extract::refusal(conn, denied).await),
     }
 }
 

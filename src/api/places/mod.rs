@@ -19,7 +19,9 @@ use super::views::{
 };
 use super::AppState;
 use crate::api::error::responses as r;
+use crate::api::plots::filters::{known_places, NamedPlaces};
 use crate::db;
+use crate::domain::search::is_ags;
 
 /// Most plots listed inline on a municipality or estate; `/plots?municipality=` pages further.
 const INLINE_PLOTS: i64 = 1000;
@@ -28,24 +30,66 @@ const INLINE_PLOTS: i64 = 1000;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PlaceListParams {
-    /// Only municipalities of this region / estates of this municipality.
-    #[param(minimum = 1)]
-    pub parent: Option<i64>,
+    /// Only municipalities of this region (its id) / estates of this municipality (its id, or
+    /// its AGS: a value of exactly 8 digits is an AGS). An unknown or deleted parent is a 400.
+    pub parent: Option<String>,
     /// Response format; overrides `Accept`. `geojson` returns the outlines as Features.
     #[param(pattern = "^(json|geojson)$")]
     pub f: Option<String>,
 }
 
 impl PlaceListParams {
-    fn check(&self) -> Result<(), ApiError> {
-        if self.parent.is_some_and(|p| p < 1) {
-            return Err(ApiError::bad_parameter(
-                "parent",
-                "must be an id (1 or more)",
-            ));
+    /// The parent as named: an id, or (`ags_allowed`, municipalities) an AGS.
+    fn parent(&self, ags_allowed: bool) -> Result<Option<ParentKey>, ApiError> {
+        let Some(raw) = self.parent.as_deref().map(str::trim) else {
+            return Ok(None);
+        };
+        if ags_allowed && is_ags(raw) {
+            return Ok(Some(ParentKey::Ags(raw.to_owned())));
         }
-        Ok(())
+        match raw.parse::<i64>() {
+            Ok(id) if id >= 1 => Ok(Some(ParentKey::Id(id))),
+            _ if ags_allowed => Err(ApiError::bad_parameter(
+                "parent",
+                format!("`{raw}` is neither an id (1 or more) nor an AGS (8 digits)"),
+            )),
+            _ => Err(ApiError::bad_parameter(
+                "parent",
+                format!("`{raw}` is not an id (1 or more)"),
+            )),
+        }
     }
+}
+
+enum ParentKey {
+    Id(i64),
+    Ags(String),
+}
+
+/// The id of the parent a list is filtered by, checked to exist for the caller (400 if not).
+async fn known_parent(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    parent: Option<ParentKey>,
+    municipality: bool,
+) -> Result<Option<i64>, ApiError> {
+    let mut named = NamedPlaces::default();
+    let id = match parent {
+        None => return Ok(None),
+        Some(ParentKey::Ags(ags)) => {
+            named.ags = ("parent", vec![ags.clone()]);
+            let found = known_places(conn, &caller.plot_set(), &named).await?;
+            return Ok(found.get(&ags).copied());
+        }
+        Some(ParentKey::Id(id)) => id,
+    };
+    if municipality {
+        named.municipalities = ("parent", vec![id]);
+    } else {
+        named.regions = ("parent", vec![id]);
+    }
+    known_places(conn, &caller.plot_set(), &named).await?;
+    Ok(Some(id))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -169,10 +213,11 @@ pub async fn list_municipalities(
     QueryParams(params): QueryParams<PlaceListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let format = Format::negotiate(&req, params.f.as_deref())?;
-    params.check()?;
+    let parent = params.parent(false)?;
     let mut conn = state.pool.get().await?;
+    let parent = known_parent(&mut conn, &caller, parent, false).await?;
     let items: Vec<Municipality> =
-        db::places::municipalities(&mut conn, &caller.plot_set(), params.parent)
+        db::places::municipalities(&mut conn, &caller.plot_set(), parent)
             .await?
             .into_iter()
             .map(|(row, count)| Municipality::from_row(row, count))
@@ -187,7 +232,7 @@ pub async fn list_municipalities(
 /// Get a municipality with its estates and plots
 #[utoipa::path(
     get, path = "/municipalities/{id}", tag = "places",
-    params(("id" = i64, Path, description = "Municipality id"), NoParams),
+    params(("id" = String, Path, description = "Municipality id, or its AGS (8 digits)"), NoParams),
     responses(
         (status = 200, description = "The municipality", body = MunicipalityDetail, headers(("ETag" = String, description = "Version, for If-Match"))),
         r::BadQuery,
@@ -206,11 +251,19 @@ pub async fn get_municipality(
     _params: QueryParams<NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     json_only(&req)?;
-    let id = place_id(&id, "municipality")?;
     let mut conn = state.pool.get().await?;
-    let row = db::places::municipality(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no municipality with id {id}")))?;
+    // An AGS names the municipality as well as its id does (eight digits: an AGS).
+    let row = if is_ags(&id) {
+        db::places::municipality_by_ags(&mut conn, &id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no municipality with the AGS {id}")))?
+    } else {
+        let id = place_id(&id, "municipality")?;
+        db::places::municipality(&mut conn, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no municipality with id {id}")))?
+    };
+    let id = row.id;
     let estates: Vec<Estate> = db::places::estates(&mut conn, &caller.plot_set(), Some(id))
         .await?
         .into_iter()
@@ -269,9 +322,10 @@ pub async fn list_estates(
     QueryParams(params): QueryParams<PlaceListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let format = Format::negotiate(&req, params.f.as_deref())?;
-    params.check()?;
+    let parent = params.parent(true)?;
     let mut conn = state.pool.get().await?;
-    let items: Vec<Estate> = db::places::estates(&mut conn, &caller.plot_set(), params.parent)
+    let parent = known_parent(&mut conn, &caller, parent, true).await?;
+    let items: Vec<Estate> = db::places::estates(&mut conn, &caller.plot_set(), parent)
         .await?
         .into_iter()
         .map(|(row, count)| Estate::from_row(row, count))

@@ -3,12 +3,12 @@
 //! Every failure names its parameter.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::values::{err, ids, municipalities, numbers, vocab};
 use crate::domain::money::Cents;
-use crate::domain::plot::{parcel, PlotStatus, Servicing, Vocabulary, Zoning};
+use crate::domain::plot::{parcel, PlotStatus, Servicing, Zoning};
 use crate::domain::search::{
     Bbox, Cursor, DrawnArea, GeometryForm, Near, OutputFormat, PlotQuery, Sort, SortKey,
     DEFAULT_LIMIT, MAX_LIMIT, MAX_RADIUS_M,
@@ -22,44 +22,47 @@ use crate::domain::FieldError;
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Status, one or more of `available`, `reserved`, `under_negotiation`, `sold`, `planned`.
-    #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "available,reserved")]
+    #[serde(default, deserialize_with = "super::values::list")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "available,reserved")]
     pub status: Option<Vec<String>>,
     /// BauNVO zoning, one or more of `GI`, `GE`, `GE-e`, `MI`, `MU`, `SO`, `other`.
-    #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "GI,GE")]
+    #[serde(default, deserialize_with = "super::values::list")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "GI,GE")]
     pub zoning: Option<Vec<String>>,
     /// Servicing level, one or more of `full`, `partial`, `none`.
-    #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "full")]
+    #[serde(default, deserialize_with = "super::values::list")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "full")]
     pub servicing: Option<Vec<String>>,
-    /// Region ids.
-    #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "1")]
+    /// Region ids, e.g. `1`. An unknown (or deleted) region is a 400 naming it.
+    #[serde(default, deserialize_with = "super::values::list")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "1")]
     pub region: Option<Vec<String>>,
-    /// Municipality ids.
-    #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "1,2")]
+    /// Municipalities, by id or by AGS (Amtlicher Gemeindeschlüssel), e.g. `1,13076050`: a
+    /// value of exactly 8 digits is an AGS, anything else an id. An unknown (or deleted)
+    /// municipality is a 400 naming it. At most 100 values (as for `region` and `estate`).
+    #[serde(default, deserialize_with = "super::values::list")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "1,2")]
     pub municipality: Option<Vec<String>>,
-    /// Estate ids.
-    #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "3")]
+    /// Estate ids, e.g. `3`. An estate the caller cannot see (a draft estate for the public,
+    /// a deleted one for anyone) is a 400 naming it.
+    #[serde(default, deserialize_with = "super::values::list")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "3")]
     pub estate: Option<Vec<String>>,
     /// Plots on any of these cadastral parcels, by ALKIS identifier (Flurstückskennzeichen,
     /// 20 characters), comma-separated.
-    #[serde(default, deserialize_with = "list")]
-    #[param(value_type = Option<String>, example = "13234500400123______")]
+    #[serde(default, deserialize_with = "super::values::list")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "13234500400123______")]
     pub parcel: Option<Vec<String>>,
     /// Smallest size: the stated area where known, else the computed one. Units: m². At most
     /// `area_max` when both are given (400 otherwise).
-    #[param(minimum = 0, example = 20000)]
+    #[param(minimum = 0)]
     #[schema(minimum = 0, example = 20000)]
     pub area_min: Option<f64>,
     /// Largest size (as `area_min`). Units: m². At least `area_min` when both are given.
@@ -68,9 +71,9 @@ pub struct SearchParams {
     pub area_max: Option<f64>,
     /// Highest acceptable price: plots whose lowest price is at most this. Plots with price on
     /// request are left out unless `price_on_request=true`. Units: € per m², decimal.
-    #[param(value_type = Option<String>, pattern = "^[0-9]+([.,][0-9]{1,2})?$", example = "20")]
+    #[param(value_type = Option<String>, pattern = "^[0-9]+([.,][0-9]{1,2})?$")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]+([.,][0-9]{1,2})?$", example = "20")]
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "super::values::text")]
     pub max_price: Option<String>,
     /// With `max_price`: also include plots whose price is on request.
     pub price_on_request: Option<bool>,
@@ -103,40 +106,42 @@ pub struct SearchParams {
     pub grw_area: Option<bool>,
     /// Admins: search the deleted plots instead (to find one to restore).
     pub deleted: Option<bool>,
+    /// Staff: `false` for drafts only, `true` for published plots only (default both, as far
+    /// as the caller reads them). `false` without a staff token is a 400.
+    pub published: Option<bool>,
     /// Free text over titles and descriptions, German and English, with stemming
     /// ("Logistikflächen" finds "Logistikfläche"); `"…"` for phrases, `-word` to exclude. A
     /// plot reference matches too.
-    #[param(max_length = 200, example = "Logistik")]
+    #[param(max_length = 200)]
     #[schema(max_length = 200, example = "Logistik")]
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "super::values::text")]
     pub q: Option<String>,
-    /// Map area `minLon,minLat,maxLon,maxLat` (EPSG:4326): plots that intersect it.
-    #[param(value_type = Option<String>, example = "11.4,53.25,11.7,53.4")]
+    /// Map area `minLon,minLat,maxLon,maxLat` (EPSG:4326): plots that intersect it, e.g.
+    /// `11.4,53.25,11.7,53.4`.
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "11.4,53.25,11.7,53.4")]
-    #[serde(default, deserialize_with = "list")]
+    #[serde(default, deserialize_with = "super::values::list")]
     pub bbox: Option<Vec<String>>,
-    /// Centre `lon,lat` (EPSG:4326) of a distance search; needs `radius_m` (400 without).
-    #[param(value_type = Option<String>, example = "11.5,53.33")]
+    /// Centre `lon,lat` (EPSG:4326) of a distance search, e.g. `11.5,53.33`; needs `radius_m`
+    /// (400 without).
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "11.5,53.33")]
-    #[serde(default, deserialize_with = "list")]
+    #[serde(default, deserialize_with = "super::values::list")]
     pub near: Option<Vec<String>>,
     /// Radius around `near`, measured on the WGS 84 ellipsoid to the nearest point of the plot.
     /// Units: m; at most 500,000. Needs `near` (400 without).
-    #[param(minimum = 0, maximum = 500000, example = 30000)]
+    #[param(minimum = 0, maximum = 500000)]
     #[schema(minimum = 0, maximum = 500000, example = 30000)]
     pub radius_m: Option<f64>,
     /// Sort key, `-` for descending: `reference`, `price`, `area`, `updated`, `distance` (needs
     /// `near`). Ties are broken by id. Default `reference`, or `distance` with `near`.
     /// Plots with price on request come last in either price order.
-    #[param(
-        pattern = "^-?(reference|price|area|updated|distance)$",
-        example = "-area"
-    )]
+    #[param(pattern = "^-?(reference|price|area|updated|distance)$")]
     #[schema(
         pattern = "^-?(reference|price|area|updated|distance)$",
         example = "-area"
     )]
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "super::values::text")]
     pub sort: Option<String>,
     /// Page size, 1–1000 (default 100). CSV exports are not paged.
     #[param(minimum = 1, maximum = 1000)]
@@ -146,128 +151,32 @@ pub struct SearchParams {
     /// another sort).
     #[param(pattern = "^[0-9a-f]*$")]
     #[schema(pattern = "^[0-9a-f]*$")]
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "super::values::text")]
     pub cursor: Option<String>,
     /// `exact` adds `total` (counted up to 10,000, beyond that reported as "at least"), which
     /// costs a count over all matches; default `none`.
     #[param(pattern = "^(none|exact)$")]
     #[schema(pattern = "^(none|exact)$")]
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "super::values::text")]
     pub count: Option<String>,
     /// Geometry in the response: `full` (default), `simplified` (≈10 m tolerance, for overview
     /// maps), `centroid` (a point), `none`.
     #[param(pattern = "^(full|simplified|centroid|none)$")]
     #[schema(pattern = "^(full|simplified|centroid|none)$")]
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "super::values::text")]
     pub geometry_form: Option<String>,
     /// Properties to return, comma-separated (`id` always comes along), e.g.
     /// `reference,status,area_m2`.
-    #[param(value_type = Option<String>, example = "reference,title_de,status,area_computed_m2")]
+    #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "reference,title_de,status,area_computed_m2")]
-    #[serde(default, deserialize_with = "list")]
+    #[serde(default, deserialize_with = "super::values::list")]
     pub fields: Option<Vec<String>>,
     /// Response format; overrides `Accept`: `json`, `geojson`, `csv` (RFC 4180, UTF-8) or
     /// `csv-excel` (for German Excel: `;`, decimal comma, UTF-8 BOM).
     #[param(pattern = "^(json|geojson|csv|csv-excel)$")]
     #[schema(pattern = "^(json|geojson|csv|csv-excel)$")]
-    #[serde(default, deserialize_with = "text")]
+    #[serde(default, deserialize_with = "super::values::text")]
     pub f: Option<String>,
-}
-
-/// Accepts `"a,b"` (query strings) or `["a", "b"]` (JSON bodies); numbers become text.
-fn list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
-    let scalar = |v: Value| match v {
-        Value::String(s) => Ok(s),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Bool(b) => Ok(b.to_string()),
-        other => Err(serde::de::Error::custom(format!(
-            "expected text or a list of texts, got {other}"
-        ))),
-    };
-    match Value::deserialize(deserializer)? {
-        Value::Null => Ok(None),
-        Value::Array(items) => items
-            .into_iter()
-            .map(scalar)
-            .collect::<Result<_, _>>()
-            .map(Some),
-        Value::String(s) => Ok(Some(s.split(',').map(|p| p.trim().to_owned()).collect())),
-        other => scalar(other).map(|s| Some(vec![s])),
-    }
-}
-
-/// Text; in a JSON body a number is read as its text too, as `q=156` is in a query string
-/// (keeps JSON bodies and query strings alike). Anything else is refused.
-fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    match Value::deserialize(deserializer)? {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        other => Err(serde::de::Error::custom(format!(
-            "expected text, got {other}"
-        ))),
-    }
-}
-
-fn err(name: &str, detail: impl Into<String>) -> FieldError {
-    FieldError::new(name, detail)
-}
-
-fn vocab<T: Vocabulary>(
-    name: &str,
-    values: &Option<Vec<String>>,
-    errors: &mut Vec<FieldError>,
-) -> Vec<T> {
-    let mut out = Vec::new();
-    for value in values.iter().flatten() {
-        match T::parse(value) {
-            Some(v) => out.push(v),
-            None => {
-                let allowed: Vec<&str> = T::ALL.iter().map(|v| v.as_str()).collect();
-                errors.push(err(
-                    name,
-                    format!("unknown value `{value}`; use one of {}", allowed.join(", ")),
-                ))
-            }
-        }
-    }
-    out
-}
-
-fn ids(name: &str, values: &Option<Vec<String>>, errors: &mut Vec<FieldError>) -> Vec<i64> {
-    let mut out = Vec::new();
-    for value in values.iter().flatten() {
-        match value.parse::<i64>() {
-            Ok(id) if id >= 1 => out.push(id),
-            _ => errors.push(err(
-                name,
-                format!("`{value}` is not an id (a whole number ≥ 1)"),
-            )),
-        }
-    }
-    out
-}
-
-fn numbers(
-    name: &str,
-    values: &[String],
-    count: usize,
-    errors: &mut Vec<FieldError>,
-) -> Option<Vec<f64>> {
-    let parsed: Option<Vec<f64>> = values
-        .iter()
-        .map(|v| v.parse::<f64>().ok().filter(|n| n.is_finite()))
-        .collect();
-    match parsed {
-        Some(n) if n.len() == count => Some(n),
-        _ => {
-            errors.push(err(
-                name,
-                format!("must be {count} comma-separated numbers"),
-            ));
-            None
-        }
-    }
 }
 
 impl SearchParams {
@@ -280,7 +189,7 @@ impl SearchParams {
         let zonings = vocab::<Zoning>("zoning", &self.zoning, &mut errors);
         let servicing = vocab::<Servicing>("servicing", &self.servicing, &mut errors);
         let region_ids = ids("region", &self.region, &mut errors);
-        let municipality_ids = ids("municipality", &self.municipality, &mut errors);
+        let (municipality_ids, municipality_ags) = municipalities(&self.municipality, &mut errors);
         let estate_ids = ids("estate", &self.estate, &mut errors);
         let mut parcels = Vec::new();
         for text in self.parcel.iter().flatten() {
@@ -354,7 +263,9 @@ impl SearchParams {
             servicing,
             region_ids,
             municipality_ids,
+            municipality_ags,
             estate_ids,
+            published: self.published,
             parcels,
             area_min_m2: self.area_min,
             area_max_m2: self.area_max,
@@ -598,6 +509,27 @@ mod tests {
             names,
             ["status", "bbox", "radius_m", "sort", "limit", "cursor"]
         );
+    }
+
+    #[test]
+    fn municipalities_by_id_or_ags() {
+        let q = params("municipality=2,13076050,01001000")
+            .into_query(None)
+            .unwrap();
+        assert_eq!(q.municipality_ids, [2]);
+        assert_eq!(q.municipality_ags, ["13076050", "01001000"]);
+        let errors = params("municipality=1307605x")
+            .into_query(None)
+            .unwrap_err();
+        assert_eq!(errors[0].pointer, "municipality");
+        let many = (1..=101)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let errors = params(&format!("estate={many}"))
+            .into_query(None)
+            .unwrap_err();
+        assert_eq!(errors[0].pointer, "estate");
     }
 
     #[test]

@@ -241,16 +241,18 @@ fn heavy(state: &AppState, req: &HttpRequest, caller: &Caller, cost: u32) -> Res
 async fn respond(
     state: &web::Data<AppState>,
     caller: Caller,
-    query: PlotQuery,
+    mut query: PlotQuery,
     format: OutputFormat,
     self_href: String,
     next_href: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     let set = caller.plot_set_for(&query)?;
+    let mut conn = state.pool.get().await?;
+    super::filters::settle(&mut conn, &mut query, &set).await?;
     if matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
+        drop(conn);
         return Ok(super::csv::export(state, caller, set, query, format));
     }
-    let mut conn = state.pool.get().await?;
     let (hits, next) = db::search::page(&mut conn, &query, &set, query.limit).await?;
     let total = match query.count_exact {
         true => Some(Total::of(db::search::count(&mut conn, &query, &set).await?)),
@@ -412,9 +414,10 @@ pub async fn plot_facets(
     caller: Caller,
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = params.into_query(None).map_err(ApiError::bad_params)?;
+    let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
     let set = caller.plot_set_for(&query)?;
     let mut conn = state.pool.get().await?;
+    super::filters::settle(&mut conn, &mut query, &set).await?;
     let rows = db::search::facets(&mut conn, &query, &set).await?;
     let mut facets = Facets {
         total: FacetValue {
@@ -467,7 +470,7 @@ pub async fn plot_facets(
 #[into_params(parameter_in = Query)]
 pub struct CompareParams {
     /// Plot ids or references, comma-separated, at most 20, e.g. `LWL-001,LWL-003,17`.
-    #[param(min_length = 1, example = "LWL-001,LWL-003")]
+    #[param(min_length = 1)]
     pub plots: String,
 }
 

@@ -202,7 +202,7 @@ async fn change_state(
                 unreachable!("field changes go through change_fields")
             }
         };
-        caller.authorize(permission)?;
+        caller.authorize_named(conn, permission).await?;
         let expected = required_version(if_match)?;
         if row.version != expected {
             return Err(ApiError::PreconditionFailed {
