@@ -1,6 +1,7 @@
 //! HTTP layer: routes, extractors, views, errors and the OpenAPI document.
 
 pub mod auth;
+pub mod checks;
 pub mod client;
 pub mod counters;
 pub mod docs;
@@ -156,6 +157,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/municipalities", "GET").route(web::get().to(places::list_municipalities)),
         )
         .service(resource("/estates", "GET").route(web::get().to(places::list_estates)))
+        .service(resource("/places/checks", "GET").route(web::get().to(checks::place_checks)))
         // The hot dynamic path (tiles are parsed by hand, in the `/tiles` scope above).
         .service(
             resource("/plots/{key}", "GET, PUT, PATCH, DELETE")

@@ -12,6 +12,7 @@ mod imports;
 mod maps;
 mod openapi_spec;
 mod parcels;
+mod place_checks;
 mod places;
 mod plots_crud;
 mod search;
