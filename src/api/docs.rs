@@ -74,6 +74,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::places::patch_estate,
         super::places::delete_estate,
         super::places::estate_history,
+        super::checks::place_checks,
         super::maps::tiles::plot_tile,
         super::maps::tiles::plot_tilejson,
         super::maps::profile::plot_profile,
@@ -86,6 +87,8 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         GeoJsonPolygonal, views::Plot, views::PlotPage, views::PlotFeatureCollection, views::Link,
         views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
         views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, ImportReport, ImportProblem, ImportItem, super::auth::accounts::Account, super::auth::Session, super::plots::search::Facets, super::plots::search::SearchBody, Problem, FieldError, views::MultiPolygonDoc, views::PointDoc, views::PlotGeometryDoc,
+        views::PlotWithWarnings, views::ChecksReport, views::MunicipalityFindings, views::KindTolerance, views::ChecksFeatureCollection, views::FindingFeature, views::FindingProperties,
+        crate::domain::checks::Finding, crate::domain::checks::FindingKind, crate::domain::checks::PlotRef, crate::domain::checks::EstateRef,
     )),
     modifiers(&BearerAuth, &InlineFlattened, &PatchSchema, &BodyLists),
     tags(

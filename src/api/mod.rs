@@ -1,6 +1,7 @@
 //! HTTP layer: routes, extractors, views, errors and the OpenAPI document.
 
 pub mod auth;
+pub mod checks;
 pub mod client;
 pub mod counters;
 pub mod docs;
@@ -167,6 +168,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(places::list_estates))
                 .route(web::post().to(places::create_estate)),
         )
+        .service(resource("/places/checks", "GET").route(web::get().to(checks::place_checks)))
         // The hot dynamic path (tiles are parsed by hand, in the `/tiles` scope above).
         .service(
             resource("/plots/{key}", "GET, PUT, PATCH, DELETE")

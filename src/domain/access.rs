@@ -433,6 +433,36 @@ pub fn authorize_staff_read(caller: Option<&Principal>) -> Result<(), Denied> {
     }
 }
 
+/// Whose spatial checks (`GET /places/checks`) a caller reads: `None` for the whole region
+/// (viewers, admins), else these municipalities (an editor's own). The checks name drafts and
+/// measure internal geometry, so they are for accounts whose token reads, over the towns whose
+/// drafts they read (`ReadScope::internal`). Asking for one `municipality` outside that is 403.
+pub fn check_scope(
+    caller: Option<&Principal>,
+    municipality: Option<i64>,
+) -> Result<Option<Vec<i64>>, Denied> {
+    authorize_staff_read(caller)?;
+    let scope = read_scope(caller);
+    match (scope, municipality) {
+        (ReadScope::Region, None) => Ok(None),
+        (ReadScope::Region, Some(m)) => Ok(Some(vec![m])),
+        (ReadScope::Municipalities(own), None) => Ok(Some(own)),
+        (ReadScope::Municipalities(own), Some(m)) if own.contains(&m) => Ok(Some(vec![m])),
+        (ReadScope::Municipalities(_), Some(_)) => Err(Denied::Forbidden(
+            "editors read the spatial checks of their own municipalities only".into(),
+        )),
+        (ReadScope::Public, _) => Err(lacks(Scope::Read)),
+    }
+}
+
+/// Whether the findings about a plot of `municipality_id` go with the answer to a write: they
+/// name drafts (the other plot of an overlap, the estate), so only for a token that reads the
+/// municipality's internal data. A write-only token gets the plot as the public sees it, and
+/// no warnings.
+pub fn sees_findings(caller: Option<&Principal>, municipality_id: i64) -> bool {
+    read_scope(caller).internal(municipality_id)
+}
+
 /// Imports: editors and admins, with a token that imports (the rights per plot are then
 /// `authorize` for each feature).
 pub fn authorize_import(caller: Option<&Principal>) -> Result<(), Denied> {
@@ -596,6 +626,31 @@ mod tests {
         let own = PlaceAction::CreateEstate { target: 1 };
         assert!(authorize_place(Some(&imports_only), own).is_err());
         assert!(authorize_imported_place(Some(&imports_only), own).is_ok());
+    }
+
+    #[test]
+    fn checks_are_read_over_the_towns_whose_drafts_one_reads() {
+        let e = editor(&[1, 2]);
+        assert_eq!(check_scope(Some(&e), None), Ok(Some(vec![1, 2])));
+        assert_eq!(check_scope(Some(&e), Some(2)), Ok(Some(vec![2])));
+        assert!(matches!(
+            check_scope(Some(&e), Some(3)),
+            Err(Denied::Forbidden(_))
+        ));
+        let mut v = editor(&[]);
+        v.role = Role::Viewer;
+        assert_eq!(check_scope(Some(&v), None), Ok(None));
+        assert_eq!(check_scope(Some(&v), Some(3)), Ok(Some(vec![3])));
+        let mut no_read = editor(&[1]);
+        no_read.scopes = vec![Scope::Write];
+        assert!(matches!(
+            check_scope(Some(&no_read), None),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(check_scope(None, None), Err(Denied::Unauthenticated));
+        assert!(sees_findings(Some(&e), 1) && !sees_findings(Some(&e), 3));
+        assert!(!sees_findings(Some(&no_read), 1), "a write-only token");
+        assert!(sees_findings(Some(&v), 3));
     }
 
     #[test]

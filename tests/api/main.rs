@@ -13,6 +13,7 @@ mod maps;
 mod officer_details;
 mod openapi_spec;
 mod parcels;
+mod place_checks;
 mod place_writes;
 mod places;
 mod plots_crud;

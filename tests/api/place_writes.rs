@@ -169,6 +169,37 @@ async fn an_admin_sets_up_a_region_with_etags_history_and_soft_delete() {
     .await;
     let eid = estate["id"].as_i64().unwrap();
     assert_eq!(estate["bplan_legal_date"], "2019-05-01");
+    assert_eq!(
+        estate["warnings"],
+        json!([]),
+        "inside its town: no spatial findings"
+    );
+    let astray = created(
+        send(
+            &app,
+            M::POST,
+            "/estates",
+            Some(TOKEN),
+            None,
+            Some(json!({
+                "municipality_id": mid, "name": "Gewerbegebiet Irrtum",
+                "outline": ring(12.9, 51.33, 0.01)
+            })),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        astray["warnings"][0]["kind"], "estate_outside_municipality",
+        "{astray}"
+    );
+    let astray_path = format!("/estates/{}", astray["id"]);
+    assert_eq!(
+        send(&app, M::DELETE, &astray_path, Some(TOKEN), Some(1), None)
+            .await
+            .status(),
+        204
+    );
     let plot = app.create_plot(&plot_body("BRA-001", mid, Some(eid))).await;
     let refused = assert_problem(
         send(&app, M::DELETE, &path, Some(TOKEN), Some(2), None).await,

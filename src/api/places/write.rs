@@ -17,10 +17,9 @@ use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::plots::IfMatch;
-use crate::api::views::{Estate, HistoryEntry, Municipality, Region};
+use crate::api::views::{Estate, EstateWithWarnings, HistoryEntry, Municipality, Region};
 use crate::api::AppState;
 use crate::db;
-use crate::domain::access::PlotSet;
 use crate::domain::place::{EstateData, MunicipalityData, PlaceKind, RegionData};
 use crate::domain::FieldError;
 
@@ -37,10 +36,11 @@ pub struct PlaceHistory {
 /// The place as its readers see it now, for write responses.
 async fn view(
     conn: &mut AsyncPgConnection,
-    set: &PlotSet,
+    caller: &Caller,
     kind: PlaceKind,
     id: i64,
 ) -> Result<(i32, Value), ApiError> {
+    let set = &caller.plot_set();
     let gone = || ApiError::internal(anyhow::anyhow!("{} {id} vanished", kind.as_str()));
     let json = |v: &dyn ErasedView| v.to_json();
     match kind {
@@ -60,8 +60,11 @@ async fn view(
             let (row, count) = db::places::estate_with_count(conn, set, id)
                 .await?
                 .ok_or_else(gone)?;
-            let view = Estate::from_row(row, count);
-            Ok((view.version, json(&view)))
+            let estate = Estate::from_row(row, count);
+            let warnings =
+                crate::api::checks::estate_warnings(conn, caller, id, estate.municipality_id).await;
+            let view = EstateWithWarnings { estate, warnings };
+            Ok((view.estate.version, json(&view)))
         }
     }
 }
@@ -94,7 +97,7 @@ async fn answer(
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
-    let (version, body) = view(&mut conn, &caller.plot_set(), kind, id).await?;
+    let (version, body) = view(&mut conn, caller, kind, id).await?;
     Ok(respond(
         req,
         state,
@@ -422,8 +425,10 @@ pub async fn municipality_history(
 ///
 /// Editors in their own municipalities, admins anywhere. New estates are drafts unless
 /// `published` is true: a draft is shown to staff only, and its plots show no estate name.
+/// Estate writes answer with `warnings`: spatial findings about the estate (see
+/// `GET /places/checks`), which never block the write.
 #[utoipa::path(post, path = "/estates", tag = "places", request_body = EstateData,
-    responses((status = 201, description = "Created", body = Estate, headers(("ETag" = String), ("Location" = String))),
+    responses((status = 201, description = "Created", body = EstateWithWarnings, headers(("ETag" = String), ("Location" = String))),
         r::BadBody, r::NeedsToken,
         (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Name taken in the municipality", body = Problem, content_type = "application/problem+json"),
@@ -446,7 +451,7 @@ pub async fn create_estate(
 /// in it.
 #[utoipa::path(put, path = "/estates/{id}", tag = "places", request_body = EstateData,
     params(("id" = i64, Path, description = "Estate id"), IfMatch),
-    responses((status = 200, description = "Replaced", body = Estate, headers(("ETag" = String))),
+    responses((status = 200, description = "Replaced", body = EstateWithWarnings, headers(("ETag" = String))),
         r::BadBody, r::NeedsToken,
         (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such estate", body = Problem, content_type = "application/problem+json"),
@@ -472,7 +477,7 @@ pub async fn replace_estate(
 #[utoipa::path(patch, path = "/estates/{id}", tag = "places",
     request_body(content((EstateData = "application/merge-patch+json"), (EstateData = "application/json"))),
     params(("id" = i64, Path, description = "Estate id"), IfMatch),
-    responses((status = 200, description = "Updated", body = Estate, headers(("ETag" = String))),
+    responses((status = 200, description = "Updated", body = EstateWithWarnings, headers(("ETag" = String))),
         r::BadBody, r::NeedsToken,
         (status = 403, description = "Not one of your municipalities, or a viewer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such estate", body = Problem, content_type = "application/problem+json"),

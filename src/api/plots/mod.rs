@@ -19,7 +19,7 @@ use diesel_async::AsyncConnection;
 
 use super::error::{ApiError, Problem};
 use super::extract::{off_worker, Caller, Format, JsonBody, QueryParams};
-use super::views::Plot;
+use super::views::{Plot, PlotWithWarnings};
 use super::AppState;
 use crate::api::error::responses as r;
 use crate::db;
@@ -161,6 +161,10 @@ pub async fn get_plot(
 /// The body is `PlotData` (its `geometry` a GeoJSON Polygon or MultiPolygon), or a GeoJSON
 /// Feature whose `properties` are `PlotData` without `geometry`. New plots are drafts: publish
 /// them with `POST /plots/{key}/publish`. Editors create plots in their own municipalities only.
+///
+/// The answer carries `warnings`: the spatial findings about the plot after the write (outside
+/// its estate or municipality, overlapping another plot; tolerances as in `GET /places/checks`).
+/// They never block the write.
 #[utoipa::path(
     post,
     path = "/plots",
@@ -170,7 +174,7 @@ pub async fn get_plot(
         (PlotData = "application/geo+json"),
     )),
     responses(
-        (status = 201, description = "Created (as a draft)", body = Plot,
+        (status = 201, description = "Created (as a draft); `warnings` lists spatial findings about it", body = PlotWithWarnings,
             headers(("Location" = String), ("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         r::NeedsToken,
@@ -219,10 +223,12 @@ pub async fn create_plot(
     let (row, geometry) = db::plots::find(&mut conn, &ALL, &PlotKey::Id(id))
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("plot {id} vanished after insert")))?;
-    let mut response = plot_response(
+    let warnings =
+        super::checks::plot_warnings(&mut conn, &caller, id, row.facts.municipality_id).await;
+    let mut response = written_response(
         actix_web::http::StatusCode::CREATED,
         Plot::from_row(row, geometry, &caller.scope()),
-        Format::Json,
+        warnings,
     );
     if let Ok(location) = HeaderValue::from_str(&format!("{}/plots/{id}", state.base_url(&req))) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -235,6 +241,10 @@ pub async fn create_plot(
 /// Replaces every editable field (absent optional fields become empty). `If-Match` with the
 /// ETag you read is required. `published` cannot change here (use publish/unpublish). A body
 /// equal to the stored plot changes nothing and keeps the version.
+///
+/// The answer carries `warnings`: the spatial findings about the plot after the write (outside
+/// its estate or municipality, overlapping another plot; tolerances as in `GET /places/checks`).
+/// They never block the write.
 #[utoipa::path(
     put,
     path = "/plots/{key}",
@@ -246,7 +256,7 @@ pub async fn create_plot(
         (PlotData = "application/geo+json"),
     )),
     responses(
-        (status = 200, description = "Replaced", body = Plot, headers(("ETag" = String))),
+        (status = 200, description = "Replaced; `warnings` lists spatial findings about it", body = PlotWithWarnings, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
         r::NeedsToken,
         r::ForeignPlot,
@@ -281,6 +291,10 @@ pub async fn replace_plot(
 /// JSON Merge Patch (RFC 7396): members present replace the stored ones, `null` clears an
 /// optional field, absent members stay. The result must pass the same rules as a create.
 /// `If-Match` is required.
+///
+/// The answer carries `warnings`: the spatial findings about the plot after the write (outside
+/// its estate or municipality, overlapping another plot; tolerances as in `GET /places/checks`).
+/// They never block the write.
 #[utoipa::path(
     patch,
     path = "/plots/{key}",
@@ -292,7 +306,7 @@ pub async fn replace_plot(
         (PlotData = "application/json"),
     )),
     responses(
-        (status = 200, description = "Updated", body = Plot, headers(("ETag" = String))),
+        (status = 200, description = "Updated; `warnings` lists spatial findings about it", body = PlotWithWarnings, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
         r::NeedsToken,
         r::ForeignPlot,
@@ -392,7 +406,30 @@ async fn change_fields(
             Ok(row.id)
         })
         .await?;
-    respond_with_plot(&mut conn, caller, id).await
+    let (row, geometry) = db::plots::find(&mut conn, &ALL, &PlotKey::Id(id))
+        .await?
+        .ok_or_else(|| not_found(&PlotKey::Id(id)))?;
+    let warnings =
+        super::checks::plot_warnings(&mut conn, caller, id, row.facts.municipality_id).await;
+    Ok(written_response(
+        actix_web::http::StatusCode::OK,
+        Plot::from_row(row, geometry, &caller.scope()),
+        warnings,
+    ))
+}
+
+/// The answer to a create, replace or patch: the plot with the spatial findings about it as
+/// `warnings` (`api::checks`), which never undo the write.
+fn written_response(
+    status: actix_web::http::StatusCode,
+    plot: Plot,
+    warnings: Option<Vec<crate::domain::checks::Finding>>,
+) -> HttpResponse {
+    let version = plot.version;
+    let response = HttpResponse::build(status)
+        .content_type(Format::Json.media_type())
+        .json(PlotWithWarnings { plot, warnings });
+    with_plot_headers(response, version)
 }
 
 /// `PlotData::validate` off the async workers: a geometry at the size limits takes tens of
@@ -449,6 +486,8 @@ pub fn plot_data_from_document(body: Value) -> Result<PlotData, ApiError> {
     for member in Plot::read_only_members() {
         object.remove(member);
     }
+    // Write answers add `warnings` (`PlotWithWarnings`); one edited and sent back carries them.
+    object.remove("warnings");
     // For a Feature, pointers name the plot member (`/grz`), not its place in `properties`.
     PlotData::from_object(object).map_err(ApiError::Validation)
 }

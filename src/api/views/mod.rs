@@ -3,8 +3,14 @@
 //! Units everywhere: areas in m², distances in km, prices in € per m² as decimal strings,
 //! coordinates `[lon, lat]` in EPSG:4326.
 
+mod checks;
 mod places;
 mod plot;
+
+pub use checks::{
+    ChecksFeatureCollection, ChecksReport, EstateWithWarnings, FindingFeature, FindingProperties,
+    KindTolerance, MunicipalityFindings, PlotWithWarnings,
+};
 
 pub use places::{
     Estate, EstateDetail, Municipality, MunicipalityDetail, PlaceFeatureCollection, Region,
