@@ -81,9 +81,11 @@ fn actions(report: &Value) -> Vec<(String, String)> {
 async fn estates_are_matched_by_municipality_and_name() {
     let app = spawn_app().await;
     let (_, nord) = app.place().await; // Ludwigslust with "GE Nord"
-    app.other_municipality().await; // Grabow, 13076050
+    let grabow_id = app.other_municipality().await; // Grabow, 13076050
     let mut grabow = estate("GE Nord", 11.62, 53.25);
-    grabow["properties"]["municipality_ags"] = json!("13076050");
+    let properties = grabow["properties"].as_object_mut().unwrap();
+    properties.remove("municipality_ags");
+    properties.insert("municipality_id".into(), json!(grabow_id));
     let file = collection(vec![
         estate("Gewerbegebiet Am Hechtsort", 11.47, 53.31),
         estate("  ge NORD ", 11.50, 53.33),
@@ -173,6 +175,20 @@ async fn estates_are_matched_by_municipality_and_name() {
         .await,
         1
     );
+
+    // Publishing alone is recorded as such (the name as the CSV spelled it: the file's
+    // spelling is stored).
+    let publish = collection(vec![
+        json!({"type": "Feature", "geometry": null, "properties": {
+            "municipality_ags": "13076090", "name": "Gewerbegebiet am Hechtsort", "published": true
+        }}),
+    ]);
+    let report = ok(post(&app, "/estates/imports", TOKEN, &publish).await).await;
+    assert_eq!(report["items"][0]["version"], 3);
+    assert_eq!(
+        count(&app, &format!("SELECT count(*) AS n FROM place_history WHERE place_id = {hechtsort} AND action = 'publish'")).await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -225,6 +241,45 @@ async fn a_dry_run_writes_nothing_and_one_bad_feature_rejects_the_import() {
         pointers(&problem),
         ["/features/1/name", "/features/2/geometry"]
     );
+
+    // A deleted estate's name is not reused; a stale `version` is refused.
+    execute(
+        &app,
+        "UPDATE estates SET deleted_at = now(), published = false WHERE name = 'GE Nord'",
+    )
+    .await;
+    let problem = assert_problem(
+        post(
+            &app,
+            "/estates/imports",
+            TOKEN,
+            &collection(vec![estate("GE Nord", 11.5, 53.33)]),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(problem["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("was deleted"));
+    let created = ok(post(
+        &app,
+        "/estates/imports",
+        TOKEN,
+        &collection(vec![estate("Gewerbegebiet Am Hechtsort", 11.47, 53.31)]),
+    )
+    .await)
+    .await;
+    assert_eq!(created["items"][0]["version"], 1);
+    let mut stale = estate("gewerbegebiet am hechtsort", 11.47, 53.31);
+    stale["properties"]["version"] = json!(7);
+    let problem = assert_problem(
+        post(&app, "/estates/imports", TOKEN, &collection(vec![stale])).await,
+        422,
+    )
+    .await;
+    assert_eq!(pointers(&problem), ["/features/0/version"]);
 }
 
 #[tokio::test]

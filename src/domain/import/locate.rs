@@ -160,6 +160,10 @@ mod tests {
         );
         let estates = Needs::of(&Map::new(), Target::Estates, false, false);
         assert!(estates.municipality && !estates.estate);
+        let mut overlapping = around();
+        overlapping.estates.push((9, 1, "GE Nord II".into()));
+        let (field, _) = decide(needs, None, &overlapping).unwrap_err();
+        assert_eq!(field, "estate_name");
     }
 
     #[test]
