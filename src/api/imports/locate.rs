@@ -6,12 +6,12 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::Options;
+use super::{Options, PLAN_CHUNK};
 use crate::api::error::ApiError;
 use crate::api::extract::off_worker;
 use crate::db;
 use crate::domain::access::{self, Principal};
-use crate::domain::geometry::PlotGeometry;
+use crate::domain::geometry::{GeometryLimits, PlotGeometry};
 use crate::domain::import::locate::{decide, Located, Needs};
 use crate::domain::import::{GeometryInput, ImportProblem, Record};
 
@@ -37,30 +37,22 @@ pub(super) async fn locate(
         .filter(|(_, (_, (needs, _)))| needs.any())
         .map(|(i, (r, _))| (i, r.geometry.clone()))
         .collect();
+    let mut inputs = inputs.into_iter().peekable();
     let limits = options.geometry;
-    // Validated first, so that PostGIS is never handed a geometry it could fail on.
-    let geometries: Vec<(usize, String)> = off_worker(options.cpu, move || {
-        inputs
-            .into_iter()
-            .filter_map(|(i, geometry)| {
-                let text = match geometry {
-                    GeometryInput::GeoJson(g) => {
-                        let value: Value = serde_json::from_str(&g).ok()?;
-                        PlotGeometry::outline_from_geojson_value(&value, "", &limits)
-                            .ok()?
-                            .to_geojson_string()
-                    }
-                    GeometryInput::Point(lon, lat) => serde_json::json!({
-                        "type": "Point", "coordinates": [lon, lat]
-                    })
-                    .to_string(),
-                    _ => return None,
-                };
-                Some((i, text))
-            })
-            .collect()
-    })
-    .await?;
+    // Validated first, so that PostGIS is never handed a geometry it could fail on; in chunks,
+    // as planning is, each within the CPU limit.
+    let mut geometries: Vec<(usize, String)> = Vec::new();
+    while inputs.peek().is_some() {
+        let chunk: Vec<(usize, GeometryInput)> = inputs.by_ref().take(PLAN_CHUNK).collect();
+        let mut valid = off_worker(options.cpu, move || {
+            chunk
+                .into_iter()
+                .filter_map(|(i, geometry)| Some((i, locatable(geometry, &limits)?)))
+                .collect::<Vec<_>>()
+        })
+        .await?;
+        geometries.append(&mut valid);
+    }
     let texts: Vec<String> = geometries.iter().map(|(_, t)| t.clone()).collect();
     let scope = access::import_read_scope(principal);
     let around = db::imports::locate(conn, &texts, &scope).await?;
@@ -104,4 +96,19 @@ pub(super) async fn locate(
     }
     records.retain(|r| !failed.contains(&r.feature));
     Ok((located, problems))
+}
+
+/// The geometry as PostGIS may safely read it: a valid outline, or a position.
+fn locatable(geometry: GeometryInput, limits: &GeometryLimits) -> Option<String> {
+    match geometry {
+        GeometryInput::GeoJson(g) => {
+            let value: Value = serde_json::from_str(&g).ok()?;
+            let outline = PlotGeometry::outline_from_geojson_value(&value, "", limits).ok()?;
+            Some(outline.to_geojson_string())
+        }
+        GeometryInput::Point(lon, lat) => {
+            Some(serde_json::json!({"type": "Point", "coordinates": [lon, lat]}).to_string())
+        }
+        _ => None,
+    }
 }
