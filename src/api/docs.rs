@@ -11,7 +11,10 @@ use super::error::Problem;
 use super::plots::params::SearchParams;
 use super::views;
 use crate::domain::geometry::GeoJsonPolygonal;
-use crate::domain::import::{ImportItem, ImportProblem, ImportReport};
+use crate::domain::import::locate::Located;
+use crate::domain::import::{
+    EstateImportItem, EstateImportReport, ImportItem, ImportProblem, ImportReport,
+};
 use crate::domain::plot;
 use crate::domain::FieldError;
 
@@ -40,6 +43,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::plots::state::restore_plot,
         super::plots::state::plot_history,
         super::imports::import_plots,
+        super::imports::estates::import_estates,
         super::imports::export::export_plots,
         super::auth::login,
         super::auth::logout,
@@ -86,7 +90,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         plot::PlotData, plot::PlotStatus, plot::Zoning, plot::BplanStatus, plot::Servicing, plot::Offer,
         GeoJsonPolygonal, views::Plot, views::PlotPage, views::PlotFeatureCollection, views::Link,
         views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
-        views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, ImportReport, ImportProblem, ImportItem, super::auth::accounts::Account, super::auth::Session, super::plots::search::Facets, super::plots::search::SearchBody, Problem, FieldError, views::MultiPolygonDoc, views::PointDoc, views::PlotGeometryDoc,
+        views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, ImportReport, ImportProblem, ImportItem, EstateImportReport, EstateImportItem, Located, super::auth::accounts::Account, super::auth::Session, super::plots::search::Facets, super::plots::search::SearchBody, Problem, FieldError, views::MultiPolygonDoc, views::PointDoc, views::PlotGeometryDoc,
         views::PlotWithWarnings, views::ChecksReport, views::MunicipalityFindings, views::KindTolerance, views::ChecksFeatureCollection, views::FindingFeature, views::FindingProperties,
         crate::domain::checks::Finding, crate::domain::checks::FindingKind, crate::domain::checks::PlotRef, crate::domain::checks::EstateRef,
     )),

@@ -131,6 +131,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/imports", "POST").route(web::post().to(imports::import_plots)))
         .service(
+            resource("/estates/imports", "POST")
+                .route(web::post().to(imports::estates::import_estates)),
+        )
+        .service(
             web::scope("/tiles")
                 .service(
                     resource("/plots.json", "GET").route(web::get().to(maps::tiles::plot_tilejson)),

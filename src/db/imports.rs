@@ -5,6 +5,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use super::place_writes;
+use super::places::estate_visible_sql;
+use crate::domain::access::{PlotSet, ReadScope};
+use crate::domain::import::estates::StoredEstate;
+use crate::domain::import::locate::Around;
 use crate::schema::{estates, municipalities};
 
 #[derive(QueryableByName)]
@@ -49,18 +54,151 @@ pub async fn to_wgs84(
     Ok(out)
 }
 
-/// `(id, ags)` of every municipality.
-pub async fn municipalities(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, String)>> {
+/// `(id, ags, name)` of every municipality not deleted.
+pub async fn municipalities(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<Vec<(i64, String, String)>> {
     municipalities::table
-        .select((municipalities::id, municipalities::ags))
+        .filter(municipalities::deleted_at.is_null())
+        .select((
+            municipalities::id,
+            municipalities::ags,
+            municipalities::name,
+        ))
         .load(conn)
         .await
 }
 
-/// `(id, municipality_id, name)` of every estate.
-pub async fn estates(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(i64, i64, String)>> {
+/// `(id, municipality_id, name)` of the estates a reader with `scope` sees (never deleted ones).
+pub async fn estates(
+    conn: &mut AsyncPgConnection,
+    scope: &ReadScope,
+) -> QueryResult<Vec<(i64, i64, String)>> {
+    let visible = estate_visible_sql(&PlotSet::Readable(scope.clone()));
     estates::table
+        .filter(diesel::dsl::sql::<Bool>(&visible))
         .select((estates::id, estates::municipality_id, estates::name))
         .load(conn)
         .await
+}
+
+/// Keeps these municipalities from being deleted until the transaction ends (`FOR SHARE`);
+/// returns those that exist and are not deleted.
+pub async fn lock_municipalities(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<i64>> {
+    municipalities::table
+        .filter(municipalities::id.eq_any(ids))
+        .filter(municipalities::deleted_at.is_null())
+        .select(municipalities::id)
+        .for_share()
+        .load(conn)
+        .await
+}
+
+#[derive(QueryableByName)]
+struct EstateRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Integer)]
+    version: i32,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    data: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    area: f64,
+    #[diesel(sql_type = Bool)]
+    deleted: bool,
+}
+
+/// The estates of these municipalities (deleted ones too, to be told so) in their write form,
+/// locked until the transaction ends: those an estate import may match.
+pub async fn lock_estates(
+    conn: &mut AsyncPgConnection,
+    municipality_ids: &[i64],
+) -> QueryResult<Vec<StoredEstate>> {
+    let pairs = place_writes::ESTATE_COLUMNS
+        .iter()
+        .map(|c| format!("'{c}', t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<EstateRow> = diesel::sql_query(format!(
+        "SELECT t.id, t.version, \
+         jsonb_build_object('outline', ST_AsGeoJSON(t.outline, 9)::jsonb) || jsonb_build_object({pairs}) AS data, \
+         coalesce(ST_Area(t.outline::geography), 0) AS area, t.deleted_at IS NOT NULL AS deleted \
+         FROM estates t WHERE t.municipality_id = ANY($1) ORDER BY t.id FOR UPDATE"
+    ))
+    .bind::<Array<BigInt>, _>(municipality_ids)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredEstate {
+            id: r.id,
+            version: r.version,
+            data: match r.data {
+                serde_json::Value::Object(object) => object,
+                _ => serde_json::Map::new(),
+            },
+            outline_area_m2: r.area,
+            deleted: r.deleted,
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct AroundRow {
+    #[diesel(sql_type = BigInt)]
+    ord: i64,
+    #[diesel(sql_type = Bool)]
+    is_estate: bool,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    municipality_id: i64,
+    #[diesel(sql_type = Text)]
+    ags: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// For each geometry (GeoJSON in EPSG:4326, already validated, so PostGIS cannot fail on it):
+/// the municipalities (not deleted) and the estates a reader with `scope` sees whose outline
+/// contains its point on surface (`ST_PointOnSurface`). One query for all; at most 3
+/// municipalities and 5 estates per geometry, enough to tell one from several.
+pub async fn locate(
+    conn: &mut AsyncPgConnection,
+    geometries: &[String],
+    scope: &ReadScope,
+) -> QueryResult<Vec<Around>> {
+    let visible = estate_visible_sql(&PlotSet::Readable(scope.clone()));
+    let rows: Vec<AroundRow> = diesel::sql_query(format!(
+        "WITH p AS ( \
+           SELECT t.ord, ST_PointOnSurface(ST_SetSRID(ST_GeomFromGeoJSON(t.g), 4326)) AS p \
+           FROM unnest($1::text[]) WITH ORDINALITY AS t(g, ord)) \
+         SELECT p.ord, false AS is_estate, m.id, m.id AS municipality_id, m.ags, m.name FROM p \
+         CROSS JOIN LATERAL (SELECT id, ags, name FROM municipalities \
+           WHERE deleted_at IS NULL AND ST_Contains(outline, p.p) ORDER BY id LIMIT 3) m \
+         UNION ALL \
+         SELECT p.ord, true, e.id, e.municipality_id, '', e.name FROM p \
+         CROSS JOIN LATERAL (SELECT id, municipality_id, name FROM estates \
+           WHERE {visible} AND ST_Contains(estates.outline, p.p) ORDER BY id LIMIT 5) e"
+    ))
+    .bind::<Array<Text>, _>(geometries)
+    .load(conn)
+    .await?;
+    let mut around = vec![Around::default(); geometries.len()];
+    for r in rows {
+        let Some(slot) = usize::try_from(r.ord - 1)
+            .ok()
+            .and_then(|i| around.get_mut(i))
+        else {
+            continue;
+        };
+        match r.is_estate {
+            true => slot.estates.push((r.id, r.municipality_id, r.name)),
+            false => slot.municipalities.push((r.id, r.ags, r.name)),
+        }
+    }
+    Ok(around)
 }

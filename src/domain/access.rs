@@ -485,6 +485,17 @@ pub fn import_scope(caller: Option<&Principal>) -> Option<Vec<i64>> {
     }
 }
 
+/// The estates an import may name or assign to plots: those its importer could import into,
+/// i.e. all of an admin's, an editor's drafts of their own municipalities and published ones
+/// elsewhere, whatever the token reads (an import token may lack `read`).
+pub fn import_read_scope(caller: Option<&Principal>) -> ReadScope {
+    match import_scope(caller) {
+        None => ReadScope::Region,
+        Some(ids) if ids.is_empty() => ReadScope::Public,
+        Some(ids) => ReadScope::Municipalities(ids),
+    }
+}
+
 /// Any account, whatever its token may do (its own account, tokens and logout).
 pub fn authorize_own_account(caller: Option<&Principal>) -> Result<(), Denied> {
     caller.map(|_| ()).ok_or(Denied::Unauthenticated)
@@ -651,6 +662,20 @@ mod tests {
         assert!(sees_findings(Some(&e), 1) && !sees_findings(Some(&e), 3));
         assert!(!sees_findings(Some(&no_read), 1), "a write-only token");
         assert!(sees_findings(Some(&v), 3));
+    }
+
+    #[test]
+    fn an_import_token_sees_the_estates_it_imports_into() {
+        let mut e = editor(&[1]);
+        e.scopes = vec![Scope::Import];
+        assert_eq!(read_scope(Some(&e)), ReadScope::Public);
+        assert_eq!(
+            import_read_scope(Some(&e)),
+            ReadScope::Municipalities(vec![1])
+        );
+        e.role = Role::Admin;
+        assert_eq!(import_read_scope(Some(&e)), ReadScope::Region);
+        assert_eq!(import_read_scope(None), ReadScope::Public);
     }
 
     #[test]

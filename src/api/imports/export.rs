@@ -81,6 +81,7 @@ async fn records(
     let ags: HashMap<i64, String> = db::imports::municipalities(conn)
         .await?
         .into_iter()
+        .map(|(id, ags, _)| (id, ags))
         .collect();
     let mut records = Vec::new();
     loop {

@@ -5,9 +5,11 @@
 //! planned record by record by `domain::import`, and written in one transaction: all features or
 //! none. Plots are matched by `reference`: a known reference updates that plot (recorded in its
 //! history), an unchanged feature writes nothing, so importing the same file twice changes
-//! nothing.
+//! nothing. `estates` imports estates the same way; `locate` fills in places from geometry.
 
+pub mod estates;
 pub mod export;
+mod locate;
 
 use std::collections::{HashMap, HashSet};
 
@@ -30,6 +32,8 @@ use crate::db;
 use crate::domain::access;
 use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{Actor, Via};
+use crate::domain::import::locate::Needs;
+use crate::domain::import::Target;
 use crate::domain::import::{read, GeometryInput, ImportCrs, ImportItem, ImportReport, Mapping};
 use crate::domain::import::{ImportProblem, ParsedFile, Plan, Planner, PlannerContext, Record};
 use crate::domain::plot::StoredPlot;
@@ -54,6 +58,12 @@ pub struct ImportParams {
     /// `field:value` pairs, comma-separated, read like CSV cells, e.g.
     /// `status:verfügbar,offer:Kauf,bplan_status:rechtskräftig`.
     pub defaults: Option<String>,
+    /// Assign what a feature leaves out from its geometry: the municipality whose outline
+    /// contains the feature's point on surface, and for plots the estate (of that
+    /// municipality, visible to the importer) whose outline contains it. Never overrides what
+    /// a feature or a stored plot names; each item reports what it got (`located`).
+    #[serde(default)]
+    pub locate: bool,
 }
 
 /// Import plots
@@ -106,22 +116,74 @@ pub async fn import_plots(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     access::authorize_import(caller.principal())?;
+    let upload = read_upload(
+        &req,
+        &state,
+        payload,
+        &params,
+        Target::Plots,
+        Plot::read_only_members(),
+    )
+    .await?;
+    let actor = caller.actor(Via::Import);
+    let mut conn = state.pool.get().await?;
+    let options = Options {
+        crs: upload.crs,
+        defaults: &upload.mapping.defaults,
+        dry_run: params.dry_run,
+        locate: params.locate,
+        geometry: state.settings.geometry_limits,
+        cpu: state.settings.cpu_timeout,
+    };
+    let staff_timeout = state.settings.db_timeouts.staff_statement;
+    let (started, bytes) = (upload.started, upload.bytes);
+    let features = upload.file.records.len();
+    let report = conn
+        .transaction(async |conn| {
+            db::with_staff_timeout(conn, staff_timeout).await?;
+            run(conn, &caller, upload.file, &options, &actor).await
+        })
+        .await;
+    super::counters::import_done(started.elapsed().as_secs_f64(), features, bytes);
+    Ok(HttpResponse::Ok().json(report?))
+}
+
+/// An upload read as far as the file goes: its records, CRS and `?map=`/`?defaults=`.
+struct Upload {
+    file: ParsedFile,
+    crs: ImportCrs,
+    mapping: Mapping,
+    started: std::time::Instant,
+    bytes: usize,
+}
+
+/// Reads an import's body (GeoJSON or CSV of `target`, capped in bytes and features) and
+/// settles its CRS; every failure of the file as a whole is the caller's error (4xx).
+async fn read_upload(
+    req: &HttpRequest,
+    state: &AppState,
+    payload: web::Payload,
+    params: &ImportParams,
+    target: Target,
+    read_only: &'static [String],
+) -> Result<Upload, ApiError> {
     let crs_param = match params.crs.as_deref() {
         None => None,
         Some(name) => Some(ImportCrs::parse(name).ok_or_else(|| {
             ApiError::bad_parameter("crs", "use EPSG:4326, EPSG:25832 or EPSG:25833")
         })?),
     };
-    let mapping = Mapping::parse(
+    let mapping = Mapping::parse_for(
+        target,
         params.map.as_deref(),
         params.defaults.as_deref(),
-        Plot::read_only_members(),
+        read_only,
     )
     .map_err(|(name, detail)| ApiError::bad_parameter(&name, detail))?;
-    let is_csv = is_csv_upload(&req)?;
+    let is_csv = is_csv_upload(req)?;
     let limit = state.settings.import_max_bytes;
     let mut payload = payload.into_inner();
-    let body = read_body_capped(&req, &mut payload, limit).await?;
+    let body = read_body_capped(req, &mut payload, limit).await?;
     let (started, bytes) = (std::time::Instant::now(), body.len());
     let reading = mapping.clone();
     let file = off_worker(state.settings.cpu_timeout, move || match is_csv {
@@ -147,25 +209,13 @@ pub async fn import_plots(
         (Some(a), _) | (None, Some(a)) => a,
         (None, None) => ImportCrs::Wgs84,
     };
-    let actor = caller.actor(Via::Import);
-    let mut conn = state.pool.get().await?;
-    let options = Options {
+    Ok(Upload {
+        file,
         crs,
-        defaults: &mapping.defaults,
-        dry_run: params.dry_run,
-        geometry: state.settings.geometry_limits,
-        cpu: state.settings.cpu_timeout,
-    };
-    let staff_timeout = state.settings.db_timeouts.staff_statement;
-    let features = file.records.len();
-    let report = conn
-        .transaction(async |conn| {
-            db::with_staff_timeout(conn, staff_timeout).await?;
-            run(conn, &caller, file, &options, &actor).await
-        })
-        .await;
-    super::counters::import_done(started.elapsed().as_secs_f64(), features, bytes);
-    Ok(HttpResponse::Ok().json(report?))
+        mapping,
+        started,
+        bytes,
+    })
 }
 
 /// Whether the upload is CSV (else GeoJSON); 415 for anything else.
@@ -230,13 +280,15 @@ async fn to_wgs84(
 /// Records planned per trip to the blocking pool.
 const PLAN_CHUNK: usize = 500;
 
-/// How one import runs: its CRS, `?defaults=`, whether it writes, and what bounds its work.
-struct Options<'a> {
-    crs: ImportCrs,
-    defaults: &'a [(&'static str, Value)],
-    dry_run: bool,
-    geometry: GeometryLimits,
-    cpu: std::time::Duration,
+/// How one import runs: its CRS, `?defaults=`, whether it writes or locates, and what bounds
+/// its work.
+pub struct Options<'a> {
+    pub crs: ImportCrs,
+    pub defaults: &'a [(&'static str, Value)],
+    pub dry_run: bool,
+    pub locate: bool,
+    pub geometry: GeometryLimits,
+    pub cpu: std::time::Duration,
 }
 
 /// Everything after reading the file, inside the import's transaction: plan each record and
@@ -259,7 +311,33 @@ async fn run(
     let total = records.len();
     to_wgs84(conn, &mut records, options.crs).await?;
     let mut stored = stored_plots(conn, caller, &records).await?;
-    let mut planner = planner(conn, caller, &records, &stored, options).await?;
+    let places = Places::load(conn, caller).await?;
+    let located = match options.locate {
+        true => {
+            let wants = records
+                .iter()
+                .map(|r| {
+                    let plot = r.reference().and_then(|key| stored.get(&key));
+                    let needs = Needs::of(
+                        &r.fields,
+                        Target::Plots,
+                        plot.is_some(),
+                        plot.is_some_and(|p| p.data.facts.estate_id.is_some()),
+                    );
+                    let known = places
+                        .municipality_named(&r.fields)
+                        .or(plot.map(|p| p.data.facts.municipality_id));
+                    (needs, known)
+                })
+                .collect();
+            let (located, mut failed) =
+                locate::locate(conn, &mut records, wants, caller.principal(), options).await?;
+            problems.append(&mut failed);
+            located
+        }
+        false => HashMap::new(),
+    };
+    let mut planner = planner(conn, caller, &records, &stored, places, options).await?;
     let mut items = Vec::with_capacity(records.len());
     let mut records = records.into_iter().peekable();
     while records.peek().is_some() {
@@ -286,6 +364,7 @@ async fn run(
                         action,
                         id,
                         version,
+                        located: located.get(&feature).cloned(),
                     });
                 }
                 Err(mine) => problems.extend(mine),
@@ -307,9 +386,42 @@ async fn run(
         items,
     };
     if !report.valid && !options.dry_run {
-        return Err(rejected(report, total)?);
+        let value = serde_json::to_value(&report).map_err(ApiError::internal)?;
+        return Err(rejected(&report.problems, total, value));
     }
     Ok(report)
+}
+
+/// The places an import resolves names against, read once: municipalities (not deleted) and
+/// the estates the importer may see (`access::import_read_scope`).
+struct Places {
+    /// `(id, AGS, name)`.
+    municipalities: Vec<(i64, String, String)>,
+    /// `(id, municipality id, name)`.
+    estates: Vec<(i64, i64, String)>,
+}
+
+impl Places {
+    async fn load(
+        conn: &mut diesel_async::AsyncPgConnection,
+        caller: &Caller,
+    ) -> Result<Places, ApiError> {
+        let scope = access::import_read_scope(caller.principal());
+        Ok(Places {
+            municipalities: db::imports::municipalities(conn).await?,
+            estates: db::imports::estates(conn, &scope).await?,
+        })
+    }
+
+    /// The municipality `fields` name by AGS or id, if it exists.
+    fn municipality_named(&self, fields: &serde_json::Map<String, Value>) -> Option<i64> {
+        let ags = fields.get("municipality_ags").and_then(Value::as_str);
+        let id = fields.get("municipality_id").and_then(Value::as_i64);
+        self.municipalities
+            .iter()
+            .find(|(m, a, _)| ags.is_some_and(|ags| ags.trim() == a) || id == Some(*m))
+            .map(|(m, _, _)| *m)
+    }
 }
 
 /// The planner with what it may know, read in this transaction: places, defaults, and of the
@@ -319,6 +431,7 @@ async fn planner(
     caller: &Caller,
     records: &[Record],
     writable: &HashMap<String, StoredPlot>,
+    places: Places,
     options: &Options<'_>,
 ) -> Result<Planner, ApiError> {
     let references: Vec<String> = records.iter().filter_map(Record::reference).collect();
@@ -327,15 +440,26 @@ async fn planner(
         .into_iter()
         .filter(|(reference, _)| !writable.contains_key(reference))
         .collect();
+    let mut estate_names: HashMap<i64, (String, Vec<String>)> = places
+        .municipalities
+        .iter()
+        .map(|(id, _, name)| (*id, (name.clone(), Vec::new())))
+        .collect();
+    for (_, m, name) in &places.estates {
+        if let Some((_, names)) = estate_names.get_mut(m) {
+            names.push(name.clone());
+        }
+    }
     Ok(Planner::new(PlannerContext {
         caller: caller.principal().cloned(),
-        municipalities: db::imports::municipalities(conn)
-            .await?
-            .into_iter()
-            .map(|(id, ags)| (ags, id))
+        municipalities: places
+            .municipalities
+            .iter()
+            .map(|(id, ags, _)| (ags.clone(), *id))
             .collect(),
-        estates: db::imports::estates(conn)
-            .await?
+        estate_names,
+        estates: places
+            .estates
             .into_iter()
             .map(|(id, m, name)| ((m, name.to_lowercase()), id))
             .collect(),
@@ -429,11 +553,10 @@ async fn apply(
     })
 }
 
-/// The 422 of an import with problems. Returning it rolls back what was written before the
-/// first problem.
-fn rejected(report: ImportReport, total: usize) -> Result<ApiError, ApiError> {
-    let errors = report
-        .problems
+/// The 422 of an import with `problems` among `total` features, carrying its `report`.
+/// Returning it rolls back what was written before the first problem.
+fn rejected(problems: &[ImportProblem], total: usize, report: Value) -> ApiError {
+    let errors = problems
         .iter()
         .map(|p| {
             FieldError::new(
@@ -446,23 +569,20 @@ fn rejected(report: ImportReport, total: usize) -> Result<ApiError, ApiError> {
             )
         })
         .collect();
-    let (problems, features) = (
-        report.problems.len(),
-        report
-            .problems
-            .iter()
-            .filter_map(|p| p.feature)
-            .collect::<HashSet<_>>()
-            .len(),
-    );
+    let features = problems
+        .iter()
+        .filter_map(|p| p.feature)
+        .collect::<HashSet<_>>()
+        .len();
+    let count = problems.len();
     let detail = format!(
-        "{problems} problem{} in {features} of {total} feature{}; nothing was imported (see `report`)",
-        if problems == 1 { "" } else { "s" },
+        "{count} problem{} in {features} of {total} feature{}; nothing was imported (see `report`)",
+        if count == 1 { "" } else { "s" },
         if total == 1 { "" } else { "s" },
     );
-    Ok(ApiError::ImportRejected {
+    ApiError::ImportRejected {
         detail,
         errors,
-        report: serde_json::to_value(&report).map_err(ApiError::internal)?,
-    })
+        report,
+    }
 }

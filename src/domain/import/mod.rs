@@ -2,9 +2,12 @@
 //! schema (`schema`), `plan` turns one record and what the database knows into a planned write
 //! (create, update, unchanged) or the list of its problems, and `report` is what the caller is
 //! told. `api::imports` reads the body, asks the database and writes the plans, all in one
-//! transaction.
+//! transaction. Estates are imported the same way (`estates`); `locate` assigns places from
+//! geometry.
 
+pub mod estates;
 pub mod formula;
+pub mod locate;
 pub mod plan;
 pub mod read;
 pub mod report;
@@ -12,5 +15,5 @@ pub mod schema;
 
 pub use plan::{Plan, Planner, PlannerContext};
 pub use read::{GeometryInput, ParsedFile, Record};
-pub use report::{ImportItem, ImportProblem, ImportReport};
-pub use schema::{ImportCrs, Mapping};
+pub use report::{EstateImportItem, EstateImportReport, ImportItem, ImportProblem, ImportReport};
+pub use schema::{ImportCrs, Mapping, Target};

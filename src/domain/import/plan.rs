@@ -21,8 +21,11 @@ pub struct PlannerContext {
     pub caller: Option<Principal>,
     /// AGS → municipality id.
     pub municipalities: HashMap<String, i64>,
-    /// (municipality id, estate name in lower case) → estate id.
+    /// (municipality id, estate name in lower case) → estate id, of the estates the importer
+    /// may see (not deleted; drafts of their own municipalities).
     pub estates: HashMap<(i64, String), i64>,
+    /// Municipality id → its name and the names of those estates, for messages.
+    pub estate_names: HashMap<i64, (String, Vec<String>)>,
     /// `?defaults=`: values for fields a plot has neither in the file nor in the database.
     pub defaults: Vec<(&'static str, Value)>,
     /// References taken by plots the importer may not change, with whether the importer may
@@ -299,16 +302,40 @@ impl Planner {
                         Some(id) => {
                             document.insert("estate_id".into(), (*id).into());
                         }
-                        None => problems.push(at(
-                            Some("estate_name"),
-                            format!("no estate `{name}` in municipality {m}"),
-                        )),
+                        None => problems
+                            .push(at(Some("estate_name"), self.unknown_estate(name.trim(), m))),
                     }
                 }
                 (Some(_), None) => {}
             }
         }
         (document, expected_version, problems)
+    }
+
+    /// "No such estate", with the estates the municipality has (as many as a message holds).
+    fn unknown_estate(&self, name: &str, municipality: i64) -> String {
+        const LISTED: usize = 20;
+        let (town, estates) = match self.context.estate_names.get(&municipality) {
+            Some((town, estates)) => (town.clone(), estates.as_slice()),
+            None => (format!("municipality {municipality}"), &[][..]),
+        };
+        let mut sorted: Vec<&String> = estates.iter().collect();
+        sorted.sort_by_key(|n| n.to_lowercase());
+        let mut listed: Vec<String> = sorted
+            .iter()
+            .take(LISTED)
+            .map(|n| format!("\"{n}\""))
+            .collect();
+        if sorted.len() > LISTED {
+            listed.push(format!("and {} more (GET /estates)", sorted.len() - LISTED));
+        }
+        match listed.is_empty() {
+            true => format!("no estate \"{name}\" in {town}, which has no estates"),
+            false => format!(
+                "no estate \"{name}\" in {town}; its estates: {}",
+                listed.join(", ")
+            ),
+        }
     }
 
     /// The municipality an AGS names (which must agree with an id given beside it).

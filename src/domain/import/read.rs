@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::formula;
 use super::report::ImportProblem;
-use super::schema::{map_record, Column, ImportCrs, Mapping};
+use super::schema::{map_record, Column, ImportCrs, Mapping, Target};
 
 /// Geometry as the file gave it (and, once transformed, in EPSG:4326).
 #[derive(Debug, Clone, PartialEq)]
@@ -207,10 +207,12 @@ fn header_columns(
         }
         columns.push((name.to_owned(), column));
     }
-    if !seen.contains("reference") {
-        return Err(
-            "the CSV header needs a `reference` column (or Referenz, Kennung): imports match plots by reference".into(),
-        );
+    let target = mapping.target();
+    if !seen.contains(target.key()) {
+        return Err(match target {
+            Target::Plots => "the CSV header needs a `reference` column (or Referenz, Kennung): imports match plots by reference".into(),
+            Target::Estates => "the CSV header needs a `name` column (or Name, Bezeichnung, Gewerbegebiet): imports match estates by municipality and name".into(),
+        });
     }
     let has_geometry = seen.contains("wkt") || (seen.contains("lon") && seen.contains("lat"));
     if !has_geometry {
@@ -218,7 +220,12 @@ fn header_columns(
             None,
             Some(1),
             Some("geometry"),
-            "no `wkt` nor `lon`/`lat` columns: only existing plots can be updated",
+            match target {
+                Target::Plots => {
+                    "no `wkt` nor `lon`/`lat` columns: only existing plots can be updated"
+                }
+                Target::Estates => "no `wkt` column: outlines stay as they are",
+            },
         ));
     }
     Ok(columns)

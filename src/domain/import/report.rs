@@ -3,6 +3,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::locate::Located;
+
 /// What an import did, or (dry run, rejected) would do.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReport {
@@ -65,4 +67,47 @@ pub struct ImportItem {
     pub id: Option<i64>,
     /// Version after the import.
     pub version: Option<i32>,
+    /// What `?locate=true` assigned (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub located: Option<Located>,
+}
+
+/// What an estate import did, or (dry run, rejected) would do: `ImportReport` with estates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EstateImportReport {
+    pub dry_run: bool,
+    /// Every feature passed. A real run wrote all of them; otherwise none.
+    pub valid: bool,
+    /// `geojson` or `csv`.
+    pub format: &'static str,
+    /// CRS the coordinates were read in.
+    pub crs: &'static str,
+    /// Number of features (GeoJSON) or data rows (CSV).
+    pub features: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Everything that stops the import, per feature and field.
+    pub problems: Vec<ImportProblem>,
+    /// Things worth knowing that do not stop it (ignored columns).
+    pub warnings: Vec<ImportProblem>,
+    /// One per valid feature, in file order.
+    pub items: Vec<EstateImportItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EstateImportItem {
+    pub feature: usize,
+    /// The estate's name as stored after the import.
+    pub name: String,
+    pub municipality_ags: String,
+    /// `create`, `update` or `unchanged`.
+    pub action: &'static str,
+    /// Estate id (absent in a dry run for new estates).
+    pub id: Option<i64>,
+    /// Version after the import.
+    pub version: Option<i32>,
+    /// What `?locate=true` assigned (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub located: Option<Located>,
 }

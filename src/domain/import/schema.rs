@@ -2,7 +2,8 @@
 //! included), and how text becomes a value of that field (German values included). The fields
 //! are the plot's members (`domain::plot::members`, read off its declaration) plus a few the
 //! import adds: `municipality_ags` and `estate_name` instead of ids, `version` (a lost-update
-//! check), `area_stated_ha`, and the CSV geometry columns `wkt`, `lon`, `lat`.
+//! check), `area_stated_ha`, and the CSV geometry columns `wkt`, `lon`, `lat`. Estate imports
+//! (`Target::Estates`) read files the same way with the estate schema (`super::estates`).
 
 use serde_json::{Map, Value};
 
@@ -64,12 +65,53 @@ const EXTRAS: &[(&str, Kind)] = &[
     ("lat", Kind::Number),
 ];
 
-/// The import field of this (normalised) name and what it holds.
-fn field(name: &str) -> Option<(&'static str, Kind)> {
-    if let Some(member) = members().get(name) {
-        return Some((member.name.as_str(), member.kind));
+/// What an import file holds: plots (`POST /imports`) or estates (`POST /estates/imports`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Target {
+    #[default]
+    Plots,
+    Estates,
+}
+
+impl Target {
+    /// The import field of this (normalised) name and what it holds.
+    fn field(self, name: &str) -> Option<(&'static str, Kind)> {
+        match self {
+            Target::Plots => {
+                if let Some(member) = members().get(name) {
+                    return Some((member.name.as_str(), member.kind));
+                }
+                EXTRAS.iter().find(|(f, _)| *f == name).copied()
+            }
+            Target::Estates => super::estates::FIELDS
+                .iter()
+                .find(|(f, _)| *f == name)
+                .copied(),
+        }
     }
-    EXTRAS.iter().find(|(f, _)| *f == name).copied()
+
+    fn aliases(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Target::Plots => ALIASES,
+            Target::Estates => super::estates::ALIASES,
+        }
+    }
+
+    /// The field records are matched by, which a CSV header must have.
+    pub fn key(self) -> &'static str {
+        match self {
+            Target::Plots => "reference",
+            Target::Estates => "name",
+        }
+    }
+
+    /// What one record is, in words.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Target::Plots => "plot",
+            Target::Estates => "estate",
+        }
+    }
 }
 
 /// German (and common) column names, normalised (see `normalise`), and the field they mean.
@@ -217,14 +259,18 @@ pub enum Column {
     Unknown,
 }
 
-/// What `name` means; `read_only` are the members of the service's read views, which files
-/// exported from them carry.
+/// What `name` means in a plot file; `read_only` are the members of the service's read views,
+/// which files exported from them carry.
 pub fn column(name: &str, read_only: &[String]) -> Column {
+    column_for(Target::Plots, name, read_only)
+}
+
+fn column_for(target: Target, name: &str, read_only: &[String]) -> Column {
     let n = normalise(name);
-    if let Some((field, _)) = field(&n) {
+    if let Some((field, _)) = target.field(&n) {
         return Column::Field(field);
     }
-    if let Some((_, aliased)) = ALIASES.iter().find(|(a, _)| *a == n) {
+    if let Some((_, aliased)) = target.aliases().iter().find(|(a, _)| *a == n) {
         return Column::Field(aliased);
     }
     if read_only.contains(&n) {
@@ -237,7 +283,11 @@ pub fn column(name: &str, read_only: &[String]) -> Column {
 /// text) is read the German way too: `ja`/`nein`, decimal commas, `31.12.2026`, `verfügbar`.
 /// Empty text is null. Returns the problem if the text cannot mean anything for the field.
 pub fn coerce(field_name: &str, value: Value) -> Result<Value, String> {
-    let kind = field(field_name).map_or(Kind::Text, |(_, k)| k);
+    coerce_for(Target::Plots, field_name, value)
+}
+
+fn coerce_for(target: Target, field_name: &str, value: Value) -> Result<Value, String> {
+    let kind = target.field(field_name).map_or(Kind::Text, |(_, k)| k);
     let text = match value {
         Value::String(text) => text,
         // JSON's `76405.0` is the integer 76405 (as JSON Schema has it).
@@ -319,10 +369,11 @@ pub struct Mapping {
     pub defaults: Vec<(&'static str, Value)>,
     /// Members of the service's read views: skipped without a warning.
     read_only: &'static [String],
+    target: Target,
 }
 
-fn field_named(name: &str) -> Option<&'static str> {
-    match column(name, &[]) {
+fn field_named(target: Target, name: &str) -> Option<&'static str> {
+    match column_for(target, name, &[]) {
         Column::Field(f) => Some(f),
         _ => None,
     }
@@ -332,6 +383,16 @@ impl Mapping {
     /// `source:field` pairs, comma-separated (`FL_NR:reference,BEZ:title_de`), and
     /// `field:value` pairs (`status:available,offer:Kauf`). Errors name the pair.
     pub fn parse(
+        map: Option<&str>,
+        defaults: Option<&str>,
+        read_only: &'static [String],
+    ) -> Result<Mapping, (String, String)> {
+        Mapping::parse_for(Target::Plots, map, defaults, read_only)
+    }
+
+    /// `parse` for a file of `target`.
+    pub fn parse_for(
+        target: Target,
         map: Option<&str>,
         defaults: Option<&str>,
         read_only: &'static [String],
@@ -347,10 +408,11 @@ impl Mapping {
         };
         let mut mapping = Mapping {
             read_only,
+            target,
             ..Mapping::default()
         };
         for (source, target) in pairs(map.unwrap_or_default()) {
-            let field = field_named(&target).ok_or_else(|| {
+            let field = field_named(mapping.target, &target).ok_or_else(|| {
                 (
                     "map".to_owned(),
                     format!("`{source}:{target}`: `{target}` is not a field of the import schema"),
@@ -359,13 +421,13 @@ impl Mapping {
             mapping.columns.push((normalise(&source), field));
         }
         for (name, value) in pairs(defaults.unwrap_or_default()) {
-            let field = field_named(&name).ok_or_else(|| {
+            let field = field_named(mapping.target, &name).ok_or_else(|| {
                 (
                     "defaults".to_owned(),
                     format!("`{name}` is not a field of the import schema"),
                 )
             })?;
-            let value = coerce(field, Value::String(value))
+            let value = coerce_for(mapping.target, field, Value::String(value))
                 .map_err(|e| ("defaults".to_owned(), format!("{name}: {e}")))?;
             mapping.defaults.push((field, value));
         }
@@ -377,8 +439,12 @@ impl Mapping {
         let n = normalise(name);
         match self.columns.iter().find(|(source, _)| *source == n) {
             Some((_, field)) => Column::Field(field),
-            None => column(name, self.read_only),
+            None => column_for(self.target, name, self.read_only),
         }
+    }
+
+    pub fn target(&self) -> Target {
+        self.target
     }
 }
 
@@ -397,7 +463,7 @@ pub fn map_record<S: AsRef<str>>(
     let mut problems = Vec::new();
     for (name, value) in pairs {
         if let Column::Field(field) = mapping.column(name.as_ref()) {
-            match coerce(field, value) {
+            match coerce_for(mapping.target, field, value) {
                 Ok(v) => {
                     fields.insert(field.to_owned(), v);
                 }
