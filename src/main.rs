@@ -32,6 +32,9 @@ enum Command {
     /// tokens for scripts. There is no default account or password.
     #[command(subcommand)]
     User(UserCommand),
+    /// Regions, municipalities and estates from official and existing data (docs/boundaries.md).
+    #[command(subcommand)]
+    Places(PlacesCommand),
     /// Print the SQL a request runs, with its values inlined: for EXPLAIN ANALYZE, psql and
     /// pgbench. No database needed.
     SearchSql {
@@ -97,6 +100,37 @@ enum UserCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum PlacesCommand {
+    /// Create or update municipalities of a region with their official name and outline from
+    /// the VG250 municipality layer (VG250_GEM) of the BKG. Running it again changes nothing.
+    ImportMunicipalities {
+        /// VG250_GEM.shp (with .dbf, .prj, .cpg beside it) or a GeoJSON export of the layer;
+        /// EPSG:25832, 25833, 3035, 4326 or 4258.
+        file: std::path::PathBuf,
+        /// Slug of the region (must exist), e.g. staedteverbund-a14.
+        #[arg(long, value_name = "SLUG")]
+        region: String,
+        /// AGS of the municipalities to import, comma-separated, e.g. 13076090,13076050.
+        #[arg(
+            long,
+            value_name = "AGS,…",
+            value_delimiter = ',',
+            required_unless_present = "all"
+        )]
+        ags: Vec<String>,
+        /// Every municipality in the file (VG250 has about 11,000) instead of --ags.
+        #[arg(long, conflicts_with = "ags")]
+        all: bool,
+        /// Add water rows (GF 1, 2: coastal waters, Lake Constance) to the outlines.
+        #[arg(long)]
+        include_water: bool,
+        /// Show what would change without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
@@ -136,6 +170,7 @@ fn main() -> ExitCode {
             Command::Migrate => migrate(&settings).await,
             Command::SeedDemo => seed_demo(&settings).await,
             Command::User(command) => user(&settings, command).await,
+            Command::Places(command) => places(&settings, command).await,
             Command::Openapi | Command::SearchSql { .. } => {
                 unreachable!("handled before configuration")
             }
@@ -299,6 +334,80 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
             )
             .await?;
             println!("{token}");
+        }
+    }
+    Ok(())
+}
+
+async fn places(settings: &Settings, command: PlacesCommand) -> anyhow::Result<()> {
+    use diesel_async::AsyncConnection;
+    use gewerbeflaechen::boundaries::{self, ImportOptions, Outcome};
+    use gewerbeflaechen::domain::boundaries::Selection;
+    let mut conn = diesel_async::AsyncPgConnection::establish(settings.database_url.expose())
+        .await
+        .context("cannot connect to the database")?;
+    match command {
+        PlacesCommand::ImportMunicipalities {
+            file,
+            region,
+            ags,
+            all,
+            include_water,
+            dry_run,
+        } => {
+            let selection = if all {
+                Selection::All
+            } else {
+                Selection::listed(&ags).map_err(anyhow::Error::msg)?
+            };
+            let options = ImportOptions {
+                file,
+                region,
+                selection,
+                include_water,
+                dry_run,
+            };
+            let report = boundaries::import_municipalities(&mut conn, &options).await?;
+            let verb =
+                |done: &'static str, planned: &'static str| if dry_run { planned } else { done };
+            for m in &report.municipalities {
+                let outcome = match &m.outcome {
+                    Outcome::Created => verb("created", "would be created").to_owned(),
+                    Outcome::Updated(fields) => format!(
+                        "{} ({})",
+                        verb("updated", "would be updated"),
+                        fields.join(", ")
+                    ),
+                    Outcome::Unchanged => "unchanged".to_owned(),
+                };
+                let water = match m.water_rows_left_out {
+                    0 => String::new(),
+                    n => format!(", {n} water row(s) left out"),
+                };
+                println!(
+                    "{} {}: {outcome} [{:.2} km², {} vertices{water}]",
+                    m.ags,
+                    m.name,
+                    m.area_m2 / 1e6,
+                    m.vertices
+                );
+            }
+            let count = |f: fn(&Outcome) -> bool| report.count(f);
+            if report.changed_nothing() {
+                println!("nothing to change: every municipality is as in the file");
+            } else {
+                println!(
+                    "{} created, {} updated, {} unchanged{}",
+                    count(|o| *o == Outcome::Created),
+                    count(|o| matches!(o, Outcome::Updated(_))),
+                    count(|o| *o == Outcome::Unchanged),
+                    if dry_run {
+                        " (dry run: nothing written)"
+                    } else {
+                        ""
+                    }
+                );
+            }
         }
     }
     Ok(())
