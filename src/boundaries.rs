@@ -17,7 +17,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
 
 use crate::db;
-use crate::domain::boundaries::{self, formats, BoundaryFile, Municipality, Selection};
+use crate::domain::boundaries::{self, formats, BoundaryFile, Grouped, Municipality, Selection};
 use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{diff, Actor, HistoryAction, Snapshot, Via};
 use crate::domain::place::{MunicipalityData, PlaceKind};
@@ -67,6 +67,8 @@ pub struct Imported {
 #[derive(Debug, Clone)]
 pub struct ImportReport {
     pub municipalities: Vec<Imported>,
+    /// AGS and name of areas of `--all` with water rows only (without `--include-water`).
+    pub water_only_left_out: Vec<(String, String)>,
     pub dry_run: bool,
 }
 
@@ -175,14 +177,14 @@ pub fn read_municipalities(
     path: &Path,
     selection: &Selection,
     include_water: bool,
-) -> anyhow::Result<(BoundaryFile, Vec<Municipality>)> {
+) -> anyhow::Result<(BoundaryFile, Grouped)> {
     let mut file = read_file(path, selection)?;
     let rows = std::mem::take(&mut file.rows);
-    let municipalities = boundaries::group(rows, include_water)
+    let grouped = boundaries::group(rows, include_water, selection)
         .map_err(|problems| anyhow!("{}: {}", path.display(), problems.join("; ")))?;
-    let missing = selection.missing(&municipalities);
+    let missing = selection.missing(&grouped.municipalities);
     if !missing.is_empty() {
-        let hint = match (&file.first_ags, municipalities.is_empty()) {
+        let hint = match (&file.first_ags, grouped.municipalities.is_empty()) {
             (Some(first), true) => format!(
                 " ({} rows, the first with AGS {first}: is it the municipality layer VG250_GEM?)",
                 file.rows_read
@@ -195,10 +197,10 @@ pub fn read_municipalities(
             missing.join(", ")
         );
     }
-    if municipalities.is_empty() {
+    if grouped.municipalities.is_empty() {
         bail!("{} has no municipality rows", path.display());
     }
-    Ok((file, municipalities))
+    Ok((file, grouped))
 }
 
 /// Imports the selected municipalities of a boundary file into a region.
@@ -211,7 +213,7 @@ pub async fn import_municipalities(
         options.selection.clone(),
         options.include_water,
     );
-    let (file, municipalities) =
+    let (file, grouped) =
         tokio::task::spawn_blocking(move || read_municipalities(&path, &selection, water))
             .await
             .context("reading the file stopped")??;
@@ -238,12 +240,13 @@ pub async fn import_municipalities(
                 )
             })?;
         db::place_writes::lock_shared(conn, PlaceKind::Region, region_id).await?;
-        let mut imported = Vec::with_capacity(municipalities.len());
-        for m in &municipalities {
+        let mut imported = Vec::with_capacity(grouped.municipalities.len());
+        for m in &grouped.municipalities {
             imported.push(import_one(conn, region_id, m, srid, &actor, options.dry_run).await?);
         }
         Ok(ImportReport {
             municipalities: imported,
+            water_only_left_out: grouped.water_only.clone(),
             dry_run: options.dry_run,
         })
     })

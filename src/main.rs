@@ -392,6 +392,9 @@ async fn places(settings: &Settings, command: PlacesCommand) -> anyhow::Result<(
                     m.vertices
                 );
             }
+            for (ags, name) in &report.water_only_left_out {
+                println!("{ags} {name}: left out, water only (--include-water imports it)");
+            }
             let count = |f: fn(&Outcome) -> bool| report.count(f);
             if report.changed_nothing() {
                 println!("nothing to change: every municipality is as in the file");

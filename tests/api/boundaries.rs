@@ -446,4 +446,15 @@ async fn bad_files_regions_and_systems_are_refused_clearly() {
     let mut other = options(fixture("VG250_GEM.shp"), lwl);
     other.region = "other-region".into();
     expect(other, &["of another region", "not moved"]).await;
+
+    // Nor is a deleted one brought back.
+    diesel::sql_query("UPDATE municipalities SET deleted_at = now() WHERE ags = '13076090'")
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    expect(
+        options(fixture("VG250_GEM.shp"), lwl),
+        &["was deleted", "restore it"],
+    )
+    .await;
 }

@@ -31,6 +31,14 @@ fn text_of(value: Option<&Value>) -> Option<String> {
     }
 }
 
+/// An AGS written as a number has lost its leading zero (Schleswig-Holstein is 01, Hamburg 02).
+fn ags_of(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Number(n) => n.as_u64().map(|n| format!("{n:08}")),
+        other => text_of(Some(other)),
+    }
+}
+
 fn integer_of(value: Option<&Value>) -> Option<i64> {
     match value? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.round() as i64)),
@@ -98,7 +106,7 @@ pub fn read_geojson(text: &str, wanted: impl Fn(&str) -> bool) -> Result<Boundar
     let empty = Map::new();
     for (index, feature) in collection.features.into_iter().enumerate() {
         let properties = feature.properties.as_ref().unwrap_or(&empty);
-        let Some(ags) = text_of(property(properties, "AGS")) else {
+        let Some(ags) = ags_of(property(properties, "AGS")) else {
             return Err(format!(
                 "feature {index} has no AGS attribute: is the file the municipality layer VG250_GEM?"
             ));
@@ -216,7 +224,13 @@ where
     for (index, item) in reader.iter_shapes_and_records().enumerate() {
         let (shape, record) = item.map_err(|e| format!("record {index}: {e}"))?;
         file.rows_read += 1;
-        let ags = dbf_text(dbf_field(&record, &names, "AGS")).unwrap_or_default();
+        let ags = match dbf_field(&record, &names, "AGS") {
+            // See `ags_of`.
+            Some(FieldValue::Numeric(Some(n))) if n.fract() == 0.0 && *n >= 0.0 => {
+                format!("{:08}", *n as u64)
+            }
+            other => dbf_text(other).unwrap_or_default(),
+        };
         file.first_ags.get_or_insert_with(|| ags.clone());
         if !wanted(&ags) {
             continue;
@@ -310,7 +324,7 @@ mod tests {
             "features": [
               {"type": "Feature", "properties": {"AGS": "13076090", "GEN": "Ludwigslust", "BEZ": "Stadt", "GF": 4, "EWZ": "12311"},
                "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,0]]]}},
-              {"type": "Feature", "properties": {"ags": "13076050", "gen": "Grabow"},
+              {"type": "Feature", "properties": {"ags": 1001000, "gen": "Flensburg"},
                "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,0]]]}}
             ]}"#;
         let file = read_geojson(text, |ags| ags == "13076090").unwrap();
@@ -323,7 +337,11 @@ mod tests {
             (Some(4), Some(12311), Some("Stadt"))
         );
         assert!(row.geometry.contains("Polygon"));
-        assert_eq!(read_geojson(text, |_| true).unwrap().rows[1].name, "Grabow");
+        let second = &read_geojson(text, |_| true).unwrap().rows[1];
+        assert_eq!(
+            (second.ags.as_str(), second.name.as_str()),
+            ("01001000", "Flensburg")
+        );
     }
 
     #[test]

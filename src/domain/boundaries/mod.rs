@@ -110,12 +110,23 @@ pub struct Municipality {
     pub water_rows_left_out: usize,
 }
 
-/// The rows grouped by AGS (in AGS order), water rows left out unless `include_water`. Every
-/// row must have an AGS and a name, and every municipality a part to draw.
+/// The rows of a file grouped by AGS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grouped {
+    /// In AGS order.
+    pub municipalities: Vec<Municipality>,
+    /// AGS and name of areas with water rows only (VG250's coastal waters), left out of `--all`
+    /// unless `include_water`.
+    pub water_only: Vec<(String, String)>,
+}
+
+/// The rows grouped by AGS, water rows left out unless `include_water`. Every row must have
+/// an AGS and a name; a municipality asked for by its AGS must have land (or `include_water`).
 pub fn group(
     rows: Vec<BoundaryRow>,
     include_water: bool,
-) -> Result<Vec<Municipality>, Vec<String>> {
+    selection: &Selection,
+) -> Result<Grouped, Vec<String>> {
     let mut problems = Vec::new();
     let mut by_ags: BTreeMap<String, Municipality> = BTreeMap::new();
     for row in rows {
@@ -150,11 +161,19 @@ pub fn group(
             m.parts.push(row.geometry);
         }
     }
-    for m in by_ags.values() {
+    let mut grouped = Grouped {
+        municipalities: Vec::with_capacity(by_ags.len()),
+        water_only: Vec::new(),
+    };
+    for m in by_ags.into_values() {
         if m.name.is_empty() {
             problems.push(format!("{} has no name (GEN)", m.ags));
         }
-        if m.parts.is_empty() {
+        if !m.parts.is_empty() {
+            grouped.municipalities.push(m);
+        } else if *selection == Selection::All {
+            grouped.water_only.push((m.ags, m.name));
+        } else {
             problems.push(format!(
                 "{} {} has only water rows (GF 1 or 2); import them with --include-water",
                 m.ags, m.name
@@ -163,7 +182,7 @@ pub fn group(
     }
     problems.dedup();
     if problems.is_empty() {
-        Ok(by_ags.into_values().collect())
+        Ok(grouped)
     } else {
         Err(problems)
     }
@@ -281,7 +300,9 @@ mod tests {
             row("13076050", "Grabow", Some(4), "grabow"),
             row("13076090", "Ludwigslust", Some(4), "land 2"),
         ];
-        let grouped = group(rows.clone(), false).unwrap();
+        let grouped = group(rows.clone(), false, &Selection::All)
+            .unwrap()
+            .municipalities;
         assert_eq!(grouped.len(), 2);
         let lwl = &grouped[1];
         assert_eq!(
@@ -290,23 +311,44 @@ mod tests {
         );
         assert_eq!(lwl.parts, ["land 1", "land 2"]);
         assert_eq!(lwl.water_rows_left_out, 1);
-        let with_water = group(rows, true).unwrap();
-        assert_eq!(with_water[1].parts.len(), 3);
+        let with_water = group(rows, true, &Selection::All).unwrap();
+        assert_eq!(with_water.municipalities[1].parts.len(), 3);
     }
 
     #[test]
     fn rows_without_geofactor_are_land() {
-        let grouped = group(vec![row("13076050", "Grabow", None, "g")], false).unwrap();
-        assert_eq!(grouped[0].parts, ["g"]);
+        let grouped = group(
+            vec![row("13076050", "Grabow", None, "g")],
+            false,
+            &Selection::All,
+        );
+        assert_eq!(grouped.unwrap().municipalities[0].parts, ["g"]);
     }
 
     #[test]
-    fn a_municipality_of_water_only_or_a_district_key_is_refused() {
-        let problems = group(vec![row("13076090", "See", Some(2), "w")], false).unwrap_err();
+    fn water_only_areas_are_left_out_of_all_and_refused_by_name() {
+        let sea = vec![
+            row("13000000", "Küstengewässer", Some(2), "w"),
+            row("13076090", "Ludwigslust", Some(4), "l"),
+        ];
+        let all = group(sea.clone(), false, &Selection::All).unwrap();
+        assert_eq!(all.municipalities.len(), 1);
+        assert_eq!(
+            all.water_only,
+            [("13000000".into(), "Küstengewässer".into())]
+        );
+        let listed = Selection::listed(&["13000000".into()]).unwrap();
+        let problems = group(sea.clone(), false, &listed).unwrap_err();
         assert!(problems[0].contains("--include-water"), "{problems:?}");
+        assert_eq!(group(sea, true, &listed).unwrap().municipalities.len(), 2);
+    }
+
+    #[test]
+    fn a_district_key_is_refused() {
         let problems = group(
             vec![row("13076", "Ludwigslust-Parchim", Some(4), "k")],
             false,
+            &Selection::All,
         )
         .unwrap_err();
         assert!(problems[0].contains("VG250_GEM"), "{problems:?}");
@@ -318,7 +360,13 @@ mod tests {
             Selection::listed(&["13076090".into(), " 13076050".into(), "".into()]).unwrap();
         assert!(selection.wants("13076050"));
         assert!(!selection.wants("13076105"));
-        let found = group(vec![row("13076090", "Ludwigslust", Some(4), "l")], false).unwrap();
+        let found = group(
+            vec![row("13076090", "Ludwigslust", Some(4), "l")],
+            false,
+            &selection,
+        )
+        .unwrap()
+        .municipalities;
         assert_eq!(selection.missing(&found), ["13076050"]);
         assert!(Selection::listed(&["1307609".into()]).is_err());
         assert!(Selection::listed(&[]).is_err());
