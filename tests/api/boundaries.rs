@@ -458,3 +458,34 @@ async fn bad_files_regions_and_systems_are_refused_clearly() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn invalid_official_outlines_are_repaired_not_refused() {
+    let app = spawn_app().await;
+    region(&app, "staedteverbund-a14").await;
+    // A bow-tie: its ring crosses itself.
+    let doc = serde_json::json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "properties": {"AGS": "13076090", "GEN": "Ludwigslust", "GF": 4},
+        "geometry": {"type": "Polygon", "coordinates": [[[11.45, 53.30], [11.55, 53.36],
+            [11.55, 53.30], [11.45, 53.36], [11.45, 53.30]]]}}]});
+    let file = shapefile_copy(&["shp", "shx", "dbf", "prj", "cpg"]).with_file_name("bowtie.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    import(&app, &options(file.clone(), &["13076090"]))
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+
+    #[derive(QueryableByName)]
+    struct Valid {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        valid: bool,
+    }
+    let v: Valid = diesel::sql_query(
+        "SELECT ST_IsValid(outline) AND ST_IsValid(outline_display) AS valid FROM municipalities",
+    )
+    .get_result(&mut app.db().await)
+    .await
+    .unwrap();
+    assert!(v.valid);
+    assert_eq!(stored(&app).await[0].parts, 2);
+}
