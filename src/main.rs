@@ -7,6 +7,8 @@ use gewerbeflaechen::config::Settings;
 use gewerbeflaechen::startup::Application;
 use gewerbeflaechen::{api, db, demo, telemetry};
 
+mod places_cli;
+
 /// Shared commercial-land database (Gewerbeflächendatenbank) of a regional alliance of towns.
 ///
 /// Configuration comes from the environment (see README): DATABASE_URL, GWF_BIND,
@@ -32,9 +34,9 @@ enum Command {
     /// tokens for scripts. There is no default account or password.
     #[command(subcommand)]
     User(UserCommand),
-    /// Regions, municipalities and estates: imports from a GIS.
+    /// Regions, municipalities and estates from official and existing data (docs/boundaries.md).
     #[command(subcommand)]
-    Places(PlacesCommand),
+    Places(places_cli::PlacesCommand),
     /// Print the SQL a request runs, with its values inlined: for EXPLAIN ANALYZE, psql and
     /// pgbench. No database needed.
     SearchSql {
@@ -50,28 +52,6 @@ enum Command {
         /// As staff sees it (drafts included).
         #[arg(long)]
         staff: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum PlacesCommand {
-    /// Import estates from a GeoJSON FeatureCollection or a CSV file (`.csv`), as
-    /// `POST /estates/imports` does: all or nothing, the report printed as JSON.
-    ImportEstates {
-        file: std::path::PathBuf,
-        /// Check every feature and print the report, but write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Import as this account: its rights apply and its name goes into the history.
-        /// Without it, the import runs with an admin's rights as `cli`.
-        #[arg(long = "as", value_name = "EMAIL")]
-        as_user: Option<String>,
-        /// CRS of the coordinates: EPSG:4326 (default), EPSG:25832 or EPSG:25833.
-        #[arg(long)]
-        crs: Option<String>,
-        /// Assign the municipality of features without one from their outline.
-        #[arg(long)]
-        locate: bool,
     },
 }
 
@@ -161,7 +141,7 @@ fn main() -> ExitCode {
             Command::Migrate => migrate(&settings).await,
             Command::SeedDemo => seed_demo(&settings).await,
             Command::User(command) => user(&settings, command).await,
-            Command::Places(command) => places(&settings, command).await,
+            Command::Places(command) => places_cli::places(&settings, command).await,
             Command::Openapi | Command::SearchSql { .. } => {
                 unreachable!("handled before configuration")
             }
@@ -328,131 +308,6 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-async fn places(settings: &Settings, command: PlacesCommand) -> anyhow::Result<()> {
-    match command {
-        PlacesCommand::ImportEstates {
-            file,
-            dry_run,
-            as_user,
-            crs,
-            locate,
-        } => import_estates(settings, &file, dry_run, as_user.as_deref(), crs, locate).await,
-    }
-}
-
-/// `places import-estates`: the file read as an upload is, then the estate import's own run.
-async fn import_estates(
-    settings: &Settings,
-    path: &std::path::Path,
-    dry_run: bool,
-    as_user: Option<&str>,
-    crs: Option<String>,
-    locate: bool,
-) -> anyhow::Result<()> {
-    use diesel_async::AsyncConnection;
-    use gewerbeflaechen::api::error::ApiError;
-    use gewerbeflaechen::api::imports::{estates, Options};
-    use gewerbeflaechen::domain::access::{Principal, Role, Scope};
-    use gewerbeflaechen::domain::history::{Actor, Via};
-    use gewerbeflaechen::domain::import::{read, ImportCrs, Mapping, Target};
-    let body = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if body.len() > settings.import_max_bytes {
-        anyhow::bail!("the file is larger than GWF_IMPORT_MAX_BYTES");
-    }
-    let mapping = Mapping::parse_for(Target::Estates, None, None, &[])
-        .map_err(|(_, e)| anyhow::anyhow!(e))?;
-    let is_csv = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let file = match is_csv {
-        true => read::csv(&body, &mapping),
-        false => read::geojson(&body, &mapping),
-    }
-    .map_err(|e| anyhow::anyhow!(e))?;
-    if file.records.len() > settings.import_max_features {
-        anyhow::bail!("more features than GWF_IMPORT_MAX_FEATURES: split the file");
-    }
-    let given = match crs.as_deref() {
-        None => None,
-        Some(name) => Some(ImportCrs::parse(name).context("--crs: EPSG:4326, 25832 or 25833")?),
-    };
-    let crs = match (given, file.crs) {
-        (Some(a), Some(b)) if a != b => {
-            anyhow::bail!("the file says {} but --crs {}", b.name(), a.name())
-        }
-        (Some(c), _) | (None, Some(c)) => c,
-        (None, None) => ImportCrs::Wgs84,
-    };
-    let mut conn = diesel_async::AsyncPgConnection::establish(settings.database_url.expose())
-        .await
-        .context("cannot connect to the database")?;
-    let (principal, actor) = match as_user {
-        None => (
-            Principal {
-                user_id: 0,
-                role: Role::Admin,
-                municipalities: Vec::new(),
-                display_name: "cli".into(),
-                scopes: Scope::ALL.to_vec(),
-            },
-            Actor {
-                user_id: None,
-                name: "cli".into(),
-                via: Via::Cli,
-            },
-        ),
-        Some(email) => {
-            let row = db::users::by_email(&mut conn, email)
-                .await?
-                .filter(|u| u.active)
-                .with_context(|| format!("no active account {email}"))?;
-            let user = db::users::by_id(&mut conn, row.id)
-                .await?
-                .with_context(|| format!("no account {email}"))?;
-            let role = Role::parse(&row.role).context("the account has an unknown role")?;
-            let principal = Principal {
-                user_id: row.id,
-                role,
-                municipalities: user.municipalities.iter().map(|m| m.0).collect(),
-                display_name: row.display_name.clone(),
-                scopes: Scope::ALL.to_vec(),
-            };
-            let actor = Actor {
-                user_id: Some(row.id),
-                name: row.display_name,
-                via: Via::Cli,
-            };
-            (principal, actor)
-        }
-    };
-    gewerbeflaechen::domain::access::authorize_import(Some(&principal))
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let options = Options {
-        crs,
-        defaults: &[],
-        dry_run,
-        locate,
-        geometry: settings.geometry_limits,
-        cpu: settings.cpu_timeout,
-    };
-    let result = conn
-        .transaction(async |conn| {
-            estates::run(conn, Some(&principal), file, &options, &actor).await
-        })
-        .await;
-    match result {
-        Ok(report) => {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-            Ok(())
-        }
-        Err(ApiError::ImportRejected { detail, report, .. }) => {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-            anyhow::bail!("{detail}")
-        }
-        Err(other) => anyhow::bail!("{other}"),
-    }
 }
 
 /// The password read from stdin, or a random one (then `generated`), checked and hashed.

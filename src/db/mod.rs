@@ -1,6 +1,7 @@
 //! Database access: connection pool, migrations, and the queries of each table. Rows defined here
 //! are never serialised to clients; `api/` has its own views.
 
+pub mod boundaries;
 pub mod checks;
 pub mod imports;
 pub mod place_writes;

@@ -3,6 +3,7 @@
 //! API, the importer and the demo seeder all go through here.
 
 pub mod access;
+pub mod boundaries;
 pub mod checks;
 pub mod credentials;
 pub mod geometry;

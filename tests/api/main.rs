@@ -5,6 +5,7 @@ mod helpers;
 mod abuse;
 mod accounts;
 mod authorization;
+mod boundaries;
 mod errors;
 mod estate_imports;
 mod geometry;
