@@ -327,3 +327,58 @@ pub async fn existing_municipality_ids(
         .load(conn)
         .await
 }
+
+/// What the pages of a plot or an estate show of its municipality: the name and the
+/// economic-development contact (no outline).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = municipalities, check_for_backend(diesel::pg::Pg))]
+pub struct MunicipalityContactRow {
+    pub id: i64,
+    pub name: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_website: Option<String>,
+}
+
+/// The places a plot's pages borrow from (location facts, contact), in one query: its
+/// municipality and, if it has one the reader sees (`estate_visible_sql`), its estate.
+pub async fn plot_places(
+    conn: &mut AsyncPgConnection,
+    set: &PlotSet,
+    municipality_id: i64,
+    estate_id: Option<i64>,
+) -> QueryResult<Option<(MunicipalityContactRow, Option<EstateRow>)>> {
+    municipalities::table
+        .left_join(
+            estates::table.on(estates::id.nullable().eq(estate_id).and(sql::<
+                diesel::sql_types::Bool,
+            >(
+                &estate_visible_sql(set)
+            ))),
+        )
+        .filter(municipalities::id.eq(municipality_id))
+        .select((
+            MunicipalityContactRow::as_select(),
+            Option::<EstateRow>::as_select(),
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// An estate the reader sees, with its municipality's name and contact, in one query.
+pub async fn estate_with_municipality(
+    conn: &mut AsyncPgConnection,
+    set: &PlotSet,
+    id: i64,
+) -> QueryResult<Option<(EstateRow, MunicipalityContactRow)>> {
+    estates::table
+        .inner_join(municipalities::table)
+        .filter(estates::id.eq(id))
+        .filter(sql::<diesel::sql_types::Bool>(&estate_visible_sql(set)))
+        .select((EstateRow::as_select(), MunicipalityContactRow::as_select()))
+        .first(conn)
+        .await
+        .optional()
+}

@@ -6,6 +6,7 @@ mod abuse;
 mod accounts;
 mod authorization;
 mod errors;
+mod estate_pages;
 mod geometry;
 mod history;
 mod imports;

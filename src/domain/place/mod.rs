@@ -4,16 +4,19 @@
 //!
 //! **Location facts.** An estate states the location facts that belong to the whole estate
 //! (motorway junction and distance, rail station, port, airport, broadband, fibre, GRW area).
-//! A plot *shows* the estate's value for each of these facts it leaves empty (`inherit`); its own
-//! value always wins, and nothing is copied into the plot, so a correction of the estate reaches
-//! every plot at once. `rail_siding` is the plot's own (a siding on the plot), never inherited.
+//! A plot *shows* the estate's value for each of these facts it leaves empty
+//! (`location_for_plot`); its own value always wins, and nothing is copied into the plot, so a
+//! correction of the estate reaches every plot at once. `rail_siding` is the plot's own (a siding
+//! on the plot), never inherited; so is `grw_area`, which a plot always states (yes or no).
 //!
 //! **Contact.** A plot's contact is its own when it has a name, phone or e-mail; otherwise its
 //! estate's, otherwise its municipality's economic-development office (`contact_for_plot`).
 
 mod data;
+mod location;
 
 pub use data::{EstateData, MunicipalityData, RegionData, ValidOutline};
+pub use location::{location_for_plot, LocationFacts, Shown, ShownLocation};
 
 use serde::Serialize;
 use utoipa::ToSchema;
