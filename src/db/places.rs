@@ -382,3 +382,23 @@ pub async fn estate_with_municipality(
         .await
         .optional()
 }
+
+/// Writes an estate's fields from its validated write form (`EstateData::to_object`; the
+/// outline is `set_outline`'s), without a version or history entry: for seeding, like
+/// `upsert_estate`.
+pub async fn write_estate_fields(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    data: &serde_json::Map<String, serde_json::Value>,
+) -> QueryResult<()> {
+    let cols = super::place_writes::ESTATE_COLUMNS.join(", ");
+    diesel::sql_query(format!(
+        "UPDATE estates SET ({cols}) = (SELECT {cols} FROM jsonb_populate_record(NULL::estates, $1)) \
+         WHERE id = $2"
+    ))
+    .bind::<diesel::sql_types::Jsonb, _>(serde_json::Value::Object(data.clone()))
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}

@@ -256,3 +256,39 @@ async fn a_plot_with_its_own_contact_shows_only_that() {
     assert!(html.contains("Frau Eigene") && !html.contains("Katrin Beispiel"));
     assert!(!html.contains("contact-source"));
 }
+
+#[tokio::test]
+async fn demo_estates_carry_facts_that_their_plots_show() {
+    let app = spawn_app().await;
+    let mut conn = app.db().await;
+    gewerbeflaechen::demo::seed(&mut conn).await.unwrap();
+    // Seeding twice changes nothing (the estates' facts are upserted like their names).
+    gewerbeflaechen::demo::seed(&mut conn).await.unwrap();
+    let estates: serde_json::Value = app.get("/estates").await.json().await.unwrap();
+    let techentin = estates
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Gewerbegebiet Am Techentiner Weg")
+        .unwrap();
+    assert_eq!(techentin["motorway_junction"], "AS Ludwigslust (A14)");
+    assert_eq!(techentin["gross_area_m2"], 142000);
+    let html = app
+        .get("/plots/LWL-001/profile")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let port = fact(&html, "Hafen");
+    assert!(
+        port.contains("77,5 km") && port.contains("(Gewerbegebiet)"),
+        "{port}"
+    );
+    let profile = app
+        .get(&format!("/estates/{}/profile", techentin["id"]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(profile.contains(r#"href="/plots/LWL-001/profile?lang=de""#));
+}
