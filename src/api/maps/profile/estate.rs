@@ -5,7 +5,6 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
-use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::plot::{estate_contact, estate_location, municipality_contact};
@@ -31,9 +30,9 @@ const MAX_PLOTS: i64 = 500;
 /// The map's data: the estate's outline and its plots' outlines with their status, as a
 /// GeoJSON FeatureCollection (EPSG:4326).
 fn map_data(estate: &EstateRow, plots: &[(PlotSummaryRow, Option<String>)]) -> String {
+    // PostGIS wrote these; one that does not parse is drawn as nothing rather than failing the page.
     let geometry = |g: Option<&str>| {
-        g.and_then(|g| RawValue::from_string(g.to_owned()).ok())
-            .map(|raw| serde_json::to_value(raw).unwrap_or(Value::Null))
+        g.and_then(|g| serde_json::from_str::<Value>(g).ok())
             .unwrap_or(Value::Null)
     };
     let mut features = vec![json!({
