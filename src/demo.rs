@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use crate::db;
 use crate::domain::geometry::{GeometryLimits, PlotGeometry};
 use crate::domain::history::{Actor, Via};
+use crate::domain::place::EstateData;
 use crate::domain::plot::PlotData;
 
 const DATA: &str = include_str!("../data/demo/a14.json");
@@ -51,6 +52,9 @@ struct DemoEstate {
     outline: Option<Value>,
     description_de: Option<String>,
     description_en: Option<String>,
+    /// Further members of the estate's write schema (`EstateData`): areas, B-Plan, location.
+    #[serde(default)]
+    facts: Map<String, Value>,
 }
 
 /// What seeding did.
@@ -119,6 +123,20 @@ async fn seed_places(conn: &mut AsyncPgConnection, file: &DemoFile) -> anyhow::R
             outline(&e.outline, &e.name)?,
         )
         .await?;
+        if !e.facts.is_empty() {
+            let mut data = e.facts.clone();
+            data.insert("municipality_id".into(), municipality_id.into());
+            data.insert("name".into(), e.name.clone().into());
+            data.insert("published".into(), true.into());
+            data.insert("description_de".into(), e.description_de.clone().into());
+            data.insert("description_en".into(), e.description_en.clone().into());
+            let data: EstateData = serde_json::from_value(Value::Object(data))
+                .with_context(|| format!("facts of estate {}", e.key))?;
+            let (data, _) = data
+                .validate(&GeometryLimits::default())
+                .map_err(|errors| anyhow::anyhow!("facts of estate {}: {errors:?}", e.key))?;
+            db::places::write_estate_fields(conn, id, &data.to_object()).await?;
+        }
         estate_ids.insert(e.key.clone(), (id, municipality_id));
     }
     Ok((municipality_ids, estate_ids))

@@ -81,7 +81,8 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::checks::place_checks,
         super::maps::tiles::plot_tile,
         super::maps::tiles::plot_tilejson,
-        super::maps::profile::plot_profile,
+        super::maps::profile::plot::plot_profile,
+        super::maps::profile::estate::estate_profile,
         super::maps::preview::preview_link,
         super::health::healthz,
         super::health::readyz,
@@ -100,7 +101,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         (name = "imports", description = "Bulk import and staff export in one schema, so export → edit → import round-trips"),
         (name = "accounts", description = "Login, API tokens, and accounts (admins)"),
         (name = "places", description = "Regions, municipalities and estates (Gewerbegebiete)"),
-        (name = "maps", description = "Vector tiles, TileJSON and printable plot profiles for maps on websites and trade-fair screens"),
+        (name = "maps", description = "Vector tiles, TileJSON and printable plot and estate profiles for maps on websites and trade-fair screens"),
         (name = "operations", description = "Health probes"),
     )
 )]

@@ -185,7 +185,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/assets/{name}", "GET").route(web::get().to(maps::pages::asset)))
         .service(
             resource("/plots/{key}/profile", "GET")
-                .route(web::get().to(maps::profile::plot_profile)),
+                .route(web::get().to(maps::profile::plot::plot_profile)),
+        )
+        .service(
+            resource("/estates/{id}/profile", "GET")
+                .route(web::get().to(maps::profile::estate::estate_profile)),
         )
         .service(
             resource("/plots/{key}/preview-link", "POST")

@@ -427,6 +427,45 @@ pub async fn municipality_by_ags(
         .optional()
 }
 
+/// What the pages of a plot or an estate show of its municipality: the name and the
+/// economic-development contact (no outline).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = municipalities, check_for_backend(diesel::pg::Pg))]
+pub struct MunicipalityContactRow {
+    pub id: i64,
+    pub name: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_website: Option<String>,
+}
+
+/// The places a plot's pages borrow from (location facts, contact), in one query: its
+/// municipality and, if it has one the reader sees (`estate_visible_sql`), its estate.
+pub async fn plot_places(
+    conn: &mut AsyncPgConnection,
+    set: &PlotSet,
+    municipality_id: i64,
+    estate_id: Option<i64>,
+) -> QueryResult<Option<(MunicipalityContactRow, Option<EstateRow>)>> {
+    municipalities::table
+        .left_join(
+            estates::table.on(estates::id.nullable().eq(estate_id).and(sql::<
+                diesel::sql_types::Bool,
+            >(
+                &estate_visible_sql(set)
+            ))),
+        )
+        .filter(municipalities::id.eq(municipality_id))
+        .select((
+            MunicipalityContactRow::as_select(),
+            Option::<EstateRow>::as_select(),
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Name and AGS of a municipality, deleted or not: for wording a refusal.
 pub async fn municipality_label(
     conn: &mut AsyncPgConnection,
@@ -438,4 +477,40 @@ pub async fn municipality_label(
         .first(conn)
         .await
         .optional()
+}
+
+/// An estate the reader sees, with its municipality's name and contact, in one query.
+pub async fn estate_with_municipality(
+    conn: &mut AsyncPgConnection,
+    set: &PlotSet,
+    id: i64,
+) -> QueryResult<Option<(EstateRow, MunicipalityContactRow)>> {
+    estates::table
+        .inner_join(municipalities::table)
+        .filter(estates::id.eq(id))
+        .filter(sql::<diesel::sql_types::Bool>(&estate_visible_sql(set)))
+        .select((EstateRow::as_select(), MunicipalityContactRow::as_select()))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Writes an estate's fields from its validated write form (`EstateData::to_object`; the
+/// outline is `set_outline`'s), without a version or history entry: for seeding, like
+/// `upsert_estate`.
+pub async fn write_estate_fields(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    data: &serde_json::Map<String, serde_json::Value>,
+) -> QueryResult<()> {
+    let cols = super::place_writes::ESTATE_COLUMNS.join(", ");
+    diesel::sql_query(format!(
+        "UPDATE estates SET ({cols}) = (SELECT {cols} FROM jsonb_populate_record(NULL::estates, $1)) \
+         WHERE id = $2"
+    ))
+    .bind::<diesel::sql_types::Jsonb, _>(serde_json::Value::Object(data.clone()))
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }

@@ -433,3 +433,26 @@ pub async fn summaries(
         .load(conn)
         .await
 }
+
+/// Plot summaries of one estate that `set` holds, each with its outline (GeoJSON text, 6
+/// decimals: ≈10 cm, plenty for a page's map), at most `limit`, in reference order.
+pub async fn summaries_with_outlines(
+    conn: &mut AsyncPgConnection,
+    set: &PlotSet,
+    estate_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<(PlotSummaryRow, Option<String>)>> {
+    sql![
+        "SELECT ",
+        text_of(&PlotSummaryRow::as_select()),
+        ", ST_AsGeoJSON(plots.geom, 6) FROM plots WHERE plots.estate_id = ",
+        Bind::I64(estate_id),
+        " AND ",
+        condition(set),
+        " ORDER BY plots.reference LIMIT ",
+        Bind::I64(limit)
+    ]
+    .query::<(AsSelect<PlotSummaryRow, Pg>, Nullable<Text>)>()
+    .load(conn)
+    .await
+}

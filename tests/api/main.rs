@@ -8,6 +8,7 @@ mod authorization;
 mod boundaries;
 mod errors;
 mod estate_imports;
+mod estate_pages;
 mod geometry;
 mod history;
 mod imports;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Browser tests of the embeddable map (/embed), the kiosk mode and the plot profile page, in the
+// Browser tests of the embeddable map (/embed), the kiosk mode and the plot and estate profile pages, in the
 // system's headless Chromium driven by playwright-core (no browser download).
 //
 //   GWF_BASE_URL=http://127.0.0.1:8080 node tests/browser/run.mjs
@@ -312,6 +312,156 @@ test('click on a plot opens its popup with key facts and the profile link', asyn
   const profile = await page.request.get(href);
   eq(profile.status(), 200, 'profile page status');
   t.note = `clicked ${target.reference} (${target.status})`;
+});
+
+// A point (page coordinates) inside the estate's drawn outline, on no plot and under no control.
+async function pointOnEstate(page, estateId) {
+  return page.evaluate((id) => {
+    const map = window.gwfMap;
+    const canvas = map.getCanvas();
+    const rect = canvas.getBoundingClientRect();
+    const cx = rect.width / 2, cy = rect.height / 2;
+    const points = [];
+    for (let y = 10; y < rect.height - 10; y += 6) {
+      for (let x = 10; x < rect.width - 10; x += 6) points.push([x, y, (x - cx) ** 2 + (y - cy) ** 2]);
+    }
+    points.sort((a, b) => a[2] - b[2]);
+    for (const [x, y] of points) {
+      const around = [[0, 0], [-5, 0], [5, 0], [0, -5], [0, 5]];
+      const ok = around.every(([dx, dy]) => {
+        const hits = map.queryRenderedFeatures([x + dx, y + dy], { layers: ['plots-fill', 'estates-fill'] });
+        return hits.length && hits.every((h) => h.layer.id === 'estates-fill' && h.id === id);
+      });
+      if (!ok) continue;
+      const px = rect.left + x, py = rect.top + y;
+      if (document.elementFromPoint(px, py) !== canvas) continue;
+      return { x: px, y: py };
+    }
+    return null;
+  }, estateId);
+}
+
+// Zooms the map to an estate's outline (from /estates?f=geojson) and returns that feature.
+async function zoomToEstate(page, name) {
+  const estates = await api('/estates?f=geojson');
+  const estate = estates.features.find((f) => f.properties.name === name);
+  assert(estate, `no estate "${name}" in the demo data`);
+  const coords = [];
+  (function walk(c) { typeof c[0] === 'number' ? coords.push(c) : c.forEach(walk); })(estate.geometry.coordinates);
+  const xs = coords.map((c) => c[0]), ys = coords.map((c) => c[1]);
+  await page.evaluate((b) => window.gwfMap.fitBounds(b, { padding: { top: 40, bottom: 40, left: 420, right: 60 }, duration: 0 }),
+    [[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]]);
+  await waitReady(page);
+  return estate;
+}
+
+test('estate: outline drawn under the plots, click shows its facts and plots, a plot opens its popup', async (browser, t) => {
+  const { page } = await openEmbed(browser, t);
+  const estate = await zoomToEstate(page, 'Gewerbegebiet Am Techentiner Weg');
+  const id = Number(estate.id ?? estate.properties.id);
+  const layers = await page.evaluate(() => window.gwfMap.getStyle().layers.map((l) => l.id));
+  assert(layers.indexOf('estates-fill') < layers.indexOf('plots-fill'), `estate outline not under the plots: ${layers}`);
+  const drawn = await page.evaluate((id) => window.gwfMap.queryRenderedFeatures({ layers: ['estates-line'] }).some((f) => f.id === id), id);
+  assert(drawn, 'estate outline not drawn');
+  const target = await pointOnEstate(page, id);
+  assert(target, 'no free point inside the estate outline');
+  await page.mouse.click(target.x, target.y);
+  const panel = page.locator('#estate-panel');
+  await panel.waitFor({ state: 'visible', timeout: 5000 });
+  await page.locator('#estate-panel .estate-plot').first().waitFor({ timeout: 5000 });
+  const text = await panel.innerText();
+  const p = estate.properties;
+  for (const want of [p.name, p.description_de.slice(0, 40), 'Bruttofläche', '142.000\u00a0m²', 'Nettobaufläche', 'Nutzungsarten', p.zoning_summary,
+    'Bebauungsplan', 'rechtskräftig seit 14.06.2012', 'Autobahn', p.motorway_junction, 'Hafen', '77,5\u00a0km', 'Breitband', 'Glasfaser', 'Flächen']) {
+    assert(text.includes(want), `estate panel lacks "${want}": ${text}`);
+  }
+  assert(!text.includes('(Gewerbegebiet)'), 'an estate\'s own facts are marked as borrowed');
+  const detail = await api(`/estates/${id}`);
+  const listed = await page.locator('#estate-panel .estate-plot').evaluateAll((els) => els.map((e) => e.dataset.reference));
+  eq(listed.join(','), detail.plots.map((x) => x.reference).sort().join(','), 'plots listed in the panel');
+  eq(await page.evaluate((id) => window.gwfMap.getFeatureState({ source: 'estates', id }).selected, id), true, 'estate highlighted');
+  const profile = await panel.locator('a.profile-link').getAttribute('href');
+  eq(new URL(profile).pathname, `/estates/${id}/profile`, 'estate profile link');
+  eq((await page.request.get(profile)).status(), 200, 'estate profile status');
+  eq(await panel.locator('a.bplan-link').getAttribute('href'), p.bplan_url, 'B-Plan link');
+  await page.waitForTimeout(300);
+  const shot = await screenshot(page, 'embed-estate-panel-de');
+  assert(pixelStats(shot.png).distinct > 40, 'estate screenshot blank');
+
+  // A plot of the list: the map goes there and opens its popup, with the location facts it
+  // borrows from the estate marked as such.
+  const first = listed[0];
+  await page.locator(`#estate-panel .estate-plot[data-reference="${first}"]`).click();
+  const popup = page.locator('.maplibregl-popup .plot-card');
+  await popup.waitFor({ state: 'visible', timeout: 5000 });
+  eq(await popup.locator('.plot-ref').innerText(), first, 'popup of the plot chosen in the list');
+  await page.locator('.maplibregl-popup .plot-card[data-location="ready"]').waitFor({ timeout: 5000 });
+  const plot = await api(`/plots/${first}`);
+  const popupText = await popup.innerText();
+  assert(popupText.includes('Hafen') && popupText.includes('77,5\u00a0km (Gewerbegebiet) · Hafen Wismar'),
+    `popup lacks the estate's port distance, marked: ${popupText}`);
+  if (plot.dist_motorway_km !== null) {
+    const own = new Intl.NumberFormat('de-DE', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(plot.dist_motorway_km);
+    assert(popupText.includes(`${own}\u00a0km · ${p.motorway_junction}`), `own motorway distance not shown unmarked: ${popupText}`);
+  }
+  const selected = await page.evaluate((id) => window.gwfMap.getFeatureState({ source: 'plots', sourceLayer: 'plots', id }).selected, plot.id);
+  eq(selected, true, 'plot chosen in the list highlighted');
+  await page.waitForTimeout(600);
+  const inView = await page.evaluate(() => {
+    const box = document.querySelector('.maplibregl-popup').getBoundingClientRect();
+    const area = window.gwfMap.getContainer().getBoundingClientRect();
+    return box.top >= area.top && box.bottom <= area.bottom && box.left >= area.left && box.right <= area.right;
+  });
+  assert(inView, 'the popup with the location facts runs off the map');
+  await screenshot(page, 'embed-estate-plot-popup-de');
+  // The panel closes.
+  await panel.locator('.panel-close').click();
+  eq(await panel.isHidden(), true, 'panel closed');
+  t.note = `${p.name}: ${listed.length} plots, popup of ${first}`;
+});
+
+test('estate panel in kiosk mode, English, without links', async (browser, t) => {
+  const { page } = await openEmbed(browser, t, 'kiosk=1&lang=en&kiosk_interval_ms=60000&kiosk_idle_ms=120000', { hasTouch: true, viewport: { width: 1280, height: 800 } });
+  const estate = await zoomToEstate(page, 'Industrie- und Logistikpark Ludwigslust-Ost (A14)');
+  const id = Number(estate.id ?? estate.properties.id);
+  const target = await pointOnEstate(page, id);
+  assert(target, 'no free point inside the estate outline');
+  await page.touchscreen.tap(target.x, target.y);
+  const panel = page.locator('#estate-panel');
+  await panel.waitFor({ state: 'visible', timeout: 5000 });
+  await page.locator('#estate-panel .estate-plot').first().waitFor({ timeout: 5000 });
+  const text = await panel.innerText();
+  for (const want of ['Business estate', estate.properties.description_en.slice(0, 40), 'Gross area', 'Motorway', 'Plots']) {
+    assert(text.toLowerCase().includes(want.toLowerCase()), `kiosk estate panel lacks "${want}": ${text}`);
+  }
+  eq(await panel.locator('a').count(), 0, 'links in the kiosk panel');
+  const sizes = await panel.locator('button').evaluateAll((els) => els.map((b) => b.getBoundingClientRect().height));
+  assert(sizes.every((h) => h >= 48), `touch targets below 48 px: ${sizes}`);
+  await screenshot(page, 'kiosk-estate-panel-en');
+});
+
+test('estate profile page: outline with plots, facts and plot links', async (browser, t) => {
+  const estates = await api('/estates');
+  const estate = estates.find((e) => e.name === 'Gewerbegebiet Am Techentiner Weg');
+  const context = await newContext(browser, t, { viewport: { width: 1000, height: 1300 } });
+  const page = await openPage(context, t, `/estates/${estate.id}/profile?lang=de`);
+  await page.waitForFunction(() => window.gwfProfileMap && window.gwfProfileMap.loaded(), null, { timeout: 15000 });
+  const drawn = await page.evaluate(() => ({
+    estate: window.gwfProfileMap.queryRenderedFeatures({ layers: ['estate-fill'] }).length,
+    plots: new Set(window.gwfProfileMap.queryRenderedFeatures({ layers: ['fill'] }).map((f) => f.properties.reference)).size,
+  }));
+  assert(drawn.estate > 0, 'estate outline not drawn on the profile map');
+  assert(drawn.plots > 0, 'no plots drawn on the profile map');
+  const links = await page.locator('table.plot-list a').evaluateAll((els) => els.map((a) => a.getAttribute('href')));
+  assert(links.length > 0 && links.every((h) => /^\/plots\/[A-Z0-9-]+\/profile\?lang=de$/.test(h)), `plot links: ${links}`);
+  eq((await page.request.get(BASE + links[0])).status(), 200, 'a plot link works');
+  await page.waitForTimeout(300);
+  await screenshot(page, 'estate-profile-screen');
+  await page.emulateMedia({ media: 'print' });
+  const pdf = await page.pdf({ format: 'A4', printBackground: true });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert(pages >= 1 && pages <= 2, `printout has ${pages} pages`);
+  t.note = `${drawn.plots} plots on the map, ${links.length} linked, printout ${pages} page(s)`;
 });
 
 test('status=sold shows only sold plots', async (browser, t) => {

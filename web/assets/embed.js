@@ -75,7 +75,29 @@
       loadError: 'Die Karte konnte nicht geladen werden. Neuer Versuch in wenigen Sekunden …',
       webglError: 'Dieser Browser kann die Karte nicht darstellen (WebGL ist nicht verfügbar).',
       badParam: 'Ungültige Angabe ignoriert: {p}',
-      close: 'Schließen'
+      close: 'Schließen',
+      estate: 'Gewerbegebiet',
+      grossArea: 'Bruttofläche',
+      netArea: 'Nettobaufläche',
+      zoningSummary: 'Nutzungsarten',
+      bplan: 'Bebauungsplan',
+      bplanLegal: 'rechtskräftig seit {d}',
+      bplanOpen: 'Planunterlagen',
+      motorway: 'Autobahn',
+      railStation: 'Bahnhof',
+      port: 'Hafen',
+      airport: 'Flughafen',
+      broadband: 'Breitband',
+      fibre: 'Glasfaser',
+      yes: 'ja',
+      no: 'nein',
+      location: 'Lage',
+      plots: 'Flächen',
+      noPlots: 'Keine Flächen in dieser Auswahl.',
+      // After a value a plot shows from its estate (it states none of its own).
+      fromEstate: '(Gewerbegebiet)',
+      fromEstateTitle: 'Angabe des Gewerbegebiets',
+      openEstateProfile: 'Gebietsexposé öffnen'
     },
     en: {
       locale: 'en-GB',
@@ -108,7 +130,28 @@
       loadError: 'The map could not be loaded. Trying again in a few seconds …',
       webglError: 'This browser cannot display the map (WebGL is not available).',
       badParam: 'Invalid value ignored: {p}',
-      close: 'Close'
+      close: 'Close',
+      estate: 'Business estate',
+      grossArea: 'Gross area',
+      netArea: 'Net building land',
+      zoningSummary: 'Zoning',
+      bplan: 'Land-use plan',
+      bplanLegal: 'in force since {d}',
+      bplanOpen: 'Plan documents',
+      motorway: 'Motorway',
+      railStation: 'Railway station',
+      port: 'Port',
+      airport: 'Airport',
+      broadband: 'Broadband',
+      fibre: 'Fibre',
+      yes: 'yes',
+      no: 'no',
+      location: 'Location',
+      plots: 'Plots',
+      noPlots: 'No plots in this selection.',
+      fromEstate: '(estate)',
+      fromEstateTitle: 'Stated for the estate',
+      openEstateProfile: 'Open estate profile'
     }
   };
 
@@ -334,6 +377,222 @@
     return el('div', { className: 'plot-card', 'data-reference': p.reference }, children);
   }
 
+  // ---- location facts and estates ----------------------------------------------------------
+
+  // Estates as /estates?f=geojson lists them (published ones only for the public), by id.
+  var estateById = {};
+  // The estate whose panel is open: { id, plots } (plots null while loading).
+  var currentEstate = null;
+
+  function formatKm(v) { return nf(1).format(v) + '\u00a0km'; }
+
+  function formatDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
+    if (!m) return iso || '';
+    return lang === 'de' ? m[3] + '.' + m[2] + '.' + m[1] : iso;
+  }
+
+  function present(v) { return v !== null && v !== undefined && v !== ''; }
+
+  // The location-facts rule (domain::place::location_for_plot, which the profile pages apply):
+  // a plot shows its estate's value for each location fact it leaves empty, marked as the
+  // estate's; its own value wins. The named junction, station, port and airport are always the
+  // estate's (plots name none). Without `plot`, an estate's own facts, none marked.
+  // Rows: [label, text, fromEstate, suffix].
+  function locationRows(plot, estate) {
+    var rows = [];
+    function pick(key) {
+      if (plot && present(plot[key])) return { value: plot[key], fromEstate: false };
+      if (estate && present(estate[key])) return { value: estate[key], fromEstate: !!plot };
+      return null;
+    }
+    var b = pick('broadband_mbit');
+    if (b) rows.push([t('broadband'), b.value + '\u00a0Mbit/s', b.fromEstate, '']);
+    var f = pick('fibre');
+    if (f) rows.push([t('fibre'), f.value ? t('yes') : t('no'), f.fromEstate, '']);
+    [['motorway', 'dist_motorway_km', 'motorway_junction'], ['railStation', 'dist_rail_station_km', 'rail_station'],
+      ['port', 'dist_port_km', 'port'], ['airport', 'dist_airport_km', 'airport']].forEach(function (d) {
+      var dist = pick(d[1]);
+      var name = estate && present(estate[d[2]]) ? estate[d[2]] : '';
+      if (!dist && !name) return;
+      if (dist) rows.push([t(d[0]), formatKm(Number(dist.value)), dist.fromEstate, name ? ' · ' + name : '']);
+      else rows.push([t(d[0]), name, false, '']);
+    });
+    return rows;
+  }
+
+  function factList(rows, className) {
+    var dl = el('dl', { className: 'facts' + (className ? ' ' + className : '') });
+    rows.forEach(function (r) {
+      var dd = el('dd', {}, [r[1]]);
+      if (r[2]) dd.appendChild(el('span', { className: 'inherited', title: t('fromEstateTitle'), text: ' ' + t('fromEstate') }));
+      if (r[3]) dd.appendChild(document.createTextNode(r[3]));
+      dl.appendChild(el('dt', { text: r[0] }));
+      dl.appendChild(dd);
+    });
+    return dl;
+  }
+
+  // The plot's location facts under its key facts, once its record has arrived.
+  function addLocation(card, plotId) {
+    if (plotId === null || plotId === undefined) return Promise.resolve();
+    return fetchJSON('/plots/' + encodeURIComponent(plotId)).then(function (plot) {
+      var estate = present(plot.estate_id) ? estateById[plot.estate_id] || null : null;
+      var rows = locationRows(plot, estate);
+      if (!rows.length) return;
+      var list = factList(rows, 'location-facts');
+      var link = card.querySelector('.profile-link');
+      card.insertBefore(list, link);
+      card.setAttribute('data-location', 'ready');
+      keepPopupInView();
+    }).catch(function (e) { console.warn('plot details unavailable', e); });
+  }
+
+  // A popup taller than the room left below (or above) its point runs off the map: move the map
+  // so it is in view, its top first.
+  function keepPopupInView() {
+    if (!popup || !popup.getElement()) return;
+    var box = popup.getElement().getBoundingClientRect();
+    var area = map.getContainer().getBoundingClientRect();
+    var dy = 0, dx = 0;
+    if (box.bottom > area.bottom - 8) dy = box.bottom - area.bottom + 8;
+    if (box.top - dy < area.top + 8) dy = box.top - area.top - 8;
+    if (box.right > area.right - 8) dx = box.right - area.right + 8;
+    if (box.left - dx < area.left + 8) dx = box.left - area.left - 8;
+    if (dx || dy) map.panBy([dx, dy], { duration: 300 });
+  }
+
+  function estateText(e, key) {
+    return (lang === 'en' ? e[key + '_en'] || e[key + '_de'] : e[key + '_de'] || e[key + '_en']) || '';
+  }
+
+  function matchesFilters(p) {
+    var statuses = filterList('status'), zonings = filterList('zoning');
+    var area = present(p.area_stated_m2) ? p.area_stated_m2 : p.area_computed_m2;
+    if (statuses.length && statuses.indexOf(p.status) < 0) return false;
+    if (zonings.length && zonings.indexOf(p.zoning) < 0) return false;
+    if (filters.has('area_min') && area < Number(filters.get('area_min'))) return false;
+    return true;
+  }
+
+  function estatePanelContent(e) {
+    var rows = [];
+    if (present(e.gross_area_m2)) rows.push([t('grossArea'), formatArea(e.gross_area_m2), false, '']);
+    if (present(e.net_area_m2)) rows.push([t('netArea'), formatArea(e.net_area_m2), false, '']);
+    if (present(e.zoning_summary)) rows.push([t('zoningSummary'), e.zoning_summary, false, '']);
+    if (present(e.bplan_name) || present(e.bplan_number)) {
+      var plan = e.bplan_name || e.bplan_number;
+      if (present(e.bplan_legal_date)) plan += ', ' + fill(t('bplanLegal'), { d: formatDate(e.bplan_legal_date) });
+      rows.push([t('bplan'), plan, false, '']);
+    }
+    rows = rows.concat(locationRows(null, e));
+    var children = [
+      el('button', { type: 'button', className: 'panel-close', 'aria-label': t('close'), title: t('close'), text: '×' }),
+      el('p', { className: 'panel-kind', text: t('estate') }),
+      el('h2', { className: 'panel-title', text: e.name })
+    ];
+    var description = estateText(e, 'description');
+    if (description) children.push(el('p', { className: 'estate-description', text: description }));
+    if (rows.length) children.push(factList(rows, 'estate-facts'));
+    // Links leave the map: not on a kiosk (it has no way back).
+    if (!isKiosk && present(e.bplan_url) && /^https?:\/\//i.test(e.bplan_url)) {
+      children.push(el('a', { className: 'bplan-link', href: e.bplan_url, target: '_blank', rel: 'noopener' }, [t('bplanOpen') + ' ↗']));
+    }
+    var plots = currentEstate.plots;
+    children.push(el('h3', { className: 'panel-subtitle', text: t('plots') + (plots ? ' (' + plots.length + ')' : '') }));
+    if (plots && !plots.length) children.push(el('p', { className: 'panel-empty', text: t('noPlots') }));
+    if (plots && plots.length) {
+      children.push(el('ul', { className: 'estate-plots' }, plots.map(function (p) {
+        var area = present(p.area_stated_m2) ? p.area_stated_m2 : p.area_computed_m2;
+        var title = (lang === 'en' ? p.title_en || p.title_de : p.title_de) || p.reference;
+        return el('li', {}, [el('button', { type: 'button', className: 'estate-plot', 'data-reference': p.reference }, [
+          el('span', { className: 'plot-ref', text: p.reference }),
+          statusBadge(p.status),
+          el('span', { className: 'estate-plot-title', text: title }),
+          el('span', { className: 'estate-plot-area', text: formatArea(area) })
+        ])]);
+      })));
+    }
+    if (!isKiosk) {
+      children.push(el('a', {
+        className: 'profile-link', href: ORIGIN + '/estates/' + e.id + '/profile?lang=' + lang, target: '_blank', rel: 'noopener',
+        title: t('openEstateProfile') + ' ' + t('newTab')
+      }, [t('openEstateProfile') + ' ↗']));
+    }
+    return children;
+  }
+
+  function renderEstatePanel() {
+    var panel = document.getElementById('estate-panel');
+    if (!currentEstate || !estateById[currentEstate.id]) { panel.hidden = true; return; }
+    var e = estateById[currentEstate.id];
+    panel.textContent = '';
+    estatePanelContent(e).forEach(function (c) { panel.appendChild(c); });
+    panel.setAttribute('aria-label', e.name);
+    panel.setAttribute('data-estate-id', String(e.id));
+    panel.hidden = false;
+  }
+
+  function setEstateSelected(id) {
+    if (!map || !map.getSource('estates')) return;
+    if (currentEstate) map.setFeatureState({ source: 'estates', id: currentEstate.id }, { selected: false });
+    if (id !== null) map.setFeatureState({ source: 'estates', id: id }, { selected: true });
+  }
+
+  function closeEstate() {
+    setEstateSelected(null);
+    currentEstate = null;
+    app.estate = null;
+    renderEstatePanel();
+  }
+
+  // The estate's facts and its plots (those the map's filters show) in the side panel.
+  function openEstate(id) {
+    if (!estateById[id]) return;
+    setEstateSelected(id);
+    currentEstate = { id: id, plots: null };
+    app.estate = id;
+    renderEstatePanel();
+    fetchJSON('/estates/' + id).then(function (detail) {
+      if (!currentEstate || currentEstate.id !== id) return;
+      currentEstate.plots = (detail.plots || []).filter(matchesFilters);
+      currentEstate.plots.sort(function (a, b) { return a.reference < b.reference ? -1 : 1; });
+      renderEstatePanel();
+    }).catch(function (err) {
+      console.warn('estate plots unavailable', err);
+      if (currentEstate && currentEstate.id === id) { currentEstate.plots = []; renderEstatePanel(); }
+    });
+  }
+
+  // A plot chosen in the estate's list: fly there and open its popup.
+  function showPlot(reference) {
+    return fetchJSON('/plots/' + encodeURIComponent(reference) + '?f=geojson').then(function (feat) {
+      var ext = extentOf([feat]);
+      var at = labelPoint(feat.geometry) || (ext && [(ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2]);
+      if (!ext || !at) return;
+      var p = normalizePlot(feat.properties || {}, feat.id);
+      var pad = padding();
+      var panel = document.getElementById('estate-panel');
+      var w = map.getContainer().clientWidth;
+      // Keep the plot clear of the panel where there is room beside it.
+      if (!panel.hidden && w > 700) pad.left += Math.min(panel.offsetWidth, w / 2);
+      var opened = false;
+      function open() { if (!opened) { opened = true; openPopup(p, at); } }
+      map.once('moveend', open);
+      setTimeout(open, 1500);
+      map.fitBounds([[ext[0], ext[1]], [ext[2], ext[3]]], { padding: pad, maxZoom: 17, duration: 700 });
+    }).catch(function (e) { console.warn('plot unavailable', e); });
+  }
+
+  function bindEstatePanel() {
+    var panel = document.getElementById('estate-panel');
+    panel.addEventListener('click', function (ev) {
+      if (ev.target.closest('.panel-close')) { closeEstate(); return; }
+      var item = ev.target.closest('.estate-plot');
+      if (item) showPlot(item.getAttribute('data-reference'));
+    });
+  }
+
   function showNotice(text, sticky) {
     var box = document.getElementById('notice');
     box.textContent = text;
@@ -498,8 +757,13 @@
       paint: { 'line-color': '#77736b', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1, 14, 2.5], 'line-dasharray': [4, 2] } }, before);
     map.addLayer({ id: 'estates-fill', type: 'fill', source: 'estates', filter: f.estate,
       paint: { 'fill-color': '#e4dccb', 'fill-opacity': onBasemap ? 0.5 : 0.75 } }, before);
+    var estateSelected = ['boolean', ['feature-state', 'selected'], false];
     map.addLayer({ id: 'estates-line', type: 'line', source: 'estates', filter: f.estate,
-      paint: { 'line-color': '#8d8068', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.8, 16, 2] } }, before);
+      paint: {
+        'line-color': ['case', estateSelected, '#4a3f2c', '#8d8068'],
+        // A zoom curve must be the outermost expression; the selection chooses its values.
+        'line-width': ['interpolate', ['linear'], ['zoom'], 10, ['case', estateSelected, 2.5, 0.8], 16, ['case', estateSelected, 4, 2]]
+      } }, before);
     map.addLayer({ id: 'plots-fill', type: 'fill', source: 'plots', 'source-layer': 'plots',
       paint: {
         'fill-color': statusMatch('fill', '#888888'),
@@ -601,6 +865,7 @@
     kiosk: isKiosk,
     ready: false,
     highlighted: null, // reference of the plot highlighted by the kiosk cycle
+    estate: null,      // id of the estate whose panel is open
     kioskState: null   // 'overview' | 'cycling' | 'interaction'
   };
   window.gwfApp = app;
@@ -643,15 +908,23 @@
       .addTo(map);
     popup.on('close', function () { setSelected(null); });
     setSelected(plot.id);
+    addLocation(popup.getElement().querySelector('.plot-card'), plot.id);
   }
 
   function bindInteraction() {
     map.on('click', function (e) {
       var hits = map.queryRenderedFeatures(e.point, { layers: ['plots-fill'] });
-      if (!hits.length) return;
-      var feat = hits[0];
-      openPopup(normalizePlot(feat.properties, feat.id), e.lngLat);
+      if (hits.length) {
+        openPopup(normalizePlot(hits[0].properties, hits[0].id), e.lngLat);
+        return;
+      }
+      // Beside the plots, inside an estate's outline: the estate.
+      var estates = map.queryRenderedFeatures(e.point, { layers: ['estates-fill'] });
+      if (estates.length) openEstate(Number(estates[0].id));
     });
+    map.on('mousemove', 'estates-fill', function () { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', 'estates-fill', function () { map.getCanvas().style.cursor = ''; });
+    bindEstatePanel();
     map.on('mousemove', 'plots-fill', function (e) {
       map.getCanvas().style.cursor = 'pointer';
       var id = e.features && e.features[0] ? e.features[0].id : null;
@@ -695,6 +968,12 @@
 
   function start(tilejson, municipalities, estates, basemap) {
     var f = outlineFilters();
+    estates.features.forEach(function (feat) {
+      var props = feat.properties || {};
+      var id = Number(props.id !== undefined ? props.id : feat.id);
+      props.id = id;
+      estateById[id] = props;
+    });
     var munis = filterList('municipality').map(Number);
     var selectionBounds = usableBounds(tilejson.bounds);
     if (!selectionBounds) {
@@ -843,6 +1122,7 @@
     function overview() {
       clearTimeout(cycleTimer);
       if (popup) popup.remove();
+      closeEstate();
       setSelected(null);
       hideCard();
       index = -1;
@@ -875,6 +1155,7 @@
       if (popup) popup.remove();
       var current = index >= 0 && !card.hidden ? plots[index] : null;
       if (current) showCard(current);
+      renderEstatePanel();
       var url = new URL(window.location.href);
       url.searchParams.set('lang', lang);
       window.history.replaceState(null, '', url.href);

@@ -5,7 +5,7 @@
 //! **Location facts.** An estate states the location facts that belong to the whole estate
 //! (motorway junction and distance, rail station, port, airport and their distances, broadband,
 //! fibre, GRW area). Where a plot leaves one of `INHERITED` empty, the plot *shows* its published
-//! estate's value: on its profile page, on the embedded map, and in the search filters on these
+//! estate's value (`location_for_plot`): on its profile page, on the embedded map, and in the search filters on these
 //! facts (`max_dist_motorway_km` …, `min_broadband_mbit`). The plot's own value always wins, and
 //! nothing is copied: the plot's API form, imports and exports carry the plot's own values only
 //! (so they round-trip), and a correction of the estate reaches every plot at once.
@@ -16,8 +16,10 @@
 //! estate's, otherwise its municipality's economic-development office (`contact_for_plot`).
 
 mod data;
+mod location;
 
 pub use data::{EstateData, MunicipalityData, RegionData, ValidOutline};
+pub use location::{location_for_plot, LocationFacts, Shown, ShownLocation};
 
 use serde::Serialize;
 use utoipa::ToSchema;

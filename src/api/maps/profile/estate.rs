@@ -1,0 +1,212 @@
+//! The printable profile of an estate (Gewerbegebiet): its outline with its plots, facts,
+//! description, B-Plan, location facts, contact and the list of its published plots, each
+//! linked to its own profile.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use maud::{html, Markup};
+use serde_json::{json, Value};
+
+use super::plot::{estate_contact, estate_location, municipality_contact};
+use super::{
+    contact_section, date, definitions, labels, link, location_rows, m2, text, Fact, Layout,
+    ProfileParams,
+};
+use crate::api::error::responses as r;
+use crate::api::error::{ApiError, Problem};
+use crate::api::extract::{Caller, QueryParams};
+use crate::api::maps::pages::html_response;
+use crate::api::AppState;
+use crate::db;
+use crate::db::places::{EstateRow, MunicipalityContactRow};
+use crate::db::plots::PlotSummaryRow;
+use crate::domain::access::{PlotSet, ReadScope};
+use crate::domain::place::{contact_for_plot, location_for_plot, Contact};
+use crate::domain::plot::{Lang, Vocabulary};
+
+/// Most plots an estate's page lists (an estate has a few dozen at most).
+const MAX_PLOTS: i64 = 500;
+
+/// The map's data: the estate's outline and its plots' outlines with their status, as a
+/// GeoJSON FeatureCollection (EPSG:4326).
+fn map_data(estate: &EstateRow, plots: &[(PlotSummaryRow, Option<String>)]) -> String {
+    // PostGIS wrote these; one that does not parse is drawn as nothing rather than failing the page.
+    let geometry = |g: Option<&str>| {
+        g.and_then(|g| serde_json::from_str::<Value>(g).ok())
+            .unwrap_or(Value::Null)
+    };
+    let mut features = vec![json!({
+        "type": "Feature",
+        "geometry": geometry(estate.outline_geojson.as_deref()),
+        "properties": {"kind": "estate"},
+    })];
+    features.extend(plots.iter().map(|(p, g)| {
+        json!({
+            "type": "Feature",
+            "geometry": geometry(g.as_deref()),
+            "properties": {"kind": "plot", "reference": p.reference, "status": p.status.as_str()},
+        })
+    }));
+    json!({"type": "FeatureCollection", "features": features}).to_string()
+}
+
+fn plot_list(l: &super::Labels, lang: Lang, plots: &[(PlotSummaryRow, Option<String>)]) -> Markup {
+    html! {
+        @if plots.is_empty() {
+            p { (l.no_plots) }
+        } @else {
+            table.plot-list {
+                thead { tr {
+                    th { (l.reference) } th { (l.title) } th { (l.status) }
+                    th { (l.zoning) } th.num { (l.area) }
+                } }
+                tbody {
+                    @for (p, _) in plots {
+                        @let title = match lang {
+                            Lang::De => p.title_de.as_str(),
+                            Lang::En => p.title_en.as_deref().unwrap_or(&p.title_de),
+                        };
+                        @let area = p.area_stated_m2.map(|a| a as f64).unwrap_or(p.area_geodesic_m2);
+                        tr {
+                            td { a href={ "/plots/" (p.reference) "/profile?lang=" (lang.code()) } { (p.reference) } }
+                            td { (title) }
+                            td { span class={ "status status-" (p.status.as_str()) } { (p.status.label(lang)) } }
+                            td { (p.zoning.as_str()) }
+                            td.num { (m2(area, lang)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn render(
+    e: &EstateRow,
+    municipality: &MunicipalityContactRow,
+    plots: &[(PlotSummaryRow, Option<String>)],
+    lang: Lang,
+) -> Markup {
+    let l = labels(lang);
+    let mut facts: Vec<Fact> = Vec::new();
+    if let Some(a) = e.gross_area_m2 {
+        facts.push((l.gross_area, text(m2(a as f64, lang))));
+    }
+    if let Some(a) = e.net_area_m2 {
+        facts.push((l.net_area, text(m2(a as f64, lang))));
+    }
+    if let Some(z) = &e.zoning_summary {
+        facts.push((l.zoning_summary, text(z)));
+    }
+    facts.push((l.plots, text(plots.len().to_string())));
+
+    let mut planning: Vec<Fact> = Vec::new();
+    if let Some(name) = &e.bplan_name {
+        planning.push((l.bplan, text(name)));
+    }
+    if let Some(number) = &e.bplan_number {
+        planning.push((l.bplan_number, text(number)));
+    }
+    if let Some(d) = e.bplan_legal_date {
+        planning.push((l.bplan_legal_date, text(date(d, lang))));
+    }
+    if let Some(url) = &e.bplan_url {
+        planning.push((l.bplan_document, link(url, l.view_online)));
+    }
+
+    // The estate's facts in the place of a plot's own: none is marked as borrowed.
+    let shown = location_for_plot(estate_location(e), None);
+    let mut location = location_rows(l, lang, &shown);
+    if let Some(grw) = e.grw_area {
+        location.push((l.grw_area, text(if grw { l.yes } else { l.no })));
+    }
+
+    let description = match lang {
+        Lang::De => e.description_de.as_deref(),
+        Lang::En => e.description_en.as_deref().or(e.description_de.as_deref()),
+    };
+    let contact = contact_for_plot(
+        Contact::default(),
+        Some(estate_contact(e)),
+        Some(municipality_contact(municipality)),
+    );
+    let body = html! {
+        @if !facts.is_empty() { (definitions(&facts)) }
+        @if let Some(text) = description { p.description { (text) } }
+        @if !planning.is_empty() {
+            section.section { h2 { (l.planning) } (definitions(&planning)) }
+        }
+        @if !location.is_empty() {
+            section.section { h2 { (l.location) } (definitions(&location)) }
+        }
+        section.section.plots { h2 { (l.plots) } (plot_list(l, lang, plots)) }
+        (contact_section(l, contact, Some(&e.name), &municipality.name))
+    };
+    Layout {
+        lang,
+        title: &e.name,
+        tab_suffix: &municipality.name,
+        subtitle: format!("{} · {}", l.estate, municipality.name),
+        demo: false,
+        draft: !e.published,
+        preview: None,
+        map_label: &e.name,
+        data_id: "profile-geometry",
+        geometry_json: &map_data(e, plots),
+        stand: Some(date(e.updated_at.date_naive(), lang)),
+    }
+    .render(body)
+}
+
+/// Estate profile (exposé)
+///
+/// A printable HTML page of an estate (Gewerbegebiet) in German or English: map with its
+/// outline and plots, facts (areas, zoning), description, B-Plan with a link, location facts,
+/// contact (the estate's, else its municipality's economic-development office), and its
+/// published plots linked to their profiles. Drafts only for staff of their municipality (and of
+/// the region) with a Bearer token that reads; deleted estates never.
+#[utoipa::path(
+    get,
+    path = "/estates/{id}/profile",
+    tag = "maps",
+    params(("id" = i64, Path, description = "Estate id"), ProfileParams),
+    responses(
+        (status = 200, description = "The profile page", content_type = "text/html"),
+        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such estate the caller may see", body = Problem, content_type = "application/problem+json"),
+        r::BadToken,
+        r::Busy,
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn estate_profile(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    QueryParams(params): QueryParams<ProfileParams>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = params.lang()?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("no estate `{id}`")))?;
+    let mut conn = state.pool.get().await?;
+    let (estate, municipality) =
+        db::places::estate_with_municipality(&mut conn, &caller.plot_set(), id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no estate with id {id}")))?;
+    // The page markets the estate: its published plots, whoever previews it.
+    let public = PlotSet::Readable(ReadScope::Public);
+    let plots = db::plots::summaries_with_outlines(&mut conn, &public, id, MAX_PLOTS).await?;
+    drop(conn);
+    let draft = !estate.published;
+    let html = render(&estate, &municipality, &plots, lang);
+    let mut response = html_response(&state.settings, html.into_string());
+    if draft {
+        super::mark_draft(&mut response);
+    }
+    response.headers_mut().insert(
+        header::VARY,
+        header::HeaderValue::from_static("Authorization"),
+    );
+    Ok(response)
+}

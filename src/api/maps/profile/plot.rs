@@ -1,0 +1,272 @@
+//! The printable profile (exposé) of a published plot, filled from the stored plot and the
+//! places it borrows from: its estate's location facts where it states none
+//! (`domain::place::location_for_plot`), and the contact of plot, estate or municipality
+//! (`domain::place::contact_for_plot`).
+
+use actix_web::{web, HttpResponse};
+use maud::{html, Markup};
+
+use super::{
+    contact_section, date, definitions, labels, location_rows, m2, number, text, Fact, Layout,
+    ProfileParams,
+};
+use crate::api::error::responses as r;
+use crate::api::error::{ApiError, Problem};
+use crate::api::extract::{Caller, QueryParams};
+use crate::api::maps::pages::html_response;
+use crate::api::AppState;
+use crate::db;
+use crate::db::places::{EstateRow, MunicipalityContactRow};
+use crate::db::plots::PlotRow;
+use crate::domain::access::{PlotSet, ReadScope};
+use crate::domain::place::{
+    contact_for_plot, location_for_plot, Contact, LocationFacts, ShownLocation,
+};
+use crate::domain::plot::{parcel, Lang, PlotFacts, PlotKey, Vocabulary};
+
+/// A plot's own location facts (it names no junction, station, port or airport).
+fn own_location(f: &PlotFacts) -> LocationFacts {
+    LocationFacts {
+        dist_motorway_km: f.dist_motorway_km,
+        dist_rail_station_km: f.dist_rail_station_km,
+        dist_port_km: f.dist_port_km,
+        dist_airport_km: f.dist_airport_km,
+        broadband_mbit: f.broadband_mbit,
+        fibre: f.fibre,
+        ..LocationFacts::default()
+    }
+}
+
+pub(crate) fn estate_location(e: &EstateRow) -> LocationFacts {
+    LocationFacts {
+        motorway_junction: e.motorway_junction.clone(),
+        dist_motorway_km: e.dist_motorway_km,
+        rail_station: e.rail_station.clone(),
+        dist_rail_station_km: e.dist_rail_station_km,
+        port: e.port.clone(),
+        dist_port_km: e.dist_port_km,
+        airport: e.airport.clone(),
+        dist_airport_km: e.dist_airport_km,
+        broadband_mbit: e.broadband_mbit,
+        fibre: e.fibre,
+    }
+}
+
+pub(crate) fn estate_contact(e: &EstateRow) -> Contact {
+    Contact {
+        name: e.contact_name.clone(),
+        phone: e.contact_phone.clone(),
+        email: e.contact_email.clone(),
+        website: None,
+    }
+}
+
+pub(crate) fn municipality_contact(m: &MunicipalityContactRow) -> Contact {
+    Contact {
+        name: m.contact_name.clone(),
+        phone: m.contact_phone.clone(),
+        email: m.contact_email.clone(),
+        website: m.contact_website.clone(),
+    }
+}
+
+/// The page's contents in reading order: long because the page has many facts, not because it
+/// does many things.
+fn render(
+    row: &PlotRow,
+    geometry: Option<&str>,
+    municipality: &MunicipalityContactRow,
+    estate: Option<&EstateRow>,
+    lang: Lang,
+    preview: Option<&str>,
+) -> Markup {
+    let l = labels(lang);
+    let f = &row.facts;
+    let yes_no = |b: bool| text(if b { l.yes } else { l.no });
+    let eur = |c: i64| number(c as f64 / 100.0, 2, lang);
+    let price = match (f.price_on_request, f.price_min_eur_m2, f.price_max_eur_m2) {
+        (false, Some(min), Some(max)) if max != min => {
+            format!("{}–{} €/m²", eur(min.0), eur(max.0))
+        }
+        (false, Some(min), _) => format!("{} €/m²", eur(min.0)),
+        _ => l.price_on_request.to_owned(),
+    };
+    let ratios = [f.grz, f.gfz, f.bmz]
+        .iter()
+        .map(|v| v.map(|v| number(v, 1, lang)).unwrap_or_else(|| "–".into()))
+        .collect::<Vec<_>>()
+        .join(" / ");
+
+    let mut facts: Vec<Fact> = vec![(l.status, text(f.status.label(lang)))];
+    if let Some(from) = f.available_from {
+        facts.push((l.available_from, text(date(from, lang))));
+    }
+    if let Some(stated) = f.area_stated_m2 {
+        facts.push((l.area_official, text(m2(stated as f64, lang))));
+    }
+    facts.push((l.area_computed, text(m2(row.area_geodesic_m2, lang))));
+    facts.push((l.price, text(price)));
+    if !f.parcels.is_empty() {
+        let described: Vec<String> = f
+            .parcels
+            .iter()
+            .map(|p| parcel::describe(p, lang))
+            .collect();
+        facts.push((l.parcels, text(described.join("; "))));
+    }
+    let planning: Vec<Fact> = vec![
+        (l.zoning, text(f.zoning.label(lang))),
+        (l.bplan, text(f.bplan_status.label(lang))),
+        (l.ratios, text(ratios)),
+        (
+            l.max_height,
+            text(
+                f.max_height_m
+                    .map(|h| format!("{} m", number(h, 1, lang)))
+                    .unwrap_or_else(|| "–".into()),
+            ),
+        ),
+        (l.offer, text(f.offer.label(lang))),
+        (l.grw_area, yes_no(f.grw_area)),
+    ];
+    let shown: ShownLocation = location_for_plot(own_location(f), estate.map(estate_location));
+    let mut location: Vec<Fact> = vec![(l.servicing, text(f.servicing.label(lang)))];
+    location.extend(location_rows(l, lang, &shown));
+    location.push((l.rail_siding, yes_no(f.rail_siding)));
+    let (title, description) = match lang {
+        Lang::De => (f.title_de.as_str(), f.description_de.as_deref()),
+        Lang::En => (
+            f.title_en.as_deref().unwrap_or(&f.title_de),
+            f.description_en.as_deref().or(f.description_de.as_deref()),
+        ),
+    };
+    // The estate's name as the reader may see it (a draft estate's name stays hidden).
+    let estate_name = estate.map(|e| e.name.as_str());
+    let subtitle = [
+        Some(f.reference.as_str()),
+        Some(municipality.name.as_str()),
+        estate_name,
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let own_contact = Contact {
+        name: f.contact_name.clone(),
+        phone: f.contact_phone.clone(),
+        email: f.contact_email.clone(),
+        website: None,
+    };
+    let contact = contact_for_plot(
+        own_contact,
+        estate.map(estate_contact),
+        Some(municipality_contact(municipality)),
+    );
+    let body = html! {
+        (definitions(&facts))
+        @if let Some(text) = description { p.description { (text) } }
+        section.section { h2 { (l.planning) } (definitions(&planning)) }
+        section.section { h2 { (l.location) } (definitions(&location)) }
+        (contact_section(l, contact, estate_name, &municipality.name))
+    };
+    Layout {
+        lang,
+        title,
+        tab_suffix: &f.reference,
+        subtitle,
+        demo: row.is_demo,
+        draft: !row.internal.published,
+        preview,
+        map_label: &f.reference,
+        data_id: "plot-geometry",
+        geometry_json: geometry.unwrap_or("null"),
+        stand: Some(date(f.data_confirmed_on, lang)),
+    }
+    .render(body)
+}
+
+/// Plot profile (exposé)
+///
+/// A printable HTML page of a published plot in German or English: map, key facts, planning,
+/// price, distances, contact and the date the data was confirmed. Only public data. Location
+/// facts the plot leaves empty show its published estate's values, marked as such; without a
+/// contact of its own it shows its estate's, else its municipality's economic-development office.
+///
+/// Drafts: staff who may read a draft get its page with `Authorization: Bearer` (a token that
+/// may `read`), or anyone with a preview link (`?preview=`, from `POST /plots/{key}/preview-link`).
+/// The page is then marked "Entwurf – nicht veröffentlicht" / "Draft – not published" and sent
+/// with `Cache-Control: private, no-store` and `X-Robots-Tag: noindex`.
+#[utoipa::path(
+    get,
+    path = "/plots/{key}/profile",
+    tag = "maps",
+    params(("key" = String, Path, description = "Plot id or reference"), ProfileParams),
+    responses(
+        (status = 200, description = "The profile page", content_type = "text/html"),
+        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such published plot (nor a draft this caller or preview token may see)", body = Problem, content_type = "application/problem+json"),
+        r::BadToken,
+        r::Busy,
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn plot_profile(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+    QueryParams(params): QueryParams<ProfileParams>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = params.lang()?;
+    let key = crate::api::plots::plot_key(&key)?;
+    let mut conn = state.pool.get().await?;
+    // A good preview token opens the plot it was made for, whoever holds it; anything else
+    // reads as the caller does (the public: published plots only).
+    let mut preview = None;
+    let mut found = None;
+    if let Some(token) = params.preview.as_deref().filter(|t| t.len() <= 200) {
+        let any = PlotSet::Readable(ReadScope::Region);
+        if let Some(plot) = db::plots::find(&mut conn, &any, &key).await? {
+            if crate::api::maps::preview::opens(&state, token, plot.0.id) {
+                preview = Some(token.to_owned());
+                found = Some(plot);
+            }
+        }
+    }
+    if found.is_none() {
+        found = db::plots::find(&mut conn, &caller.plot_set(), &key).await?;
+    }
+    let (row, geometry) = found.ok_or_else(|| {
+        ApiError::NotFound(match &key {
+            PlotKey::Id(id) => format!("no published plot with id {id}"),
+            PlotKey::Reference(r) => format!("no published plot `{r}`"),
+        })
+    })?;
+    // The places as the caller sees them (a preview link's holder: as the public).
+    let places_set = match preview {
+        Some(_) => PlotSet::Readable(ReadScope::Public),
+        None => caller.plot_set(),
+    };
+    let (municipality, estate) = db::places::plot_places(
+        &mut conn,
+        &places_set,
+        row.facts.municipality_id,
+        row.facts.estate_id,
+    )
+    .await?
+    .ok_or_else(|| ApiError::NotFound(format!("no municipality for plot {}", row.id)))?;
+    drop(conn);
+    let draft = !row.internal.published;
+    let html = render(
+        &row,
+        geometry.as_deref(),
+        &municipality,
+        estate.as_ref(),
+        lang,
+        preview.as_deref(),
+    );
+    let mut response = html_response(&state.settings, html.into_string());
+    if draft {
+        super::mark_draft(&mut response);
+    }
+    Ok(response)
+}
