@@ -168,6 +168,14 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 
 /// The app on a database of the test's own (migrated), with the test admin's token.
 pub async fn spawn_app_on(database_url: String, extra: &[(&str, &str)]) -> TestApp {
+    let app = spawn_bare(database_url, extra).await;
+    app.account_with_token("admin@test.example", "admin", &[], TOKEN)
+        .await;
+    app
+}
+
+/// The app on `database_url` as it is: no account is added.
+pub async fn spawn_bare(database_url: String, extra: &[(&str, &str)]) -> TestApp {
     let mut vars: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), database_url.clone()),
         ("GWF_BIND".into(), "127.0.0.1:0".into()),
@@ -182,14 +190,11 @@ pub async fn spawn_app_on(database_url: String, extra: &[(&str, &str)]) -> TestA
     let app = Application::build(settings).await.expect("the app starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let app = TestApp {
+    TestApp {
         base,
         database_url,
         client: reqwest::Client::new(),
-    };
-    app.account_with_token("admin@test.example", "admin", &[], TOKEN)
-        .await;
-    app
+    }
 }
 
 #[derive(QueryableByName)]

@@ -20,6 +20,7 @@ mod place_checks;
 mod place_writes;
 mod places;
 mod plots_crud;
+mod region_setup;
 mod search;
 mod upgrade;
 mod visibility;
