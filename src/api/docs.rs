@@ -11,7 +11,7 @@ use super::error::Problem;
 use super::plots::params::SearchParams;
 use super::views;
 use crate::domain::geometry::GeoJsonPolygonal;
-use crate::domain::import::locate::Located;
+use crate::domain::import::report::Located;
 use crate::domain::import::{
     EstateImportItem, EstateImportReport, ImportItem, ImportProblem, ImportReport,
 };

@@ -12,7 +12,8 @@ use crate::api::extract::off_worker;
 use crate::db;
 use crate::domain::access::{self, Principal};
 use crate::domain::geometry::{GeometryLimits, PlotGeometry};
-use crate::domain::import::locate::{decide, Located, Needs};
+use crate::domain::import::locate::{decide, Needs};
+use crate::domain::import::report::Located;
 use crate::domain::import::{GeometryInput, ImportProblem, Record};
 
 /// Fills in what each record needs (`wants`, in the order of `records`: what it leaves out and

@@ -15,97 +15,7 @@ use crate::domain::access::{self, Denied, PlaceAction, Principal};
 use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{diff, HistoryAction, Snapshot};
 use crate::domain::place::EstateData;
-use crate::domain::plot::Kind;
 use crate::domain::{deserialize_value, FieldError};
-
-/// The fields of an estate file: `EstateData`'s members (its outline is the feature's geometry
-/// or the CSV `wkt` column) and `municipality_ags`, `version` and `wkt`.
-pub const FIELDS: &[(&str, Kind)] = &[
-    ("municipality_id", Kind::Integer),
-    ("name", Kind::Text),
-    ("published", Kind::Boolean),
-    ("description_de", Kind::Text),
-    ("description_en", Kind::Text),
-    ("gross_area_m2", Kind::Integer),
-    ("net_area_m2", Kind::Integer),
-    ("zoning_summary", Kind::Text),
-    ("bplan_name", Kind::Text),
-    ("bplan_number", Kind::Text),
-    ("bplan_legal_date", Kind::Date),
-    ("bplan_url", Kind::Text),
-    ("motorway_junction", Kind::Text),
-    ("dist_motorway_km", Kind::Number),
-    ("rail_station", Kind::Text),
-    ("dist_rail_station_km", Kind::Number),
-    ("port", Kind::Text),
-    ("dist_port_km", Kind::Number),
-    ("airport", Kind::Text),
-    ("dist_airport_km", Kind::Number),
-    ("broadband_mbit", Kind::Integer),
-    ("fibre", Kind::Boolean),
-    ("grw_area", Kind::Boolean),
-    ("contact_name", Kind::Text),
-    ("contact_phone", Kind::Text),
-    ("contact_email", Kind::Text),
-    // Not members of `EstateData`:
-    ("municipality_ags", Kind::Text),
-    ("version", Kind::Integer),
-    ("wkt", Kind::Text),
-];
-
-/// German (and common) column names of estate files, normalised (`schema::normalise`).
-pub const ALIASES: &[(&str, &str)] = &[
-    ("bezeichnung", "name"),
-    ("gebietsname", "name"),
-    ("gewerbegebiet", "name"),
-    ("gebiet", "name"),
-    ("estate", "name"),
-    ("estate_name", "name"),
-    ("veroeffentlicht", "published"),
-    ("beschreibung", "description_de"),
-    ("beschreibung_de", "description_de"),
-    ("beschreibung_en", "description_en"),
-    ("ags", "municipality_ags"),
-    ("gemeindeschluessel", "municipality_ags"),
-    ("amtlicher_gemeindeschluessel", "municipality_ags"),
-    ("gemeinde_ags", "municipality_ags"),
-    ("bruttoflaeche_m2", "gross_area_m2"),
-    ("gesamtflaeche_m2", "gross_area_m2"),
-    ("nettoflaeche_m2", "net_area_m2"),
-    ("nutzungsarten", "zoning_summary"),
-    ("bplan", "bplan_name"),
-    ("b_plan", "bplan_name"),
-    ("bebauungsplan", "bplan_name"),
-    ("bplan_nr", "bplan_number"),
-    ("b_plan_nr", "bplan_number"),
-    ("rechtskraeftig_seit", "bplan_legal_date"),
-    ("anschlussstelle", "motorway_junction"),
-    ("autobahnanschluss", "motorway_junction"),
-    ("autobahn_km", "dist_motorway_km"),
-    ("entfernung_autobahn_km", "dist_motorway_km"),
-    ("bahnhof", "rail_station"),
-    ("bahnhof_km", "dist_rail_station_km"),
-    ("entfernung_bahnhof_km", "dist_rail_station_km"),
-    ("hafen", "port"),
-    ("hafen_km", "dist_port_km"),
-    ("entfernung_hafen_km", "dist_port_km"),
-    ("flughafen", "airport"),
-    ("flughafen_km", "dist_airport_km"),
-    ("entfernung_flughafen_km", "dist_airport_km"),
-    ("breitband_mbit", "broadband_mbit"),
-    ("glasfaser", "fibre"),
-    ("grw", "grw_area"),
-    ("grw_foerdergebiet", "grw_area"),
-    ("foerdergebiet", "grw_area"),
-    ("ansprechpartner", "contact_name"),
-    ("kontakt", "contact_name"),
-    ("telefon", "contact_phone"),
-    ("e_mail", "contact_email"),
-    ("email", "contact_email"),
-    ("geometrie", "wkt"),
-    ("geometry", "wkt"),
-    ("geom", "wkt"),
-];
 
 /// How estate names are compared: trimmed, in any case.
 pub fn name_key(name: &str) -> String {
@@ -496,6 +406,7 @@ fn field_of(pointer: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::import::estate_schema::{ALIASES, FIELDS};
     use crate::domain::place::EstateData;
 
     #[test]

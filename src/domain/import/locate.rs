@@ -3,10 +3,9 @@
 //! each point (`db::imports::locate`, one query per import); this decides what a feature gets.
 //! Locate never overrides what a feature (or a stored plot) says.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
 
+use super::report::Located;
 use super::schema::Target;
 
 /// What a feature leaves for locate to fill.
@@ -52,17 +51,6 @@ pub struct Around {
     pub municipalities: Vec<(i64, String, String)>,
     /// `(id, municipality id, name)` of estates the importer may see (not deleted).
     pub estates: Vec<(i64, i64, String)>,
-}
-
-/// What locate assigned to a feature, in the report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
-pub struct Located {
-    /// The municipality whose outline contains the feature (null when the feature or its
-    /// stored plot names one).
-    pub municipality_ags: Option<String>,
-    /// Plots: the estate of the plot's municipality whose outline contains it (null when none
-    /// does, or when the feature or its stored plot names one).
-    pub estate_name: Option<String>,
 }
 
 /// What a feature that `needs` gets from `around`; `municipality` is the one it names (or its

@@ -3,8 +3,6 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::locate::Located;
-
 /// What an import did, or (dry run, rejected) would do.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReport {
@@ -110,4 +108,15 @@ pub struct EstateImportItem {
     /// What `?locate=true` assigned (absent without it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub located: Option<Located>,
+}
+
+/// What locate assigned to a feature, in the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct Located {
+    /// The municipality whose outline contains the feature (null when the feature or its
+    /// stored plot names one).
+    pub municipality_ags: Option<String>,
+    /// Plots: the estate of the plot's municipality whose outline contains it (null when none
+    /// does, or when the feature or its stored plot names one).
+    pub estate_name: Option<String>,
 }

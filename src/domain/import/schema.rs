@@ -83,7 +83,7 @@ impl Target {
                 }
                 EXTRAS.iter().find(|(f, _)| *f == name).copied()
             }
-            Target::Estates => super::estates::FIELDS
+            Target::Estates => super::estate_schema::FIELDS
                 .iter()
                 .find(|(f, _)| *f == name)
                 .copied(),
@@ -93,7 +93,7 @@ impl Target {
     fn aliases(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Target::Plots => ALIASES,
-            Target::Estates => super::estates::ALIASES,
+            Target::Estates => super::estate_schema::ALIASES,
         }
     }
 
