@@ -62,7 +62,7 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
-    #[error("the plot was changed by someone else (now version {current_version})")]
+    #[error("this was changed by someone else since the version you sent (now version {current_version})")]
     PreconditionFailed { current_version: i32 },
     /// A change without `If-Match` (RFC 6585 428).
     #[error("{0}")]

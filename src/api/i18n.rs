@@ -158,8 +158,8 @@ const DETAILS: &[(&str, Render)] = &[
         "ein Konto mit dieser E-Mail-Adresse gibt es schon".into()
     }),
     // 412, 428
-    ("the plot was changed by someone else (now version {})", |v| {
-        format!("die Fläche wurde inzwischen von jemand anderem geändert (jetzt Version {})", v[0])
+    ("this was changed by someone else since the version you sent (now version {})", |v| {
+        format!("dies wurde seit der gesendeten Version von jemand anderem geändert (jetzt Version {})", v[0])
     }),
     ("send `If-Match` with the ETag of the version you edited (from GET); it keeps concurrent edits from being lost", |_| {
         "senden Sie `If-Match` mit dem ETag der Version, die Sie bearbeitet haben (aus GET); so geht keine gleichzeitige Änderung verloren".into()
