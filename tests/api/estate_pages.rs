@@ -292,3 +292,25 @@ async fn demo_estates_carry_facts_that_their_plots_show() {
         .unwrap();
     assert!(profile.contains(r#"href="/plots/LWL-001/profile?lang=de""#));
 }
+
+#[tokio::test]
+async fn profile_parameters_are_checked_as_documented() {
+    let app = spawn_app().await;
+    let (mid, estate) = app.place().await;
+    app.create_plot(&plot_body("LWL-950", mid, Some(estate)))
+        .await;
+    let long = "0".repeat(201);
+    assert_problem(
+        app.get(&format!("/plots/LWL-950/profile?preview={long}"))
+            .await,
+        400,
+    )
+    .await;
+    // Preview links are for plots: an estate profile does not take the parameter.
+    assert_problem(
+        app.get(&format!("/estates/{estate}/profile?preview=x"))
+            .await,
+        400,
+    )
+    .await;
+}

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use super::plot::{estate_contact, estate_location, municipality_contact};
 use super::{
-    contact_section, date, definitions, labels, link, location_rows, m2, text, Fact, Layout,
-    ProfileParams,
+    contact_section, date, definitions, labels, link, location_rows, m2, text, Fact, LangParam,
+    Layout,
 };
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
@@ -169,7 +169,7 @@ fn render(
     get,
     path = "/estates/{id}/profile",
     tag = "maps",
-    params(("id" = i64, Path, description = "Estate id"), ProfileParams),
+    params(("id" = i64, Path, description = "Estate id"), LangParam),
     responses(
         (status = 200, description = "The profile page", content_type = "text/html"),
         (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
@@ -183,7 +183,7 @@ pub async fn estate_profile(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    QueryParams(params): QueryParams<ProfileParams>,
+    QueryParams(params): QueryParams<LangParam>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = params.lang()?;
     let id: i64 = id

@@ -181,11 +181,42 @@ pub struct ProfileParams {
 
 impl ProfileParams {
     pub(crate) fn lang(&self) -> Result<Lang, ApiError> {
-        match self.lang.as_deref() {
-            None => Ok(Lang::De),
-            Some(code) => Lang::parse(code)
-                .ok_or_else(|| ApiError::bad_parameter("lang", format!("`{code}`: use de or en"))),
+        parse_lang(self.lang.as_deref())
+    }
+
+    /// The preview token, refused (400) when longer than any token this service makes.
+    pub(crate) fn preview(&self) -> Result<Option<&str>, ApiError> {
+        match self.preview.as_deref() {
+            Some(t) if t.len() > 200 => Err(ApiError::bad_parameter(
+                "preview",
+                "not a preview token (at most 200 characters)",
+            )),
+            other => Ok(other),
         }
+    }
+}
+
+/// Query parameters of the estate profile.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LangParam {
+    /// `de` (default) or `en`.
+    #[param(pattern = "^(de|en)$")]
+    pub lang: Option<String>,
+}
+
+impl LangParam {
+    pub(crate) fn lang(&self) -> Result<Lang, ApiError> {
+        parse_lang(self.lang.as_deref())
+    }
+}
+
+fn parse_lang(code: Option<&str>) -> Result<Lang, ApiError> {
+    match code {
+        None => Ok(Lang::De),
+        Some(code) => Lang::parse(code)
+            .ok_or_else(|| ApiError::bad_parameter("lang", format!("`{code}`: use de or en"))),
     }
 }
 

@@ -223,7 +223,7 @@ pub async fn plot_profile(
     // reads as the caller does (the public: published plots only).
     let mut preview = None;
     let mut found = None;
-    if let Some(token) = params.preview.as_deref().filter(|t| t.len() <= 200) {
+    if let Some(token) = params.preview()? {
         let any = PlotSet::Readable(ReadScope::Region);
         if let Some(plot) = db::plots::find(&mut conn, &any, &key).await? {
             if crate::api::maps::preview::opens(&state, token, plot.0.id) {
