@@ -242,6 +242,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(places::delete_estate)),
         )
         .service(
+            resource("/regions/{id}/restore", "POST").route(web::post().to(places::restore_region)),
+        )
+        .service(
+            resource("/municipalities/{id}/restore", "POST")
+                .route(web::post().to(places::restore_municipality)),
+        )
+        .service(
+            resource("/estates/{id}/restore", "POST").route(web::post().to(places::restore_estate)),
+        )
+        .service(
             resource("/regions/{id}/history", "GET").route(web::get().to(places::region_history)),
         )
         .service(

@@ -390,6 +390,66 @@ pub async fn soft_delete(
     Ok(row.version)
 }
 
+/// A deleted place, locked: its version and the id of the place it belongs to (region of a
+/// municipality, municipality of an estate). Run it in a transaction.
+pub async fn lock_deleted(
+    conn: &mut AsyncPgConnection,
+    kind: PlaceKind,
+    id: i64,
+) -> diesel::QueryResult<Option<(i32, Option<i64>)>> {
+    #[derive(QueryableByName)]
+    struct Deleted {
+        #[diesel(sql_type = Integer)]
+        version: i32,
+        #[diesel(sql_type = Nullable<BigInt>)]
+        parent: Option<i64>,
+    }
+    let parent = match kind {
+        PlaceKind::Region => "NULL::int8",
+        PlaceKind::Municipality => "region_id",
+        PlaceKind::Estate => "municipality_id",
+    };
+    let row: Option<Deleted> = diesel::sql_query(format!(
+        "SELECT version, {parent} AS parent FROM {} WHERE id = $1 AND deleted_at IS NOT NULL FOR UPDATE",
+        table(kind)
+    ))
+    .bind::<BigInt, _>(id)
+    .get_result(conn)
+    .await
+    .map(Some)
+    .or_else(not_found_is_none)?;
+    Ok(row.map(|r| (r.version, r.parent)))
+}
+
+/// Brings a locked deleted place back (an estate as a draft), bumps its version and records it.
+pub async fn restore(
+    conn: &mut AsyncPgConnection,
+    kind: PlaceKind,
+    id: i64,
+    actor: &Actor,
+    changes: &Value,
+) -> diesel::QueryResult<i32> {
+    let row: IdVersion = diesel::sql_query(format!(
+        "UPDATE {table} SET deleted_at = NULL, version = version + 1, updated_at = now() \
+         WHERE id = $1 RETURNING id, version",
+        table = table(kind)
+    ))
+    .bind::<BigInt, _>(id)
+    .get_result(conn)
+    .await?;
+    record(
+        conn,
+        kind,
+        id,
+        row.version,
+        HistoryAction::Restore,
+        actor,
+        changes,
+    )
+    .await?;
+    Ok(row.version)
+}
+
 /// One entry of a place's history.
 #[derive(Debug, Clone, diesel::Queryable, diesel::Selectable)]
 #[diesel(table_name = crate::schema::place_history, check_for_backend(diesel::pg::Pg))]

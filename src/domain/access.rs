@@ -191,6 +191,8 @@ pub enum PlaceAction {
     DeleteEstate {
         current: i64,
     },
+    /// Bring back a deleted region, municipality or estate.
+    Restore,
 }
 
 /// Why a request is refused.
@@ -359,6 +361,9 @@ fn authorize_place_with(
         (Role::Editor, PlaceAction::Region) => {
             Err(Denied::Forbidden("only an admin sets up regions".into()))
         }
+        (Role::Editor, PlaceAction::Restore) => Err(Denied::Forbidden(
+            "only an admin can restore a deleted place".into(),
+        )),
         (Role::Editor, PlaceAction::Municipality) => Err(Denied::Forbidden(
             "only an admin sets up and changes municipalities".into(),
         )),
@@ -632,6 +637,7 @@ mod tests {
         };
         assert!(authorize_place(Some(&e), moved).is_err());
         assert!(authorize_place(Some(&e), PlaceAction::DeleteEstate { current: 2 }).is_err());
+        assert!(authorize_place(Some(&e), PlaceAction::Restore).is_err());
         let mut imports_only = e.clone();
         imports_only.scopes = vec![Scope::Import];
         let own = PlaceAction::CreateEstate { target: 1 };

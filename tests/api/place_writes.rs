@@ -662,3 +662,66 @@ async fn searches_use_the_estate_location_facts_a_plot_leaves_empty() {
         .unwrap();
     assert!(refs(near).is_empty());
 }
+
+#[tokio::test]
+async fn an_admin_restores_deleted_places_in_order() {
+    let app = spawn_app().await;
+    let (mid, _) = app.place().await;
+    app.account_with_token("editor@ludwigslust.example", "editor", &[mid], EDITOR)
+        .await;
+    let estate = created(
+        app.client
+            .post(app.url("/estates"))
+            .bearer_auth(TOKEN)
+            .json(&json!({"municipality_id": mid, "name": "Altes Gaswerk", "published": true}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let path = format!("/estates/{}", estate["id"]);
+    let deleted = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(TOKEN)
+        .header("If-Match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let restore = |token: &'static str, version: &'static str| {
+        app.client
+            .post(app.url(&format!("{path}/restore")))
+            .bearer_auth(token)
+            .header("If-Match", version)
+            .send()
+    };
+    assert_problem(restore(EDITOR, "\"2\"").await.unwrap(), 403).await;
+    assert_problem(restore(TOKEN, "\"1\"").await.unwrap(), 412).await;
+    let back = restore(TOKEN, "\"2\"").await.unwrap();
+    assert_eq!(back.status(), 200);
+    let back: Value = back.json().await.unwrap();
+    assert_eq!(
+        (back["version"].as_i64(), back["published"].as_bool()),
+        (Some(3), Some(false)),
+        "back as a draft"
+    );
+    assert_problem(restore(TOKEN, "\"3\"").await.unwrap(), 404).await;
+    let history: Value = app
+        .client
+        .get(app.url(&format!("{path}/history")))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["restore", "delete", "create"]);
+}

@@ -371,3 +371,55 @@ pub fn respond<T: Serialize>(
     }
     response
 }
+
+/// Brings a deleted place back (admins; an estate comes back as a draft). Refused (409) while
+/// the place it belongs to is deleted itself: restore that first.
+pub async fn restore(
+    state: &AppState,
+    caller: &Caller,
+    kind: PlaceKind,
+    id: i64,
+    if_match: Option<HeaderValue>,
+) -> Result<(), ApiError> {
+    // Refused before the lookup: nobody else learns which deleted places exist.
+    access::authorize_place(caller.principal(), PlaceAction::Restore)?;
+    let actor = caller.actor(Via::Api);
+    let mut conn = state.pool.get().await?;
+    conn.transaction(async |conn| {
+        let (version, parent) = db::place_writes::lock_deleted(conn, kind, id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("no deleted {} with id {id}", kind.as_str()))
+            })?;
+        let expected = required_version(if_match.as_ref())?;
+        if version != expected {
+            return Err(ApiError::PreconditionFailed {
+                current_version: version,
+            });
+        }
+        let parent_kind = match kind {
+            PlaceKind::Region => None,
+            PlaceKind::Municipality => Some(PlaceKind::Region),
+            PlaceKind::Estate => Some(PlaceKind::Municipality),
+        };
+        if let (Some(parent_kind), Some(parent)) = (parent_kind, parent) {
+            if db::place_writes::lock_shared(conn, parent_kind, parent)
+                .await?
+                .is_none()
+            {
+                return Err(ApiError::Conflict {
+                    detail: format!(
+                        "the {} this {} belongs to ({parent}) is deleted: restore it first",
+                        parent_kind.as_str(),
+                        kind.as_str()
+                    ),
+                    errors: Vec::new(),
+                });
+            }
+        }
+        let changes = serde_json::json!([{"field": "deleted", "from": true, "to": false}]);
+        db::place_writes::restore(conn, kind, id, &actor, &changes).await?;
+        Ok(())
+    })
+    .await
+}

@@ -2,8 +2,10 @@
 //! in `write` (through `core`).
 
 mod core;
+mod restore;
 mod write;
 
+pub use restore::*;
 pub use write::*;
 
 use actix_web::http::header;

@@ -88,7 +88,7 @@ fn path_of(kind: PlaceKind) -> &'static str {
     }
 }
 
-async fn answer(
+pub(super) async fn answer(
     req: &HttpRequest,
     state: &AppState,
     caller: &Caller,
