@@ -243,3 +243,62 @@ async fn each_geometry_rule_is_named() {
     let listed: Value = app.get_staff("/plots").await.json().await.unwrap();
     assert_eq!(listed["number_returned"], 0, "no invalid plot was stored");
 }
+
+/// Issue 14, item 1 (first part): plots with a sliver part of a few µm² beside a normal one, as
+/// cutting parcels out of a zoning layer leaves them, wound either way. Before, the sliver could
+/// measure as the rest of the Earth (510,065,622 km²) and the plot was refused as too large.
+#[tokio::test]
+async fn sliver_parts_wound_either_way_measure_as_postgis_measures_them() {
+    let app = spawn_app().await;
+    let (mid, _) = app.place().await;
+    // A small linear congruential generator: repeatable, no extra crate.
+    let mut seed: u64 = 0x5eed_1234;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut refused = Vec::new();
+    for n in 0..60 {
+        let (lon, lat) = (11.40 + next() * 0.2, 53.25 + next() * 0.1);
+        let mut shell = square(lon, lat, 0.001);
+        if n % 2 == 1 {
+            shell.reverse();
+        }
+        // A thin triangle beside it: base 10–100 m, height 1 nm – 1 mm.
+        let (x, y) = (lon + 0.002, lat + next() * 0.001);
+        let base = 0.000_15 + next() * 0.001_35;
+        let height = 10f64.powf(-14.0 + next() * 5.0);
+        let mut sliver = vec![
+            [x, y],
+            [x + base, y],
+            [x + base * next(), y + height],
+            [x, y],
+        ];
+        if n % 3 == 0 {
+            sliver.reverse();
+        }
+        let mut body = plot_body(&format!("SLV-{n:03}"), mid, None);
+        body["geometry"] = json!({"type": "MultiPolygon", "coordinates": [[shell], [sliver]]});
+        let response = app.post_plot(&body).await;
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap();
+        if status != 201 {
+            // geo may find a degenerate triangle invalid; that must be said as such.
+            let text = answer.to_string();
+            assert!(
+                !text.contains("km²"),
+                "SLV-{n:03} refused as too large: {text}"
+            );
+            refused.push(n);
+            continue;
+        }
+        let ours = answer["area_computed_m2"].as_f64().unwrap();
+        let postgis = app.postgis_area(answer["id"].as_i64().unwrap()).await;
+        assert!(
+            (ours - postgis).abs() <= 0.001 * postgis + 0.1,
+            "SLV-{n:03}: {ours} m² here, {postgis} m² in PostGIS"
+        );
+        assert!((7_000.0..8_000.0).contains(&ours), "SLV-{n:03}: {ours} m²");
+    }
+    assert!(refused.len() < 60, "every sliver plot was refused");
+}
