@@ -42,19 +42,18 @@ async fn view(
 ) -> Result<(i32, Value), ApiError> {
     let set = &caller.plot_set();
     let gone = || ApiError::internal(anyhow::anyhow!("{} {id} vanished", kind.as_str()));
-    let json = |v: &dyn ErasedView| v.to_json();
     match kind {
         PlaceKind::Region => {
             let row = db::places::region(conn, id).await?.ok_or_else(gone)?;
             let view = Region::from(row);
-            Ok((view.version, json(&view)))
+            Ok((view.version, to_json(&view)?))
         }
         PlaceKind::Municipality => {
             let (row, count) = db::places::municipality_with_count(conn, set, id)
                 .await?
                 .ok_or_else(gone)?;
             let view = Municipality::from_row(row, count);
-            Ok((view.version, json(&view)))
+            Ok((view.version, to_json(&view)?))
         }
         PlaceKind::Estate => {
             let (row, count) = db::places::estate_with_count(conn, set, id)
@@ -64,20 +63,14 @@ async fn view(
             let warnings =
                 crate::api::checks::estate_warnings(conn, caller, id, estate.municipality_id).await;
             let view = EstateWithWarnings { estate, warnings };
-            Ok((view.estate.version, json(&view)))
+            Ok((view.estate.version, to_json(&view)?))
         }
     }
 }
 
-/// Views serialise to JSON values here, so one `view` serves the three kinds.
-trait ErasedView {
-    fn to_json(&self) -> Value;
-}
-
-impl<T: Serialize> ErasedView for T {
-    fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
-    }
+/// One `view` serves the three kinds, so it answers with the view as a JSON value.
+fn to_json<T: Serialize>(view: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(view).map_err(ApiError::internal)
 }
 
 fn path_of(kind: PlaceKind) -> &'static str {
