@@ -46,7 +46,7 @@ pub enum PlacesCommand {
         /// Without it, the import runs with an admin's rights as `cli`.
         #[arg(long = "as", value_name = "EMAIL")]
         as_user: Option<String>,
-        /// CRS of the coordinates: EPSG:4326 (default), EPSG:25832 or EPSG:25833.
+        /// CRS of the coordinates (default EPSG:4326; see docs/imports.md for the others).
         #[arg(long)]
         crs: Option<String>,
         /// Assign the municipality of features without one from their outline.
@@ -84,7 +84,7 @@ async fn import_estates(
     use gewerbeflaechen::api::imports::{estates, Options};
     use gewerbeflaechen::domain::access::{Principal, Role, Scope};
     use gewerbeflaechen::domain::history::{Actor, Via};
-    use gewerbeflaechen::domain::import::{read, ImportCrs, Mapping, Target};
+    use gewerbeflaechen::domain::import::{crs, read, Mapping, Target};
     let body = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if body.len() > settings.import_max_bytes {
         anyhow::bail!("the file is larger than GWF_IMPORT_MAX_BYTES");
@@ -102,17 +102,8 @@ async fn import_estates(
     if file.records.len() > settings.import_max_features {
         anyhow::bail!("more features than GWF_IMPORT_MAX_FEATURES: split the file");
     }
-    let given = match crs.as_deref() {
-        None => None,
-        Some(name) => Some(ImportCrs::parse(name).context("--crs: EPSG:4326, 25832 or 25833")?),
-    };
-    let crs = match (given, file.crs) {
-        (Some(a), Some(b)) if a != b => {
-            anyhow::bail!("the file says {} but --crs {}", b.name(), a.name())
-        }
-        (Some(c), _) | (None, Some(c)) => c,
-        (None, None) => ImportCrs::Wgs84,
-    };
+    let crs = crs::settle(crs.as_deref(), file.crs, file.first_position())
+        .map_err(|(_, detail)| anyhow::anyhow!("--crs: {detail}"))?;
     let mut conn = diesel_async::AsyncPgConnection::establish(settings.database_url.expose())
         .await
         .context("cannot connect to the database")?;

@@ -33,7 +33,7 @@ use crate::domain::access;
 use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{Actor, Via};
 use crate::domain::import::locate::Needs;
-use crate::domain::import::Target;
+use crate::domain::import::{crs, Target};
 use crate::domain::import::{read, GeometryInput, ImportCrs, ImportItem, ImportReport, Mapping};
 use crate::domain::import::{ImportProblem, ParsedFile, Plan, Planner, PlannerContext, Record};
 use crate::domain::plot::StoredPlot;
@@ -47,8 +47,11 @@ pub struct ImportParams {
     /// Check every feature and report, but write nothing.
     #[serde(default)]
     pub dry_run: bool,
-    /// CRS of the coordinates: `EPSG:4326` (default), `EPSG:25832` or `EPSG:25833` (also as
-    /// URN). A GeoJSON file may say the same in its `crs` member; the two must agree.
+    /// CRS of the coordinates (also as URN or OGC URL): `EPSG:4326` (default), `EPSG:4258`,
+    /// `EPSG:25832`, `EPSG:25833`, `EPSG:4647`, `EPSG:5650` (UTM with zone prefix),
+    /// `EPSG:31466`–`EPSG:31469` (Gauß-Krüger zones 2–5) or `EPSG:3857`. A file may say the same
+    /// (GeoJSON `crs` member); the two must agree. Without either, coordinates that are not
+    /// degrees are refused with the CRS they look like.
     pub crs: Option<String>,
     /// For files in another schema: `source:field` pairs, comma-separated, mapping their
     /// columns or properties onto import fields (before the built-in German names), e.g.
@@ -167,12 +170,6 @@ async fn read_upload(
     target: Target,
     read_only: &'static [String],
 ) -> Result<Upload, ApiError> {
-    let crs_param = match params.crs.as_deref() {
-        None => None,
-        Some(name) => Some(ImportCrs::parse(name).ok_or_else(|| {
-            ApiError::bad_parameter("crs", "use EPSG:4326, EPSG:25832 or EPSG:25833")
-        })?),
-    };
     let mapping = Mapping::parse_for(
         target,
         params.map.as_deref(),
@@ -199,16 +196,8 @@ async fn read_upload(
             file.records.len()
         )));
     }
-    let crs = match (crs_param, file.crs) {
-        (Some(a), Some(b)) if a != b => {
-            return Err(ApiError::bad_parameter(
-                "crs",
-                format!("the file says {} but crs says {}", b.name(), a.name()),
-            ))
-        }
-        (Some(a), _) | (None, Some(a)) => a,
-        (None, None) => ImportCrs::Wgs84,
-    };
+    let crs = crs::settle(params.crs.as_deref(), file.crs, file.first_position())
+        .map_err(|(name, detail)| ApiError::bad_parameter(name, detail))?;
     Ok(Upload {
         file,
         crs,
@@ -252,9 +241,9 @@ async fn to_wgs84(
     let mut slots: Vec<usize> = Vec::new();
     for (i, r) in records.iter().enumerate() {
         let input = match &r.geometry {
-            GeometryInput::GeoJson(g) if crs != ImportCrs::Wgs84 => Some((g.clone(), false)),
+            GeometryInput::GeoJson(g) if crs.needs_transform() => Some((g.clone(), false)),
             GeometryInput::Wkt(w) => Some((w.clone(), true)),
-            GeometryInput::Point(x, y) if crs != ImportCrs::Wgs84 => {
+            GeometryInput::Point(x, y) if crs.needs_transform() => {
                 Some((format!("POINT({x} {y})"), true))
             }
             _ => None,
@@ -275,6 +264,17 @@ async fn to_wgs84(
         };
     }
     Ok(())
+}
+
+/// What a Gauß-Krüger import is told about the accuracy of its transformation.
+async fn dhdn_accuracy(
+    conn: &mut diesel_async::AsyncPgConnection,
+) -> Result<ImportProblem, ApiError> {
+    let text = match db::imports::dhdn_grid(conn).await? {
+        true => "DHDN (Gauß-Krüger) coordinates were transformed with the BETA2007 grid: accurate to about 1 m",
+        false => "DHDN (Gauß-Krüger) coordinates were transformed without the BETA2007 grid (PROJ has no BETA2007.gsb): positions may be off by up to 3 m; install proj-data",
+    };
+    Ok(ImportProblem::new(None, None, None, text))
 }
 
 /// Records planned per trip to the blocking pool.
@@ -309,6 +309,9 @@ async fn run(
         ..
     } = file;
     let total = records.len();
+    if let ImportCrs::GaussKrueger(_) = options.crs {
+        warnings.push(dhdn_accuracy(conn).await?);
+    }
     to_wgs84(conn, &mut records, options.crs).await?;
     let mut stored = stored_plots(conn, caller, &records).await?;
     let places = Places::load(conn, caller).await?;

@@ -5,6 +5,7 @@
 //! transaction. Estates are imported the same way (`estates`); `locate` assigns places from
 //! geometry.
 
+pub mod crs;
 pub mod estate_schema;
 pub mod estates;
 pub mod formula;

@@ -47,6 +47,36 @@ impl Record {
     }
 }
 
+impl GeometryInput {
+    /// The first position, to tell degrees from metres; `None` for missing or unreadable
+    /// geometry.
+    pub fn first_position(&self) -> Option<(f64, f64)> {
+        let text = match self {
+            GeometryInput::Point(x, y) => return Some((*x, *y)),
+            GeometryInput::GeoJson(g) => &g[g.find("coordinates")?..],
+            GeometryInput::Wkt(w) => &w[w.find('(')?..],
+            GeometryInput::Missing | GeometryInput::Unreadable(_) => return None,
+        };
+        let mut numbers = text
+            .split(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+            .filter(|t| !t.is_empty() && t.chars().any(|c| c.is_ascii_digit()))
+            .map(str::parse::<f64>);
+        match (numbers.next(), numbers.next()) {
+            (Some(Ok(x)), Some(Ok(y))) => Some((x, y)),
+            _ => None,
+        }
+    }
+}
+
+impl ParsedFile {
+    /// The first position any record has.
+    pub fn first_position(&self) -> Option<(f64, f64)> {
+        self.records
+            .iter()
+            .find_map(|r| r.geometry.first_position())
+    }
+}
+
 pub struct ParsedFile {
     /// `geojson` or `csv`.
     pub format: &'static str,
@@ -104,7 +134,8 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
                 .unwrap_or_default();
             Some(ImportCrs::parse(name).ok_or_else(|| {
                 format!(
-                    "the file's crs `{name}` is not supported; use EPSG:4326, EPSG:25832 or EPSG:25833"
+                    "the file's crs `{name}` is not supported; use one of {}",
+                    ImportCrs::accepted()
                 )
             })?)
         }

@@ -9,50 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::plot::{members, Kind};
 
-/// Coordinate reference systems an import may use. German surveyors deliver ETRS89/UTM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportCrs {
-    /// WGS 84 lon/lat (GeoJSON's own, also written OGC:CRS84).
-    Wgs84,
-    /// ETRS89 / UTM zone 32N (western Germany). Units: m.
-    Utm32,
-    /// ETRS89 / UTM zone 33N (eastern Germany, e.g. Mecklenburg-Vorpommern). Units: m.
-    Utm33,
-}
-
-impl ImportCrs {
-    pub fn srid(self) -> i32 {
-        match self {
-            ImportCrs::Wgs84 => 4326,
-            ImportCrs::Utm32 => 25832,
-            ImportCrs::Utm33 => 25833,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ImportCrs::Wgs84 => "EPSG:4326",
-            ImportCrs::Utm32 => "EPSG:25832",
-            ImportCrs::Utm33 => "EPSG:25833",
-        }
-    }
-
-    /// `EPSG:25833`, `25833`, `urn:ogc:def:crs:EPSG::25833`, `http://www.opengis.net/def/crs/EPSG/0/25833`,
-    /// `OGC:CRS84`, `urn:ogc:def:crs:OGC:1.3:CRS84`.
-    pub fn parse(text: &str) -> Option<ImportCrs> {
-        let t = text.trim().to_ascii_uppercase();
-        if t.ends_with("CRS84") {
-            return Some(ImportCrs::Wgs84);
-        }
-        let code = t.rsplit([':', '/']).next().unwrap_or_default().trim();
-        match code {
-            "4326" => Some(ImportCrs::Wgs84),
-            "25832" => Some(ImportCrs::Utm32),
-            "25833" => Some(ImportCrs::Utm33),
-            _ => None,
-        }
-    }
-}
+pub use super::crs::ImportCrs;
 
 /// Fields the import adds to the plot's own members.
 const EXTRAS: &[(&str, Kind)] = &[
@@ -556,6 +513,7 @@ mod tests {
             ImportCrs::parse("urn:ogc:def:crs:OGC:1.3:CRS84"),
             Some(ImportCrs::Wgs84)
         );
-        assert_eq!(ImportCrs::parse("EPSG:3857"), None);
+        assert_eq!(ImportCrs::parse("EPSG:3857"), Some(ImportCrs::WebMercator));
+        assert_eq!(ImportCrs::parse("EPSG:2056"), None);
     }
 }
