@@ -194,7 +194,9 @@ impl ImportCrs {
                     if mercator { ", or Web Mercator (EPSG:3857)" } else { "" }
                 )
             }
-            _ if (6_000_000.0..7_500_000.0).contains(&y) && (500_000.0..1_800_000.0).contains(&x) => {
+            _ if (6_000_000.0..7_500_000.0).contains(&y)
+                && (500_000.0..1_800_000.0).contains(&x) =>
+            {
                 ImportCrs::WebMercator.described()
             }
             _ => "no CRS used for German data".to_owned(),
@@ -226,7 +228,10 @@ pub fn settle(
         Some(name) => Some(ImportCrs::parse(name).ok_or_else(|| {
             (
                 "crs",
-                format!("`{name}` is not supported; use one of {}", ImportCrs::accepted()),
+                format!(
+                    "`{name}` is not supported; use one of {}",
+                    ImportCrs::accepted()
+                ),
             )
         })?),
     };
@@ -296,7 +301,10 @@ mod tests {
             assert_eq!(ImportCrs::parse(crs.name()), Some(crs));
             assert_eq!(ImportCrs::from_epsg(i64::from(crs.srid())), Some(crs));
         }
-        assert_eq!(ImportCrs::parse("urn:ogc:def:crs:EPSG::31467"), Some(ImportCrs::GaussKrueger(3)));
+        assert_eq!(
+            ImportCrs::parse("urn:ogc:def:crs:EPSG::31467"),
+            Some(ImportCrs::GaussKrueger(3))
+        );
         assert_eq!(ImportCrs::parse("EPSG:31465"), None);
         assert_eq!(ImportCrs::parse("EPSG:99999999999"), None);
     }
@@ -304,15 +312,42 @@ mod tests {
     #[test]
     fn prj_files_as_esri_and_gdal_write_them() {
         let cases = [
-            (r#"PROJCS["ETRS_1989_UTM_Zone_32N",GEOGCS["GCS_ETRS_1989",DATUM["D_ETRS_1989",SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["False_Easting",500000.0],UNIT["Meter",1.0]]"#, ImportCrs::Utm32),
-            (r#"PROJCS["ETRS89 / UTM zone 33N",GEOGCS["ETRS89",AUTHORITY["EPSG","4258"]],UNIT["metre",1],AUTHORITY["EPSG","25833"]]"#, ImportCrs::Utm33),
-            (r#"PROJCS["ETRS_1989_UTM_Zone_N32",GEOGCS["GCS_ETRS_1989"],PARAMETER["False_Easting",32500000.0]]"#, ImportCrs::Utm32Zoned),
-            (r#"PROJCS["DHDN_3_Degree_Gauss_Zone_3",GEOGCS["GCS_Deutsches_Hauptdreiecksnetz"]]"#, ImportCrs::GaussKrueger(3)),
-            (r#"PROJCS["DHDN / 3-degree Gauss-Kruger zone 4",GEOGCS["DHDN"]]"#, ImportCrs::GaussKrueger(4)),
-            (r#"PROJCS["WGS_1984_Web_Mercator_Auxiliary_Sphere",GEOGCS["GCS_WGS_1984"]]"#, ImportCrs::WebMercator),
-            (r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]]]"#, ImportCrs::Wgs84),
-            (r#"GEOGCS["GCS_ETRS_1989",DATUM["D_ETRS_1989"]]"#, ImportCrs::Etrs89),
-            (r#"PROJCRS["ETRS89 / UTM zone 32N",BASEGEOGCRS["ETRS89",ID["EPSG",4258]],ID["EPSG",25832]]"#, ImportCrs::Utm32),
+            (
+                r#"PROJCS["ETRS_1989_UTM_Zone_32N",GEOGCS["GCS_ETRS_1989",DATUM["D_ETRS_1989",SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["False_Easting",500000.0],UNIT["Meter",1.0]]"#,
+                ImportCrs::Utm32,
+            ),
+            (
+                r#"PROJCS["ETRS89 / UTM zone 33N",GEOGCS["ETRS89",AUTHORITY["EPSG","4258"]],UNIT["metre",1],AUTHORITY["EPSG","25833"]]"#,
+                ImportCrs::Utm33,
+            ),
+            (
+                r#"PROJCS["ETRS_1989_UTM_Zone_N32",GEOGCS["GCS_ETRS_1989"],PARAMETER["False_Easting",32500000.0]]"#,
+                ImportCrs::Utm32Zoned,
+            ),
+            (
+                r#"PROJCS["DHDN_3_Degree_Gauss_Zone_3",GEOGCS["GCS_Deutsches_Hauptdreiecksnetz"]]"#,
+                ImportCrs::GaussKrueger(3),
+            ),
+            (
+                r#"PROJCS["DHDN / 3-degree Gauss-Kruger zone 4",GEOGCS["DHDN"]]"#,
+                ImportCrs::GaussKrueger(4),
+            ),
+            (
+                r#"PROJCS["WGS_1984_Web_Mercator_Auxiliary_Sphere",GEOGCS["GCS_WGS_1984"]]"#,
+                ImportCrs::WebMercator,
+            ),
+            (
+                r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]]]"#,
+                ImportCrs::Wgs84,
+            ),
+            (
+                r#"GEOGCS["GCS_ETRS_1989",DATUM["D_ETRS_1989"]]"#,
+                ImportCrs::Etrs89,
+            ),
+            (
+                r#"PROJCRS["ETRS89 / UTM zone 32N",BASEGEOGCRS["ETRS89",ID["EPSG",4258]],ID["EPSG",25832]]"#,
+                ImportCrs::Utm32,
+            ),
         ];
         for (wkt, crs) in cases {
             assert_eq!(ImportCrs::from_wkt(wkt), Some(crs), "{wkt}");
@@ -345,7 +380,10 @@ mod tests {
         let zoned = ImportCrs::looks_like(33_271_000.0, 5_932_000.0).unwrap();
         assert!(zoned.contains("EPSG:5650"), "{zoned}");
         let utm = ImportCrs::looks_like(271_000.0, 5_932_000.0).unwrap();
-        assert!(utm.contains("EPSG:25832") && utm.contains("EPSG:25833"), "{utm}");
+        assert!(
+            utm.contains("EPSG:25832") && utm.contains("EPSG:25833"),
+            "{utm}"
+        );
         let mercator = ImportCrs::looks_like(1_270_000.0, 7_040_000.0).unwrap();
         assert!(mercator.contains("EPSG:3857"), "{mercator}");
     }
