@@ -83,8 +83,9 @@ async fn import_estates(
     use gewerbeflaechen::api::error::ApiError;
     use gewerbeflaechen::api::imports::{estates, Options};
     use gewerbeflaechen::domain::access::{Principal, Role, Scope};
+    use gewerbeflaechen::domain::crs;
     use gewerbeflaechen::domain::history::{Actor, Via};
-    use gewerbeflaechen::domain::import::{crs, read, Mapping, Target};
+    use gewerbeflaechen::domain::import::{read, Mapping, Target};
     let body = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if body.len() > settings.import_max_bytes {
         anyhow::bail!("the file is larger than GWF_IMPORT_MAX_BYTES");

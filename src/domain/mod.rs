@@ -6,6 +6,7 @@ pub mod access;
 pub mod boundaries;
 pub mod checks;
 pub mod credentials;
+pub mod crs;
 pub mod geometry;
 pub mod history;
 pub mod import;

@@ -406,13 +406,13 @@ async fn bad_files_regions_and_systems_are_refused_clearly() {
     let gk3 = no_prj.with_extension("prj");
     std::fs::write(
         &gk3,
-        r#"PROJCS["DHDN_3_Degree_Gauss_Zone_4",GEOGCS["GCS_Deutsches_Hauptdreiecksnetz"],PARAMETER["False_Easting",4500000.0]]"#,
+        r#"PROJCS["ETRS89_LCC_Germany",GEOGCS["GCS_ETRS_1989"],PROJECTION["Lambert_Conformal_Conic"]]"#,
     )
     .unwrap();
     expect(
         options(no_prj.clone(), lwl),
         &[
-            "unsupported CRS `DHDN_3_Degree_Gauss_Zone_4`",
+            "unsupported CRS `ETRS89_LCC_Germany`",
             "ogr2ogr -t_srs EPSG:25832",
         ],
     )

@@ -30,11 +30,12 @@ use super::AppState;
 use crate::api::error::responses as r;
 use crate::db;
 use crate::domain::access;
+use crate::domain::crs::{self, Crs};
 use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{Actor, Via};
 use crate::domain::import::locate::Needs;
-use crate::domain::import::{crs, Target};
-use crate::domain::import::{read, GeometryInput, ImportCrs, ImportItem, ImportReport, Mapping};
+use crate::domain::import::Target;
+use crate::domain::import::{read, GeometryInput, ImportItem, ImportReport, Mapping};
 use crate::domain::import::{ImportProblem, ParsedFile, Plan, Planner, PlannerContext, Record};
 use crate::domain::plot::StoredPlot;
 use crate::domain::FieldError;
@@ -154,7 +155,7 @@ pub async fn import_plots(
 /// An upload read as far as the file goes: its records, CRS and `?map=`/`?defaults=`.
 struct Upload {
     file: ParsedFile,
-    crs: ImportCrs,
+    crs: Crs,
     mapping: Mapping,
     started: std::time::Instant,
     bytes: usize,
@@ -235,7 +236,7 @@ fn bad_file(detail: impl Into<String>) -> ApiError {
 async fn to_wgs84(
     conn: &mut diesel_async::AsyncPgConnection,
     records: &mut [Record],
-    crs: ImportCrs,
+    crs: Crs,
 ) -> Result<(), ApiError> {
     let mut inputs: Vec<(String, bool)> = Vec::new();
     let mut slots: Vec<usize> = Vec::new();
@@ -283,7 +284,7 @@ const PLAN_CHUNK: usize = 500;
 /// How one import runs: its CRS, `?defaults=`, whether it writes or locates, and what bounds
 /// its work.
 pub struct Options<'a> {
-    pub crs: ImportCrs,
+    pub crs: Crs,
     pub defaults: &'a [(&'static str, Value)],
     pub dry_run: bool,
     pub locate: bool,
@@ -309,7 +310,7 @@ async fn run(
         ..
     } = file;
     let total = records.len();
-    if let ImportCrs::GaussKrueger(_) = options.crs {
+    if let Crs::GaussKrueger(_) = options.crs {
         warnings.push(dhdn_accuracy(conn).await?);
     }
     to_wgs84(conn, &mut records, options.crs).await?;

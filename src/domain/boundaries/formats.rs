@@ -12,8 +12,8 @@ use shapefile::dbase::{self, FieldValue};
 use shapefile::record::traits::HasXY;
 use shapefile::{PolygonRing, Shape};
 
-use super::crs::{self, Crs};
 use super::{BoundaryFile, BoundaryRow};
+use crate::domain::crs::{self, Crs};
 
 /// The attribute of `key` (any case: VG250 writes `AGS`, some exports `ags`).
 fn property<'a>(properties: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
@@ -93,7 +93,12 @@ pub fn read_geojson(text: &str, wanted: impl Fn(&str) -> bool) -> Result<Boundar
     let crs = match &collection.crs {
         None => Crs::Wgs84,
         Some(member) => match text_of(member.properties.get("name")) {
-            Some(name) if member.kind == "name" => crs::from_geojson_name(&name)?,
+            Some(name) if member.kind == "name" => Crs::parse(&name).ok_or_else(|| {
+                format!(
+                    "unsupported CRS `{name}` in the GeoJSON `crs` member: use one of {}",
+                    Crs::accepted()
+                )
+            })?,
             _ => return Err("the GeoJSON `crs` member names no CRS".into()),
         },
     };
@@ -358,7 +363,7 @@ mod tests {
             .contains("VG250_GEM"));
         assert!(read_geojson(r#"{"type": "Point"}"#, |_| true).is_err());
         assert!(read_geojson("\u{0}garbage", |_| true).is_err());
-        let gk = r#"{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:31467"}}, "features": []}"#;
+        let gk = r#"{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:2056"}}, "features": []}"#;
         assert!(read_geojson(gk, |_| true)
             .unwrap_err()
             .contains("unsupported"));

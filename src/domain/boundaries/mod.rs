@@ -9,7 +9,6 @@
 //! (population). A municipality's outline is the union of its land rows; water rows (coastal
 //! waters, Lake Constance) are left out unless asked for, since plots are not in them.
 
-pub mod crs;
 pub mod formats;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::place::check_ags;
-pub use crs::Crs;
+pub use crate::domain::crs::Crs;
 
 /// One row of the municipality layer, as read from the file.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,6 @@
 //! transaction. Estates are imported the same way (`estates`); `locate` assigns places from
 //! geometry.
 
-pub mod crs;
 pub mod estate_schema;
 pub mod estates;
 pub mod formula;
@@ -18,4 +17,4 @@ pub mod schema;
 pub use plan::{Plan, Planner, PlannerContext};
 pub use read::{GeometryInput, ParsedFile, Record};
 pub use report::{EstateImportItem, EstateImportReport, ImportItem, ImportProblem, ImportReport};
-pub use schema::{ImportCrs, Mapping, Target};
+pub use schema::{Mapping, Target};

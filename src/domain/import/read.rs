@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 
 use super::formula;
 use super::report::ImportProblem;
-use super::schema::{map_record, Column, ImportCrs, Mapping, Target};
+use super::schema::{map_record, Column, Mapping, Target};
+use crate::domain::crs::Crs;
 
 /// Geometry as the file gave it (and, once transformed, in EPSG:4326).
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +82,7 @@ pub struct ParsedFile {
     /// `geojson` or `csv`.
     pub format: &'static str,
     /// The CRS the file names (GeoJSON `crs` member).
-    pub crs: Option<ImportCrs>,
+    pub crs: Option<Crs>,
     pub records: Vec<Record>,
     pub problems: Vec<ImportProblem>,
     pub warnings: Vec<ImportProblem>,
@@ -132,10 +133,10 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
                 .pointer("/properties/name")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            Some(ImportCrs::parse(name).ok_or_else(|| {
+            Some(Crs::parse(name).ok_or_else(|| {
                 format!(
                     "the file's crs `{name}` is not supported; use one of {}",
-                    ImportCrs::accepted()
+                    Crs::accepted()
                 )
             })?)
         }

@@ -9,8 +9,6 @@ use serde_json::{Map, Value};
 
 use crate::domain::plot::{members, Kind};
 
-pub use super::crs::ImportCrs;
-
 /// Fields the import adds to the plot's own members.
 const EXTRAS: &[(&str, Kind)] = &[
     ("municipality_ags", Kind::Text),
@@ -500,20 +498,5 @@ mod tests {
         assert_eq!(m.column("Titel"), Column::Field("title_de"));
         assert_eq!(m.defaults, vec![("status", json!("available"))]);
         assert!(Mapping::parse(Some("a:colour"), None, &[]).is_err());
-    }
-
-    #[test]
-    fn crs_names() {
-        assert_eq!(
-            ImportCrs::parse("urn:ogc:def:crs:EPSG::25833"),
-            Some(ImportCrs::Utm33)
-        );
-        assert_eq!(ImportCrs::parse("EPSG:25832"), Some(ImportCrs::Utm32));
-        assert_eq!(
-            ImportCrs::parse("urn:ogc:def:crs:OGC:1.3:CRS84"),
-            Some(ImportCrs::Wgs84)
-        );
-        assert_eq!(ImportCrs::parse("EPSG:3857"), Some(ImportCrs::WebMercator));
-        assert_eq!(ImportCrs::parse("EPSG:2056"), None);
     }
 }

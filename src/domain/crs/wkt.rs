@@ -1,46 +1,7 @@
-//! Which coordinate reference system a boundary file is in: from a Shapefile's `.prj` (WKT 1 in
-//! ESRI or OGC flavour, or WKT 2) or a GeoJSON `crs` member. Only systems PostGIS transforms to
-//! EPSG:4326 without a grid shift or a guessed datum are accepted; the rest are refused with
-//! the conversion to ask for.
+//! A `.prj` file's CRS: WKT 1 (ESRI or OGC flavour) or WKT 2, as ESRI, GDAL and QGIS write it.
+//! An EPSG code of the whole system decides; else its name.
 
-/// The systems official boundary files of Germany come in that are read as they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Crs {
-    /// ETRS89 / UTM zone 32N, EPSG:25832: VG250's default.
-    Utm32,
-    /// ETRS89 / UTM zone 33N, EPSG:25833: the eastern Länder's own data.
-    Utm33,
-    /// ETRS89 / LAEA Europe, EPSG:3035.
-    Laea,
-    /// WGS 84, EPSG:4326 (GeoJSON's default).
-    Wgs84,
-    /// ETRS89 geographic, EPSG:4258 (within a metre of WGS 84 in Germany).
-    Etrs89,
-}
-
-impl Crs {
-    pub fn srid(self) -> i32 {
-        match self {
-            Crs::Utm32 => 25832,
-            Crs::Utm33 => 25833,
-            Crs::Laea => 3035,
-            Crs::Wgs84 => 4326,
-            Crs::Etrs89 => 4258,
-        }
-    }
-
-    fn from_epsg(code: u32) -> Option<Crs> {
-        [Crs::Utm32, Crs::Utm33, Crs::Laea, Crs::Wgs84, Crs::Etrs89]
-            .into_iter()
-            .find(|c| c.srid() as u32 == code)
-    }
-}
-
-/// What to tell an operator whose file is in another system.
-pub fn convert_hint() -> &'static str {
-    "supported are EPSG:25832 (VG250's default), 25833, 3035, 4326 and 4258; convert with \
-     `ogr2ogr -t_srs EPSG:25832 out.shp in.shp` (GDAL)"
-}
+use super::Crs;
 
 /// A WKT node: `KEYWORD[arg, …]`, arguments being quoted text, numbers or nodes.
 #[derive(Debug, PartialEq)]
@@ -154,7 +115,7 @@ fn squash(name: &str) -> String {
         .collect()
 }
 
-/// The CRS a `.prj` file describes.
+/// The CRS a `.prj` file describes, or why it is not one an import takes.
 pub fn from_prj(wkt: &str) -> Result<Crs, String> {
     let Some(Wkt::Node(keyword, args)) = parse_wkt(wkt) else {
         return Err("the .prj file is not WKT".into());
@@ -163,14 +124,19 @@ pub fn from_prj(wkt: &str) -> Result<Crs, String> {
         Some(Wkt::Text(name)) => name.clone(),
         _ => String::new(),
     };
-    let unsupported = |what: &str| format!("unsupported CRS `{name}`{what}: {}", convert_hint());
+    let unsupported = |what: &str| {
+        format!(
+            "unsupported CRS `{name}`{what}: use one of {}, or convert with `ogr2ogr -t_srs EPSG:25832 out.shp in.shp` (GDAL)",
+            Crs::accepted()
+        )
+    };
     // An EPSG code of the whole system (not of its datum or unit) decides.
     let epsg = args.iter().find_map(|a| match a {
         Wkt::Node(k, id) if k == "AUTHORITY" || k == "ID" => match id.as_slice() {
             [Wkt::Text(authority), Wkt::Text(code) | Wkt::Number(code), ..]
                 if authority.eq_ignore_ascii_case("EPSG") =>
             {
-                code.parse::<u32>().ok()
+                code.parse::<i64>().ok()
             }
             _ => None,
         },
@@ -179,67 +145,57 @@ pub fn from_prj(wkt: &str) -> Result<Crs, String> {
     if let Some(code) = epsg {
         return Crs::from_epsg(code).ok_or_else(|| unsupported(&format!(" (EPSG:{code})")));
     }
-    let squashed = squash(&name);
-    let etrs = squashed.contains("etrs89") || squashed.contains("etrs1989");
-    let projected = matches!(keyword.as_str(), "PROJCS" | "PROJCRS" | "PROJECTEDCRS");
-    let geographic = matches!(
-        keyword.as_str(),
-        "GEOGCS" | "GEOGCRS" | "GEODCRS" | "GEOGRAPHICCRS"
-    );
-    // `UTM zone 32N (zE-N)` (EPSG:4647) puts the zone before the easting: a false easting of
-    // 32,500,000 m instead of 500,000 m.
-    let zone_prefixed = squashed.ends_with("zen")
-        || wkt
-            .split(',')
-            .any(|part| part.trim().trim_end_matches(']').parse::<f64>() == Ok(32_500_000.0));
-    let crs = if projected && etrs && !zone_prefixed {
-        if squashed.contains("utmzone32n") {
-            Some(Crs::Utm32)
-        } else if squashed.contains("utmzone33n") {
-            Some(Crs::Utm33)
-        } else if squashed.contains("laea") || squashed.contains("lambertazimuthalequalarea") {
-            Some(Crs::Laea)
-        } else {
-            None
-        }
-    } else if geographic && (squashed.contains("wgs84") || squashed.contains("wgs1984")) {
-        Some(Crs::Wgs84)
-    } else if geographic && etrs {
-        Some(Crs::Etrs89)
-    } else {
-        None
-    };
-    crs.ok_or_else(|| unsupported(""))
+    by_name(&keyword, &squash(&name), wkt).ok_or_else(|| unsupported(""))
 }
 
-/// The CRS a GeoJSON file's old-style `crs` member names (RFC 7946 dropped it: no member means
-/// EPSG:4326). `name` is e.g. `urn:ogc:def:crs:EPSG::25832`, `EPSG:25832`,
-/// `http://www.opengis.net/def/crs/EPSG/0/25832` or `urn:ogc:def:crs:OGC:1.3:CRS84`.
-pub fn from_geojson_name(name: &str) -> Result<Crs, String> {
-    let squashed = squash(name);
-    if squashed.ends_with("crs84") {
-        return Ok(Crs::Wgs84);
+/// The CRS a WKT without EPSG code names, by the names ESRI, GDAL and QGIS give them.
+fn by_name(keyword: &str, name: &str, wkt: &str) -> Option<Crs> {
+    let is = |needle: &str| name.contains(needle);
+    let etrs = is("etrs89") || is("etrs1989");
+    let projected = matches!(keyword, "PROJCS" | "PROJCRS" | "PROJECTEDCRS");
+    let geographic = matches!(keyword, "GEOGCS" | "GEOGCRS" | "GEODCRS" | "GEOGRAPHICCRS");
+    if geographic {
+        return match () {
+            _ if etrs => Some(Crs::Etrs89),
+            _ if is("wgs84") || is("wgs1984") => Some(Crs::Wgs84),
+            _ => None,
+        };
     }
-    let code = squashed
-        .rfind("epsg")
-        .map(|i| &squashed[i + 4..])
-        .map(|rest| {
-            rest.strip_prefix('0')
-                .filter(|r| !r.is_empty())
-                .unwrap_or(rest)
-        })
-        .and_then(|rest| rest.parse::<u32>().ok());
-    match code {
-        Some(code) => Crs::from_epsg(code).ok_or_else(|| {
-            format!(
-                "unsupported CRS `{name}` in the GeoJSON `crs` member: {}",
-                convert_hint()
-            )
-        }),
-        None => Err(format!(
-            "cannot read the GeoJSON `crs` member `{name}`: {}",
-            convert_hint()
-        )),
+    if !projected {
+        return None;
+    }
+    if is("mercator") && (is("web") || is("pseudo") || is("auxiliary")) {
+        return Some(Crs::WebMercator);
+    }
+    if is("dhdn") && is("gauss") {
+        return match name.chars().last()? {
+            zone @ '2'..='5' => Some(Crs::GaussKrueger(zone as u8 - b'0')),
+            _ => None,
+        };
+    }
+    if !etrs {
+        return None;
+    }
+    if is("laea") || is("lambertazimuthalequalarea") {
+        return Some(Crs::Laea);
+    }
+    // `UTM zone 32N (zE-N)` (EPSG:4647) puts the zone before the easting: a false easting of
+    // 32,500,000 m instead of 500,000 m. ESRI calls it `ETRS_1989_UTM_Zone_N32`.
+    let false_easting = |value: f64| {
+        wkt.split(',')
+            .any(|part| part.trim().trim_end_matches(']').parse::<f64>() == Ok(value))
+    };
+    let zoned = name.ends_with("zen") || is("zonen3");
+    match () {
+        _ if is("utmzonen32") || (is("utmzone32n") && (zoned || false_easting(32_500_000.0))) => {
+            Some(Crs::Utm32Zoned)
+        }
+        _ if is("utmzonen33") || (is("utmzone33n") && (zoned || false_easting(33_500_000.0))) => {
+            Some(Crs::Utm33Zoned)
+        }
+        _ if is("utmzone32n") => Some(Crs::Utm32),
+        _ if is("utmzone33n") => Some(Crs::Utm33),
+        _ => None,
     }
 }
 
@@ -265,38 +221,48 @@ mod tests {
     }
 
     #[test]
-    fn other_systems_are_refused_with_the_conversion() {
-        let gk3 = r#"PROJCS["DHDN_3_Degree_Gauss_Zone_3",GEOGCS["GCS_Deutsches_Hauptdreiecksnetz",DATUM["D_Deutsches_Hauptdreiecksnetz"]],PARAMETER["False_Easting",3500000.0]]"#;
-        let error = from_prj(gk3).unwrap_err();
-        assert!(error.contains("DHDN_3_Degree_Gauss_Zone_3"), "{error}");
-        assert!(error.contains("ogr2ogr -t_srs EPSG:25832"), "{error}");
-        let zone_first = r#"PROJCS["ETRS_1989_UTM_Zone_32N_zE-N",GEOGCS["GCS_ETRS_1989"],PARAMETER["False_Easting",32500000.0]]"#;
-        assert!(from_prj(zone_first).is_err());
-        let by_code = r#"PROJCS["ETRS89 / UTM zone 32N (zE-N)",AUTHORITY["EPSG","4647"]]"#;
-        assert!(from_prj(by_code).unwrap_err().contains("EPSG:4647"));
-        assert!(from_prj("not wkt at all").is_err());
-        assert!(from_prj("").is_err());
-        assert!(from_prj(&"PROJCS[".repeat(100)).is_err());
+    fn older_and_web_systems_are_recognised() {
+        let cases = [
+            (
+                r#"PROJCS["DHDN_3_Degree_Gauss_Zone_3",GEOGCS["GCS_Deutsches_Hauptdreiecksnetz",DATUM["D_Deutsches_Hauptdreiecksnetz"]],PARAMETER["False_Easting",3500000.0]]"#,
+                Crs::GaussKrueger(3),
+            ),
+            (
+                r#"PROJCS["DHDN / 3-degree Gauss-Kruger zone 4",GEOGCS["DHDN"]]"#,
+                Crs::GaussKrueger(4),
+            ),
+            (
+                r#"PROJCS["ETRS_1989_UTM_Zone_32N_zE-N",GEOGCS["GCS_ETRS_1989"],PARAMETER["False_Easting",32500000.0]]"#,
+                Crs::Utm32Zoned,
+            ),
+            (
+                r#"PROJCS["ETRS_1989_UTM_Zone_N32",GEOGCS["GCS_ETRS_1989"],PARAMETER["False_Easting",32500000.0]]"#,
+                Crs::Utm32Zoned,
+            ),
+            (
+                r#"PROJCS["ETRS89 / UTM zone 33N (zE-N)",AUTHORITY["EPSG","5650"]]"#,
+                Crs::Utm33Zoned,
+            ),
+            (
+                r#"PROJCS["WGS_1984_Web_Mercator_Auxiliary_Sphere",GEOGCS["GCS_WGS_1984"]]"#,
+                Crs::WebMercator,
+            ),
+        ];
+        for (wkt, crs) in cases {
+            assert_eq!(from_prj(wkt), Ok(crs), "{wkt}");
+        }
     }
 
     #[test]
-    fn geojson_crs_names() {
-        assert_eq!(
-            from_geojson_name("urn:ogc:def:crs:EPSG::25832"),
-            Ok(Crs::Utm32)
-        );
-        assert_eq!(from_geojson_name("EPSG:3035"), Ok(Crs::Laea));
-        assert_eq!(
-            from_geojson_name("http://www.opengis.net/def/crs/EPSG/0/4326"),
-            Ok(Crs::Wgs84)
-        );
-        assert_eq!(
-            from_geojson_name("urn:ogc:def:crs:OGC:1.3:CRS84"),
-            Ok(Crs::Wgs84)
-        );
-        assert!(from_geojson_name("urn:ogc:def:crs:EPSG::31467")
-            .unwrap_err()
-            .contains("unsupported"));
-        assert!(from_geojson_name("whatever").is_err());
+    fn other_systems_are_refused_with_the_conversion() {
+        let lcc = r#"PROJCS["ETRS89_LCC_Germany",GEOGCS["GCS_ETRS_1989"],PROJECTION["Lambert_Conformal_Conic"]]"#;
+        let error = from_prj(lcc).unwrap_err();
+        assert!(error.contains("ETRS89_LCC_Germany"), "{error}");
+        assert!(error.contains("ogr2ogr -t_srs EPSG:25832"), "{error}");
+        let swiss = r#"PROJCS["CH1903+ / LV95",AUTHORITY["EPSG","2056"]]"#;
+        assert!(from_prj(swiss).unwrap_err().contains("EPSG:2056"));
+        assert!(from_prj("not wkt at all").is_err());
+        assert!(from_prj("").is_err());
+        assert!(from_prj(&"PROJCS[".repeat(100)).is_err());
     }
 }
