@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Import benchmark: 10,000 plots through POST /imports, as an admin would send them.
+# Import benchmark: N plots through POST /imports, as an admin would send them.
 #
-#   ./bench/import.sh [N]
+#   ./bench/import.sh [N]          # issue 14's target: ./bench/import.sh 100000
 #
 # Builds the release binary, creates database `gwf_bench_import` (dropped and recreated each
 # run) on the project's PostgreSQL, loads the demo municipalities, creates an admin with an API
 # token through the CLI, generates N (default 10,000) plots (bench/import_data.py) and times:
 # a dry run, the real import, the same file again (all unchanged), the same plots as CSV with
-# WKT, and the GeoJSON once more in EPSG:25833. Reports the server's peak memory (VmHWM).
+# WKT, the GeoJSON once more in EPSG:25833 (new plots), and the same plots again as a
+# GeoPackage written by ogr2ogr (new plots; skipped without GDAL). The server's import limits
+# are raised to fit N. Reports the server's peak memory (VmHWM).
 # Appends the results to bench/RESULTS.md.
 set -euo pipefail
 
@@ -52,9 +54,21 @@ fc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833
 json.dump(fc, sys.stdout)
 PY
 
+# The same plots as a GeoPackage, written by GDAL as a GIS would (new references).
+gpkg=""
+if command -v ogr2ogr >/dev/null 2>&1; then
+  sed 's/"BENCH-/"GPKG-/g' "$work/plots.geojson" >"$work/plots-gpkg.geojson"
+  ogr2ogr -f GPKG -nln plots "$work/plots.gpkg" "$work/plots-gpkg.geojson"
+  gpkg="$work/plots.gpkg"
+else
+  gwf_warn "ogr2ogr (gdal-bin) missing: the GeoPackage run is skipped"
+fi
+
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 mkdir -p artifacts
-DATABASE_URL="$URL" GWF_BIND="127.0.0.1:$port" RUST_LOG=warn "$BIN" serve >artifacts/bench-import-server.log 2>&1 &
+DATABASE_URL="$URL" GWF_BIND="127.0.0.1:$port" RUST_LOG=warn \
+  GWF_IMPORT_MAX_FEATURES="$((N > 50000 ? N : 50000))" GWF_IMPORT_MAX_BYTES=$((1024 * 1024 * 1024)) \
+  "$BIN" serve >artifacts/bench-import-server.log 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
@@ -81,6 +95,7 @@ run "GeoJSON, import" "" application/geo+json "$work/plots.geojson"
 run "GeoJSON, same file again" "" application/geo+json "$work/plots.geojson"
 run "CSV with WKT, same plots" "" text/csv "$work/plots.csv"
 run "GeoJSON in EPSG:25833, new plots" "" application/geo+json "$work/plots-25833.geojson"
+[[ -n "$gpkg" ]] && run "GeoPackage (ogr2ogr), new plots" "" application/geopackage+sqlite3 "$gpkg"
 hwm="$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$server/status")"
 
 {

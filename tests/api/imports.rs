@@ -295,7 +295,7 @@ async fn an_import_in_epsg_25833_lands_where_the_same_plot_in_4326_lands() {
     let unknown = import(
         &app,
         TOKEN,
-        "?crs=EPSG:3857",
+        "?crs=EPSG:2056",
         "application/geo+json",
         collection(vec![]).to_string(),
     )

@@ -11,6 +11,7 @@ mod estate_imports;
 mod estate_pages;
 mod geometry;
 mod history;
+mod import_crs;
 mod imports;
 mod maps;
 mod officer_details;
