@@ -80,6 +80,8 @@ run() { # name, query, content type, file
   local name="$1" query="$2" type="$3" file="$4" out time summary
   gwf_log "$name"
   out="$work/out.json"
+  # Resets the server's peak memory (VmHWM), so each run reports its own.
+  echo 5 >"/proc/$server/clear_refs" 2>/dev/null || true
   time="$(curl -s -o "$out" -w '%{time_total}' -X POST "http://127.0.0.1:$port/imports$query" \
     -H "Authorization: Bearer $token" -H "Content-Type: $type" --data-binary "@$file")"
   summary="$(python3 -c '
@@ -88,7 +90,8 @@ r = json.load(open(sys.argv[1]))
 r = r.get("report", r)
 print("valid=%s created=%s updated=%s unchanged=%s problems=%s" % (r["valid"], r["created"], r["updated"], r["unchanged"], len(r["problems"])))
 ' "$out" 2>/dev/null || head -c 300 "$out")"
-  results+=("| $name | $(du -h "$file" | cut -f1) | $time | $summary |")
+  peak="$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$server/status")"
+  results+=("| $name | $(du -h "$file" | cut -f1) | $time | $peak | $summary |")
 }
 run "GeoJSON, dry run" "?dry_run=true" application/geo+json "$work/plots.geojson"
 run "GeoJSON, import" "" application/geo+json "$work/plots.geojson"
@@ -96,7 +99,6 @@ run "GeoJSON, same file again" "" application/geo+json "$work/plots.geojson"
 run "CSV with WKT, same plots" "" text/csv "$work/plots.csv"
 run "GeoJSON in EPSG:25833, new plots" "" application/geo+json "$work/plots-25833.geojson"
 [[ -n "$gpkg" ]] && run "GeoPackage (ogr2ogr), new plots" "" application/geopackage+sqlite3 "$gpkg"
-hwm="$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$server/status")"
 
 {
   echo
@@ -104,9 +106,9 @@ hwm="$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$server/status")"
   echo
   echo "Command: \`./bench/import.sh $N\` ($N plots from bench/import_data.py, one request each, timed by curl)."
   echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; release build, RUST_LOG=warn."
-  echo "Server peak memory (VmHWM) over all runs: $hwm."
+  echo "Server peak memory: VmHWM of each run (reset before it through /proc/PID/clear_refs)."
   echo
-  echo "| run | file | seconds | result |"
-  echo "|---|---|---|---|"
+  echo "| run | file | seconds | server peak MiB | result |"
+  echo "|---|---|---|---|---|"
   printf '%s\n' "${results[@]}"
 } | tee -a bench/RESULTS.md

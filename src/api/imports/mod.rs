@@ -281,6 +281,11 @@ async fn dhdn_accuracy(
 /// Records planned per trip to the blocking pool.
 const PLAN_CHUNK: usize = 500;
 
+/// Records whose stored plots, transformation and places are fetched together: a file is
+/// worked through in such chunks so that memory holds one chunk's stored plots, not the file's
+/// (100,000 plots: bench/RESULTS.md).
+const DB_CHUNK: usize = 2_000;
+
 /// How one import runs: its CRS, `?defaults=`, whether it writes or locates, and what bounds
 /// its work.
 pub struct Options<'a> {
@@ -292,9 +297,10 @@ pub struct Options<'a> {
     pub cpu: std::time::Duration,
 }
 
-/// Everything after reading the file, inside the import's transaction: plan each record and
-/// write it at once (so memory does not grow with the file: the transaction makes it all or
-/// nothing, and after the first problem only checking continues).
+/// Everything after reading the file, inside the import's transaction, chunk by chunk: bring
+/// the chunk's coordinates to WGS 84, lock the stored plots it names, locate what it leaves
+/// out, then plan each record and write it at once (the transaction makes it all or nothing;
+/// after the first problem only checking continues).
 async fn run(
     conn: &mut diesel_async::AsyncPgConnection,
     caller: &Caller,
@@ -304,7 +310,7 @@ async fn run(
 ) -> Result<ImportReport, ApiError> {
     let ParsedFile {
         format,
-        mut records,
+        records,
         mut problems,
         mut warnings,
         ..
@@ -313,65 +319,54 @@ async fn run(
     if let Crs::GaussKrueger(_) = options.crs {
         warnings.push(dhdn_accuracy(conn).await?);
     }
-    to_wgs84(conn, &mut records, options.crs).await?;
-    let mut stored = stored_plots(conn, caller, &records).await?;
     let places = Places::load(conn, caller).await?;
-    let located = match options.locate {
-        true => {
-            let wants = records
-                .iter()
-                .map(|r| {
-                    let plot = r.reference().and_then(|key| stored.get(&key));
-                    let needs = Needs::of(
-                        &r.fields,
-                        Target::Plots,
-                        plot.is_some(),
-                        plot.is_some_and(|p| p.data.facts.estate_id.is_some()),
-                    );
-                    let known = places
-                        .municipality_named(&r.fields)
-                        .or(plot.map(|p| p.data.facts.municipality_id));
-                    (needs, known)
-                })
-                .collect();
-            let (located, mut failed) =
-                locate::locate(conn, &mut records, wants, caller.principal(), options).await?;
-            problems.append(&mut failed);
-            located
-        }
-        false => HashMap::new(),
-    };
-    let mut planner = planner(conn, caller, &records, &stored, places, options).await?;
+    let mut planner = planner(caller, &places, options);
     let mut items = Vec::with_capacity(records.len());
     let mut records = records.into_iter().peekable();
     while records.peek().is_some() {
-        let chunk: Vec<(Record, Option<StoredPlot>)> = records
-            .by_ref()
-            .take(PLAN_CHUNK)
-            .map(|record| {
-                let current = record.reference().and_then(|r| stored.remove(&r));
-                (record, current)
-            })
-            .collect();
-        let (returned, planned, mut chunk_warnings) =
-            plan_chunk(planner, chunk, options.cpu).await?;
-        planner = returned;
-        warnings.append(&mut chunk_warnings);
-        for (feature, plan) in planned {
-            match plan {
-                Ok((reference, plan)) => {
-                    let write = !options.dry_run && problems.is_empty();
-                    let (action, id, version) = apply(conn, plan, write, actor).await?;
-                    items.push(ImportItem {
-                        feature,
-                        reference,
-                        action,
-                        id,
-                        version,
-                        located: located.get(&feature).cloned(),
-                    });
+        let mut chunk: Vec<Record> = records.by_ref().take(DB_CHUNK).collect();
+        to_wgs84(conn, &mut chunk, options.crs).await?;
+        let mut stored = stored_plots(conn, caller, &chunk).await?;
+        let located = match options.locate {
+            true => {
+                let (located, mut failed) =
+                    locate_chunk(conn, &mut chunk, &stored, &places, caller, options).await?;
+                problems.append(&mut failed);
+                located
+            }
+            false => HashMap::new(),
+        };
+        planner.set_taken(taken(conn, &chunk, &stored).await?);
+        let mut chunk = chunk.into_iter().peekable();
+        while chunk.peek().is_some() {
+            let part: Vec<(Record, Option<StoredPlot>)> = chunk
+                .by_ref()
+                .take(PLAN_CHUNK)
+                .map(|record| {
+                    let current = record.reference().and_then(|r| stored.remove(&r));
+                    (record, current)
+                })
+                .collect();
+            let (returned, planned, mut part_warnings) =
+                plan_chunk(planner, part, options.cpu).await?;
+            planner = returned;
+            warnings.append(&mut part_warnings);
+            for (feature, plan) in planned {
+                match plan {
+                    Ok((reference, plan)) => {
+                        let write = !options.dry_run && problems.is_empty();
+                        let (action, id, version) = apply(conn, plan, write, actor).await?;
+                        items.push(ImportItem {
+                            feature,
+                            reference,
+                            action,
+                            id,
+                            version,
+                            located: located.get(&feature).cloned(),
+                        });
+                    }
+                    Err(mine) => problems.extend(mine),
                 }
-                Err(mine) => problems.extend(mine),
             }
         }
     }
@@ -394,6 +389,55 @@ async fn run(
         return Err(rejected(&report.problems, total, value));
     }
     Ok(report)
+}
+
+/// `?locate=true` for one chunk: what each record leaves out, given what is stored.
+async fn locate_chunk(
+    conn: &mut diesel_async::AsyncPgConnection,
+    chunk: &mut Vec<Record>,
+    stored: &HashMap<String, StoredPlot>,
+    places: &Places,
+    caller: &Caller,
+    options: &Options<'_>,
+) -> Result<
+    (
+        HashMap<usize, crate::domain::import::report::Located>,
+        Vec<ImportProblem>,
+    ),
+    ApiError,
+> {
+    let wants = chunk
+        .iter()
+        .map(|r| {
+            let plot = r.reference().and_then(|key| stored.get(&key));
+            let needs = Needs::of(
+                &r.fields,
+                Target::Plots,
+                plot.is_some(),
+                plot.is_some_and(|p| p.data.facts.estate_id.is_some()),
+            );
+            let known = places
+                .municipality_named(&r.fields)
+                .or(plot.map(|p| p.data.facts.municipality_id));
+            (needs, known)
+        })
+        .collect();
+    locate::locate(conn, chunk, wants, caller.principal(), options).await
+}
+
+/// Of the references `chunk` names, those taken by plots the importer may not change (not
+/// among `writable`), with whether the importer may read that plot.
+async fn taken(
+    conn: &mut diesel_async::AsyncPgConnection,
+    chunk: &[Record],
+    writable: &HashMap<String, StoredPlot>,
+) -> Result<HashMap<String, bool>, ApiError> {
+    let references: Vec<String> = chunk.iter().filter_map(Record::reference).collect();
+    Ok(db::plots::taken_references(conn, &references)
+        .await?
+        .into_iter()
+        .filter(|(reference, _)| !writable.contains_key(reference))
+        .collect())
 }
 
 /// The places an import resolves names against, read once: municipalities (not deleted) and
@@ -428,22 +472,8 @@ impl Places {
     }
 }
 
-/// The planner with what it may know, read in this transaction: places, defaults, and of the
-/// references it may not change only whether anyone may read their plot.
-async fn planner(
-    conn: &mut diesel_async::AsyncPgConnection,
-    caller: &Caller,
-    records: &[Record],
-    writable: &HashMap<String, StoredPlot>,
-    places: Places,
-    options: &Options<'_>,
-) -> Result<Planner, ApiError> {
-    let references: Vec<String> = records.iter().filter_map(Record::reference).collect();
-    let taken: HashMap<String, bool> = db::plots::taken_references(conn, &references)
-        .await?
-        .into_iter()
-        .filter(|(reference, _)| !writable.contains_key(reference))
-        .collect();
+/// The planner with what it may know: places and defaults (`taken` is set per chunk).
+fn planner(caller: &Caller, places: &Places, options: &Options<'_>) -> Planner {
     let mut estate_names: HashMap<i64, (String, Vec<String>)> = places
         .municipalities
         .iter()
@@ -454,7 +484,7 @@ async fn planner(
             names.push(name.clone());
         }
     }
-    Ok(Planner::new(PlannerContext {
+    Planner::new(PlannerContext {
         caller: caller.principal().cloned(),
         municipalities: places
             .municipalities
@@ -464,14 +494,14 @@ async fn planner(
         estate_names,
         estates: places
             .estates
-            .into_iter()
-            .map(|(id, m, name)| ((m, name.to_lowercase()), id))
+            .iter()
+            .map(|(id, m, name)| ((*m, name.to_lowercase()), *id))
             .collect(),
         defaults: options.defaults.to_vec(),
-        taken,
+        taken: HashMap::new(),
         today: Utc::now().date_naive(),
         geometry_limits: options.geometry,
-    }))
+    })
 }
 
 /// A feature's index and its plan (with the reference) or its problems.

@@ -70,6 +70,12 @@ impl Planner {
         }
     }
 
+    /// Sets which references the importer may not change, for the records planned next (an
+    /// import looks them up chunk by chunk).
+    pub fn set_taken(&mut self, taken: HashMap<String, bool>) {
+        self.context.taken = taken;
+    }
+
     /// The plan for `record`, whose geometry is already in EPSG:4326, and the warnings it gives;
     /// or its problems. `stored` is the plot its reference names, if any (deleted ones too).
     pub fn plan(

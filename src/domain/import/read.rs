@@ -88,13 +88,17 @@ pub struct ParsedFile {
     pub warnings: Vec<ImportProblem>,
 }
 
+/// The collection with its features left unparsed (borrowed from the body): each is parsed
+/// when its turn comes, so that memory holds the body and the records, never all features'
+/// parsed properties besides (100,000 plots: bench/RESULTS.md).
 #[derive(Deserialize)]
-struct FeatureCollectionIn {
+struct FeatureCollectionIn<'a> {
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
     crs: Option<Value>,
-    features: Vec<FeatureIn>,
+    #[serde(borrow)]
+    features: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -145,7 +149,19 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut unknown: HashSet<String> = HashSet::new();
-    for (i, feature) in collection.features.into_iter().enumerate() {
+    for (i, raw) in collection.features.into_iter().enumerate() {
+        let feature = match serde_json::from_str::<FeatureIn>(raw.get()) {
+            Ok(feature) => feature,
+            Err(e) => {
+                problems.push(ImportProblem::new(
+                    Some(i),
+                    None,
+                    None,
+                    format!("not a GeoJSON Feature: {e}"),
+                ));
+                continue;
+            }
+        };
         if feature.kind.as_deref() != Some("Feature") {
             problems.push(ImportProblem::new(
                 Some(i),
