@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod memory;
 pub mod schema;
 pub mod startup;
 pub mod telemetry;
