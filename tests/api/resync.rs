@@ -386,5 +386,8 @@ async fn estates_resync_alike() {
     }
     let estates: Value = app.get_staff("/estates").await.json().await.unwrap();
     let text = estates.to_string();
-    assert!(text.contains("Ludwigslust (A14)") && text.contains("400000"), "{text}");
+    assert!(
+        text.contains("Ludwigslust (A14)") && text.contains("400000"),
+        "{text}"
+    );
 }

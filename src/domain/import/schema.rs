@@ -274,6 +274,9 @@ fn coerce_for(
     decimal: Decimal,
 ) -> Result<Value, String> {
     let kind = target.field(field_name).map_or(Kind::Text, |(_, k)| k);
+    if field_name == "municipality_ags" {
+        return Ok(ags(value));
+    }
     let text = match value {
         Value::String(text) => text,
         // JSON's `76405.0` is the integer 76405 (as JSON Schema has it).
@@ -330,6 +333,22 @@ fn coerce_for(
                 .map(|item| Value::String(item.to_owned()))
                 .collect(),
         )),
+    }
+}
+
+/// An AGS as spreadsheets leave it: Excel reads `01001000` as a number and saves `1001000`,
+/// GIS files may hold it as a number. Eight digits, zeros in front; empty is null; anything
+/// else as written (the planner names it if no municipality has it).
+fn ags(value: Value) -> Value {
+    let text = match &value {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) if n.is_u64() => n.to_string(),
+        _ => return value,
+    };
+    match text.len() {
+        0 => Value::Null,
+        1..8 if text.bytes().all(|b| b.is_ascii_digit()) => Value::String(format!("{text:0>8}")),
+        _ => Value::String(text),
     }
 }
 
@@ -519,6 +538,13 @@ mod tests {
             json!(12500)
         );
         assert_eq!(coerce("rail_siding", json!("ja")).unwrap(), json!(true));
+        for saved_by_excel in [json!("1001000"), json!(1001000), json!(" 01001000 ")] {
+            assert_eq!(
+                coerce("municipality_ags", saved_by_excel).unwrap(),
+                json!("01001000")
+            );
+        }
+        assert_eq!(coerce("municipality_ags", json!("")).unwrap(), Value::Null);
         assert_eq!(
             coerce("data_confirmed_on", json!("31.03.2026")).unwrap(),
             json!("2026-03-31")
