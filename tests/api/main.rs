@@ -22,6 +22,7 @@ mod place_writes;
 mod places;
 mod plots_crud;
 mod region_setup;
+mod resync;
 mod search;
 mod upgrade;
 mod visibility;

@@ -14,16 +14,21 @@ use crate::api::plots::params::SearchParams;
 use crate::api::AppState;
 use crate::db;
 use crate::domain::access::{PlotSet, ReadScope};
-use crate::domain::geometry::wkt_of;
+use crate::domain::geometry::{wkt_of, GeometryLimits, PlotGeometry};
+use crate::domain::import::german;
 use crate::domain::plot::members;
 use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
 
 /// Export plots for staff
 ///
 /// The plots matching the filters of `GET /plots` (drafts included for staff), in the import
-/// schema: `f=geojson` (default) gives a FeatureCollection, `f=csv` or `f=csv-excel` a CSV with
-/// the outline as WKT. Municipalities appear as `municipality_ags`, estates as `estate_name`,
-/// and `version` makes a re-import conditional. Edit and import it again with `POST /imports`.
+/// schema: `f=geojson` (default) gives a FeatureCollection, `f=csv` a CSV with the outline as
+/// WKT, `f=csv-excel` the same for German Excel: German column names and values (`Referenz`,
+/// `Status` `verfügbar`, `ja`/`nein`, `31.03.2026`, decimal commas), `;`, UTF-8 with BOM.
+/// Municipalities appear as `municipality_ags` (with `municipality_name` beside it), estates as
+/// `estate_name`, and `version` makes a re-import conditional; CSV adds the centroid
+/// (`centroid_lon`, `centroid_lat`). Edit and import it again with `POST /imports`: the columns
+/// for people to read are skipped, and an unedited export changes nothing.
 #[utoipa::path(
     get,
     path = "/plots/export",
@@ -78,10 +83,10 @@ async fn records(
     set: &PlotSet,
     scope: &ReadScope,
 ) -> Result<Vec<(Map<String, Value>, Value)>, ApiError> {
-    let ags: HashMap<i64, String> = db::imports::municipalities(conn)
+    let towns: HashMap<i64, (String, String)> = db::imports::municipalities(conn)
         .await?
         .into_iter()
-        .map(|(id, ags, _)| (id, ags))
+        .map(|(id, ags, name)| (id, (ags, name)))
         .collect();
     let mut records = Vec::new();
     loop {
@@ -97,9 +102,14 @@ async fn records(
                     properties.remove(secret);
                 }
             }
+            let town = towns.get(&row.facts.municipality_id);
             properties.insert(
                 "municipality_ags".into(),
-                ags.get(&row.facts.municipality_id).cloned().into(),
+                town.map(|(ags, _)| ags.clone()).into(),
+            );
+            properties.insert(
+                "municipality_name".into(),
+                town.map(|(_, name)| name.clone()).into(),
             );
             properties.insert("estate_name".into(), row.estate_name.clone().into());
             properties.insert("version".into(), row.version.into());
@@ -128,25 +138,66 @@ fn geojson(records: Vec<(Map<String, Value>, Value)>) -> HttpResponse {
         .json(serde_json::json!({"type": "FeatureCollection", "features": features}))
 }
 
-/// CSV with the outline as WKT in the last column.
+/// The centroid of an outline, for people to find the plot. Units: degrees, 7 decimals (≈1 cm).
+fn centroid(geometry: &Value) -> Option<(f64, f64)> {
+    use geo::Centroid;
+    let shape = PlotGeometry::from_geojson_value(geometry, "", &GeometryLimits::STORED).ok()?;
+    let c = shape.shape().centroid()?;
+    let round = |v: f64| (v * 1e7).round() / 1e7;
+    Some((round(c.x()), round(c.y())))
+}
+
+/// CSV: reference and title first, the centroid and the outline as WKT last; for German Excel
+/// with German names and values (`german`).
 fn csv(records: Vec<(Map<String, Value>, Value)>, dialect: CsvDialect) -> HttpResponse {
-    let mut columns: Vec<String> = Vec::new();
-    for (properties, _) in &records {
+    let rows: Vec<Map<String, Value>> = records
+        .into_iter()
+        .map(|(mut properties, geometry)| {
+            let (lon, lat) = centroid(&geometry).unzip();
+            properties.insert("centroid_lon".into(), lon.into());
+            properties.insert("centroid_lat".into(), lat.into());
+            properties.insert("wkt".into(), wkt_of(&geometry).into());
+            properties
+        })
+        .collect();
+    let mut present: Vec<&str> = Vec::new();
+    for properties in &rows {
         for key in properties.keys() {
-            if !columns.contains(key) {
-                columns.push(key.clone());
+            if !present.contains(&key.as_str()) {
+                present.push(key);
             }
         }
     }
-    columns.push("wkt".into());
-    let writer = CsvWriter::new(dialect, columns);
-    let rows: Vec<Value> = records
+    let columns: Vec<String> = german::ordered(&present)
         .into_iter()
-        .map(|(mut properties, geometry)| {
-            properties.insert("wkt".into(), wkt_of(&geometry).into());
-            Value::Object(properties)
+        .map(str::to_owned)
+        .collect();
+    let german = dialect == CsvDialect::ExcelGerman;
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|properties| {
+            Value::Object(
+                columns
+                    .iter()
+                    .map(|c| {
+                        let value = properties.get(c).cloned().unwrap_or(Value::Null);
+                        match german {
+                            true => (german::header_de(c).to_owned(), german::value_de(c, value)),
+                            false => (c.clone(), value),
+                        }
+                    })
+                    .collect(),
+            )
         })
         .collect();
+    let headers = match german {
+        true => columns
+            .iter()
+            .map(|c| german::header_de(c).to_owned())
+            .collect(),
+        false => columns,
+    };
+    let writer = CsvWriter::new(dialect, headers);
     let mut out = writer.header();
     out.extend(writer.rows(&rows));
     HttpResponse::Ok()

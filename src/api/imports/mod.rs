@@ -34,6 +34,7 @@ use crate::domain::crs::{self, Crs};
 use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{Actor, Via};
 use crate::domain::import::locate::Needs;
+use crate::domain::import::report::summarised;
 use crate::domain::import::Target;
 use crate::domain::import::{read, GeometryInput, ImportItem, ImportReport, Mapping};
 use crate::domain::import::{ImportProblem, ParsedFile, Plan, Planner, PlannerContext, Record};
@@ -60,7 +61,8 @@ pub struct ImportParams {
     pub map: Option<String>,
     /// Values for fields a plot has neither in the file nor in the database:
     /// `field:value` pairs, comma-separated, read like CSV cells, e.g.
-    /// `status:verfügbar,offer:Kauf,bplan_status:rechtskräftig`.
+    /// `status:verfügbar,offer:Kauf,bplan_status:rechtskräftig`. An empty cell of such a field
+    /// counts as no value in the file (the stored value stays), so a file imports twice alike.
     pub defaults: Option<String>,
     /// Assign what a feature leaves out from its geometry: the municipality whose outline
     /// contains the feature's point on surface, and for plots the estate (of that
@@ -82,7 +84,8 @@ pub struct ImportParams {
 ///
 /// Plots are matched by `reference`: new references create drafts (or published plots if
 /// `published` is true), known ones are updated (fields missing from the file keep their
-/// values; empty cells clear them), identical ones stay untouched. An optional `version` column
+/// values; empty cells clear them, except for fields with a `?defaults=` value), identical
+/// ones stay untouched; the report lists each update's changed fields. An optional `version` column
 /// makes an update conditional, as `If-Match` does. Coordinates in EPSG:25832/25833 are
 /// transformed by PostGIS. A row with only a position gets a square placeholder outline of
 /// its `area_stated_m2` (or keeps its outline if the position lies in it).
@@ -362,7 +365,8 @@ async fn run(
                 match plan {
                     Ok((reference, plan)) => {
                         let write = !options.dry_run && problems.is_empty();
-                        let (action, id, version) = apply(conn, plan, write, actor).await?;
+                        let (action, id, version, changes) =
+                            apply(conn, plan, write, actor).await?;
                         items.push(ImportItem {
                             feature,
                             reference,
@@ -370,6 +374,7 @@ async fn run(
                             id,
                             version,
                             located: located.get(&feature).cloned(),
+                            changes,
                         });
                     }
                     Err(mine) => problems.extend(mine),
@@ -560,14 +565,16 @@ async fn stored_plots(
     )
 }
 
-/// Carries out a plan (or, when `write` is false, only says what it would do): the item's
-/// action, plot id and version after it.
+/// An item's action, plot id, version after the import, and (updates) what changes.
+type Applied = (&'static str, Option<i64>, Option<i32>, Option<Vec<Value>>);
+
+/// Carries out a plan (or, when `write` is false, only says what it would do).
 async fn apply(
     conn: &mut diesel_async::AsyncPgConnection,
     plan: Plan,
     write: bool,
     actor: &Actor,
-) -> Result<(&'static str, Option<i64>, Option<i32>), ApiError> {
+) -> Result<Applied, ApiError> {
     Ok(match plan {
         Plan::Create { plot, changes } => {
             let id = match write {
@@ -576,20 +583,21 @@ async fn apply(
                 ),
                 false => None,
             };
-            ("create", id, id.map(|_| 1))
+            ("create", id, id.map(|_| 1), None)
         }
-        Plan::Unchanged { id, version } => ("unchanged", Some(id), Some(version)),
+        Plan::Unchanged { id, version } => ("unchanged", Some(id), Some(version), None),
         Plan::Update {
             id,
             version,
             plot,
             changes,
         } => {
+            let listed = summarised(&changes);
             let version = match write {
                 true => db::plots::update(conn, id, &plot, actor, &Value::Array(changes)).await?,
                 false => version + 1,
             };
-            ("update", Some(id), Some(version))
+            ("update", Some(id), Some(version), Some(listed))
         }
     })
 }

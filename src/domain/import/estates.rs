@@ -299,10 +299,16 @@ impl EstatePlanner {
             fields.remove(extra);
         }
         let expected_version = fields.remove("version").and_then(|v| v.as_i64());
+        // As for plots (`plan::Planner::document`): for a field with a default, an empty value
+        // is no value in this file; file, else stored, else default.
         for (field, value) in &self.context.defaults {
-            let in_file = fields.get(*field).is_some_and(|v| !v.is_null());
-            let in_store = document.get(*field).is_some_and(|v| !v.is_null());
-            if !in_file && !in_store && !field.starts_with("municipality_") {
+            if field.starts_with("municipality_")
+                || fields.get(*field).is_some_and(|v| !v.is_null())
+            {
+                continue;
+            }
+            fields.remove(*field);
+            if document.get(*field).is_none_or(Value::is_null) {
                 fields.insert((*field).to_owned(), value.clone());
             }
         }

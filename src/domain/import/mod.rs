@@ -8,7 +8,9 @@
 pub mod estate_schema;
 pub mod estates;
 pub mod formula;
+pub mod german;
 pub mod locate;
+pub mod numbers;
 pub mod plan;
 pub mod read;
 pub mod report;

@@ -26,7 +26,8 @@ pub struct PlannerContext {
     pub estates: HashMap<(i64, String), i64>,
     /// Municipality id → its name and the names of those estates, for messages.
     pub estate_names: HashMap<i64, (String, Vec<String>)>,
-    /// `?defaults=`: values for fields a plot has neither in the file nor in the database.
+    /// `?defaults=`: values for fields a plot has neither in the file nor in the database
+    /// (`Planner::document` says how empty values meet them).
     pub defaults: Vec<(&'static str, Value)>,
     /// References taken by plots the importer may not change, with whether the importer may
     /// read that plot (published). Nothing else of them is known to the planner.
@@ -247,6 +248,15 @@ impl Planner {
     /// The plot as stored (an update keeps what the file leaves out), overlaid with the file's
     /// fields, defaults applied and names resolved to ids; the expected version if the file
     /// gives one; and the problems found on the way.
+    ///
+    /// An empty value means "no value in this file". For a field without a default, it clears
+    /// the stored value (the file is the truth for the columns it has). For a field with a
+    /// `?defaults=` value, an empty value is the same as a missing column: the stored value
+    /// stays, and where there is none — a new plot, or a stored one without — the default
+    /// applies: file, else stored, else default, on create and update alike. So a third-party
+    /// file with an empty column of a defaulted field imports twice with the same result, and
+    /// a default never overwrites. (Such a field cannot be cleared by an empty cell: leave its
+    /// default out of `?defaults=` to do that.)
     fn document(
         &self,
         record: &Record,
@@ -259,6 +269,23 @@ impl Planner {
         let mut fields = record.fields.clone();
         fields.remove("published");
         fields.insert("reference".into(), Value::String(reference.to_owned()));
+        for (field, value) in &self.context.defaults {
+            let stored_as = match *field {
+                "municipality_ags" => "municipality_id",
+                "estate_name" => "estate_id",
+                "area_stated_ha" => "area_stated_m2",
+                other => other,
+            };
+            let given = |name: &str| fields.get(name).is_some_and(|v| !v.is_null());
+            if given(field) || given(stored_as) {
+                continue;
+            }
+            fields.remove(*field);
+            fields.remove(stored_as);
+            if document.get(stored_as).is_none_or(Value::is_null) {
+                fields.insert((*field).to_owned(), value.clone());
+            }
+        }
         // Hectares, as many data sets give areas. Units: ha → m².
         if let Some(ha) = fields.remove("area_stated_ha").and_then(|v| v.as_f64()) {
             if fields.get("area_stated_m2").is_none_or(|v| v.is_null()) {
@@ -266,18 +293,6 @@ impl Planner {
                     "area_stated_m2".into(),
                     ((ha * 10_000.0).round() as i64).into(),
                 );
-            }
-        }
-        for (field, value) in &self.context.defaults {
-            let stored_as = match *field {
-                "municipality_ags" => "municipality_id",
-                "estate_name" => "estate_id",
-                other => other,
-            };
-            let in_file = fields.get(*field).is_some_and(|v| !v.is_null());
-            let in_store = document.get(stored_as).is_some_and(|v| !v.is_null());
-            if !in_file && !in_store {
-                fields.insert((*field).to_owned(), value.clone());
             }
         }
         let expected_version = fields.remove("version").and_then(|v| v.as_i64());

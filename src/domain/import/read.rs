@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::formula;
+use super::numbers::{Decimal, Evidence};
 use super::report::ImportProblem;
 use super::schema::{map_record, Column, Mapping, Target};
 use crate::domain::crs::Crs;
@@ -120,6 +121,15 @@ fn ignored(name: &str, line: Option<usize>) -> ImportProblem {
     )
 }
 
+fn shadowed(name: &str, field: &str, line: Option<usize>) -> ImportProblem {
+    ImportProblem::new(
+        None,
+        line,
+        Some(name),
+        format!("ignored: `?map=` gives `{field}` from another column"),
+    )
+}
+
 pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
     let collection: FeatureCollectionIn = serde_json::from_slice(body)
         .map_err(|e| format!("the body is not a GeoJSON FeatureCollection with `features`: {e}"))?;
@@ -149,6 +159,27 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut unknown: HashSet<String> = HashSet::new();
+    // Numbers written as text reveal the file's locale (`numbers`); JSON numbers need none. A
+    // first pass reads only the properties, one feature at a time, and keeps nothing else.
+    #[derive(Deserialize)]
+    struct PropertiesOnly {
+        #[serde(default)]
+        properties: Option<Map<String, Value>>,
+    }
+    let mut evidence = Evidence::default();
+    for raw in &collection.features {
+        let Ok(PropertiesOnly { properties }) = serde_json::from_str(raw.get()) else {
+            continue;
+        };
+        for (name, value) in properties.iter().flatten() {
+            if let Value::String(text) = value {
+                if mapping.is_numeric(name) {
+                    evidence.see(text);
+                }
+            }
+        }
+    }
+    let mapping = &mapping.with_decimal(evidence.decimal(Decimal::Unknown));
     for (i, raw) in collection.features.into_iter().enumerate() {
         let feature = match serde_json::from_str::<FeatureIn>(raw.get()) {
             Ok(feature) => feature,
@@ -173,8 +204,14 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
         }
         let properties = feature.properties.unwrap_or_default();
         for name in properties.keys() {
-            if mapping.column(name) == Column::Unknown && unknown.insert(name.clone()) {
-                warnings.push(ignored(name, None));
+            match mapping.column(name) {
+                Column::Unknown if unknown.insert(name.clone()) => {
+                    warnings.push(ignored(name, None))
+                }
+                Column::Shadowed(field) if unknown.insert(name.clone()) => {
+                    warnings.push(shadowed(name, field, None))
+                }
+                _ => {}
             }
         }
         let mapped = map_record(properties, mapping);
@@ -248,6 +285,7 @@ fn header_columns(
         let column = mapping.column(name);
         match &column {
             Column::Unknown if !name.trim().is_empty() => warnings.push(ignored(name, Some(1))),
+            Column::Shadowed(field) => warnings.push(shadowed(name, field, Some(1))),
             Column::Field(field) if !seen.insert(*field) => {
                 return Err(format!("column `{name}` names `{field}` a second time"))
             }
@@ -290,11 +328,14 @@ pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
         .into_iter()
         .max_by_key(|s| header_line.bytes().filter(|b| b == s).count())
         .unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(separator)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let open = || {
+        csv::ReaderBuilder::new()
+            .delimiter(separator)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+    };
+    let mut reader = open();
     let mut rows = reader.records();
     let header = match rows.next() {
         Some(Ok(header)) => header,
@@ -302,6 +343,12 @@ pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
         None => return Err("the CSV file is empty".into()),
     };
     let columns = header_columns(&header, mapping, &mut warnings)?;
+    let mapping = &mapping.with_decimal(decimal_of(
+        open(),
+        &header,
+        mapping,
+        Decimal::of_separator(separator),
+    ));
     let mut records = Vec::new();
     let mut problems = Vec::new();
     let mut lines = LineCounter::default();
@@ -360,6 +407,31 @@ pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
     })
 }
 
+/// The decimal separator of a CSV file: what its numeric cells reveal, else what its separator
+/// implies (a first pass over the rows, which are in memory already).
+fn decimal_of(
+    mut reader: csv::Reader<&[u8]>,
+    header: &csv::StringRecord,
+    mapping: &Mapping,
+    implied: Decimal,
+) -> Decimal {
+    let numeric: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| mapping.is_numeric(name))
+        .map(|(i, _)| i)
+        .collect();
+    let mut evidence = Evidence::default();
+    for row in reader.records().skip(1).flatten() {
+        for &i in &numeric {
+            if let Some(cell) = row.get(i) {
+                evidence.see(formula::undo(cell));
+            }
+        }
+    }
+    evidence.decimal(implied)
+}
+
 /// Line numbers of records from their byte offsets. The `csv` crate's own line count runs
 /// behind after a CRLF, and its offsets point at the terminator before a record: blank lines
 /// and terminators are skipped here. Counts forward only, so a whole file costs one pass.
@@ -406,6 +478,55 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.field.as_deref() == Some("farbe")));
+    }
+
+    #[test]
+    fn numbers_are_read_in_the_files_locale() {
+        let area =
+            |file: &ParsedFile, i: usize| file.records[i].fields.get("area_stated_m2").cloned();
+        // German Excel: `;`, thousands points.
+        let file = csv(
+            "Referenz;Fläche (m²)\nA-1;8.000\nA-2;1.234\n".as_bytes(),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert_eq!(area(&file, 0), Some(serde_json::json!(8000)));
+        assert!(file.problems.is_empty());
+        // A `,` file that says nothing else: refused with both readings.
+        let file = csv(
+            "reference,area_stated_m2\nA-1,8.000\n".as_bytes(),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert!(file.problems[0]
+            .problem
+            .contains("8000 if `.` groups thousands, 8 if"));
+        // ... unless another cell shows the point is the decimal one.
+        let file = csv(
+            "reference,area_stated_m2,grz\nA-1,8.000,0.75\n".as_bytes(),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert!(file.problems.is_empty(), "{:?}", file.problems);
+        assert_eq!(area(&file, 0), Some(serde_json::json!(8)));
+        // A `;` file whose cells use points for decimals.
+        let file = csv(
+            "reference;area_stated_m2;grz\nA-1;\"8,000\";0.75\n".as_bytes(),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert_eq!(area(&file, 0), Some(serde_json::json!(8000)));
+    }
+
+    #[test]
+    fn a_mapped_column_shadows_the_one_of_the_same_name() {
+        let mapping = Mapping::parse(Some("STAT:status"), None, &[]).unwrap();
+        let file = csv("reference;status;STAT\nA-1;;frei\n".as_bytes(), &mapping).unwrap();
+        assert_eq!(file.records[0].fields["status"], "available");
+        assert!(file
+            .warnings
+            .iter()
+            .any(|w| w.problem.contains("`?map=` gives `status`")));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! What an import tells its caller.
 
 use serde::Serialize;
+use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-/// What an import did, or (dry run, rejected) would do.
+/// What an import did, or (dry run, rejected) would do. Items of updates list what changes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReport {
     pub dry_run: bool,
@@ -68,6 +69,31 @@ pub struct ImportItem {
     /// What `?locate=true` assigned (absent without it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub located: Option<Located>,
+    /// `update` only, dry run or not: each field that changes, `{"field", "from", "to"}`, in
+    /// the names of `PlotData` as the plot's history records them (`municipality_id` and
+    /// `estate_id` as ids). An outline change is summarised by its area on both sides
+    /// (`{"area_m2": 8000.0}`, m²), not the outlines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub changes: Option<Vec<Value>>,
+}
+
+/// The changes of an update as a report lists them: as in the plot's history (`history::diff`),
+/// but outlines by their area alone, so that a report of many updates stays small.
+pub fn summarised(changes: &[Value]) -> Vec<Value> {
+    changes
+        .iter()
+        .map(|change| match change.get("field").and_then(Value::as_str) {
+            Some(field @ ("geometry" | "outline")) => {
+                let area = |side: &str| match change.get(side).and_then(|s| s.get("area_m2")) {
+                    Some(a) => json!({ "area_m2": a }),
+                    None => Value::Null,
+                };
+                json!({"field": field, "from": area("from"), "to": area("to")})
+            }
+            _ => change.clone(),
+        })
+        .collect()
 }
 
 /// What an estate import did, or (dry run, rejected) would do: `ImportReport` with estates.
@@ -119,4 +145,26 @@ pub struct Located {
     /// Plots: the estate of the plot's municipality whose outline contains it (null when none
     /// does, or when the feature or its stored plot names one).
     pub estate_name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outlines_are_summarised_by_their_area() {
+        let outline = json!({"type": "MultiPolygon", "coordinates": []});
+        let changes = [
+            json!({"field": "title_de", "from": "A", "to": "B"}),
+            json!({"field": "geometry", "from": {"area_m2": 8000.0, "geometry": outline},
+                   "to": {"area_m2": 7999.2, "geometry": outline}}),
+        ];
+        assert_eq!(
+            summarised(&changes),
+            [
+                changes[0].clone(),
+                json!({"field": "geometry", "from": {"area_m2": 8000.0}, "to": {"area_m2": 7999.2}})
+            ]
+        );
+    }
 }

@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value};
 
+use super::numbers::{self, Decimal};
 use crate::domain::plot::{members, Kind};
 
 /// Fields the import adds to the plot's own members.
@@ -140,6 +141,9 @@ const ALIASES: &[(&str, &str)] = &[
     ("preis_max_eur_m2", "price_max_eur_m2"),
     ("preis_bis_eur_m2", "price_max_eur_m2"),
     ("erschliessungskosten_eur_m2", "servicing_cost_eur_m2"),
+    ("grw_hoechstsatz_klein", "grw_max_rate_small_pct"),
+    ("grw_hoechstsatz_mittel", "grw_max_rate_medium_pct"),
+    ("grw_hoechstsatz_gross", "grw_max_rate_large_pct"),
     ("angebot", "offer"),
     ("angebotsart", "offer"),
     ("grw", "grw_area"),
@@ -171,6 +175,17 @@ const ALIASES: &[(&str, &str)] = &[
     ("y", "lat"),
     ("hochwert", "lat"),
     ("northing", "lat"),
+];
+
+/// Columns the staff export writes for people to read (`super::german::EXPORT_COLUMNS`), in
+/// both languages, normalised: known as read-only, so they come back without a warning.
+const EXPORT_ONLY: &[&str] = &[
+    "municipality_name",
+    "gemeinde_name",
+    "centroid_lon",
+    "centroid_lat",
+    "schwerpunkt_laenge",
+    "schwerpunkt_breite",
 ];
 
 /// Lower case, umlauts spelled out, every run of other characters an underscore:
@@ -211,6 +226,9 @@ pub enum Column {
     Field(&'static str),
     /// A member of our own read views: skipped.
     ReadOnly,
+    /// Names a field that `?map=` maps another column onto: ignored (with a warning), so the
+    /// mapped column alone gives that field.
+    Shadowed(&'static str),
     Unknown,
 }
 
@@ -228,7 +246,7 @@ fn column_for(target: Target, name: &str, read_only: &[String]) -> Column {
     if let Some((_, aliased)) = target.aliases().iter().find(|(a, _)| *a == n) {
         return Column::Field(aliased);
     }
-    if read_only.contains(&n) {
+    if read_only.contains(&n) || (target == Target::Plots && EXPORT_ONLY.contains(&n.as_str())) {
         return Column::ReadOnly;
     }
     Column::Unknown
@@ -237,12 +255,26 @@ fn column_for(target: Target, name: &str, read_only: &[String]) -> Column {
 /// A value of `field` as `PlotData` reads it. Text (CSV cells, or GeoJSON properties written as
 /// text) is read the German way too: `ja`/`nein`, decimal commas, `31.12.2026`, `verfügbar`.
 /// Empty text is null. Returns the problem if the text cannot mean anything for the field.
+/// Numbers that read two ways (`8.000`) are refused: `coerce_for` takes the file's locale.
 pub fn coerce(field_name: &str, value: Value) -> Result<Value, String> {
-    coerce_for(Target::Plots, field_name, value)
+    coerce_for(Target::Plots, field_name, value, Decimal::Unknown)
 }
 
-fn coerce_for(target: Target, field_name: &str, value: Value) -> Result<Value, String> {
+/// Whether `field` holds a number (read from text as `numbers` reads it).
+fn is_numeric(kind: Kind) -> bool {
+    matches!(kind, Kind::Integer | Kind::Number | Kind::Money)
+}
+
+fn coerce_for(
+    target: Target,
+    field_name: &str,
+    value: Value,
+    decimal: Decimal,
+) -> Result<Value, String> {
     let kind = target.field(field_name).map_or(Kind::Text, |(_, k)| k);
+    if field_name == "municipality_ags" {
+        return Ok(ags(value));
+    }
     let text = match value {
         Value::String(text) => text,
         // JSON's `76405.0` is the integer 76405 (as JSON Schema has it).
@@ -260,17 +292,17 @@ fn coerce_for(target: Target, field_name: &str, value: Value) -> Result<Value, S
         return Ok(Value::Null);
     }
     match kind {
-        Kind::Text | Kind::Money => Ok(Value::String(t.to_owned())),
+        Kind::Text => Ok(Value::String(t.to_owned())),
+        // Prices stay decimal text (`Cents` reads it), in the plain form: `1.250,00` → `1250.00`.
+        Kind::Money => numbers::canonical(t, decimal).map(Value::String),
         Kind::Integer => {
-            let n = decimal(t).ok_or_else(|| format!("`{t}` is not a number"))?;
+            let n = numbers::parse(t, decimal)?;
             if n.fract() != 0.0 || n.abs() > 9.0e15 {
                 return Err(format!("`{t}` is not a whole number"));
             }
             Ok(Value::from(n as i64))
         }
-        Kind::Number => decimal(t)
-            .map(Value::from)
-            .ok_or_else(|| format!("`{t}` is not a number")),
+        Kind::Number => numbers::parse(t, decimal).map(Value::from),
         Kind::Boolean => match t.to_lowercase().as_str() {
             "ja" | "j" | "yes" | "y" | "true" | "wahr" | "1" | "x" => Ok(Value::Bool(true)),
             "nein" | "n" | "no" | "false" | "falsch" | "0" | "-" => Ok(Value::Bool(false)),
@@ -302,16 +334,20 @@ fn coerce_for(target: Target, field_name: &str, value: Value) -> Result<Value, S
     }
 }
 
-/// `12.5`, `12,5`, `1.234,5` and `1,234.5`: the last separator is the decimal one.
-fn decimal(text: &str) -> Option<f64> {
-    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let normalised = match (t.rfind(','), t.rfind('.')) {
-        (Some(c), Some(d)) if c > d => t.replace('.', "").replace(',', "."),
-        (Some(_), Some(_)) => t.replace(',', ""),
-        (Some(_), None) => t.replace(',', "."),
-        _ => t,
+/// An AGS as spreadsheets leave it: Excel reads `01001000` as a number and saves `1001000`,
+/// GIS files may hold it as a number. Eight digits, zeros in front; empty is null; anything
+/// else as written (the planner names it if no municipality has it).
+fn ags(value: Value) -> Value {
+    let text = match &value {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) if n.is_u64() => n.to_string(),
+        _ => return value,
     };
-    normalised.parse::<f64>().ok().filter(|n| n.is_finite())
+    match text.len() {
+        0 => Value::Null,
+        1..8 if text.bytes().all(|b| b.is_ascii_digit()) => Value::String(format!("{text:0>8}")),
+        _ => Value::String(text),
+    }
 }
 
 /// How a file in another schema maps onto ours (`?map=`), and values for what it lacks
@@ -325,6 +361,8 @@ pub struct Mapping {
     /// Members of the service's read views: skipped without a warning.
     read_only: &'static [String],
     target: Target,
+    /// The file's decimal separator, as its reader found it (`numbers`).
+    decimal: Decimal,
 }
 
 fn field_named(target: Target, name: &str) -> Option<&'static str> {
@@ -382,19 +420,46 @@ impl Mapping {
                     format!("`{name}` is not a field of the import schema"),
                 )
             })?;
-            let value = coerce_for(mapping.target, field, Value::String(value))
-                .map_err(|e| ("defaults".to_owned(), format!("{name}: {e}")))?;
+            let value = coerce_for(
+                mapping.target,
+                field,
+                Value::String(value),
+                Decimal::Unknown,
+            )
+            .map_err(|e| ("defaults".to_owned(), format!("{name}: {e}")))?;
             mapping.defaults.push((field, value));
         }
         Ok(mapping)
     }
 
-    /// The field a column means: the explicit mapping first, then our names and aliases.
+    /// The field a column means: the explicit mapping first, then our names and aliases —
+    /// unless the mapping gives that field another column.
     pub fn column(&self, name: &str) -> Column {
         let n = normalise(name);
         match self.columns.iter().find(|(source, _)| *source == n) {
             Some((_, field)) => Column::Field(field),
-            None => column_for(self.target, name, self.read_only),
+            None => match column_for(self.target, name, self.read_only) {
+                Column::Field(f) if self.columns.iter().any(|(_, mapped)| *mapped == f) => {
+                    Column::Shadowed(f)
+                }
+                other => other,
+            },
+        }
+    }
+
+    /// Whether the column `name` gives a number (whose text reveals the file's locale).
+    pub fn is_numeric(&self, name: &str) -> bool {
+        match self.column(name) {
+            Column::Field(f) => self.target.field(f).is_some_and(|(_, k)| is_numeric(k)),
+            _ => false,
+        }
+    }
+
+    /// This mapping for a file whose decimal separator is `decimal`.
+    pub fn with_decimal(&self, decimal: Decimal) -> Mapping {
+        Mapping {
+            decimal,
+            ..self.clone()
         }
     }
 
@@ -418,7 +483,7 @@ pub fn map_record<S: AsRef<str>>(
     let mut problems = Vec::new();
     for (name, value) in pairs {
         if let Column::Field(field) = mapping.column(name.as_ref()) {
-            match coerce_for(mapping.target, field, value) {
+            match coerce_for(mapping.target, field, value, mapping.decimal) {
                 Ok(v) => {
                     fields.insert(field.to_owned(), v);
                 }
@@ -455,15 +520,29 @@ mod tests {
             json!(76405)
         );
         assert!(coerce("area_stated_m2", json!(76405.5)).is_err());
+        assert!(coerce("area_stated_m2", json!("12.500"))
+            .unwrap_err()
+            .contains("ambiguous"));
         assert_eq!(
-            coerce("area_stated_m2", json!("12.500")).unwrap_err(),
-            "`12.500` is not a whole number"
+            coerce("area_stated_m2", json!("12,5")).unwrap_err(),
+            "`12,5` is not a whole number"
+        );
+        assert_eq!(
+            coerce("price_min_eur_m2", json!("1.250,00")).unwrap(),
+            json!("1250.00")
         );
         assert_eq!(
             coerce("area_stated_m2", json!("12500")).unwrap(),
             json!(12500)
         );
         assert_eq!(coerce("rail_siding", json!("ja")).unwrap(), json!(true));
+        for saved_by_excel in [json!("1001000"), json!(1001000), json!(" 01001000 ")] {
+            assert_eq!(
+                coerce("municipality_ags", saved_by_excel).unwrap(),
+                json!("01001000")
+            );
+        }
+        assert_eq!(coerce("municipality_ags", json!("")).unwrap(), Value::Null);
         assert_eq!(
             coerce("data_confirmed_on", json!("31.03.2026")).unwrap(),
             json!("2026-03-31")
@@ -495,7 +574,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.column("fl_nr"), Column::Field("reference"));
-        assert_eq!(m.column("Titel"), Column::Field("title_de"));
+        assert_eq!(
+            m.column("Titel"),
+            Column::Shadowed("title_de"),
+            "the mapped column alone gives a field"
+        );
+        assert_eq!(m.column("Status"), Column::Field("status"));
         assert_eq!(m.defaults, vec![("status", json!("available"))]);
         assert!(Mapping::parse(Some("a:colour"), None, &[]).is_err());
     }

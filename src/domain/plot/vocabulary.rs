@@ -58,10 +58,16 @@ pub struct VocabularyInfo {
     /// The stored text of whatever a person wrote, if it names a value.
     pub parse_loose: fn(&str) -> Option<&'static str>,
     pub listing: fn() -> String,
+    /// The German label of a stored text (what the German staff export writes).
+    pub label_de: fn(&str) -> Option<&'static str>,
 }
 
 fn loose<V: Vocabulary>(text: &str) -> Option<&'static str> {
     V::parse_loose(text).map(V::as_str)
+}
+
+fn label_de<V: Vocabulary>(text: &str) -> Option<&'static str> {
+    V::parse(text).map(|v| v.label(Lang::De))
 }
 
 const fn info<V: Vocabulary>() -> VocabularyInfo {
@@ -70,6 +76,7 @@ const fn info<V: Vocabulary>() -> VocabularyInfo {
         noun: V::NOUN,
         parse_loose: loose::<V>,
         listing: V::listing,
+        label_de: label_de::<V>,
     }
 }
 
