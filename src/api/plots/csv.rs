@@ -12,7 +12,7 @@ use crate::api::views::Plot;
 use crate::api::AppState;
 use crate::db;
 use crate::domain::access::{PlotSet, ReadScope};
-use crate::domain::plot::members;
+use crate::domain::plot::{members, Kind};
 use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
 
 /// Rows fetched per round trip while streaming a CSV export.
@@ -66,12 +66,12 @@ impl CsvWriter {
         self.lines(records.into_iter().map(|record| {
             self.columns
                 .iter()
-                .map(|c| self.cell(record.get(c).unwrap_or(&Value::Null)))
+                .map(|c| self.cell(c, record.get(c).unwrap_or(&Value::Null)))
                 .collect()
         }))
     }
 
-    fn cell(&self, value: &Value) -> String {
+    fn cell(&self, column: &str, value: &Value) -> String {
         let excel = self.dialect == CsvDialect::ExcelGerman;
         let text = match value {
             Value::Null => return String::new(),
@@ -90,8 +90,9 @@ impl CsvWriter {
                     text
                 }
             }
-            // Prices are decimal strings: numbers to a spreadsheet.
-            Value::String(s) if excel && is_decimal(s) => s.replace('.', ","),
+            // Prices are decimal strings: numbers to a spreadsheet. Only prices: a title that
+            // happens to read `12.50` stays as it is.
+            Value::String(s) if excel && is_money(column) && is_decimal(s) => s.replace('.', ","),
             Value::String(s) => s.clone(),
             // Lists (of parcel identifiers, say) read as people write them.
             Value::Array(items) => items
@@ -112,6 +113,12 @@ impl CsvWriter {
             _ => text,
         }
     }
+}
+
+fn is_money(column: &str) -> bool {
+    members()
+        .get(column)
+        .is_some_and(|m| matches!(m.kind, Kind::Money))
 }
 
 fn is_decimal(s: &str) -> bool {
@@ -285,7 +292,15 @@ mod tests {
             CsvDialect::ExcelGerman,
             json!({"a": "Größe; ca.", "b": 1.5, "c": "12.50"}),
         );
-        assert_eq!(csv, "\u{feff}a;b;c\r\n\"Größe; ca.\";1,5;12,50\r\n");
+        // `c` is text: only prices (money columns) turn into numbers with a decimal comma.
+        assert_eq!(csv, "\u{feff}a;b;c\r\n\"Größe; ca.\";1,5;12.50\r\n");
+        let writer = CsvWriter::new(
+            CsvDialect::ExcelGerman,
+            vec!["title_de".into(), "price_min_eur_m2".into()],
+        );
+        let row = json!({"title_de": "12.50", "price_min_eur_m2": "12.50"});
+        let out = String::from_utf8(writer.rows([&row])).unwrap();
+        assert_eq!(out, "12.50;12,50\r\n");
     }
 
     #[test]

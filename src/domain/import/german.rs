@@ -104,6 +104,8 @@ pub fn value_de(field: &str, value: Value) -> Value {
         (Kind::Vocabulary(vocabulary), Value::String(s)) => (vocabulary.label_de)(s)
             .map(|label| Value::String(label.to_owned()))
             .unwrap_or(value),
+        // Euro amounts are decimal text: a number with a decimal comma to German Excel.
+        (Kind::Money, Value::String(s)) => Value::String(s.replace('.', ",")),
         (Kind::Date, Value::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(|d| Value::String(d.format("%d.%m.%Y").to_string()))
             .unwrap_or(value),
