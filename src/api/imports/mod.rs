@@ -9,6 +9,7 @@
 
 pub mod estates;
 pub mod export;
+mod gpkg;
 mod locate;
 
 use std::collections::{HashMap, HashSet};
@@ -34,6 +35,7 @@ use crate::domain::crs::{self, Crs};
 use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{Actor, Via};
 use crate::domain::import::locate::Needs;
+use crate::domain::import::upload::{self, FileOptions, Format};
 use crate::domain::import::Target;
 use crate::domain::import::{read, GeometryInput, ImportItem, ImportReport, Mapping};
 use crate::domain::import::{ImportProblem, ParsedFile, Plan, Planner, PlannerContext, Record};
@@ -68,6 +70,10 @@ pub struct ImportParams {
     /// a feature or a stored plot names; each item reports what it got (`located`).
     #[serde(default)]
     pub locate: bool,
+    /// Which layer of a zipped Shapefile (the `.shp` file's name without extension) or of a
+    /// GeoPackage (a feature table of `gpkg_contents`) to read; needed when a zip holds
+    /// several Shapefiles. A GeoPackage's first feature table is read without it.
+    pub layer: Option<String>,
 }
 
 /// Import plots
@@ -178,15 +184,22 @@ async fn read_upload(
         read_only,
     )
     .map_err(|(name, detail)| ApiError::bad_parameter(&name, detail))?;
-    let is_csv = is_csv_upload(req)?;
+    let named = upload_format(req)?;
     let limit = state.settings.import_max_bytes;
     let mut payload = payload.into_inner();
     let body = read_body_capped(req, &mut payload, limit).await?;
     let (started, bytes) = (std::time::Instant::now(), body.len());
+    let format = named.settle(&body).map_err(bad_file)?;
     let reading = mapping.clone();
-    let file = off_worker(state.settings.cpu_timeout, move || match is_csv {
-        true => read::csv(&body, &reading),
-        false => read::geojson(&body, &reading),
+    let layer = params.layer.clone();
+    let cpu = state.settings.cpu_timeout;
+    let file = off_worker(cpu, move || {
+        let options = FileOptions {
+            layer: layer.as_deref(),
+            max_bytes: limit,
+            deadline: std::time::Instant::now() + cpu,
+        };
+        upload::read_file(format, &body, &reading, &options)
     })
     .await?
     .map_err(bad_file)?;
@@ -208,20 +221,20 @@ async fn read_upload(
     })
 }
 
-/// Whether the upload is CSV (else GeoJSON); 415 for anything else.
-fn is_csv_upload(req: &HttpRequest) -> Result<bool, ApiError> {
+/// The format the upload's media type names; 415 for anything else.
+fn upload_format(req: &HttpRequest) -> Result<Format, ApiError> {
     let mime = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let is_csv = matches!(media_essence(mime).as_str(), "text/csv" | "application/csv");
-    if !is_csv && !is_json_media_type(mime) {
-        return Err(ApiError::UnsupportedMediaType(format!(
-            "an import is application/geo+json or text/csv, not `{mime}`"
-        )));
+    match Format::of_media_type(&media_essence(mime)) {
+        Some(format) => Ok(format),
+        None if is_json_media_type(mime) => Ok(Format::GeoJson),
+        None => Err(ApiError::UnsupportedMediaType(format!(
+            "an import is application/geo+json, text/csv, application/zip (a zipped Shapefile) or application/geopackage+sqlite3, not `{mime}`"
+        ))),
     }
-    Ok(is_csv)
 }
 
 fn bad_file(detail: impl Into<String>) -> ApiError {

@@ -78,6 +78,7 @@ impl ParsedFile {
     }
 }
 
+#[derive(Debug)]
 pub struct ParsedFile {
     /// `geojson` or `csv`.
     pub format: &'static str,
@@ -116,6 +117,53 @@ fn ignored(name: &str, line: Option<usize>) -> ImportProblem {
     )
 }
 
+/// Warns once per property a file has that is not a field of the import schema.
+#[derive(Default)]
+pub struct UnknownColumns(HashSet<String>);
+
+impl UnknownColumns {
+    pub fn check(&mut self, name: &str, mapping: &Mapping, warnings: &mut Vec<ImportProblem>) {
+        if mapping.column(name) == Column::Unknown && self.0.insert(name.to_owned()) {
+            warnings.push(ignored(name, None));
+        }
+    }
+}
+
+/// The record of feature `i` (of any format with named properties), its field problems added
+/// to `problems`.
+pub fn feature_record(
+    i: usize,
+    properties: Map<String, Value>,
+    geometry: GeometryInput,
+    mapping: &Mapping,
+    problems: &mut Vec<ImportProblem>,
+) -> Record {
+    let mapped = map_record(properties, mapping);
+    for (field, text) in mapped.problems {
+        problems.push(ImportProblem::new(Some(i), None, Some(&field), text));
+    }
+    Record {
+        feature: i,
+        line: None,
+        fields: mapped.fields,
+        geometry,
+    }
+}
+
+/// A geometry read from a binary format (as a GeoJSON value): a Point as a position.
+pub fn geometry_input(geometry: Option<Value>) -> GeometryInput {
+    match geometry {
+        None => GeometryInput::Missing,
+        Some(g) => match (g["type"].as_str(), g["coordinates"].as_array()) {
+            (Some("Point"), Some(c)) if c.len() >= 2 => GeometryInput::Point(
+                c[0].as_f64().unwrap_or_default(),
+                c[1].as_f64().unwrap_or_default(),
+            ),
+            _ => GeometryInput::GeoJson(g.to_string()),
+        },
+    }
+}
+
 pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
     let collection: FeatureCollectionIn = serde_json::from_slice(body)
         .map_err(|e| format!("the body is not a GeoJSON FeatureCollection with `features`: {e}"))?;
@@ -144,7 +192,7 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
     let mut records = Vec::with_capacity(collection.features.len());
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
-    let mut unknown: HashSet<String> = HashSet::new();
+    let mut unknown = UnknownColumns::default();
     for (i, feature) in collection.features.into_iter().enumerate() {
         if feature.kind.as_deref() != Some("Feature") {
             problems.push(ImportProblem::new(
@@ -157,13 +205,7 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
         }
         let properties = feature.properties.unwrap_or_default();
         for name in properties.keys() {
-            if mapping.column(name) == Column::Unknown && unknown.insert(name.clone()) {
-                warnings.push(ignored(name, None));
-            }
-        }
-        let mapped = map_record(properties, mapping);
-        for (field, text) in mapped.problems {
-            problems.push(ImportProblem::new(Some(i), None, Some(&field), text));
+            unknown.check(name, mapping, &mut warnings);
         }
         let geometry = match feature.geometry {
             Some(raw) if raw.get() != "null" => point_of(raw.get())
@@ -171,12 +213,13 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
                 .unwrap_or_else(|| GeometryInput::GeoJson(raw.get().to_owned())),
             _ => GeometryInput::Missing,
         };
-        records.push(Record {
-            feature: i,
-            line: None,
-            fields: mapped.fields,
+        records.push(feature_record(
+            i,
+            properties,
             geometry,
-        });
+            mapping,
+            &mut problems,
+        ));
     }
     Ok(ParsedFile {
         format: "geojson",
