@@ -1,5 +1,6 @@
-//! `POST /imports`: bulk import of GeoJSON or CSV; `export` gives the same schema back
-//! (`GET /plots/export`), so that export → edit → import round-trips.
+//! `POST /imports`: bulk import of GeoJSON, CSV, zipped Shapefiles or GeoPackages; `export`
+//! gives the same schema back (`GET /plots/export`, GeoPackage by `gpkg`), so that export →
+//! edit → import round-trips.
 //!
 //! An import is read whole (capped by `GWF_IMPORT_MAX_BYTES` and `GWF_IMPORT_MAX_FEATURES`),
 //! planned record by record by `domain::import`, and written in one transaction: all features or
@@ -79,9 +80,11 @@ pub struct ImportParams {
 /// Import plots
 ///
 /// A GeoJSON FeatureCollection (`application/geo+json` or `application/json`) whose feature
-/// properties are plot fields, or CSV (`text/csv`, `,` `;` or tab separated, UTF-8 or
+/// properties are plot fields, CSV (`text/csv`, `,` `;` or tab separated, UTF-8 or
 /// Windows-1252) with one plot per row and its outline in a `wkt` column (or a position in
-/// `lon`/`lat`). Field names are those of `PlotData`; instead of ids, `municipality_ags` and
+/// `lon`/`lat`), a zipped Shapefile (`application/zip`: `.shp`, `.dbf`, `.prj`, `.cpg`; DBF
+/// attributes are properties) or a GeoPackage (`application/geopackage+sqlite3`: the first
+/// feature table or `layer`). Zips and GeoPackages are recognised by their first bytes. Field names are those of `PlotData`; instead of ids, `municipality_ags` and
 /// `estate_name` may be given; German column names and values (`Gemeindeschlüssel`,
 /// `Fläche (m²)`, `Status: verfügbar`, `ja`/`nein`, `0,8`, `31.03.2026`) are understood.
 /// docs/imports.md lists the schema.
@@ -104,14 +107,16 @@ pub struct ImportParams {
     request_body(content(
         (Object = "application/geo+json"),
         (String = "text/csv"),
-    ), description = "GeoJSON FeatureCollection or CSV in the import schema"),
+        (Vec<u8> = "application/zip"),
+        (Vec<u8> = "application/geopackage+sqlite3"),
+    ), description = "GeoJSON FeatureCollection, CSV, zipped Shapefile or GeoPackage in the import schema"),
     responses(
         (status = 200, description = "Imported (or, dry run, checked)", body = ImportReport),
-        (status = 400, description = "Not a FeatureCollection or CSV, unknown CRS, bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a FeatureCollection, CSV, zipped Shapefile or GeoPackage; unknown CRS; bad parameter", body = Problem, content_type = "application/problem+json"),
         r::NeedsToken,
         (status = 403, description = "Viewers cannot import", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "File over GWF_IMPORT_MAX_BYTES or too many features", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither GeoJSON nor CSV", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not GeoJSON, CSV, zip or GeoPackage", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Some features are invalid; nothing was written; `report` lists every problem", body = Problem, content_type = "application/problem+json"),
         r::Busy,
         r::RateLimited,
@@ -167,7 +172,8 @@ struct Upload {
     bytes: usize,
 }
 
-/// Reads an import's body (GeoJSON or CSV of `target`, capped in bytes and features) and
+/// Reads an import's body (any format `upload` reads, of `target`, capped in bytes and
+/// features) and
 /// settles its CRS; every failure of the file as a whole is the caller's error (4xx).
 async fn read_upload(
     req: &HttpRequest,

@@ -80,9 +80,9 @@ impl ParsedFile {
 
 #[derive(Debug)]
 pub struct ParsedFile {
-    /// `geojson` or `csv`.
+    /// `geojson`, `csv`, `shapefile` or `gpkg`.
     pub format: &'static str,
-    /// The CRS the file names (GeoJSON `crs` member).
+    /// The CRS the file names (GeoJSON `crs` member, `.prj`, GeoPackage SRS).
     pub crs: Option<Crs>,
     pub records: Vec<Record>,
     pub problems: Vec<ImportProblem>,
