@@ -48,8 +48,8 @@ use crate::domain::place::PlaceKind;
     request_body(content(
         (Object = "application/geo+json"),
         (String = "text/csv"),
-        (Vec<u8> = "application/zip"),
-        (Vec<u8> = "application/geopackage+sqlite3"),
+        (super::BinaryFile = "application/zip"),
+        (super::BinaryFile = "application/geopackage+sqlite3"),
     ), description = "GeoJSON FeatureCollection, CSV, zipped Shapefile or GeoPackage of estates"),
     responses(
         (status = 200, description = "Imported (or, dry run, checked)", body = EstateImportReport),

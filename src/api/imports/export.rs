@@ -22,7 +22,8 @@ use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
 ///
 /// The plots matching the filters of `GET /plots` (drafts included for staff), in the import
 /// schema: `f=geojson` (default) gives a FeatureCollection, `f=csv` or `f=csv-excel` a CSV with
-/// the outline as WKT, `f=gpkg` a GeoPackage (layer `plots`, EPSG:4326) for QGIS. Municipalities appear as `municipality_ags`, estates as `estate_name`,
+/// the outline as WKT, `f=gpkg` a GeoPackage (layer `plots`, EPSG:4326) for QGIS (`gpkg` is
+/// missing from the pattern of `f`, which is shared with `GET /plots`, where it is refused). Municipalities appear as `municipality_ags`, estates as `estate_name`,
 /// and `version` makes a re-import conditional. Edit and import it again with `POST /imports`.
 #[utoipa::path(
     get,
@@ -33,7 +34,7 @@ use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
         (status = 200, description = "The plots in the import schema", content(
             (Object = "application/geo+json"),
             (String = "text/csv"),
-            (Vec<u8> = "application/geopackage+sqlite3"),
+            (super::BinaryFile = "application/geopackage+sqlite3"),
         )),
         (status = 400, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
         r::NeedsToken,

@@ -43,6 +43,13 @@ use crate::domain::import::{ImportProblem, ParsedFile, Plan, Planner, PlannerCon
 use crate::domain::plot::StoredPlot;
 use crate::domain::FieldError;
 
+/// A binary file (zipped Shapefile, GeoPackage) as a request or response body; documentation
+/// only.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct BinaryFile(Vec<u8>);
+
 /// Query parameters of an import.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -107,8 +114,8 @@ pub struct ImportParams {
     request_body(content(
         (Object = "application/geo+json"),
         (String = "text/csv"),
-        (Vec<u8> = "application/zip"),
-        (Vec<u8> = "application/geopackage+sqlite3"),
+        (BinaryFile = "application/zip"),
+        (BinaryFile = "application/geopackage+sqlite3"),
     ), description = "GeoJSON FeatureCollection, CSV, zipped Shapefile or GeoPackage in the import schema"),
     responses(
         (status = 200, description = "Imported (or, dry run, checked)", body = ImportReport),

@@ -172,10 +172,9 @@ pub struct SearchParams {
     #[serde(default, deserialize_with = "super::values::list")]
     pub fields: Option<Vec<String>>,
     /// Response format; overrides `Accept`: `json`, `geojson`, `csv` (RFC 4180, UTF-8) or
-    /// `csv-excel` (for German Excel: `;`, decimal comma, UTF-8 BOM); `GET /plots/export` also
-    /// `gpkg` (GeoPackage).
-    #[param(pattern = "^(json|geojson|csv|csv-excel|gpkg)$")]
-    #[schema(pattern = "^(json|geojson|csv|csv-excel|gpkg)$")]
+    /// `csv-excel` (for German Excel: `;`, decimal comma, UTF-8 BOM).
+    #[param(pattern = "^(json|geojson|csv|csv-excel)$")]
+    #[schema(pattern = "^(json|geojson|csv|csv-excel)$")]
     #[serde(default, deserialize_with = "super::values::text")]
     pub f: Option<String>,
 }
