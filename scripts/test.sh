@@ -69,6 +69,16 @@ fi
 command -v cargo >/dev/null 2>&1 ||
   gwf_die "cargo not found; install Rust: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y"
 
+# The Shapefile and GeoPackage tests (tests/api/gis_formats.rs) make their files with GDAL,
+# the tool GIS offices use, and check the export with it.
+if ! command -v ogr2ogr >/dev/null 2>&1 || ! command -v ogrinfo >/dev/null 2>&1; then
+  if gwf_is_root; then
+    gwf_apt_install gdal-bin
+  else
+    gwf_warn "ogr2ogr/ogrinfo (GDAL) missing: the Shapefile and GeoPackage tests will fail; install them with: sudo apt-get install -y gdal-bin"
+  fi
+fi
+
 # Whatever happens (failure, Ctrl-C, kill), do not leave the API server
 # running: it would keep the port and the gwf_schemathesis database busy.
 stop_server() {

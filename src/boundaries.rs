@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::db;
 use crate::domain::boundaries::{self, formats, BoundaryFile, Grouped, Municipality, Selection};
+use crate::domain::formats::shapefile::DbfEncoding;
 use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{diff, Actor, HistoryAction, Snapshot, Via};
 use crate::domain::place::{MunicipalityData, PlaceKind};
@@ -145,11 +146,11 @@ pub fn read_file(path: &Path, selection: &Selection) -> anyhow::Result<BoundaryF
             let prj = read_text(&prj)?;
             let cpg = sibling(path, "cpg");
             let encoding = if cpg.exists() {
-                formats::encoding_of_cpg(&read_text(&cpg)?)
+                crate::domain::formats::shapefile::encoding_of_cpg(&read_text(&cpg)?)
                     .map_err(|e| anyhow!("{}: {e}", cpg.display()))?
             } else {
                 // What VG250 has always been encoded in.
-                encoding_rs::WINDOWS_1252
+                DbfEncoding::WINDOWS_1252
             };
             let dbf = sibling(path, "dbf");
             let dbf = BufReader::new(

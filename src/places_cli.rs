@@ -35,8 +35,9 @@ pub enum PlacesCommand {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Import estates from a GeoJSON FeatureCollection or a CSV file (`.csv`), as
-    /// `POST /estates/imports` does: all or nothing, the report printed as JSON.
+    /// Import estates from a GeoJSON FeatureCollection, a CSV file (`.csv`), a zipped
+    /// Shapefile (`.zip`) or a GeoPackage (`.gpkg`), as `POST /estates/imports` does: all or
+    /// nothing, the report printed as JSON.
     ImportEstates {
         file: std::path::PathBuf,
         /// Check every feature and print the report, but write nothing.
@@ -52,6 +53,10 @@ pub enum PlacesCommand {
         /// Assign the municipality of features without one from their outline.
         #[arg(long)]
         locate: bool,
+        /// The Shapefile in the zip or the GeoPackage table to read (default: the only
+        /// Shapefile, the first feature table).
+        #[arg(long)]
+        layer: Option<String>,
     },
 }
 
@@ -63,7 +68,11 @@ pub async fn places(settings: &Settings, command: PlacesCommand) -> anyhow::Resu
             as_user,
             crs,
             locate,
-        } => import_estates(settings, &file, dry_run, as_user.as_deref(), crs, locate).await,
+            layer,
+        } => {
+            let options = (crs, locate, layer);
+            import_estates(settings, &file, dry_run, as_user.as_deref(), options).await
+        }
         municipalities @ PlacesCommand::ImportMunicipalities { .. } => {
             import_municipalities(settings, municipalities).await
         }
@@ -76,8 +85,7 @@ async fn import_estates(
     path: &std::path::Path,
     dry_run: bool,
     as_user: Option<&str>,
-    crs: Option<String>,
-    locate: bool,
+    (crs, locate, layer): (Option<String>, bool, Option<String>),
 ) -> anyhow::Result<()> {
     use diesel_async::AsyncConnection;
     use gewerbeflaechen::api::error::ApiError;
@@ -85,21 +93,27 @@ async fn import_estates(
     use gewerbeflaechen::domain::access::{Principal, Role, Scope};
     use gewerbeflaechen::domain::crs;
     use gewerbeflaechen::domain::history::{Actor, Via};
-    use gewerbeflaechen::domain::import::{read, Mapping, Target};
+    use gewerbeflaechen::domain::import::upload::{read_file, FileOptions, Format};
+    use gewerbeflaechen::domain::import::{Mapping, Target};
     let body = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if body.len() > settings.import_max_bytes {
         anyhow::bail!("the file is larger than GWF_IMPORT_MAX_BYTES");
     }
     let mapping = Mapping::parse_for(Target::Estates, None, None, &[])
         .map_err(|(_, e)| anyhow::anyhow!(e))?;
-    let is_csv = path
+    let extension = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let file = match is_csv {
-        true => read::csv(&body, &mapping),
-        false => read::geojson(&body, &mapping),
-    }
-    .map_err(|e| anyhow::anyhow!(e))?;
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    let format = Format::of_extension(extension)
+        .settle(&body)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let options = FileOptions {
+        layer: layer.as_deref(),
+        max_bytes: settings.import_max_bytes,
+        deadline: std::time::Instant::now() + settings.cpu_timeout,
+    };
+    let file = read_file(format, &body, &mapping, &options).map_err(|e| anyhow::anyhow!(e))?;
     if file.records.len() > settings.import_max_features {
         anyhow::bail!("more features than GWF_IMPORT_MAX_FEATURES: split the file");
     }

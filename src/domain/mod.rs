@@ -7,6 +7,7 @@ pub mod boundaries;
 pub mod checks;
 pub mod credentials;
 pub mod crs;
+pub mod formats;
 pub mod geometry;
 pub mod history;
 pub mod import;

@@ -26,9 +26,9 @@ use crate::domain::place::PlaceKind;
 ///
 /// A GeoJSON FeatureCollection (`application/geo+json` or `application/json`) whose feature
 /// properties are the members of `EstateData` and whose geometry is the estate's outline
-/// (Polygon or MultiPolygon), or CSV (`text/csv`) with one estate per row and its outline in a
-/// `wkt` column; read as plot imports are (separators, encodings, German column names and
-/// values, `?map=`, `?defaults=`, `?crs=`). The municipality is given as `municipality_ags`
+/// (Polygon or MultiPolygon), CSV (`text/csv`) with one estate per row and its outline in a
+/// `wkt` column, a zipped Shapefile or a GeoPackage; read as plot imports are (separators,
+/// encodings, German column names and values, `?map=`, `?defaults=`, `?crs=`, `?layer=`). The municipality is given as `municipality_ags`
 /// (or `municipality_id`), or found from the outline with `locate=true`.
 ///
 /// Estates are matched by municipality and name (trimmed, in any case): a match is updated
@@ -48,14 +48,16 @@ use crate::domain::place::PlaceKind;
     request_body(content(
         (Object = "application/geo+json"),
         (String = "text/csv"),
-    ), description = "GeoJSON FeatureCollection or CSV of estates"),
+        (super::BinaryFile = "application/zip"),
+        (super::BinaryFile = "application/geopackage+sqlite3"),
+    ), description = "GeoJSON FeatureCollection, CSV, zipped Shapefile or GeoPackage of estates"),
     responses(
         (status = 200, description = "Imported (or, dry run, checked)", body = EstateImportReport),
-        (status = 400, description = "Not a FeatureCollection or CSV, unknown CRS, bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a FeatureCollection, CSV, zipped Shapefile or GeoPackage; unknown CRS; bad parameter", body = Problem, content_type = "application/problem+json"),
         r::NeedsToken,
         (status = 403, description = "Viewers cannot import; the token lacks `import`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "File over GWF_IMPORT_MAX_BYTES or too many features", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither GeoJSON nor CSV", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not GeoJSON, CSV, zip or GeoPackage", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Some features are invalid; nothing was written; `report` lists every problem", body = Problem, content_type = "application/problem+json"),
         r::Busy,
         r::RateLimited,

@@ -22,8 +22,9 @@ use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
 /// Export plots for staff
 ///
 /// The plots matching the filters of `GET /plots` (drafts included for staff), in the import
-/// schema: `f=geojson` (default) gives a FeatureCollection, `f=csv` a CSV with the outline as
-/// WKT, `f=csv-excel` the same for German Excel: German column names and values (`Referenz`,
+/// schema: `f=geojson` (default) gives a FeatureCollection, `f=gpkg` a GeoPackage (layer
+/// `plots`, EPSG:4326) for QGIS (`gpkg` is missing from the pattern of `f`, which is shared
+/// with `GET /plots`, where it is refused), `f=csv` a CSV with the outline as WKT, `f=csv-excel` the same for German Excel: German column names and values (`Referenz`,
 /// `Status` `verfügbar`, `ja`/`nein`, `31.03.2026`, decimal commas), `;`, UTF-8 with BOM.
 /// Municipalities appear as `municipality_ags` (with `municipality_name` beside it), estates as
 /// `estate_name`, and `version` makes a re-import conditional; CSV adds the centroid
@@ -38,6 +39,7 @@ use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
         (status = 200, description = "The plots in the import schema", content(
             (Object = "application/geo+json"),
             (String = "text/csv"),
+            (super::BinaryFile = "application/geopackage+sqlite3"),
         )),
         (status = 400, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
         r::NeedsToken,
@@ -48,15 +50,20 @@ use crate::domain::search::{GeometryForm, OutputFormat, PlotQuery};
 pub async fn export_plots(
     state: web::Data<AppState>,
     caller: Caller,
-    QueryParams(params): QueryParams<SearchParams>,
+    QueryParams(mut params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff_read()?;
+    // `gpkg` is the export's own format, not one `GET /plots` answers in.
+    let gpkg = params.f.as_deref() == Some("gpkg");
+    if gpkg {
+        params.f = None;
+    }
     let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
     let format = query.format.unwrap_or(OutputFormat::GeoJson);
     if format == OutputFormat::Json {
         return Err(ApiError::bad_parameter(
             "f",
-            "an export is geojson, csv or csv-excel",
+            "an export is geojson, csv, csv-excel or gpkg",
         ));
     }
     query.geometry_form = GeometryForm::Full;
@@ -67,6 +74,9 @@ pub async fn export_plots(
     crate::api::plots::filters::settle(&mut conn, &mut query, &set).await?;
     let records = records(&mut conn, query, &set, &caller.scope()).await?;
     drop(conn);
+    if gpkg {
+        return super::gpkg::response(records, state.settings.cpu_timeout).await;
+    }
     Ok(match format {
         OutputFormat::Csv => csv(records, CsvDialect::Rfc4180),
         OutputFormat::CsvExcel => csv(records, CsvDialect::ExcelGerman),

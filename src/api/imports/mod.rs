@@ -1,5 +1,6 @@
-//! `POST /imports`: bulk import of GeoJSON or CSV; `export` gives the same schema back
-//! (`GET /plots/export`), so that export → edit → import round-trips.
+//! `POST /imports`: bulk import of GeoJSON, CSV, zipped Shapefiles or GeoPackages; `export`
+//! gives the same schema back (`GET /plots/export`, GeoPackage by `gpkg`), so that export →
+//! edit → import round-trips.
 //!
 //! An import is read whole (capped by `GWF_IMPORT_MAX_BYTES` and `GWF_IMPORT_MAX_FEATURES`),
 //! planned record by record by `domain::import`, and written in one transaction: all features or
@@ -9,6 +10,7 @@
 
 pub mod estates;
 pub mod export;
+mod gpkg;
 mod locate;
 
 use std::collections::{HashMap, HashSet};
@@ -35,11 +37,19 @@ use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{Actor, Via};
 use crate::domain::import::locate::Needs;
 use crate::domain::import::report::summarised;
+use crate::domain::import::upload::{self, FileOptions, Format};
 use crate::domain::import::Target;
 use crate::domain::import::{read, GeometryInput, ImportItem, ImportReport, Mapping};
 use crate::domain::import::{ImportProblem, ParsedFile, Plan, Planner, PlannerContext, Record};
 use crate::domain::plot::StoredPlot;
 use crate::domain::FieldError;
+
+/// A binary file (zipped Shapefile, GeoPackage) as a request or response body; documentation
+/// only.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct BinaryFile(Vec<u8>);
 
 /// Query parameters of an import.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -70,14 +80,20 @@ pub struct ImportParams {
     /// a feature or a stored plot names; each item reports what it got (`located`).
     #[serde(default)]
     pub locate: bool,
+    /// Which layer of a zipped Shapefile (the `.shp` file's name without extension) or of a
+    /// GeoPackage (a feature table of `gpkg_contents`) to read; needed when a zip holds
+    /// several Shapefiles. A GeoPackage's first feature table is read without it.
+    pub layer: Option<String>,
 }
 
 /// Import plots
 ///
 /// A GeoJSON FeatureCollection (`application/geo+json` or `application/json`) whose feature
-/// properties are plot fields, or CSV (`text/csv`, `,` `;` or tab separated, UTF-8 or
+/// properties are plot fields, CSV (`text/csv`, `,` `;` or tab separated, UTF-8 or
 /// Windows-1252) with one plot per row and its outline in a `wkt` column (or a position in
-/// `lon`/`lat`). Field names are those of `PlotData`; instead of ids, `municipality_ags` and
+/// `lon`/`lat`), a zipped Shapefile (`application/zip`: `.shp`, `.dbf`, `.prj`, `.cpg`; DBF
+/// attributes are properties) or a GeoPackage (`application/geopackage+sqlite3`: the first
+/// feature table or `layer`). Zips and GeoPackages are recognised by their first bytes. Field names are those of `PlotData`; instead of ids, `municipality_ags` and
 /// `estate_name` may be given; German column names and values (`Gemeindeschlüssel`,
 /// `Fläche (m²)`, `Status: verfügbar`, `ja`/`nein`, `0,8`, `31.03.2026`) are understood.
 /// docs/imports.md lists the schema.
@@ -101,14 +117,16 @@ pub struct ImportParams {
     request_body(content(
         (Object = "application/geo+json"),
         (String = "text/csv"),
-    ), description = "GeoJSON FeatureCollection or CSV in the import schema"),
+        (BinaryFile = "application/zip"),
+        (BinaryFile = "application/geopackage+sqlite3"),
+    ), description = "GeoJSON FeatureCollection, CSV, zipped Shapefile or GeoPackage in the import schema"),
     responses(
         (status = 200, description = "Imported (or, dry run, checked)", body = ImportReport),
-        (status = 400, description = "Not a FeatureCollection or CSV, unknown CRS, bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not a FeatureCollection, CSV, zipped Shapefile or GeoPackage; unknown CRS; bad parameter", body = Problem, content_type = "application/problem+json"),
         r::NeedsToken,
         (status = 403, description = "Viewers cannot import", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "File over GWF_IMPORT_MAX_BYTES or too many features", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither GeoJSON nor CSV", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not GeoJSON, CSV, zip or GeoPackage", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Some features are invalid; nothing was written; `report` lists every problem", body = Problem, content_type = "application/problem+json"),
         r::Busy,
         r::RateLimited,
@@ -171,7 +189,8 @@ struct Upload {
     bytes: usize,
 }
 
-/// Reads an import's body (GeoJSON or CSV of `target`, capped in bytes and features) and
+/// Reads an import's body (any format `upload` reads, of `target`, capped in bytes and
+/// features) and
 /// settles its CRS; every failure of the file as a whole is the caller's error (4xx).
 async fn read_upload(
     req: &HttpRequest,
@@ -188,15 +207,22 @@ async fn read_upload(
         read_only,
     )
     .map_err(|(name, detail)| ApiError::bad_parameter(&name, detail))?;
-    let is_csv = is_csv_upload(req)?;
+    let named = upload_format(req)?;
     let limit = state.settings.import_max_bytes;
     let mut payload = payload.into_inner();
     let body = read_body_capped(req, &mut payload, limit).await?;
     let (started, bytes) = (std::time::Instant::now(), body.len());
+    let format = named.settle(&body).map_err(bad_file)?;
     let reading = mapping.clone();
-    let file = off_worker(state.settings.cpu_timeout, move || match is_csv {
-        true => read::csv(&body, &reading),
-        false => read::geojson(&body, &reading),
+    let layer = params.layer.clone();
+    let cpu = state.settings.cpu_timeout;
+    let file = off_worker(cpu, move || {
+        let options = FileOptions {
+            layer: layer.as_deref(),
+            max_bytes: limit,
+            deadline: std::time::Instant::now() + cpu,
+        };
+        upload::read_file(format, &body, &reading, &options)
     })
     .await?
     .map_err(bad_file)?;
@@ -218,20 +244,20 @@ async fn read_upload(
     })
 }
 
-/// Whether the upload is CSV (else GeoJSON); 415 for anything else.
-fn is_csv_upload(req: &HttpRequest) -> Result<bool, ApiError> {
+/// The format the upload's media type names; 415 for anything else.
+fn upload_format(req: &HttpRequest) -> Result<Format, ApiError> {
     let mime = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let is_csv = matches!(media_essence(mime).as_str(), "text/csv" | "application/csv");
-    if !is_csv && !is_json_media_type(mime) {
-        return Err(ApiError::UnsupportedMediaType(format!(
-            "an import is application/geo+json or text/csv, not `{mime}`"
-        )));
+    match Format::of_media_type(&media_essence(mime)) {
+        Some(format) => Ok(format),
+        None if is_json_media_type(mime) => Ok(Format::GeoJson),
+        None => Err(ApiError::UnsupportedMediaType(format!(
+            "an import is application/geo+json, text/csv, application/zip (a zipped Shapefile) or application/geopackage+sqlite3, not `{mime}`"
+        ))),
     }
-    Ok(is_csv)
 }
 
 fn bad_file(detail: impl Into<String>) -> ApiError {

@@ -4,16 +4,17 @@
 
 use std::io::{Read, Seek};
 
-use geo::{Area, Intersects};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use shapefile::dbase::{self, FieldValue};
-use shapefile::record::traits::HasXY;
-use shapefile::{PolygonRing, Shape};
+use shapefile::Shape;
 
 use super::{BoundaryFile, BoundaryRow};
 use crate::domain::crs::{self, Crs};
+use crate::domain::formats::shapefile::{
+    dbf_field, dbf_integer, dbf_text, polygon_geojson, DbfEncoding,
+};
 
 /// The attribute of `key` (any case: VG250 writes `AGS`, some exports `ags`).
 fn property<'a>(properties: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
@@ -143,60 +144,13 @@ pub fn read_geojson(text: &str, wanted: impl Fn(&str) -> bool) -> Result<Boundar
     Ok(file)
 }
 
-/// The DBF encoding a `.cpg` file names (ESRI writes e.g. `UTF-8`, `ISO-8859-1`, `1252`).
-pub fn encoding_of_cpg(label: &str) -> Result<&'static encoding_rs::Encoding, String> {
-    let label = label.trim().trim_start_matches('\u{feff}');
-    let code = label
-        .strip_prefix("ANSI ")
-        .unwrap_or(label)
-        .replace(['_', ' '], "-");
-    let by_number = match code.as_str() {
-        "65001" => Some(encoding_rs::UTF_8),
-        "1252" | "88591" | "8859-1" | "28591" => Some(encoding_rs::WINDOWS_1252),
-        "1250" => Some(encoding_rs::WINDOWS_1250),
-        _ => None,
-    };
-    by_number
-        .or_else(|| encoding_rs::Encoding::for_label(code.as_bytes()))
-        .ok_or_else(|| format!("unknown DBF encoding `{label}` in the .cpg file"))
-}
-
-fn dbf_text(value: Option<&FieldValue>) -> Option<String> {
-    match value? {
-        FieldValue::Character(Some(s)) | FieldValue::Memo(s) => {
-            Some(s.trim().to_owned()).filter(|s| !s.is_empty())
-        }
-        FieldValue::Numeric(Some(n)) | FieldValue::Double(n) => Some(format!("{n}")),
-        FieldValue::Integer(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn dbf_integer(value: Option<&FieldValue>) -> Option<i64> {
-    match value? {
-        FieldValue::Numeric(Some(n)) | FieldValue::Double(n) => Some(n.round() as i64),
-        FieldValue::Float(Some(n)) => Some(n.round() as i64),
-        FieldValue::Integer(n) => Some(i64::from(*n)),
-        FieldValue::Character(Some(s)) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// The DBF field named `key` in any case.
-fn dbf_field<'a>(record: &'a dbase::Record, names: &[String], key: &str) -> Option<&'a FieldValue> {
-    names
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case(key))
-        .and_then(|n| record.get(n))
-}
-
 /// The rows of a Shapefile whose AGS `wanted` accepts. `prj` is the `.prj` file's text; the
 /// DBF is read in `encoding` (from the `.cpg` file; VG250 without one is ISO-8859-1).
 pub fn read_shapefile<S, D>(
     shp: S,
     dbf: D,
     prj: &str,
-    encoding: &'static encoding_rs::Encoding,
+    encoding: DbfEncoding,
     wanted: impl Fn(&str) -> bool,
 ) -> Result<BoundaryFile, String>
 where
@@ -207,7 +161,7 @@ where
     let shapes =
         shapefile::ShapeReader::new(shp).map_err(|e| format!("not a Shapefile (.shp): {e}"))?;
     let table = dbase::ReaderBuilder::new()
-        .with_encoding(dbase::encoding::EncodingRs::from(encoding))
+        .with_encoding(encoding.decoder())
         .build(dbf)
         .map_err(|e| format!("cannot read the .dbf file: {e}"))?;
     let names: Vec<String> = table.fields().iter().map(|f| f.name().to_owned()).collect();
@@ -242,9 +196,9 @@ where
         }
         let geometry = match shape {
             Shape::NullShape => continue,
-            Shape::Polygon(p) => multipolygon_geojson(p.rings()),
-            Shape::PolygonM(p) => multipolygon_geojson(p.rings()),
-            Shape::PolygonZ(p) => multipolygon_geojson(p.rings()),
+            Shape::Polygon(p) => polygon_geojson(p.rings()).to_string(),
+            Shape::PolygonM(p) => polygon_geojson(p.rings()).to_string(),
+            Shape::PolygonZ(p) => polygon_geojson(p.rings()).to_string(),
             other => {
                 return Err(format!(
                     "record {index} (AGS {ags}) is a {}, not a polygon: is the file the municipality layer VG250_GEM?",
@@ -264,63 +218,9 @@ where
     Ok(file)
 }
 
-/// A Shapefile polygon as a GeoJSON MultiPolygon. A Shapefile lists rings without saying which
-/// outer ring a hole belongs to; a hole goes to the smallest outer ring it touches (the
-/// preceding outer ring if none does). PostGIS makes the result valid afterwards.
-fn multipolygon_geojson<P: HasXY>(rings: &[PolygonRing<P>]) -> String {
-    let line = |points: &[P]| -> geo::LineString {
-        points
-            .iter()
-            .map(|p| geo::coord! { x: p.x(), y: p.y() })
-            .collect()
-    };
-    let mut polygons: Vec<(geo::Polygon, Vec<geo::LineString>)> = Vec::new();
-    for ring in rings {
-        match ring {
-            PolygonRing::Outer(points) => {
-                polygons.push((geo::Polygon::new(line(points), Vec::new()), Vec::new()))
-            }
-            PolygonRing::Inner(points) => {
-                let hole = line(points);
-                let owner = hole.0.first().and_then(|first| {
-                    polygons
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, (outer, _))| outer.intersects(first))
-                        .min_by(|(_, (a, _)), (_, (b, _))| {
-                            a.unsigned_area().total_cmp(&b.unsigned_area())
-                        })
-                        .map(|(i, _)| i)
-                });
-                match owner.or(polygons.len().checked_sub(1)) {
-                    Some(i) => polygons[i].1.push(hole),
-                    None => polygons.push((geo::Polygon::new(hole, Vec::new()), Vec::new())),
-                }
-            }
-        }
-    }
-    let ring_coordinates = |ring: &geo::LineString| -> Value {
-        ring.0
-            .iter()
-            .map(|c| serde_json::json!([c.x, c.y]))
-            .collect()
-    };
-    let coordinates: Vec<Value> = polygons
-        .iter()
-        .map(|(outer, holes)| {
-            std::iter::once(outer.exterior())
-                .chain(holes)
-                .map(ring_coordinates)
-                .collect()
-        })
-        .collect();
-    serde_json::json!({"type": "MultiPolygon", "coordinates": coordinates}).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shapefile::Point;
 
     #[test]
     fn geojson_rows_asked_for_keep_their_attributes_and_geometry() {
@@ -367,36 +267,5 @@ mod tests {
         assert!(read_geojson(gk, |_| true)
             .unwrap_err()
             .contains("unsupported"));
-    }
-
-    #[test]
-    fn cpg_labels() {
-        assert_eq!(encoding_of_cpg("UTF-8\n"), Ok(encoding_rs::UTF_8));
-        assert_eq!(encoding_of_cpg("65001"), Ok(encoding_rs::UTF_8));
-        assert_eq!(encoding_of_cpg("ISO-8859-1"), Ok(encoding_rs::WINDOWS_1252));
-        assert_eq!(encoding_of_cpg("ANSI 1252"), Ok(encoding_rs::WINDOWS_1252));
-        assert!(encoding_of_cpg("klingon").is_err());
-    }
-
-    fn ring(points: &[(f64, f64)]) -> Vec<Point> {
-        points.iter().map(|&(x, y)| Point::new(x, y)).collect()
-    }
-
-    #[test]
-    fn shapefile_holes_go_to_the_outer_ring_around_them() {
-        let big = ring(&[(0., 0.), (0., 10.), (10., 10.), (10., 0.), (0., 0.)]);
-        let island = ring(&[(20., 0.), (20., 1.), (21., 1.), (21., 0.), (20., 0.)]);
-        let hole = ring(&[(2., 2.), (3., 2.), (3., 3.), (2., 3.), (2., 2.)]);
-        // The hole comes after the island, not after its own outer ring.
-        let rings = vec![
-            PolygonRing::Outer(big),
-            PolygonRing::Outer(island),
-            PolygonRing::Inner(hole),
-        ];
-        let geojson: Value = serde_json::from_str(&multipolygon_geojson(&rings)).unwrap();
-        let polygons = geojson["coordinates"].as_array().unwrap();
-        assert_eq!(polygons.len(), 2);
-        assert_eq!(polygons[0].as_array().unwrap().len(), 2, "{geojson}");
-        assert_eq!(polygons[1].as_array().unwrap().len(), 1);
     }
 }

@@ -79,10 +79,11 @@ impl ParsedFile {
     }
 }
 
+#[derive(Debug)]
 pub struct ParsedFile {
-    /// `geojson` or `csv`.
+    /// `geojson`, `csv`, `shapefile` or `gpkg`.
     pub format: &'static str,
-    /// The CRS the file names (GeoJSON `crs` member).
+    /// The CRS the file names (GeoJSON `crs` member, `.prj`, GeoPackage SRS).
     pub crs: Option<Crs>,
     pub records: Vec<Record>,
     pub problems: Vec<ImportProblem>,
@@ -130,6 +131,57 @@ fn shadowed(name: &str, field: &str, line: Option<usize>) -> ImportProblem {
     )
 }
 
+/// Warns once per property a file has that is not a field of the import schema.
+#[derive(Default)]
+pub struct UnknownColumns(HashSet<String>);
+
+impl UnknownColumns {
+    pub fn check(&mut self, name: &str, mapping: &Mapping, warnings: &mut Vec<ImportProblem>) {
+        match mapping.column(name) {
+            Column::Unknown if self.0.insert(name.to_owned()) => warnings.push(ignored(name, None)),
+            Column::Shadowed(field) if self.0.insert(name.to_owned()) => {
+                warnings.push(shadowed(name, field, None))
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The record of feature `i` (of any format with named properties), its field problems added
+/// to `problems`.
+pub fn feature_record(
+    i: usize,
+    properties: Map<String, Value>,
+    geometry: GeometryInput,
+    mapping: &Mapping,
+    problems: &mut Vec<ImportProblem>,
+) -> Record {
+    let mapped = map_record(properties, mapping);
+    for (field, text) in mapped.problems {
+        problems.push(ImportProblem::new(Some(i), None, Some(&field), text));
+    }
+    Record {
+        feature: i,
+        line: None,
+        fields: mapped.fields,
+        geometry,
+    }
+}
+
+/// A geometry read from a binary format (as a GeoJSON value): a Point as a position.
+pub fn geometry_input(geometry: Option<Value>) -> GeometryInput {
+    match geometry {
+        None => GeometryInput::Missing,
+        Some(g) => match (g["type"].as_str(), g["coordinates"].as_array()) {
+            (Some("Point"), Some(c)) if c.len() >= 2 => GeometryInput::Point(
+                c[0].as_f64().unwrap_or_default(),
+                c[1].as_f64().unwrap_or_default(),
+            ),
+            _ => GeometryInput::GeoJson(g.to_string()),
+        },
+    }
+}
+
 pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
     let collection: FeatureCollectionIn = serde_json::from_slice(body)
         .map_err(|e| format!("the body is not a GeoJSON FeatureCollection with `features`: {e}"))?;
@@ -158,7 +210,7 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
     let mut records = Vec::with_capacity(collection.features.len());
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
-    let mut unknown: HashSet<String> = HashSet::new();
+    let mut unknown = UnknownColumns::default();
     // Numbers written as text reveal the file's locale (`numbers`); JSON numbers need none. A
     // first pass reads only the properties, one feature at a time, and keeps nothing else.
     #[derive(Deserialize)]
@@ -204,19 +256,7 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
         }
         let properties = feature.properties.unwrap_or_default();
         for name in properties.keys() {
-            match mapping.column(name) {
-                Column::Unknown if unknown.insert(name.clone()) => {
-                    warnings.push(ignored(name, None))
-                }
-                Column::Shadowed(field) if unknown.insert(name.clone()) => {
-                    warnings.push(shadowed(name, field, None))
-                }
-                _ => {}
-            }
-        }
-        let mapped = map_record(properties, mapping);
-        for (field, text) in mapped.problems {
-            problems.push(ImportProblem::new(Some(i), None, Some(&field), text));
+            unknown.check(name, mapping, &mut warnings);
         }
         let geometry = match feature.geometry {
             Some(raw) if raw.get() != "null" => point_of(raw.get())
@@ -224,12 +264,13 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
                 .unwrap_or_else(|| GeometryInput::GeoJson(raw.get().to_owned())),
             _ => GeometryInput::Missing,
         };
-        records.push(Record {
-            feature: i,
-            line: None,
-            fields: mapped.fields,
+        records.push(feature_record(
+            i,
+            properties,
             geometry,
-        });
+            mapping,
+            &mut problems,
+        ));
     }
     Ok(ParsedFile {
         format: "geojson",

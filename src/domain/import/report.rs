@@ -10,7 +10,7 @@ pub struct ImportReport {
     pub dry_run: bool,
     /// Every feature passed. A real run wrote all of them; otherwise none.
     pub valid: bool,
-    /// `geojson` or `csv`.
+    /// `geojson`, `csv`, `shapefile` or `gpkg`.
     pub format: &'static str,
     /// CRS the coordinates were read in.
     pub crs: &'static str,
@@ -102,7 +102,7 @@ pub struct EstateImportReport {
     pub dry_run: bool,
     /// Every feature passed. A real run wrote all of them; otherwise none.
     pub valid: bool,
-    /// `geojson` or `csv`.
+    /// `geojson`, `csv`, `shapefile` or `gpkg`.
     pub format: &'static str,
     /// CRS the coordinates were read in.
     pub crs: &'static str,

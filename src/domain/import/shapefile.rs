@@ -1,0 +1,96 @@
+//! An import from a zipped Shapefile (`archive` finds the layer's parts): each record's DBF
+//! attributes are properties, as a GeoJSON feature's are, and its shape the geometry. The CRS
+//! is the `.prj`'s; the DBF's encoding the `.cpg`'s, else the DBF header's language driver,
+//! else UTF-8 if the text is valid UTF-8 and Windows-1252 if not (both with a warning).
+
+use std::io::Cursor;
+
+use shapefile::dbase;
+
+use super::archive::ShapefileParts;
+use super::read::{feature_record, geometry_input, ParsedFile, UnknownColumns};
+use super::report::ImportProblem;
+use super::schema::Mapping;
+use crate::domain::crs;
+use crate::domain::formats::shapefile::{
+    dbf_properties, encoding_of_cpg, shape_geojson, DbfEncoding,
+};
+
+pub fn read(parts: ShapefileParts, mapping: &Mapping) -> Result<ParsedFile, String> {
+    let name = &parts.name;
+    let mut warnings = Vec::new();
+    let crs = match parts.prj.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(prj) => Some(crs::from_prj(prj).map_err(|e| format!("{name}.prj: {e}"))?),
+    };
+    let encoding = match parts.cpg.as_deref() {
+        Some(cpg) if !cpg.trim().is_empty() => {
+            encoding_of_cpg(cpg).map_err(|e| format!("{name}.cpg: {e}"))?
+        }
+        _ => guess_encoding(&parts.dbf, &mut warnings),
+    };
+    let shapes = match parts.shx {
+        Some(shx) => shapefile::ShapeReader::with_shx(Cursor::new(parts.shp), Cursor::new(shx)),
+        None => shapefile::ShapeReader::new(Cursor::new(parts.shp)),
+    }
+    .map_err(|e| format!("{name}.shp is not a Shapefile: {e}"))?;
+    let table = dbase::ReaderBuilder::new()
+        .with_encoding(encoding.decoder())
+        .build(Cursor::new(parts.dbf))
+        .map_err(|e| format!("cannot read {name}.dbf: {e}"))?;
+    let names: Vec<String> = table.fields().iter().map(|f| f.name().to_owned()).collect();
+    let mut unknown = UnknownColumns::default();
+    for column in &names {
+        unknown.check(column, mapping, &mut warnings);
+    }
+    let mut reader = shapefile::Reader::new(shapes, table);
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    for (i, item) in reader.iter_shapes_and_records().enumerate() {
+        let (shape, record) = item.map_err(|e| format!("{name}: record {i}: {e}"))?;
+        let properties = dbf_properties(record, &names);
+        let geometry = geometry_input(shape_geojson(&shape));
+        records.push(feature_record(
+            i,
+            properties,
+            geometry,
+            mapping,
+            &mut problems,
+        ));
+    }
+    Ok(ParsedFile {
+        format: "shapefile",
+        crs,
+        records,
+        problems,
+        warnings,
+    })
+}
+
+/// The encoding of a DBF without `.cpg`: what its header's language driver id says (byte 29),
+/// else UTF-8 if all of it is valid UTF-8, else Windows-1252.
+fn guess_encoding(dbf: &[u8], warnings: &mut Vec<ImportProblem>) -> DbfEncoding {
+    if let Some(encoding) = dbf
+        .get(29)
+        .and_then(|id| DbfEncoding::of_language_driver(*id))
+    {
+        return encoding;
+    }
+    let header = dbf
+        .get(8..10)
+        .map_or(0, |b| usize::from(u16::from_le_bytes([b[0], b[1]])));
+    let encoding = match std::str::from_utf8(dbf.get(header..).unwrap_or_default()) {
+        Ok(_) => DbfEncoding::UTF_8,
+        Err(_) => DbfEncoding::WINDOWS_1252,
+    };
+    warnings.push(ImportProblem::new(
+        None,
+        None,
+        None,
+        format!(
+            "the Shapefile has no .cpg naming its DBF encoding; the text was read as {}",
+            encoding.name()
+        ),
+    ));
+    encoding
+}
