@@ -279,10 +279,11 @@ impl Check {
         };
         // Both overlap kinds share the overlap tolerance.
         let t = match self {
-            Check::PlotOutsideEstate => FindingKind::PlotOutsideEstate.tolerance(),
-            Check::PlotOutsideMunicipality => FindingKind::PlotOutsideMunicipality.tolerance(),
-            Check::EstateOutsideMunicipality => FindingKind::EstateOutsideMunicipality.tolerance(),
-            Check::Overlaps => FindingKind::PlotsOverlapInEstate.tolerance(),
+            Check::PlotOutsideEstate => checks::PLOT_IN_ESTATE,
+            Check::PlotOutsideMunicipality | Check::EstateOutsideMunicipality => {
+                checks::IN_MUNICIPALITY
+            }
+            Check::Overlaps => checks::OVERLAP,
         };
         tolerance(&mut s, t);
         s.add(sql![
@@ -400,4 +401,93 @@ pub async fn towns(conn: &mut AsyncPgConnection, only: Option<&[i64]>) -> QueryR
     .untyped()
     .load(conn)
     .await
+}
+
+/// An outline an import is about to write, for `imported`: GeoJSON in EPSG:4326 (validated).
+#[derive(Debug, Clone)]
+pub struct ImportedOutline {
+    pub geojson: String,
+    pub municipality_id: i64,
+    pub estate_id: Option<i64>,
+    /// Only a position was given (the outline is a placeholder square around it): measure its
+    /// distance from the estate.
+    pub placeholder: bool,
+}
+
+/// What the import's plausibility warnings need of one outline, in the order given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportedMeasure {
+    /// Area outside the municipality's outline; `None` when it has none. Units: m².
+    pub outside_m2: Option<f64>,
+    /// For a placeholder in an estate with an outline: the estate's name and the distance of
+    /// the position from its outline (0 inside). Units: m.
+    pub estate: Option<(String, f64)>,
+}
+
+#[derive(Debug, QueryableByName)]
+struct ImportedRow {
+    #[diesel(sql_type = BigInt)]
+    ord: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    outside_m2: Option<f64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    estate_name: Option<String>,
+    #[diesel(sql_type = Nullable<Double>)]
+    estate_distance_m: Option<f64>,
+}
+
+/// For a batch of imported outlines, one statement: how much of each lies outside its
+/// municipality (`ST_CoveredBy` first, so outlines inside cost no difference), and how far each
+/// placeholder's position (the centroid of its square) lies from its estate. The outlines of
+/// the municipalities and estates involved are read once per batch.
+pub async fn imported(
+    conn: &mut AsyncPgConnection,
+    outlines: &[ImportedOutline],
+) -> QueryResult<Vec<ImportedMeasure>> {
+    if outlines.is_empty() {
+        return Ok(Vec::new());
+    }
+    let geojson: Vec<&str> = outlines.iter().map(|o| o.geojson.as_str()).collect();
+    let municipality: Vec<i64> = outlines.iter().map(|o| o.municipality_id).collect();
+    let estate: Vec<Option<i64>> = outlines.iter().map(|o| o.estate_id).collect();
+    let placeholder: Vec<bool> = outlines.iter().map(|o| o.placeholder).collect();
+    let rows: Vec<ImportedRow> = diesel::sql_query(format!(
+        "WITH i AS MATERIALIZED (SELECT t.ord, t.m, t.e, t.point, g.g \
+           FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::boolean[]) \
+                WITH ORDINALITY AS t(g, m, e, point, ord) \
+           CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_GeomFromGeoJSON(t.g), 4326) AS g) r \
+           CROSS JOIN LATERAL (SELECT {} AS g) g), \
+         t AS MATERIALIZED (SELECT id, {} AS outline FROM municipalities \
+           WHERE id IN (SELECT m FROM i) AND deleted_at IS NULL AND outline IS NOT NULL), \
+         e AS MATERIALIZED (SELECT id, name, {} AS outline FROM estates \
+           WHERE id IN (SELECT e FROM i WHERE point) AND deleted_at IS NULL AND outline IS NOT NULL) \
+         SELECT i.ord, \
+           (SELECT CASE WHEN ST_CoveredBy(i.g, t.outline) THEN 0 \
+                   ELSE ST_Area(ST_Difference(i.g, t.outline)::geography) END \
+            FROM t WHERE t.id = i.m) AS outside_m2, \
+           e.name AS estate_name, \
+           ST_Distance(ST_Centroid(i.g)::geography, e.outline::geography) AS estate_distance_m \
+         FROM i LEFT JOIN e ON i.point AND e.id = i.e",
+        valid("r.g"),
+        valid("outline"),
+        valid("outline"),
+    ))
+    .bind::<diesel::sql_types::Array<Text>, _>(geojson)
+    .bind::<diesel::sql_types::Array<BigInt>, _>(municipality)
+    .bind::<diesel::sql_types::Array<Nullable<BigInt>>, _>(estate)
+    .bind::<diesel::sql_types::Array<Bool>, _>(placeholder)
+    .load(conn)
+    .await?;
+    let mut out = vec![ImportedMeasure::default(); outlines.len()];
+    for row in rows {
+        let Some(slot) = usize::try_from(row.ord - 1)
+            .ok()
+            .and_then(|i| out.get_mut(i))
+        else {
+            continue;
+        };
+        slot.outside_m2 = row.outside_m2;
+        slot.estate = row.estate_name.zip(row.estate_distance_m);
+    }
+    Ok(out)
 }

@@ -10,6 +10,7 @@
 pub mod estates;
 pub mod export;
 mod locate;
+mod plausible;
 
 use std::collections::{HashMap, HashSet};
 
@@ -30,7 +31,7 @@ use super::AppState;
 use crate::api::error::responses as r;
 use crate::db;
 use crate::domain::access;
-use crate::domain::geometry::GeometryLimits;
+use crate::domain::geometry::{names_invalidity, GeometryLimits, MIN_PART_AREA_M2};
 use crate::domain::history::{Actor, Via};
 use crate::domain::import::locate::Needs;
 use crate::domain::import::{crs, Target};
@@ -67,6 +68,13 @@ pub struct ImportParams {
     /// a feature or a stored plot names; each item reports what it got (`located`).
     #[serde(default)]
     pub locate: bool,
+    /// Make invalid outlines valid instead of refusing them: PostGIS `ST_MakeValid` (method
+    /// `structure`: a bow-tie becomes its two lobes, overlapping parts their union), polygons
+    /// only, parts under 1 m² dropped. Refused as the feature's problem when the area changes
+    /// by more than 1 % or 10 m² (whichever is larger); each repair is a warning with the area
+    /// before and after.
+    #[serde(default)]
+    pub repair: bool,
 }
 
 /// Import plots
@@ -135,6 +143,7 @@ pub async fn import_plots(
         defaults: &upload.mapping.defaults,
         dry_run: params.dry_run,
         locate: params.locate,
+        repair: params.repair,
         geometry: state.settings.geometry_limits,
         cpu: state.settings.cpu_timeout,
     };
@@ -231,17 +240,22 @@ fn bad_file(detail: impl Into<String>) -> ApiError {
 }
 
 /// Coordinates into EPSG:4326: PostGIS reads WKT and transforms UTM, in one batch; plain GeoJSON
-/// in WGS 84 needs neither.
+/// in WGS 84 needs neither, unless `repair` asks PostGIS to make invalid outlines valid. Returns
+/// the warnings of the repairs made; a repair that changes too much (`Repair::judge`) leaves
+/// the feature unreadable, with why.
 async fn to_wgs84(
     conn: &mut diesel_async::AsyncPgConnection,
     records: &mut [Record],
     crs: ImportCrs,
-) -> Result<(), ApiError> {
+    repair: bool,
+) -> Result<Vec<ImportProblem>, ApiError> {
     let mut inputs: Vec<(String, bool)> = Vec::new();
     let mut slots: Vec<usize> = Vec::new();
     for (i, r) in records.iter().enumerate() {
         let input = match &r.geometry {
-            GeometryInput::GeoJson(g) if crs.needs_transform() => Some((g.clone(), false)),
+            GeometryInput::GeoJson(g) if crs.needs_transform() || repair => {
+                Some((g.clone(), false))
+            }
             GeometryInput::Wkt(w) => Some((w.clone(), true)),
             GeometryInput::Point(x, y) if crs.needs_transform() => {
                 Some((format!("POINT({x} {y})"), true))
@@ -253,17 +267,49 @@ async fn to_wgs84(
             slots.push(i);
         }
     }
-    let transformed = db::imports::to_wgs84(conn, &inputs, crs.srid()).await?;
+    let transformed =
+        db::imports::to_wgs84(conn, &inputs, crs.srid(), repair, MIN_PART_AREA_M2).await?;
+    let mut warnings = Vec::new();
     for (slot, result) in slots.into_iter().zip(transformed) {
-        records[slot].geometry = match result {
-            Ok(geojson) => match read::point_of(&geojson) {
-                Some((lon, lat)) => GeometryInput::Point(lon, lat),
-                None => GeometryInput::GeoJson(geojson),
+        let record = &mut records[slot];
+        record.geometry = match result {
+            Ok(out) => match (read::point_of(&out.geojson), out.repair) {
+                (Some((lon, lat)), _) => GeometryInput::Point(lon, lat),
+                (None, None) => GeometryInput::GeoJson(out.geojson),
+                (None, Some(repair)) => match repair.judge() {
+                    Ok(text) => {
+                        warnings.push(ImportProblem {
+                            reference: record.reference(),
+                            ..ImportProblem::new(
+                                Some(record.feature),
+                                record.line,
+                                Some("geometry"),
+                                text,
+                            )
+                        });
+                        GeometryInput::GeoJson(out.geojson)
+                    }
+                    Err(text) => GeometryInput::Unreadable(text),
+                },
             },
             Err(e) => GeometryInput::Unreadable(format!("cannot be read in {}: {e}", crs.name())),
         };
     }
-    Ok(())
+    Ok(warnings)
+}
+
+/// Points each problem that names a broken outline to `repair=true` (when it was not given).
+fn offer_repair(problems: &mut [ImportProblem], repair: bool) {
+    if repair {
+        return;
+    }
+    for p in problems {
+        if names_invalidity(&p.problem) {
+            p.problem.push_str(
+                "; import with `?repair=true` to make such outlines valid (ST_MakeValid; what changed is reported)",
+            );
+        }
+    }
 }
 
 /// What a Gauß-Krüger import is told about the accuracy of its transformation.
@@ -287,6 +333,7 @@ pub struct Options<'a> {
     pub defaults: &'a [(&'static str, Value)],
     pub dry_run: bool,
     pub locate: bool,
+    pub repair: bool,
     pub geometry: GeometryLimits,
     pub cpu: std::time::Duration,
 }
@@ -312,7 +359,8 @@ async fn run(
     if let ImportCrs::GaussKrueger(_) = options.crs {
         warnings.push(dhdn_accuracy(conn).await?);
     }
-    to_wgs84(conn, &mut records, options.crs).await?;
+    let mut repaired = to_wgs84(conn, &mut records, options.crs, options.repair).await?;
+    warnings.append(&mut repaired);
     let mut stored = stored_plots(conn, caller, &records).await?;
     let places = Places::load(conn, caller).await?;
     let located = match options.locate {
@@ -352,10 +400,12 @@ async fn run(
                 (record, current)
             })
             .collect();
+        let origins = plausible::origins(chunk.iter().map(|(record, _)| record));
         let (returned, planned, mut chunk_warnings) =
             plan_chunk(planner, chunk, options.cpu).await?;
         planner = returned;
         warnings.append(&mut chunk_warnings);
+        warnings.append(&mut plausible::warnings(conn, &planned, &origins).await?);
         for (feature, plan) in planned {
             match plan {
                 Ok((reference, plan)) => {
@@ -374,6 +424,7 @@ async fn run(
             }
         }
     }
+    offer_repair(&mut problems, options.repair);
     let count = |action: &str| items.iter().filter(|i| i.action == action).count();
     let report = ImportReport {
         dry_run: options.dry_run,

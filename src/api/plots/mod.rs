@@ -25,7 +25,9 @@ use crate::api::error::responses as r;
 use crate::db;
 use crate::db::plots::FullPlot;
 use crate::domain::access::{PlotAction, PlotSet, ReadScope};
+use crate::domain::checks::PlotRef;
 use crate::domain::history::{diff, Snapshot, Via};
+use crate::domain::plausibility;
 use crate::domain::plot::{PlotData, PlotKey, ValidPlot};
 use crate::domain::FieldError;
 
@@ -210,6 +212,7 @@ pub async fn create_plot(
         caller.authorize_named(&mut conn, create).await?;
     }
     let plot = validate(&state, data).await?;
+    let found = plausibility::of_plot(&plot.geometry, plot.data.facts.area_stated_m2);
     let changes = Value::Array(diff(None, &Snapshot::of_valid(&plot)));
     let actor = caller.actor(Via::Api);
     let mut conn = state.pool.get().await?;
@@ -223,8 +226,14 @@ pub async fn create_plot(
     let (row, geometry) = db::plots::find(&mut conn, &ALL, &PlotKey::Id(id))
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("plot {id} vanished after insert")))?;
-    let warnings =
-        super::checks::plot_warnings(&mut conn, &caller, id, row.facts.municipality_id).await;
+    let warnings = super::checks::written_plot_warnings(
+        &mut conn,
+        &caller,
+        plot_ref(&row),
+        row.facts.municipality_id,
+        found,
+    )
+    .await;
     let mut response = written_response(
         actix_web::http::StatusCode::CREATED,
         Plot::from_row(row, geometry, &caller.scope()),
@@ -359,7 +368,7 @@ async fn change_fields(
     let set = caller.plot_set();
     let actor = caller.actor(Via::Api);
     let mut conn = state.pool.get().await?;
-    let id = conn
+    let (id, found) = conn
         .transaction(async |conn| {
             let stored = db::plots::lock(conn, &key, &set)
                 .await?
@@ -398,24 +407,40 @@ async fn change_fields(
                 )]));
             }
             let plot = validate(state, data).await?;
+            let found = plausibility::of_plot(&plot.geometry, plot.data.facts.area_stated_m2);
             let before = Snapshot::new(&row.to_data(stored.1.as_deref()), row.area_geodesic_m2);
             let changes = diff(Some(&before), &Snapshot::of_valid(&plot));
             if !changes.is_empty() {
                 db::plots::update(conn, row.id, &plot, &actor, &Value::Array(changes)).await?;
             }
-            Ok(row.id)
+            Ok((row.id, found))
         })
         .await?;
     let (row, geometry) = db::plots::find(&mut conn, &ALL, &PlotKey::Id(id))
         .await?
         .ok_or_else(|| not_found(&PlotKey::Id(id)))?;
-    let warnings =
-        super::checks::plot_warnings(&mut conn, caller, id, row.facts.municipality_id).await;
+    let warnings = super::checks::written_plot_warnings(
+        &mut conn,
+        caller,
+        plot_ref(&row),
+        row.facts.municipality_id,
+        found,
+    )
+    .await;
     Ok(written_response(
         actix_web::http::StatusCode::OK,
         Plot::from_row(row, geometry, &caller.scope()),
         warnings,
     ))
+}
+
+/// The plot a write's findings name.
+fn plot_ref(row: &db::plots::PlotRow) -> PlotRef {
+    PlotRef {
+        id: row.id,
+        reference: row.facts.reference.clone(),
+        published: row.internal.published,
+    }
 }
 
 /// The answer to a create, replace or patch: the plot with the spatial findings about it as

@@ -10,9 +10,13 @@ use serde_json::Value;
 
 mod area;
 mod doc;
+mod repair;
+mod sliver;
 
 pub use area::geodesic_area_m2;
 pub use doc::{GeoJsonMultiPolygon, GeoJsonPolygon, GeoJsonPolygonal, MultiPolygonTag, PolygonTag};
+pub use repair::{Repair, REPAIR_MAX_CHANGE_M2, REPAIR_MAX_CHANGE_SHARE};
+pub use sliver::{Dropped, MIN_PART_AREA_M2};
 
 use super::FieldError;
 
@@ -131,11 +135,18 @@ impl GeometryLimits {
 pub struct PlotGeometry {
     shape: MultiPolygon<f64>,
     area_m2: f64,
+    dropped: Vec<Dropped>,
 }
 
 impl PlotGeometry {
     pub fn shape(&self) -> &MultiPolygon<f64> {
         &self.shape
+    }
+
+    /// The parts and holes of the submitted geometry dropped as slivers (under
+    /// `MIN_PART_AREA_M2`), in the order met; `shape` is without them.
+    pub fn dropped(&self) -> &[Dropped] {
+        &self.dropped
     }
 
     /// Geodesic area on the WGS 84 ellipsoid (Karney's algorithm, as PostGIS `geography` uses).
@@ -242,17 +253,26 @@ impl PlotGeometry {
             _ => MultiPolygon::try_from(&geometry.value),
         }
         .map_err(|e| vec![FieldError::new(pointer.clone(), e.to_string())])?;
+        // Slivers go first: a degenerate one may be invalid, and must not refuse the outline.
+        let mut dropped = Vec::new();
+        let (shape, origin) = sliver::drop_before_validation(shape, &mut dropped);
+        if shape.0.is_empty() {
+            return Err(vec![no_ground(&pointer, &dropped)]);
+        }
         if let Err(problem) = shape.check_validation() {
-            return Err(vec![describe_invalidity(&problem, is_multi, &pointer)]);
+            return Err(vec![describe_invalidity(
+                &problem, is_multi, &pointer, &origin,
+            )]);
         }
 
         // RFC 7946 output: shells counter-clockwise, holes clockwise. The area does not rely on
         // it (`geodesic_area_m2`).
         let shape = shape.orient(geo::orient::Direction::Default);
-        let area_m2 = geodesic_area_m2(&shape);
-        if area_m2 <= 0.0 {
-            return Err(vec![FieldError::new(pointer, "encloses no area")]);
+        let shape = sliver::drop_after_validation(shape, &origin, &mut dropped);
+        if shape.0.is_empty() {
+            return Err(vec![no_ground(&pointer, &dropped)]);
         }
+        let area_m2 = geodesic_area_m2(&shape);
         if area_m2 > max_area_m2 {
             return Err(vec![FieldError::new(
                 pointer,
@@ -263,9 +283,43 @@ impl PlotGeometry {
                 ),
             )]);
         }
-        Ok(Self { shape, area_m2 })
+        Ok(Self {
+            shape,
+            area_m2,
+            dropped,
+        })
     }
 }
+
+/// The refusal of an outline every part of which is a sliver (or encloses nothing at all).
+fn no_ground(pointer: &str, dropped: &[Dropped]) -> FieldError {
+    let area: f64 = dropped.iter().map(|d| d.area_m2).sum();
+    FieldError::new(
+        pointer,
+        format!(
+            "encloses no ground: {} part{} together {area:.4} m², each under the {MIN_PART_AREA_M2} m² \
+             below which a part is a sliver (left over from cutting layers) and dropped",
+            dropped.len(),
+            if dropped.len() == 1 { "" } else { "s" },
+        ),
+    )
+}
+
+/// Whether a problem text names a broken outline (self-intersection, overlapping parts, …):
+/// the kind of problem `ST_MakeValid` can mend, which an import offers with `repair=true`.
+pub fn names_invalidity(detail: &str) -> bool {
+    INVALIDITY_RULES.iter().any(|rule| detail.starts_with(rule))
+        || (detail.starts_with("polygons ")
+            && (detail.contains(" overlap:") || detail.contains(" share an edge:")))
+}
+
+const INVALIDITY_RULES: [&str; 5] = [
+    "too few points:",
+    "self-intersection:",
+    "non-finite coordinate:",
+    "hole outside shell:",
+    "rings intersect:",
+];
 
 fn unwrap_feature<'a>(
     value: &'a Value,
@@ -341,17 +395,31 @@ fn check_rings(rings: &PolygonType, pointer: &str, errors: &mut Vec<FieldError>)
     }
 }
 
-fn describe_invalidity(problem: &InvalidMultiPolygon, is_multi: bool, pointer: &str) -> FieldError {
+/// `origin` maps polygons and holes of the shape validated back to the submitted geometry
+/// (slivers were taken out before).
+fn describe_invalidity(
+    problem: &InvalidMultiPolygon,
+    is_multi: bool,
+    pointer: &str,
+    origin: &sliver::Origin,
+) -> FieldError {
+    let polygon = |p: usize| origin.get(p).map(|o| o.0).unwrap_or(p);
     match problem {
         InvalidMultiPolygon::InvalidPolygon(index, inner) => {
             let polygon_pointer = if is_multi {
-                format!("{pointer}/coordinates/{}", index.0)
+                format!("{pointer}/coordinates/{}", polygon(index.0))
             } else {
                 format!("{pointer}/coordinates")
             };
+            let hole = |i: usize| {
+                origin
+                    .get(index.0)
+                    .and_then(|o| o.1.get(i).copied())
+                    .unwrap_or(i)
+            };
             let ring = |role: &RingRole| match role {
                 RingRole::Exterior => format!("{polygon_pointer}/0"),
-                RingRole::Interior(i) => format!("{polygon_pointer}/{}", i + 1),
+                RingRole::Interior(i) => format!("{polygon_pointer}/{}", hole(*i) + 1),
             };
             let location = match inner {
                 InvalidPolygon::TooFewPointsInRing(role)
@@ -367,14 +435,16 @@ fn describe_invalidity(problem: &InvalidMultiPolygon, is_multi: bool, pointer: &
             format!("{pointer}/coordinates"),
             format!(
                 "polygons {} and {} overlap: the parts of a MultiPolygon must be disjoint",
-                a.0, b.0
+                polygon(a.0),
+                polygon(b.0)
             ),
         ),
         InvalidMultiPolygon::ElementsTouchOnALine(a, b) => FieldError::new(
             format!("{pointer}/coordinates"),
             format!(
                 "polygons {} and {} share an edge: merge them into one polygon",
-                a.0, b.0
+                polygon(a.0),
+                polygon(b.0)
             ),
         ),
     }
@@ -396,10 +466,7 @@ fn rule_text(problem: &InvalidPolygon) -> String {
 /// A square of `area_m2` centred on a point, for rows that give only a position: a
 /// placeholder outline until the surveyed one arrives. Units: degrees in, m² for the area.
 pub fn square_around(lon: f64, lat: f64, area_m2: f64) -> Value {
-    // Metres per degree on the WGS 84 ellipsoid at this latitude (good to 0.1 % at plot size).
-    let phi = lat.to_radians();
-    let m_per_deg_lat = 111_132.92 - 559.82 * (2.0 * phi).cos() + 1.175 * (4.0 * phi).cos();
-    let m_per_deg_lon = 111_412.84 * phi.cos() - 93.5 * (3.0 * phi).cos();
+    let (m_per_deg_lon, m_per_deg_lat) = sliver::metres_per_degree(lat);
     let half = area_m2.sqrt() / 2.0;
     let (dx, dy) = (half / m_per_deg_lon, half / m_per_deg_lat);
     serde_json::json!({
