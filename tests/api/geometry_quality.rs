@@ -695,3 +695,51 @@ async fn plausibility_warnings_on_plot_writes() {
     let outside = create(&app, &big).await;
     assert_eq!(kinds(&outside), ["plot_outside_municipality"], "{outside}");
 }
+
+/// A drawn search area drops its slivers silently (a search has no warnings to give) and is never
+/// read as the Earth's complement; an area of slivers only is refused like an outline.
+#[tokio::test]
+async fn search_areas_drop_slivers_and_refuse_areas_without_ground() {
+    let app = spawn_app().await;
+    let (m, _) = app.place().await;
+    create(&app, &plot_body("SRCH-1", m, None)).await; // square(11.5, 53.33, 0.001)
+    let search = |geometry: Value| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(app.url("/plots/search"))
+                .bearer_auth(TOKEN)
+                .json(&json!({"geometry": geometry}))
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    // Clockwise shell around the plot, and a clockwise sliver far away.
+    let area = json!({"type": "MultiPolygon", "coordinates": [
+        [reversed(square(11.4995, 53.3295, 0.002))],
+        [reversed(triangle(11.7, 53.2, 0.001, 1e-11, 0.5))]]});
+    let (status, page) = search(area).await;
+    assert_eq!(status, 200, "{page}");
+    let refs: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs, ["SRCH-1"]);
+    // A lone sliver elsewhere finds nothing (not the rest of the Earth): it is refused.
+    let (status, problem) = search(json!({"type": "Polygon", "coordinates": [
+        triangle(11.7, 53.2, 0.001, 1e-11, 0.5)]}))
+    .await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(
+        problem.to_string().contains("encloses no ground"),
+        "{problem}"
+    );
+}

@@ -578,6 +578,63 @@ mod tests {
     }
 
     #[test]
+    fn slivers_are_dropped_and_problems_still_point_at_the_submitted_part() {
+        let sliver = vec![
+            [11.51, 53.3],
+            [11.511, 53.3],
+            [11.5105, 53.3 + 1e-11],
+            [11.51, 53.3],
+        ];
+        let bow_tie = vec![
+            [11.52, 53.3],
+            [11.521, 53.301],
+            [11.521, 53.3],
+            [11.52, 53.301],
+            [11.52, 53.3],
+        ];
+        let tiny_hole = vec![
+            [11.5001, 53.3001],
+            [11.500_105, 53.3001],
+            [11.500_105, 53.300_105],
+            [11.5001, 53.3001],
+        ];
+        let kept = PlotGeometry::from_geojson_value(
+            &json!({"type": "MultiPolygon", "coordinates": [
+                [sliver.clone()], [square(11.5, 53.3, 0.001), tiny_hole]]}),
+            "/geometry",
+            &GeometryLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(kept.shape().0.len(), 1);
+        assert!(
+            kept.shape().0[0].interiors().is_empty(),
+            "a hole under 1 m² goes too"
+        );
+        let dropped: Vec<_> = kept.dropped().iter().map(|d| (d.polygon, d.hole)).collect();
+        assert_eq!(dropped, [(0, None), (1, Some(0))]);
+
+        // The bow-tie is part 2 of what was sent, though part 1 once the sliver is out.
+        let err = PlotGeometry::from_geojson_value(
+            &json!({"type": "MultiPolygon", "coordinates": [
+                [square(11.5, 53.3, 0.001)], [sliver.clone()], [bow_tie]]}),
+            "/geometry",
+            &GeometryLimits::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err[0].pointer, "/geometry/coordinates/2/0");
+        assert!(names_invalidity(&err[0].detail), "{err:?}");
+
+        let err = PlotGeometry::outline_from_geojson_value(
+            &json!({"type": "Polygon", "coordinates": [sliver]}),
+            "/geometry",
+            &GeometryLimits::default(),
+        )
+        .unwrap_err();
+        assert!(err[0].detail.starts_with("encloses no ground"), "{err:?}");
+        assert!(!names_invalidity(&err[0].detail));
+    }
+
+    #[test]
     fn wkt_and_squares() {
         let g = serde_json::json!({"type": "Polygon", "coordinates": [[[1.0, 2.0], [3.0, 2.0], [1.0, 4.0], [1.0, 2.0]]]});
         assert_eq!(wkt_of(&g).unwrap(), "POLYGON ((1 2, 3 2, 1 4, 1 2))");
