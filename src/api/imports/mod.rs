@@ -11,6 +11,9 @@ pub mod estates;
 pub mod export;
 mod locate;
 mod plausible;
+mod wgs84;
+
+use wgs84::{offer_repair, to_wgs84};
 
 use std::collections::{HashMap, HashSet};
 
@@ -31,11 +34,11 @@ use super::AppState;
 use crate::api::error::responses as r;
 use crate::db;
 use crate::domain::access;
-use crate::domain::geometry::{names_invalidity, GeometryLimits, MIN_PART_AREA_M2};
+use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{Actor, Via};
 use crate::domain::import::locate::Needs;
 use crate::domain::import::{crs, Target};
-use crate::domain::import::{read, GeometryInput, ImportCrs, ImportItem, ImportReport, Mapping};
+use crate::domain::import::{read, ImportCrs, ImportItem, ImportReport, Mapping};
 use crate::domain::import::{ImportProblem, ParsedFile, Plan, Planner, PlannerContext, Record};
 use crate::domain::plot::StoredPlot;
 use crate::domain::FieldError;
@@ -236,79 +239,6 @@ fn bad_file(detail: impl Into<String>) -> ApiError {
     ApiError::BadRequest {
         detail: detail.into(),
         errors: Vec::new(),
-    }
-}
-
-/// Coordinates into EPSG:4326: PostGIS reads WKT and transforms UTM, in one batch; plain GeoJSON
-/// in WGS 84 needs neither, unless `repair` asks PostGIS to make invalid outlines valid. Returns
-/// the warnings of the repairs made; a repair that changes too much (`Repair::judge`) leaves
-/// the feature unreadable, with why.
-async fn to_wgs84(
-    conn: &mut diesel_async::AsyncPgConnection,
-    records: &mut [Record],
-    crs: ImportCrs,
-    repair: bool,
-) -> Result<Vec<ImportProblem>, ApiError> {
-    let mut inputs: Vec<(String, bool)> = Vec::new();
-    let mut slots: Vec<usize> = Vec::new();
-    for (i, r) in records.iter().enumerate() {
-        let input = match &r.geometry {
-            GeometryInput::GeoJson(g) if crs.needs_transform() || repair => {
-                Some((g.clone(), false))
-            }
-            GeometryInput::Wkt(w) => Some((w.clone(), true)),
-            GeometryInput::Point(x, y) if crs.needs_transform() => {
-                Some((format!("POINT({x} {y})"), true))
-            }
-            _ => None,
-        };
-        if let Some(input) = input {
-            inputs.push(input);
-            slots.push(i);
-        }
-    }
-    let transformed =
-        db::imports::to_wgs84(conn, &inputs, crs.srid(), repair, MIN_PART_AREA_M2).await?;
-    let mut warnings = Vec::new();
-    for (slot, result) in slots.into_iter().zip(transformed) {
-        let record = &mut records[slot];
-        record.geometry = match result {
-            Ok(out) => match (read::point_of(&out.geojson), out.repair) {
-                (Some((lon, lat)), _) => GeometryInput::Point(lon, lat),
-                (None, None) => GeometryInput::GeoJson(out.geojson),
-                (None, Some(repair)) => match repair.judge() {
-                    Ok(text) => {
-                        warnings.push(ImportProblem {
-                            reference: record.reference(),
-                            ..ImportProblem::new(
-                                Some(record.feature),
-                                record.line,
-                                Some("geometry"),
-                                text,
-                            )
-                        });
-                        GeometryInput::GeoJson(out.geojson)
-                    }
-                    Err(text) => GeometryInput::Unreadable(text),
-                },
-            },
-            Err(e) => GeometryInput::Unreadable(format!("cannot be read in {}: {e}", crs.name())),
-        };
-    }
-    Ok(warnings)
-}
-
-/// Points each problem that names a broken outline to `repair=true` (when it was not given).
-fn offer_repair(problems: &mut [ImportProblem], repair: bool) {
-    if repair {
-        return;
-    }
-    for p in problems {
-        if names_invalidity(&p.problem) {
-            p.problem.push_str(
-                "; import with `?repair=true` to make such outlines valid (ST_MakeValid; what changed is reported)",
-            );
-        }
     }
 }
 
