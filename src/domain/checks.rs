@@ -83,6 +83,8 @@ pub enum FindingKind {
     SmallOutline,
     /// The stated area and the outline's area differ by more than plausible (write answers only).
     AreaStatedMismatch,
+    /// The outline was invalid and was repaired on request (`?repair=true`; write answers only).
+    OutlineRepaired,
 }
 
 impl FindingKind {
@@ -108,7 +110,8 @@ impl FindingKind {
             }
             FindingKind::SliversDropped
             | FindingKind::SmallOutline
-            | FindingKind::AreaStatedMismatch => None,
+            | FindingKind::AreaStatedMismatch
+            | FindingKind::OutlineRepaired => None,
         }
     }
 }
@@ -149,13 +152,14 @@ pub struct Finding {
     pub estate: Option<EstateRef>,
     /// The area outside, or the area both plots cover, rounded to 1. For the plausibility
     /// kinds: the area of the slivers dropped (rounded to 0.0001), the outline's area
-    /// (`small_outline`), or the difference between stated and outline area
-    /// (`area_stated_mismatch`). Units: m².
+    /// (`small_outline`), the difference between stated and outline area
+    /// (`area_stated_mismatch`), or the change of area by a repair (`outline_repaired`, to 0.1).
+    /// Units: m².
     #[schema(example = 2990.0)]
     pub area_m2: f64,
     /// `area_m2` as a share of the plot's (estate's) area, or of the smaller plot's for an
-    /// overlap, or of the stated area for `area_stated_mismatch` (may exceed 1 there); rounded
-    /// to 0.001. A fraction.
+    /// overlap, of the stated area for `area_stated_mismatch` (may exceed 1 there), or of the
+    /// area as drawn for `outline_repaired`; rounded to 0.001. A fraction.
     #[schema(example = 0.3)]
     pub share: f64,
     /// The finding in English.
@@ -288,7 +292,8 @@ impl Finding {
             // Worded where they are decided (`Finding::plausibility`); `measured` never makes one.
             FindingKind::SliversDropped
             | FindingKind::SmallOutline
-            | FindingKind::AreaStatedMismatch => (self.message.clone(), self.message_de.clone()),
+            | FindingKind::AreaStatedMismatch
+            | FindingKind::OutlineRepaired => (self.message.clone(), self.message_de.clone()),
         }
     }
 }

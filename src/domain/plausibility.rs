@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::checks::{percent, thousands, FindingKind, IN_MUNICIPALITY};
-use super::geometry::{PlotGeometry, MIN_PART_AREA_M2};
+use super::geometry::{PlotGeometry, Repair, MIN_PART_AREA_M2};
 
 /// An outline enclosing less than this is implausible for a commercial plot. Units: m².
 ///
@@ -136,6 +136,25 @@ pub fn of_plot(geometry: &PlotGeometry, area_stated_m2: Option<i64>) -> Vec<Plau
     let mut found: Vec<Plausibility> = slivers(geometry).into_iter().collect();
     found.extend(of_outline(geometry, area_stated_m2));
     found
+}
+
+/// What `?repair=true` did to a plot write's outline (`text`: `Repair::judge`'s words).
+pub fn repaired(repair: &Repair, text: String) -> Plausibility {
+    let change = (repair.area_after_m2 - repair.area_before_m2).abs();
+    Plausibility {
+        kind: FindingKind::OutlineRepaired,
+        field: "geometry",
+        area_m2: (change * 10.0).round() / 10.0,
+        share: match repair.area_before_m2 {
+            b if b > 0.0 => round_share(change / b),
+            _ => 0.0,
+        },
+        message: text,
+        message_de: format!(
+            "Ungültiger Umriss repariert (Fläche wie gezeichnet {:.1} m², nach der Reparatur {:.1} m²; {} Teil(e) vorher, {} nachher; Teile unter {MIN_PART_AREA_M2} m² entfernt)",
+            repair.area_before_m2, repair.area_after_m2, repair.parts_before, repair.parts_after
+        ),
+    }
 }
 
 /// An imported outline `outside_m2` of whose `area_m2` lie outside its municipality's outline,

@@ -743,3 +743,85 @@ async fn search_areas_drop_slivers_and_refuse_areas_without_ground() {
         "{problem}"
     );
 }
+
+/// Plot writes take `?repair=true` too: the same repair and bound as imports, reported as the
+/// warning `outline_repaired`; without it, the refusal says that it exists.
+#[tokio::test]
+async fn plot_writes_repair_on_request() {
+    let app = spawn_app().await;
+    let (m, _) = app.place().await;
+    let mut body = plot_body("FIX-1", m, None);
+    body["geometry"] = bow_tie(11.5);
+    body["area_stated_m2"] = Value::Null;
+    body.as_object_mut().unwrap().remove("published");
+    let problem = assert_problem(app.post_plot(&body).await, 422).await;
+    let detail = problem["errors"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("self-intersection") && detail.contains("?repair=true"),
+        "{problem}"
+    );
+
+    let response = app
+        .client
+        .post(app.url("/plots?repair=true"))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(kinds(&created), ["outline_repaired"], "{created}");
+    let w = &created["warnings"][0];
+    assert!(
+        w["message"].as_str().unwrap().contains("area as drawn"),
+        "{w}"
+    );
+    assert!(
+        w["message_de"].as_str().unwrap().contains("repariert"),
+        "{w}"
+    );
+    assert_eq!(
+        created["geometry"]["coordinates"].as_array().unwrap().len(),
+        2
+    );
+    let ours = created["area_computed_m2"].as_f64().unwrap();
+    let postgis = app.postgis_area(created["id"].as_i64().unwrap()).await;
+    assert!(
+        (ours - postgis).abs() <= 0.001 * postgis,
+        "{ours} vs {postgis}"
+    );
+
+    // PATCH to one site drawn twice: the repair would halve the area, so it is refused.
+    let patch = json!({"geometry": {"type": "MultiPolygon", "coordinates": [
+        [square(11.5, 53.33, 0.002)], [square(11.5, 53.33, 0.002)]]}});
+    let response = app
+        .client
+        .patch(app.url(&format!("/plots/{}?repair=true", created["id"])))
+        .bearer_auth(TOKEN)
+        .header("If-Match", format!("\"{}\"", created["version"]))
+        .header("content-type", "application/merge-patch+json")
+        .body(patch.to_string())
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, 422).await;
+    assert_eq!(pointers(&problem), ["/geometry"]);
+    assert!(
+        problem["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("repair would change the area"),
+        "{problem}"
+    );
+    let unknown = app
+        .client
+        .post(app.url("/plots?mend=true"))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(unknown, 400).await;
+}

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod filters;
 pub mod params;
+mod repair;
 pub mod search;
 pub mod state;
 mod values;
@@ -30,6 +31,7 @@ use crate::domain::history::{diff, Snapshot, Via};
 use crate::domain::plausibility;
 use crate::domain::plot::{PlotData, PlotKey, ValidPlot};
 use crate::domain::FieldError;
+pub use repair::WriteParams;
 
 /// Conditional-write header, required on every change.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -171,6 +173,7 @@ pub async fn get_plot(
     post,
     path = "/plots",
     tag = "plots",
+    params(WriteParams),
     request_body(content(
         (PlotData = "application/json"),
         (PlotData = "application/geo+json"),
@@ -194,6 +197,7 @@ pub async fn create_plot(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
+    QueryParams(params): QueryParams<WriteParams>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_plot_writer()?;
@@ -211,11 +215,15 @@ pub async fn create_plot(
         let mut conn = state.pool.get().await?;
         caller.authorize_named(&mut conn, create).await?;
     }
-    let plot = validate(&state, data).await?;
-    let found = plausibility::of_plot(&plot.geometry, plot.data.facts.area_stated_m2);
+    let mut conn = state.pool.get().await?;
+    let (plot, mut found) =
+        repair::validate_or_repair(&state, &mut conn, data, params.repair).await?;
+    found.extend(plausibility::of_plot(
+        &plot.geometry,
+        plot.data.facts.area_stated_m2,
+    ));
     let changes = Value::Array(diff(None, &Snapshot::of_valid(&plot)));
     let actor = caller.actor(Via::Api);
-    let mut conn = state.pool.get().await?;
     let id = conn
         .transaction(async |conn| {
             db::plots::insert(conn, &plot, false, &actor, &changes)
@@ -259,7 +267,7 @@ pub async fn create_plot(
     path = "/plots/{key}",
     tag = "plots",
     params(("key" = String, Path, description = "Plot id or reference"),
-           IfMatch),
+           IfMatch, WriteParams),
     request_body(content(
         (PlotData = "application/json"),
         (PlotData = "application/geo+json"),
@@ -286,13 +294,14 @@ pub async fn replace_plot(
     state: web::Data<AppState>,
     caller: Caller,
     key: web::Path<String>,
+    QueryParams(params): QueryParams<WriteParams>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_account()?;
     let key = plot_key(&key)?;
     let data = plot_data_from_document(body)?;
     let if_match = req.headers().get(header::IF_MATCH).cloned();
-    change_fields(&state, &caller, key, if_match, |_| Ok(data)).await
+    change_fields(&state, &caller, key, if_match, params.repair, |_| Ok(data)).await
 }
 
 /// Update some fields of a plot
@@ -309,7 +318,7 @@ pub async fn replace_plot(
     path = "/plots/{key}",
     tag = "plots",
     params(("key" = String, Path, description = "Plot id or reference"),
-           IfMatch),
+           IfMatch, WriteParams),
     request_body(content(
         (PlotData = "application/merge-patch+json", example = json!({"status": "reserved", "price_min_eur_m2": "14.00"})),
         (PlotData = "application/json"),
@@ -336,6 +345,7 @@ pub async fn patch_plot(
     state: web::Data<AppState>,
     caller: Caller,
     key: web::Path<String>,
+    QueryParams(params): QueryParams<WriteParams>,
     JsonBody(patch): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_account()?;
@@ -347,12 +357,19 @@ pub async fn patch_plot(
             "a merge patch must be a JSON object",
         )]));
     }
-    change_fields(&state, &caller, key, if_match, move |(row, geometry)| {
-        // Patch the stored plot in its write form, then validate the result as a whole.
-        let mut document = Value::Object(row.to_data(geometry.as_deref()).to_object());
-        merge_patch(&mut document, &patch);
-        plot_data_from_document(document)
-    })
+    change_fields(
+        &state,
+        &caller,
+        key,
+        if_match,
+        params.repair,
+        move |(row, geometry)| {
+            // Patch the stored plot in its write form, then validate the result as a whole.
+            let mut document = Value::Object(row.to_data(geometry.as_deref()).to_object());
+            merge_patch(&mut document, &patch);
+            plot_data_from_document(document)
+        },
+    )
     .await
 }
 
@@ -363,6 +380,7 @@ async fn change_fields(
     caller: &Caller,
     key: PlotKey,
     if_match: Option<HeaderValue>,
+    repair: bool,
     new_data: impl FnOnce(&FullPlot) -> Result<PlotData, ApiError> + Send,
 ) -> Result<HttpResponse, ApiError> {
     let set = caller.plot_set();
@@ -406,8 +424,11 @@ async fn change_fields(
                     "use POST /plots/{key}/publish or /unpublish to change this",
                 )]));
             }
-            let plot = validate(state, data).await?;
-            let found = plausibility::of_plot(&plot.geometry, plot.data.facts.area_stated_m2);
+            let (plot, mut found) = repair::validate_or_repair(state, conn, data, repair).await?;
+            found.extend(plausibility::of_plot(
+                &plot.geometry,
+                plot.data.facts.area_stated_m2,
+            ));
             let before = Snapshot::new(&row.to_data(stored.1.as_deref()), row.area_geodesic_m2);
             let changes = diff(Some(&before), &Snapshot::of_valid(&plot));
             if !changes.is_empty() {

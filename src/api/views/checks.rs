@@ -17,7 +17,8 @@ pub struct PlotWithWarnings {
     pub plot: Plot,
     /// What is implausible about the plot written (`slivers_dropped`: parts or holes under
     /// 1 m² taken out of the outline; `small_outline`: under 100 m²; `area_stated_mismatch`:
-    /// stated and outline area more than 10 % apart), then the spatial findings about it after
+    /// stated and outline area more than 10 % apart; `outline_repaired`: an invalid outline
+    /// mended on request, `?repair=true`), then the spatial findings about it after
     /// the write (outside its estate or municipality, overlapping another plot); empty when
     /// there are none. The spatial findings are left out when the token does not read (`read`
     /// scope: they name drafts) or the checks could not run (the write itself succeeded);
