@@ -825,3 +825,47 @@ async fn plot_writes_repair_on_request() {
         .unwrap();
     assert_problem(unknown, 400).await;
 }
+
+/// Estate imports share the import's geometry path: `repair=true` mends a bow-tie outline there
+/// too, and without it the problem names the parameter.
+#[tokio::test]
+async fn estate_imports_repair_on_request() {
+    let app = spawn_app().await;
+    app.place().await;
+    let body = json!({"type": "FeatureCollection", "features": [{
+        "type": "Feature",
+        "geometry": bow_tie(11.5),
+        "properties": {"municipality_ags": "13076090", "name": "GE Schleife"}
+    }]});
+    let post = |query: &'static str| {
+        let app = &app;
+        let body = body.clone();
+        async move {
+            let response = app
+                .client
+                .post(app.url(&format!("/estates/imports{query}")))
+                .bearer_auth(TOKEN)
+                .header("content-type", "application/geo+json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, refused) = post("").await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused.to_string().contains("repair=true"), "{refused}");
+    let (status, report) = post("?repair=true").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["created"], 1, "{report}");
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("invalid outline repaired"),
+        "{report}"
+    );
+}
