@@ -168,6 +168,8 @@ async fn import_estates(
         defaults: &[],
         dry_run,
         locate,
+        // The CLI reads outlines from files staff prepared; no repair flag (yet).
+        repair: false,
         geometry: settings.geometry_limits,
         cpu: settings.cpu_timeout,
     };

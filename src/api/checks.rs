@@ -15,7 +15,8 @@ use crate::api::error::responses as r;
 use crate::db;
 use crate::db::checks::Subject;
 use crate::domain::access;
-use crate::domain::checks::{Finding, MAX_FINDINGS};
+use crate::domain::checks::{Finding, PlotRef, MAX_FINDINGS};
+use crate::domain::plausibility::Plausibility;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -142,6 +143,29 @@ pub(crate) async fn plot_warnings(
             None
         }
     }
+}
+
+/// The warnings of a plot write: what is implausible about the plot written (`found`,
+/// `domain::plausibility`: about the caller's own data, so given to every writer), then the
+/// spatial findings (`plot_warnings`). `None` when there are no plausibility findings and the
+/// spatial ones are not the caller's to see or could not run.
+pub(crate) async fn written_plot_warnings(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    plot: PlotRef,
+    municipality_id: i64,
+    found: Vec<Plausibility>,
+) -> Option<Vec<Finding>> {
+    let spatial = plot_warnings(conn, caller, plot.id, municipality_id).await;
+    if spatial.is_none() && found.is_empty() {
+        return None;
+    }
+    let mut all: Vec<Finding> = found
+        .into_iter()
+        .map(|p| Finding::plausibility(p, municipality_id, plot.clone()))
+        .collect();
+    all.extend(spatial.unwrap_or_default());
+    Some(all)
 }
 
 /// The findings about an estate after a write to it (the estate outside its municipality, its

@@ -2,12 +2,13 @@
 //! import file onto municipalities and estates.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Double, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::place_writes;
 use super::places::estate_visible_sql;
 use crate::domain::access::{PlotSet, ReadScope};
+use crate::domain::geometry::Repair;
 use crate::domain::import::estates::StoredEstate;
 use crate::domain::import::locate::Around;
 use crate::schema::{estates, municipalities};
@@ -20,33 +21,65 @@ struct Transformed {
     geojson: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     error: Option<String>,
+    #[diesel(sql_type = Bool)]
+    repaired: bool,
+    #[diesel(sql_type = Nullable<Double>)]
+    area_before_m2: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    area_after_m2: Option<f64>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    parts_before: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    parts_after: Option<i32>,
+}
+
+/// One input in EPSG:4326 as GeoJSON, and what a repair did to it.
+#[derive(Debug, Clone)]
+pub struct InWgs84 {
+    pub geojson: String,
+    /// Set when the outline was invalid and `repair` asked for it to be made valid.
+    pub repair: Option<Repair>,
 }
 
 /// Each input (GeoJSON geometry, or WKT when its flag is set) in `srid`, as GeoJSON in
-/// EPSG:4326 written by PostGIS (`ST_Transform`), or the reason it could not be read. One
-/// round trip per 2,000 inputs.
+/// EPSG:4326 written by PostGIS (`ST_Transform`), or the reason it could not be read. With
+/// `repair`, invalid polygonal inputs are made valid on the way (`gwf_import_geometry`; parts
+/// under `min_part_m2` dropped). One round trip per 2,000 inputs.
 pub async fn to_wgs84(
     conn: &mut AsyncPgConnection,
     inputs: &[(String, bool)],
     srid: i32,
-) -> QueryResult<Vec<Result<String, String>>> {
+    repair: bool,
+    min_part_m2: f64,
+) -> QueryResult<Vec<Result<InWgs84, String>>> {
     let mut out = Vec::with_capacity(inputs.len());
     for chunk in inputs.chunks(2000) {
         let texts: Vec<&str> = chunk.iter().map(|(t, _)| t.as_str()).collect();
         let wkt: Vec<bool> = chunk.iter().map(|(_, w)| *w).collect();
         let mut rows: Vec<Transformed> = diesel::sql_query(
-            "SELECT t.ord, g.geojson, g.error \
+            "SELECT t.ord, g.geojson, g.error, coalesce(g.repaired, false) AS repaired, \
+                    g.area_before_m2, g.area_after_m2, g.parts_before, g.parts_after \
              FROM unnest($1::text[], $2::boolean[]) WITH ORDINALITY AS t(input, is_wkt, ord), \
-                  LATERAL gwf_import_geometry(t.input, t.is_wkt, $3) AS g",
+                  LATERAL gwf_import_geometry(t.input, t.is_wkt, $3, $4, $5) AS g",
         )
         .bind::<Array<Text>, _>(texts)
         .bind::<Array<Bool>, _>(wkt)
         .bind::<Integer, _>(srid)
+        .bind::<Bool, _>(repair)
+        .bind::<Double, _>(min_part_m2)
         .load(conn)
         .await?;
         rows.sort_by_key(|r| r.ord);
         out.extend(rows.into_iter().map(|r| match (r.geojson, r.error) {
-            (Some(g), None) => Ok(g),
+            (Some(geojson), None) => Ok(InWgs84 {
+                geojson,
+                repair: r.repaired.then(|| Repair {
+                    area_before_m2: r.area_before_m2.unwrap_or(0.0),
+                    area_after_m2: r.area_after_m2.unwrap_or(0.0),
+                    parts_before: r.parts_before.unwrap_or(0),
+                    parts_after: r.parts_after.unwrap_or(0),
+                }),
+            }),
             (_, Some(e)) => Err(e),
             (None, None) => Err("empty geometry".to_owned()),
         }));

@@ -76,9 +76,19 @@ pub enum FindingKind {
     PlotsOverlapInEstate,
     /// Two plots of one municipality, not both of one estate, cover the same ground.
     PlotsOverlapInMunicipality,
+    /// Parts or holes of the submitted outline under 1 m² were dropped as slivers
+    /// (`domain::plausibility`; write answers only).
+    SliversDropped,
+    /// The outline encloses less than a plot plausibly has (write answers only).
+    SmallOutline,
+    /// The stated area and the outline's area differ by more than plausible (write answers only).
+    AreaStatedMismatch,
+    /// The outline was invalid and was repaired on request (`?repair=true`; write answers only).
+    OutlineRepaired,
 }
 
 impl FindingKind {
+    /// The kinds `GET /places/checks` measures and reports (each has a `tolerance`).
     pub const ALL: [FindingKind; 5] = [
         FindingKind::PlotOutsideEstate,
         FindingKind::PlotOutsideMunicipality,
@@ -87,13 +97,21 @@ impl FindingKind {
         FindingKind::PlotsOverlapInMunicipality,
     ];
 
-    pub fn tolerance(self) -> Tolerance {
+    /// When a measured finding of this kind fires; `None` for the plausibility kinds, which are
+    /// decided by `domain::plausibility` from the written plot alone.
+    pub fn tolerance(self) -> Option<Tolerance> {
         match self {
-            FindingKind::PlotOutsideEstate => PLOT_IN_ESTATE,
+            FindingKind::PlotOutsideEstate => Some(PLOT_IN_ESTATE),
             FindingKind::PlotOutsideMunicipality | FindingKind::EstateOutsideMunicipality => {
-                IN_MUNICIPALITY
+                Some(IN_MUNICIPALITY)
             }
-            FindingKind::PlotsOverlapInEstate | FindingKind::PlotsOverlapInMunicipality => OVERLAP,
+            FindingKind::PlotsOverlapInEstate | FindingKind::PlotsOverlapInMunicipality => {
+                Some(OVERLAP)
+            }
+            FindingKind::SliversDropped
+            | FindingKind::SmallOutline
+            | FindingKind::AreaStatedMismatch
+            | FindingKind::OutlineRepaired => None,
         }
     }
 }
@@ -132,11 +150,16 @@ pub struct Finding {
     /// both overlapping plots belong to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estate: Option<EstateRef>,
-    /// The area outside, or the area both plots cover, rounded to 1. Units: m².
+    /// The area outside, or the area both plots cover, rounded to 1. For the plausibility
+    /// kinds: the area of the slivers dropped (rounded to 0.0001), the outline's area
+    /// (`small_outline`), the difference between stated and outline area
+    /// (`area_stated_mismatch`), or the change of area by a repair (`outline_repaired`, to 0.1).
+    /// Units: m².
     #[schema(example = 2990.0)]
     pub area_m2: f64,
     /// `area_m2` as a share of the plot's (estate's) area, or of the smaller plot's for an
-    /// overlap; rounded to 0.001. A fraction 0–1.
+    /// overlap, of the stated area for `area_stated_mismatch` (may exceed 1 there), or of the
+    /// area as drawn for `outline_repaired`; rounded to 0.001. A fraction.
     #[schema(example = 0.3)]
     pub share: f64,
     /// The finding in English.
@@ -157,7 +180,7 @@ impl Finding {
         area_m2: f64,
         share: f64,
     ) -> Option<Finding> {
-        if !kind.tolerance().exceeded(area_m2, share) {
+        if !kind.tolerance()?.exceeded(area_m2, share) {
             return None;
         }
         let mut finding = Finding {
@@ -181,6 +204,25 @@ impl Finding {
             .into_iter()
             .flatten()
             .any(|p| p.id == id)
+    }
+
+    /// A plausibility finding (`domain::plausibility`) about `plot` after a write.
+    pub fn plausibility(
+        found: crate::domain::plausibility::Plausibility,
+        municipality_id: i64,
+        plot: PlotRef,
+    ) -> Finding {
+        Finding {
+            kind: found.kind,
+            municipality_id,
+            plot: Some(plot),
+            other_plot: None,
+            estate: None,
+            area_m2: found.area_m2,
+            share: found.share,
+            message: found.message,
+            message_de: found.message_de,
+        }
     }
 
     fn words(&self) -> (String, String) {
@@ -247,12 +289,17 @@ impl Finding {
                     plot(&self.other_plot)
                 ),
             ),
+            // Worded where they are decided (`Finding::plausibility`); `measured` never makes one.
+            FindingKind::SliversDropped
+            | FindingKind::SmallOutline
+            | FindingKind::AreaStatedMismatch
+            | FindingKind::OutlineRepaired => (self.message.clone(), self.message_de.clone()),
         }
     }
 }
 
 /// `12345.0` as `12,345` (whole m²; the same in both languages, as staff read either).
-fn thousands(value: f64) -> String {
+pub(crate) fn thousands(value: f64) -> String {
     let digits = format!("{:.0}", value.abs());
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -265,7 +312,7 @@ fn thousands(value: f64) -> String {
 }
 
 /// A share as a whole percent, but never "0" or "100" for what is neither.
-fn percent(share: f64) -> String {
+pub(crate) fn percent(share: f64) -> String {
     let p = share * 100.0;
     match p.round() {
         r if r < 1.0 && p > 0.0 => "<1".into(),

@@ -13,6 +13,7 @@ pub mod history;
 pub mod import;
 pub mod money;
 pub mod place;
+pub mod plausibility;
 pub mod plot;
 pub mod preview;
 pub mod search;

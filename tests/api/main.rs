@@ -10,6 +10,7 @@ mod errors;
 mod estate_imports;
 mod estate_pages;
 mod geometry;
+mod geometry_quality;
 mod gis_formats;
 mod history;
 mod import_crs;

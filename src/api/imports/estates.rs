@@ -8,7 +8,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
 
-use super::{locate, read_upload, rejected, to_wgs84, ImportParams, Options, PLAN_CHUNK};
+use super::{
+    locate, offer_repair, read_upload, rejected, to_wgs84, ImportParams, Options, PLAN_CHUNK,
+};
 use crate::api::error::{responses as r, ApiError, Problem};
 use crate::api::extract::{off_worker, Caller, QueryParams};
 use crate::api::AppState;
@@ -79,6 +81,7 @@ pub async fn import_estates(
         defaults: &upload.mapping.defaults,
         dry_run: params.dry_run,
         locate: params.locate,
+        repair: params.repair,
         geometry: state.settings.geometry_limits,
         cpu: state.settings.cpu_timeout,
     };
@@ -110,11 +113,12 @@ pub async fn run(
         format,
         mut records,
         mut problems,
-        warnings,
+        mut warnings,
         ..
     } = file;
     let total = records.len();
-    to_wgs84(conn, &mut records, options.crs).await?;
+    let mut repaired = to_wgs84(conn, &mut records, options.crs, options.repair).await?;
+    warnings.append(&mut repaired);
     let municipalities = db::imports::municipalities(conn).await?;
     let ags_of: HashMap<i64, String> = municipalities
         .iter()
@@ -188,6 +192,7 @@ pub async fn run(
             }
         }
     }
+    offer_repair(&mut problems, options.repair);
     let count = |action: &str| items.iter().filter(|i| i.action == action).count();
     let report = EstateImportReport {
         dry_run: options.dry_run,

@@ -12,6 +12,10 @@ pub mod estates;
 pub mod export;
 mod gpkg;
 mod locate;
+mod plausible;
+mod wgs84;
+
+use wgs84::{offer_repair, to_wgs84};
 
 use std::collections::{HashMap, HashSet};
 
@@ -39,7 +43,7 @@ use crate::domain::import::locate::Needs;
 use crate::domain::import::report::summarised;
 use crate::domain::import::upload::{self, FileOptions, Format};
 use crate::domain::import::Target;
-use crate::domain::import::{read, GeometryInput, ImportItem, ImportReport, Mapping};
+use crate::domain::import::{ImportItem, ImportReport, Mapping};
 use crate::domain::import::{ImportProblem, ParsedFile, Plan, Planner, PlannerContext, Record};
 use crate::domain::plot::StoredPlot;
 use crate::domain::FieldError;
@@ -84,6 +88,13 @@ pub struct ImportParams {
     /// GeoPackage (a feature table of `gpkg_contents`) to read; needed when a zip holds
     /// several Shapefiles. A GeoPackage's first feature table is read without it.
     pub layer: Option<String>,
+    /// Make invalid outlines valid instead of refusing them: PostGIS `ST_MakeValid` (method
+    /// `structure`: a bow-tie becomes its two lobes, overlapping parts their union), polygons
+    /// only, parts under 1 m² dropped. Refused as the feature's problem when the area changes
+    /// by more than 1 % or 10 m² (whichever is larger); each repair is a warning with the area
+    /// before and after.
+    #[serde(default)]
+    pub repair: bool,
 }
 
 /// Import plots
@@ -157,6 +168,7 @@ pub async fn import_plots(
         defaults: &upload.mapping.defaults,
         dry_run: params.dry_run,
         locate: params.locate,
+        repair: params.repair,
         geometry: state.settings.geometry_limits,
         cpu: state.settings.cpu_timeout,
     };
@@ -267,42 +279,6 @@ fn bad_file(detail: impl Into<String>) -> ApiError {
     }
 }
 
-/// Coordinates into EPSG:4326: PostGIS reads WKT and transforms UTM, in one batch; plain GeoJSON
-/// in WGS 84 needs neither.
-async fn to_wgs84(
-    conn: &mut diesel_async::AsyncPgConnection,
-    records: &mut [Record],
-    crs: Crs,
-) -> Result<(), ApiError> {
-    let mut inputs: Vec<(String, bool)> = Vec::new();
-    let mut slots: Vec<usize> = Vec::new();
-    for (i, r) in records.iter().enumerate() {
-        let input = match &r.geometry {
-            GeometryInput::GeoJson(g) if crs.needs_transform() => Some((g.clone(), false)),
-            GeometryInput::Wkt(w) => Some((w.clone(), true)),
-            GeometryInput::Point(x, y) if crs.needs_transform() => {
-                Some((format!("POINT({x} {y})"), true))
-            }
-            _ => None,
-        };
-        if let Some(input) = input {
-            inputs.push(input);
-            slots.push(i);
-        }
-    }
-    let transformed = db::imports::to_wgs84(conn, &inputs, crs.srid()).await?;
-    for (slot, result) in slots.into_iter().zip(transformed) {
-        records[slot].geometry = match result {
-            Ok(geojson) => match read::point_of(&geojson) {
-                Some((lon, lat)) => GeometryInput::Point(lon, lat),
-                None => GeometryInput::GeoJson(geojson),
-            },
-            Err(e) => GeometryInput::Unreadable(format!("cannot be read in {}: {e}", crs.name())),
-        };
-    }
-    Ok(())
-}
-
 /// What a Gauß-Krüger import is told about the accuracy of its transformation.
 async fn dhdn_accuracy(
     conn: &mut diesel_async::AsyncPgConnection,
@@ -329,6 +305,7 @@ pub struct Options<'a> {
     pub defaults: &'a [(&'static str, Value)],
     pub dry_run: bool,
     pub locate: bool,
+    pub repair: bool,
     pub geometry: GeometryLimits,
     pub cpu: std::time::Duration,
 }
@@ -361,7 +338,8 @@ async fn run(
     let mut records = records.into_iter().peekable();
     while records.peek().is_some() {
         let mut chunk: Vec<Record> = records.by_ref().take(DB_CHUNK).collect();
-        to_wgs84(conn, &mut chunk, options.crs).await?;
+        let mut repaired = to_wgs84(conn, &mut chunk, options.crs, options.repair).await?;
+        warnings.append(&mut repaired);
         let mut stored = stored_plots(conn, caller, &chunk).await?;
         let located = match options.locate {
             true => {
@@ -383,10 +361,12 @@ async fn run(
                     (record, current)
                 })
                 .collect();
+            let origins = plausible::origins(part.iter().map(|(record, _)| record));
             let (returned, planned, mut part_warnings) =
                 plan_chunk(planner, part, options.cpu).await?;
             planner = returned;
             warnings.append(&mut part_warnings);
+            warnings.append(&mut plausible::warnings(conn, &planned, &origins).await?);
             for (feature, plan) in planned {
                 match plan {
                     Ok((reference, plan)) => {
@@ -408,6 +388,7 @@ async fn run(
             }
         }
     }
+    offer_repair(&mut problems, options.repair);
     let count = |action: &str| items.iter().filter(|i| i.action == action).count();
     let report = ImportReport {
         dry_run: options.dry_run,

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod filters;
 pub mod params;
+mod repair;
 pub mod search;
 pub mod state;
 mod values;
@@ -25,9 +26,12 @@ use crate::api::error::responses as r;
 use crate::db;
 use crate::db::plots::FullPlot;
 use crate::domain::access::{PlotAction, PlotSet, ReadScope};
+use crate::domain::checks::PlotRef;
 use crate::domain::history::{diff, Snapshot, Via};
+use crate::domain::plausibility;
 use crate::domain::plot::{PlotData, PlotKey, ValidPlot};
 use crate::domain::FieldError;
+pub use repair::WriteParams;
 
 /// Conditional-write header, required on every change.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -169,6 +173,7 @@ pub async fn get_plot(
     post,
     path = "/plots",
     tag = "plots",
+    params(WriteParams),
     request_body(content(
         (PlotData = "application/json"),
         (PlotData = "application/geo+json"),
@@ -192,6 +197,7 @@ pub async fn create_plot(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
+    QueryParams(params): QueryParams<WriteParams>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_plot_writer()?;
@@ -209,10 +215,15 @@ pub async fn create_plot(
         let mut conn = state.pool.get().await?;
         caller.authorize_named(&mut conn, create).await?;
     }
-    let plot = validate(&state, data).await?;
+    let mut conn = state.pool.get().await?;
+    let (plot, mut found) =
+        repair::validate_or_repair(&state, &mut conn, data, params.repair).await?;
+    found.extend(plausibility::of_plot(
+        &plot.geometry,
+        plot.data.facts.area_stated_m2,
+    ));
     let changes = Value::Array(diff(None, &Snapshot::of_valid(&plot)));
     let actor = caller.actor(Via::Api);
-    let mut conn = state.pool.get().await?;
     let id = conn
         .transaction(async |conn| {
             db::plots::insert(conn, &plot, false, &actor, &changes)
@@ -223,8 +234,14 @@ pub async fn create_plot(
     let (row, geometry) = db::plots::find(&mut conn, &ALL, &PlotKey::Id(id))
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("plot {id} vanished after insert")))?;
-    let warnings =
-        super::checks::plot_warnings(&mut conn, &caller, id, row.facts.municipality_id).await;
+    let warnings = super::checks::written_plot_warnings(
+        &mut conn,
+        &caller,
+        plot_ref(&row),
+        row.facts.municipality_id,
+        found,
+    )
+    .await;
     let mut response = written_response(
         actix_web::http::StatusCode::CREATED,
         Plot::from_row(row, geometry, &caller.scope()),
@@ -250,7 +267,7 @@ pub async fn create_plot(
     path = "/plots/{key}",
     tag = "plots",
     params(("key" = String, Path, description = "Plot id or reference"),
-           IfMatch),
+           IfMatch, WriteParams),
     request_body(content(
         (PlotData = "application/json"),
         (PlotData = "application/geo+json"),
@@ -277,13 +294,14 @@ pub async fn replace_plot(
     state: web::Data<AppState>,
     caller: Caller,
     key: web::Path<String>,
+    QueryParams(params): QueryParams<WriteParams>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_account()?;
     let key = plot_key(&key)?;
     let data = plot_data_from_document(body)?;
     let if_match = req.headers().get(header::IF_MATCH).cloned();
-    change_fields(&state, &caller, key, if_match, |_| Ok(data)).await
+    change_fields(&state, &caller, key, if_match, params.repair, |_| Ok(data)).await
 }
 
 /// Update some fields of a plot
@@ -300,7 +318,7 @@ pub async fn replace_plot(
     path = "/plots/{key}",
     tag = "plots",
     params(("key" = String, Path, description = "Plot id or reference"),
-           IfMatch),
+           IfMatch, WriteParams),
     request_body(content(
         (PlotData = "application/merge-patch+json", example = json!({"status": "reserved", "price_min_eur_m2": "14.00"})),
         (PlotData = "application/json"),
@@ -327,6 +345,7 @@ pub async fn patch_plot(
     state: web::Data<AppState>,
     caller: Caller,
     key: web::Path<String>,
+    QueryParams(params): QueryParams<WriteParams>,
     JsonBody(patch): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_account()?;
@@ -338,12 +357,19 @@ pub async fn patch_plot(
             "a merge patch must be a JSON object",
         )]));
     }
-    change_fields(&state, &caller, key, if_match, move |(row, geometry)| {
-        // Patch the stored plot in its write form, then validate the result as a whole.
-        let mut document = Value::Object(row.to_data(geometry.as_deref()).to_object());
-        merge_patch(&mut document, &patch);
-        plot_data_from_document(document)
-    })
+    change_fields(
+        &state,
+        &caller,
+        key,
+        if_match,
+        params.repair,
+        move |(row, geometry)| {
+            // Patch the stored plot in its write form, then validate the result as a whole.
+            let mut document = Value::Object(row.to_data(geometry.as_deref()).to_object());
+            merge_patch(&mut document, &patch);
+            plot_data_from_document(document)
+        },
+    )
     .await
 }
 
@@ -354,12 +380,13 @@ async fn change_fields(
     caller: &Caller,
     key: PlotKey,
     if_match: Option<HeaderValue>,
+    repair: bool,
     new_data: impl FnOnce(&FullPlot) -> Result<PlotData, ApiError> + Send,
 ) -> Result<HttpResponse, ApiError> {
     let set = caller.plot_set();
     let actor = caller.actor(Via::Api);
     let mut conn = state.pool.get().await?;
-    let id = conn
+    let (id, found) = conn
         .transaction(async |conn| {
             let stored = db::plots::lock(conn, &key, &set)
                 .await?
@@ -397,25 +424,44 @@ async fn change_fields(
                     "use POST /plots/{key}/publish or /unpublish to change this",
                 )]));
             }
-            let plot = validate(state, data).await?;
+            let (plot, mut found) = repair::validate_or_repair(state, conn, data, repair).await?;
+            found.extend(plausibility::of_plot(
+                &plot.geometry,
+                plot.data.facts.area_stated_m2,
+            ));
             let before = Snapshot::new(&row.to_data(stored.1.as_deref()), row.area_geodesic_m2);
             let changes = diff(Some(&before), &Snapshot::of_valid(&plot));
             if !changes.is_empty() {
                 db::plots::update(conn, row.id, &plot, &actor, &Value::Array(changes)).await?;
             }
-            Ok(row.id)
+            Ok((row.id, found))
         })
         .await?;
     let (row, geometry) = db::plots::find(&mut conn, &ALL, &PlotKey::Id(id))
         .await?
         .ok_or_else(|| not_found(&PlotKey::Id(id)))?;
-    let warnings =
-        super::checks::plot_warnings(&mut conn, caller, id, row.facts.municipality_id).await;
+    let warnings = super::checks::written_plot_warnings(
+        &mut conn,
+        caller,
+        plot_ref(&row),
+        row.facts.municipality_id,
+        found,
+    )
+    .await;
     Ok(written_response(
         actix_web::http::StatusCode::OK,
         Plot::from_row(row, geometry, &caller.scope()),
         warnings,
     ))
+}
+
+/// The plot a write's findings name.
+fn plot_ref(row: &db::plots::PlotRow) -> PlotRef {
+    PlotRef {
+        id: row.id,
+        reference: row.facts.reference.clone(),
+        published: row.internal.published,
+    }
 }
 
 /// The answer to a create, replace or patch: the plot with the spatial findings about it as

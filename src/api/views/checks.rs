@@ -15,10 +15,15 @@ use crate::domain::checks::{Finding, FindingKind};
 pub struct PlotWithWarnings {
     #[serde(flatten)]
     pub plot: Plot,
-    /// Spatial findings about this plot after the write (outside its estate or municipality,
-    /// overlapping another plot); empty when there are none. Absent when the token does not
-    /// read (`read` scope: findings name drafts) or the checks could not run (the write itself
-    /// succeeded). See `GET /places/checks` for the tolerances.
+    /// What is implausible about the plot written (`slivers_dropped`: parts or holes under
+    /// 1 m² taken out of the outline; `small_outline`: under 100 m²; `area_stated_mismatch`:
+    /// stated and outline area more than 10 % apart; `outline_repaired`: an invalid outline
+    /// mended on request, `?repair=true`), then the spatial findings about it after
+    /// the write (outside its estate or municipality, overlapping another plot); empty when
+    /// there are none. The spatial findings are left out when the token does not read (`read`
+    /// scope: they name drafts) or the checks could not run (the write itself succeeded);
+    /// `warnings` is absent when that leaves nothing. See `GET /places/checks` for the
+    /// tolerances and docs/spatial-checks.md for the plausibility thresholds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<Finding>>,
 }
@@ -79,13 +84,13 @@ impl KindTolerance {
     pub fn all() -> Vec<KindTolerance> {
         FindingKind::ALL
             .into_iter()
-            .map(|kind| {
-                let t = kind.tolerance();
-                KindTolerance {
+            .filter_map(|kind| {
+                let t = kind.tolerance()?;
+                Some(KindTolerance {
                     kind,
                     max_m2: t.max_m2,
                     max_share: t.max_share,
-                }
+                })
             })
             .collect()
     }

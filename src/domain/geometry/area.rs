@@ -12,7 +12,7 @@ const EARTH_AREA_M2: f64 = 510_065_621_724_088.5;
 /// plot or outline comes near half the Earth, so the smaller region is always the meant one.
 ///
 /// # Units: m²
-fn ring_area_m2(ring: &geo::LineString<f64>) -> f64 {
+pub(super) fn ring_area_m2(ring: &geo::LineString<f64>) -> f64 {
     let a = geo::Polygon::new(ring.clone(), Vec::new())
         .geodesic_area_signed()
         .abs();

@@ -3,16 +3,22 @@
 //!
 //! CRS: everything here is EPSG:4326 (WGS 84), coordinates in the GeoJSON order `[lon, lat]`.
 
-use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon, RingRole};
 use geo::{MultiPolygon, Orient, Validation};
 use geojson::{GeometryValue, PolygonType};
 use serde_json::Value;
 
 mod area;
 mod doc;
+mod invalid;
+mod repair;
+mod sliver;
 
 pub use area::geodesic_area_m2;
 pub use doc::{GeoJsonMultiPolygon, GeoJsonPolygon, GeoJsonPolygonal, MultiPolygonTag, PolygonTag};
+pub use invalid::names_invalidity;
+use invalid::{describe_invalidity, no_ground};
+pub use repair::{Repair, REPAIR_MAX_CHANGE_M2, REPAIR_MAX_CHANGE_SHARE};
+pub use sliver::{Dropped, MIN_PART_AREA_M2};
 
 use super::FieldError;
 
@@ -131,11 +137,18 @@ impl GeometryLimits {
 pub struct PlotGeometry {
     shape: MultiPolygon<f64>,
     area_m2: f64,
+    dropped: Vec<Dropped>,
 }
 
 impl PlotGeometry {
     pub fn shape(&self) -> &MultiPolygon<f64> {
         &self.shape
+    }
+
+    /// The parts and holes of the submitted geometry dropped as slivers (under
+    /// `MIN_PART_AREA_M2`), in the order met; `shape` is without them.
+    pub fn dropped(&self) -> &[Dropped] {
+        &self.dropped
     }
 
     /// Geodesic area on the WGS 84 ellipsoid (Karney's algorithm, as PostGIS `geography` uses).
@@ -242,17 +255,26 @@ impl PlotGeometry {
             _ => MultiPolygon::try_from(&geometry.value),
         }
         .map_err(|e| vec![FieldError::new(pointer.clone(), e.to_string())])?;
+        // Slivers go first: a degenerate one may be invalid, and must not refuse the outline.
+        let mut dropped = Vec::new();
+        let (shape, origin) = sliver::drop_before_validation(shape, &mut dropped);
+        if shape.0.is_empty() {
+            return Err(vec![no_ground(&pointer, &dropped)]);
+        }
         if let Err(problem) = shape.check_validation() {
-            return Err(vec![describe_invalidity(&problem, is_multi, &pointer)]);
+            return Err(vec![describe_invalidity(
+                &problem, is_multi, &pointer, &origin,
+            )]);
         }
 
         // RFC 7946 output: shells counter-clockwise, holes clockwise. The area does not rely on
         // it (`geodesic_area_m2`).
         let shape = shape.orient(geo::orient::Direction::Default);
-        let area_m2 = geodesic_area_m2(&shape);
-        if area_m2 <= 0.0 {
-            return Err(vec![FieldError::new(pointer, "encloses no area")]);
+        let shape = sliver::drop_after_validation(shape, &origin, &mut dropped);
+        if shape.0.is_empty() {
+            return Err(vec![no_ground(&pointer, &dropped)]);
         }
+        let area_m2 = geodesic_area_m2(&shape);
         if area_m2 > max_area_m2 {
             return Err(vec![FieldError::new(
                 pointer,
@@ -263,7 +285,11 @@ impl PlotGeometry {
                 ),
             )]);
         }
-        Ok(Self { shape, area_m2 })
+        Ok(Self {
+            shape,
+            area_m2,
+            dropped,
+        })
     }
 }
 
@@ -341,65 +367,10 @@ fn check_rings(rings: &PolygonType, pointer: &str, errors: &mut Vec<FieldError>)
     }
 }
 
-fn describe_invalidity(problem: &InvalidMultiPolygon, is_multi: bool, pointer: &str) -> FieldError {
-    match problem {
-        InvalidMultiPolygon::InvalidPolygon(index, inner) => {
-            let polygon_pointer = if is_multi {
-                format!("{pointer}/coordinates/{}", index.0)
-            } else {
-                format!("{pointer}/coordinates")
-            };
-            let ring = |role: &RingRole| match role {
-                RingRole::Exterior => format!("{polygon_pointer}/0"),
-                RingRole::Interior(i) => format!("{polygon_pointer}/{}", i + 1),
-            };
-            let location = match inner {
-                InvalidPolygon::TooFewPointsInRing(role)
-                | InvalidPolygon::SelfIntersection(role)
-                | InvalidPolygon::NonFiniteCoord(role, _)
-                | InvalidPolygon::InteriorRingNotContainedInExteriorRing(role)
-                | InvalidPolygon::IntersectingRingsOnALine(role, _)
-                | InvalidPolygon::IntersectingRingsOnAnArea(role, _) => ring(role),
-            };
-            FieldError::new(location, rule_text(inner))
-        }
-        InvalidMultiPolygon::ElementsOverlaps(a, b) => FieldError::new(
-            format!("{pointer}/coordinates"),
-            format!(
-                "polygons {} and {} overlap: the parts of a MultiPolygon must be disjoint",
-                a.0, b.0
-            ),
-        ),
-        InvalidMultiPolygon::ElementsTouchOnALine(a, b) => FieldError::new(
-            format!("{pointer}/coordinates"),
-            format!(
-                "polygons {} and {} share an edge: merge them into one polygon",
-                a.0, b.0
-            ),
-        ),
-    }
-}
-
-/// geo's wording, with the name of the rule first so clients and tests can tell rules apart.
-fn rule_text(problem: &InvalidPolygon) -> String {
-    let rule = match problem {
-        InvalidPolygon::TooFewPointsInRing(_) => "too few points",
-        InvalidPolygon::SelfIntersection(_) => "self-intersection",
-        InvalidPolygon::NonFiniteCoord(..) => "non-finite coordinate",
-        InvalidPolygon::InteriorRingNotContainedInExteriorRing(_) => "hole outside shell",
-        InvalidPolygon::IntersectingRingsOnALine(..)
-        | InvalidPolygon::IntersectingRingsOnAnArea(..) => "rings intersect",
-    };
-    format!("{rule}: {problem}")
-}
-
 /// A square of `area_m2` centred on a point, for rows that give only a position: a
 /// placeholder outline until the surveyed one arrives. Units: degrees in, m² for the area.
 pub fn square_around(lon: f64, lat: f64, area_m2: f64) -> Value {
-    // Metres per degree on the WGS 84 ellipsoid at this latitude (good to 0.1 % at plot size).
-    let phi = lat.to_radians();
-    let m_per_deg_lat = 111_132.92 - 559.82 * (2.0 * phi).cos() + 1.175 * (4.0 * phi).cos();
-    let m_per_deg_lon = 111_412.84 * phi.cos() - 93.5 * (3.0 * phi).cos();
+    let (m_per_deg_lon, m_per_deg_lat) = sliver::metres_per_degree(lat);
     let half = area_m2.sqrt() / 2.0;
     let (dx, dy) = (half / m_per_deg_lon, half / m_per_deg_lat);
     serde_json::json!({
@@ -508,6 +479,63 @@ mod tests {
         .unwrap_err();
         assert_eq!(err[0].pointer, "/geometry/coordinates/0");
         assert!(err[0].detail.contains("not closed"), "{err:?}");
+    }
+
+    #[test]
+    fn slivers_are_dropped_and_problems_still_point_at_the_submitted_part() {
+        let sliver = vec![
+            [11.51, 53.3],
+            [11.511, 53.3],
+            [11.5105, 53.3 + 1e-11],
+            [11.51, 53.3],
+        ];
+        let bow_tie = vec![
+            [11.52, 53.3],
+            [11.521, 53.301],
+            [11.521, 53.3],
+            [11.52, 53.301],
+            [11.52, 53.3],
+        ];
+        let tiny_hole = vec![
+            [11.5001, 53.3001],
+            [11.500_105, 53.3001],
+            [11.500_105, 53.300_105],
+            [11.5001, 53.3001],
+        ];
+        let kept = PlotGeometry::from_geojson_value(
+            &json!({"type": "MultiPolygon", "coordinates": [
+                [sliver.clone()], [square(11.5, 53.3, 0.001), tiny_hole]]}),
+            "/geometry",
+            &GeometryLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(kept.shape().0.len(), 1);
+        assert!(
+            kept.shape().0[0].interiors().is_empty(),
+            "a hole under 1 m² goes too"
+        );
+        let dropped: Vec<_> = kept.dropped().iter().map(|d| (d.polygon, d.hole)).collect();
+        assert_eq!(dropped, [(0, None), (1, Some(0))]);
+
+        // The bow-tie is part 2 of what was sent, though part 1 once the sliver is out.
+        let err = PlotGeometry::from_geojson_value(
+            &json!({"type": "MultiPolygon", "coordinates": [
+                [square(11.5, 53.3, 0.001)], [sliver.clone()], [bow_tie]]}),
+            "/geometry",
+            &GeometryLimits::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err[0].pointer, "/geometry/coordinates/2/0");
+        assert!(names_invalidity(&err[0].detail), "{err:?}");
+
+        let err = PlotGeometry::outline_from_geojson_value(
+            &json!({"type": "Polygon", "coordinates": [sliver]}),
+            "/geometry",
+            &GeometryLimits::default(),
+        )
+        .unwrap_err();
+        assert!(err[0].detail.starts_with("encloses no ground"), "{err:?}");
+        assert!(!names_invalidity(&err[0].detail));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::report::ImportProblem;
 use crate::domain::access::{self, Denied, PlotAction, Principal};
 use crate::domain::geometry::{square_around, GeometryLimits, PlotGeometry};
 use crate::domain::history::{diff, Snapshot};
+use crate::domain::plausibility;
 use crate::domain::plot::{PlotData, StoredPlot, ValidPlot};
 use crate::domain::FieldError;
 
@@ -130,8 +131,18 @@ impl Planner {
         let plot = data
             .validate(self.context.today, &self.context.geometry_limits)
             .map_err(field_problems)?;
+        // Slivers dropped are news about the file whatever happens to the plot; the other
+        // plausibility findings, about what is written, only when it is.
+        if let Some(slivers) = plausibility::slivers(&plot.geometry) {
+            warnings.push(at(Some(slivers.field), slivers.message));
+        }
         let before = stored.map(|plot| Snapshot::new(&plot.data, plot.area_m2));
         let changes = diff(before.as_ref(), &Snapshot::of_valid(&plot));
+        if !(stored.is_some() && changes.is_empty()) {
+            for found in plausibility::of_outline(&plot.geometry, plot.data.facts.area_stated_m2) {
+                warnings.push(at(Some(found.field), found.message));
+            }
+        }
         let plan = match stored {
             None => Plan::Create {
                 plot: Box::new(plot),

@@ -21,7 +21,8 @@ pub struct ImportReport {
     pub unchanged: usize,
     /// Everything that stops the import, per feature and field.
     pub problems: Vec<ImportProblem>,
-    /// Things worth knowing that do not stop it (ignored columns, placeholder outlines).
+    /// Things worth knowing that do not stop it (ignored columns, placeholder outlines, slivers
+    /// dropped, outlines repaired, implausible outlines and areas: docs/imports.md).
     pub warnings: Vec<ImportProblem>,
     /// One per valid feature, in file order.
     pub items: Vec<ImportItem>,
