@@ -162,7 +162,7 @@ pub(crate) async fn written_plot_warnings(
     }
     let mut all: Vec<Finding> = found
         .into_iter()
-        .map(|p| Finding::plausibility(p, municipality_id, plot.clone()))
+        .map(|p| p.into_finding(municipality_id, plot.clone()))
         .collect();
     all.extend(spatial.unwrap_or_default());
     Some(all)

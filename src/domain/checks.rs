@@ -206,25 +206,6 @@ impl Finding {
             .any(|p| p.id == id)
     }
 
-    /// A plausibility finding (`domain::plausibility`) about `plot` after a write.
-    pub fn plausibility(
-        found: crate::domain::plausibility::Plausibility,
-        municipality_id: i64,
-        plot: PlotRef,
-    ) -> Finding {
-        Finding {
-            kind: found.kind,
-            municipality_id,
-            plot: Some(plot),
-            other_plot: None,
-            estate: None,
-            area_m2: found.area_m2,
-            share: found.share,
-            message: found.message,
-            message_de: found.message_de,
-        }
-    }
-
     fn words(&self) -> (String, String) {
         let plot = |p: &Option<PlotRef>| {
             p.as_ref()
@@ -289,7 +270,7 @@ impl Finding {
                     plot(&self.other_plot)
                 ),
             ),
-            // Worded where they are decided (`Finding::plausibility`); `measured` never makes one.
+            // Worded where they are decided (`Plausibility::into_finding`); `measured` never makes one.
             FindingKind::SliversDropped
             | FindingKind::SmallOutline
             | FindingKind::AreaStatedMismatch

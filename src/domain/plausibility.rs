@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::checks::{percent, thousands, FindingKind, IN_MUNICIPALITY};
+use super::checks::{percent, thousands, Finding, FindingKind, PlotRef, IN_MUNICIPALITY};
 use super::geometry::{PlotGeometry, Repair, MIN_PART_AREA_M2};
 
 /// An outline enclosing less than this is implausible for a commercial plot. Units: m².
@@ -38,7 +38,7 @@ pub const AREA_STATED_MAX_DEVIATION: f64 = 0.10;
 pub const PLACEHOLDER_MAX_DISTANCE_M: f64 = 500.0;
 
 /// One plausibility finding about a plot, before it is tied to a stored plot
-/// (`checks::Finding::plausibility`) or to a feature of an import.
+/// (`Plausibility::into_finding`) or to a feature of an import.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plausibility {
     pub kind: FindingKind,
@@ -50,6 +50,23 @@ pub struct Plausibility {
     pub share: f64,
     pub message: String,
     pub message_de: String,
+}
+
+impl Plausibility {
+    /// The finding a write answer carries for `plot` (of `municipality_id`).
+    pub fn into_finding(self, municipality_id: i64, plot: PlotRef) -> Finding {
+        Finding {
+            kind: self.kind,
+            municipality_id,
+            plot: Some(plot),
+            other_plot: None,
+            estate: None,
+            area_m2: self.area_m2,
+            share: self.share,
+            message: self.message,
+            message_de: self.message_de,
+        }
+    }
 }
 
 /// Whether slivers were dropped from the submitted outline (`PlotGeometry::dropped`).
