@@ -68,10 +68,12 @@ pub struct Settings {
     pub workers: usize,
     /// `GWF_SESSION_TTL_HOURS` (default 12): lifetime of a login session's token.
     pub session_ttl_hours: u64,
-    /// `GWF_IMPORT_MAX_BYTES` (default 64 MiB): largest import file; larger uploads get 413.
+    /// `GWF_IMPORT_MAX_BYTES` (default 128 MiB): largest import file; larger uploads get 413. A
+    /// 100,000-plot GeoJSON is about 90 MB (bench/import.sh).
     /// Imports are read whole (to be atomic and report every problem), so this bounds memory.
     pub import_max_bytes: usize,
-    /// `GWF_IMPORT_MAX_FEATURES` (default 50,000): most plots in one import.
+    /// `GWF_IMPORT_MAX_FEATURES` (default 100,000): most plots in one import; 100,000 take
+    /// about 1.5 minutes and 650 MiB (bench/RESULTS.md).
     pub import_max_features: usize,
     /// `GWF_TILE_CACHE_MB` (default 64, 0 = off): memory for vector tiles kept between
     /// requests. A cached tile is served only while no plot, estate or municipality has changed
@@ -208,8 +210,8 @@ impl Settings {
 
         let session_ttl_hours = number("GWF_SESSION_TTL_HOURS", 12, 1, 24 * 30);
         let import_max_bytes =
-            number("GWF_IMPORT_MAX_BYTES", 64 * 1024 * 1024, 1024, 1 << 31) as usize;
-        let import_max_features = number("GWF_IMPORT_MAX_FEATURES", 50_000, 1, 1_000_000) as usize;
+            number("GWF_IMPORT_MAX_BYTES", 128 * 1024 * 1024, 1024, 1 << 31) as usize;
+        let import_max_features = number("GWF_IMPORT_MAX_FEATURES", 100_000, 1, 1_000_000) as usize;
         let tile_cache_mb = number("GWF_TILE_CACHE_MB", 64, 0, 65_536) as usize;
         let defaults = crate::domain::geometry::GeometryLimits::default();
         let geometry_limits = crate::domain::geometry::GeometryLimits {

@@ -187,9 +187,9 @@ pub async fn lock_by_references(
     municipalities: Option<&[i64]>,
 ) -> QueryResult<Vec<FullPlot>> {
     // `IN (SELECT unnest(…))`, not `= ANY(…)`: in a generic plan the array is a parameter, which
-    // PostgreSQL searches linearly for every row it filters; with statistics that still think
-    // the table small (right after a large import) that made re-importing 100,000 plots
-    // quadratic (218 s instead of 8 s, bench/RESULTS.md). A semi-join never is.
+    // PostgreSQL may search linearly for every row it filters. Right after a large import, with
+    // statistics not yet analysed, re-importing 100,000 plots took 218 s with `= ANY` and 10 s
+    // with the semi-join (bench/RESULTS.md, 2026-11-27, one run each).
     let mut statement = sql![
         select_full(),
         " WHERE plots.reference IN (SELECT unnest(",
