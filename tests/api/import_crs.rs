@@ -127,6 +127,7 @@ async fn a_file_in_metres_without_crs_is_refused_with_what_it_looks_like() {
         (31468, "Gauß-Krüger zone 4 (EPSG:31468)"),
         (25832, "EPSG:25833"),
         (4647, "EPSG:4647"),
+        (3035, "EPSG:3035"),
     ] {
         let mut feature = wgs84.clone();
         feature["geometry"] = transformed(&app, &wgs84["geometry"], srid).await;
@@ -154,4 +155,23 @@ async fn a_file_in_metres_without_crs_is_refused_with_what_it_looks_like() {
     .await;
     let problem = assert_problem(unknown, 400).await;
     assert!(problem.to_string().contains("EPSG:31467"), "{problem}");
+}
+
+/// Latitude first (EPSG:4326's own axis order, which some writers emit): refused per feature,
+/// naming the cause, instead of plots in the Indian Ocean.
+#[tokio::test]
+async fn swapped_axes_are_refused_with_their_cause() {
+    let app = spawn_app().await;
+    app.place().await;
+    let mut feature = plot("SWAPPED");
+    let ring: Vec<Value> = feature["geometry"]["coordinates"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| json!([p[1], p[0]]))
+        .collect();
+    feature["geometry"]["coordinates"] = json!([ring]);
+    let file = json!({"type": "FeatureCollection", "features": [feature]});
+    let problem = assert_problem(post(&app, "", &file).await, 422).await;
+    assert!(problem.to_string().contains("axes look swapped"), "{problem}");
 }

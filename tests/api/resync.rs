@@ -391,3 +391,26 @@ async fn estates_resync_alike() {
         "{text}"
     );
 }
+
+/// A file's hectares and a default in square metres are one field to the re-sync rule: the
+/// file's value wins, and the second run changes nothing.
+#[tokio::test]
+async fn hectares_in_the_file_and_square_metres_by_default_are_one_field() {
+    let app = spawn_app().await;
+    app.place().await;
+    let rows = portal("HA", 11.45);
+    for default in ["area_stated_m2:5000", "area_stated_ha:0.5"] {
+        let query = format!("?{MAP}&{DEFAULTS},{default}");
+        let (status, first) = post(&app, &query, encode(Format::GeoJson, &rows)).await;
+        assert_eq!(status, 200, "{default}: {first}");
+        let stored: Value = app
+            .get_staff("/plots/HA-0")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stored["area_stated_m2"], 24000, "{default}: the file's 2,4 ha");
+        let (_, second) = post(&app, &query, encode(Format::GeoJson, &rows)).await;
+        assert_eq!(counts(&second), (0, 0, 3), "{default}: {second}");
+    }
+}

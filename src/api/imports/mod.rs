@@ -39,6 +39,7 @@ use crate::api::error::responses as r;
 use crate::db;
 use crate::domain::access;
 use crate::domain::crs::{self, Crs};
+use crate::domain::import::read;
 use crate::domain::history::Via;
 use crate::domain::import::upload::{self, FileOptions, Format};
 use crate::domain::import::Target;
@@ -63,9 +64,10 @@ pub struct ImportParams {
     pub dry_run: bool,
     /// CRS of the coordinates (also as URN or OGC URL): `EPSG:4326` (default), `EPSG:4258`,
     /// `EPSG:25832`, `EPSG:25833`, `EPSG:4647`, `EPSG:5650` (UTM with zone prefix),
-    /// `EPSG:31466`–`EPSG:31469` (Gauß-Krüger zones 2–5) or `EPSG:3857`. A file may say the same
-    /// (GeoJSON `crs` member); the two must agree. Without either, coordinates that are not
-    /// degrees are refused with the CRS they look like.
+    /// `EPSG:31466`–`EPSG:31469` (Gauß-Krüger zones 2–5), `EPSG:3857` or `EPSG:3035` (LAEA
+    /// Europe). A file may say the same (GeoJSON `crs` member, `.prj`, GeoPackage SRS); the two
+    /// must agree. Without either, coordinates that are not degrees are refused with the CRS
+    /// they look like; degrees in latitude-first order are refused per feature.
     pub crs: Option<String>,
     /// For files in another schema: `source:field` pairs, comma-separated, mapping their
     /// columns or properties onto import fields (before the built-in German names), e.g.
@@ -245,6 +247,10 @@ async fn read_upload(
     }
     let crs = crs::settle(params.crs.as_deref(), file.crs, file.first_position())
         .map_err(|(name, detail)| ApiError::bad_parameter(name, detail))?;
+    let mut file = file;
+    if crs.is_geographic() {
+        read::refuse_swapped_axes(&mut file.records);
+    }
     Ok(Upload {
         file,
         crs,

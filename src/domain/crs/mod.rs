@@ -168,6 +168,11 @@ impl Crs {
                     if mercator { ", or Web Mercator (EPSG:3857)" } else { "" }
                 )
             }
+            _ if (2_600_000.0..3_700_000.0).contains(&y)
+                && (3_950_000.0..4_750_000.0).contains(&x) =>
+            {
+                Crs::Laea.described()
+            }
             _ if (6_000_000.0..7_500_000.0).contains(&y)
                 && (500_000.0..1_800_000.0).contains(&x) =>
             {
@@ -176,6 +181,15 @@ impl Crs {
             _ => "no CRS used for German data".to_owned(),
         };
         Some(guess)
+    }
+
+    /// Whether a position read as (longitude, latitude) lies outside Germany while the same
+    /// numbers read as (latitude, longitude) lie inside: the axis order of EPSG:4326 as its
+    /// definition states it, which some writers emit although GeoJSON and WKT take longitude
+    /// first. Units: degrees.
+    pub fn axes_swapped(x: f64, y: f64) -> bool {
+        let germany = |lon: f64, lat: f64| (5.0..=16.0).contains(&lon) && (47.0..=55.5).contains(&lat);
+        !germany(x, y) && germany(y, x)
     }
 
     fn described(self) -> String {
@@ -230,6 +244,20 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn swapped_axes_are_told_from_german_positions() {
+        assert!(Crs::axes_swapped(53.43, 11.19));
+        assert!(!Crs::axes_swapped(11.19, 53.43));
+        // Far from Germany either way: not this rule's business.
+        assert!(!Crs::axes_swapped(-74.0, 40.7));
+    }
+
+    #[test]
+    fn laea_coordinates_are_named() {
+        let guess = Crs::looks_like(4_400_000.0, 3_350_000.0).unwrap();
+        assert!(guess.contains("EPSG:3035"), "{guess}");
+    }
 
     #[test]
     fn names_round_trip() {

@@ -280,30 +280,28 @@ impl Planner {
         let mut fields = record.fields.clone();
         fields.remove("published");
         fields.insert("reference".into(), Value::String(reference.to_owned()));
+        // Hectares, as many data sets give areas, become square metres before defaults apply,
+        // so a file's hectares and a default's square metres (or the other way round) are one
+        // field to the re-sync rule. Units: ha → m².
+        hectares_to_m2(&mut fields);
         for (field, value) in &self.context.defaults {
-            let stored_as = match *field {
+            let (field, value) = match *field {
+                "area_stated_ha" => ("area_stated_m2", m2_of_ha(value)),
+                other => (other, value.clone()),
+            };
+            let stored_as = match field {
                 "municipality_ags" => "municipality_id",
                 "estate_name" => "estate_id",
-                "area_stated_ha" => "area_stated_m2",
                 other => other,
             };
             let given = |name: &str| fields.get(name).is_some_and(|v| !v.is_null());
             if given(field) || given(stored_as) {
                 continue;
             }
-            fields.remove(*field);
+            fields.remove(field);
             fields.remove(stored_as);
             if document.get(stored_as).is_none_or(Value::is_null) {
-                fields.insert((*field).to_owned(), value.clone());
-            }
-        }
-        // Hectares, as many data sets give areas. Units: ha → m².
-        if let Some(ha) = fields.remove("area_stated_ha").and_then(|v| v.as_f64()) {
-            if fields.get("area_stated_m2").is_none_or(|v| v.is_null()) {
-                fields.insert(
-                    "area_stated_m2".into(),
-                    ((ha * 10_000.0).round() as i64).into(),
-                );
+                fields.insert(field.to_owned(), value);
             }
         }
         let expected_version = fields.remove("version").and_then(|v| v.as_i64());
@@ -462,4 +460,20 @@ fn field_of(pointer: &str) -> &str {
         .next()
         .filter(|f| !f.is_empty())
         .unwrap_or("feature")
+}
+
+/// Units: ha → m², rounded to whole square metres.
+fn m2_of_ha(ha: &Value) -> Value {
+    ha.as_f64()
+        .map_or(Value::Null, |ha| ((ha * 10_000.0).round() as i64).into())
+}
+
+/// Moves a file's `area_stated_ha` into `area_stated_m2`, unless the file gives square metres too.
+fn hectares_to_m2(fields: &mut Map<String, Value>) {
+    let Some(ha) = fields.remove("area_stated_ha").filter(|v| v.is_number()) else {
+        return;
+    };
+    if fields.get("area_stated_m2").is_none_or(Value::is_null) {
+        fields.insert("area_stated_m2".into(), m2_of_ha(&ha));
+    }
 }

@@ -173,12 +173,33 @@ pub fn geometry_input(geometry: Option<Value>) -> GeometryInput {
     match geometry {
         None => GeometryInput::Missing,
         Some(g) => match (g["type"].as_str(), g["coordinates"].as_array()) {
-            (Some("Point"), Some(c)) if c.len() >= 2 => GeometryInput::Point(
-                c[0].as_f64().unwrap_or_default(),
-                c[1].as_f64().unwrap_or_default(),
-            ),
+            (Some("Point"), Some(c)) => position(c.first(), c.get(1), "coordinates"),
             _ => GeometryInput::GeoJson(g.to_string()),
         },
+    }
+}
+
+/// Marks each feature whose degrees look like (latitude, longitude) unreadable, so swapped axes
+/// are refused with their cause instead of landing plots in the Indian Ocean.
+pub fn refuse_swapped_axes(records: &mut [Record]) {
+    for record in records {
+        if let Some((x, y)) = record.geometry.first_position() {
+            if Crs::axes_swapped(x, y) {
+                record.geometry = GeometryInput::Unreadable(format!(
+                    "({x}, {y}) lies outside Germany, but would lie inside as ({y}, {x}): the axes look swapped; GeoJSON, WKT and lon/lat columns take longitude first"
+                ));
+            }
+        }
+    }
+}
+
+/// A position from two values that must both be finite numbers: a missing or unreadable one
+/// is the feature's problem, never a silent 0 (which would put the plot in the Gulf of Guinea).
+fn position(x: Option<&Value>, y: Option<&Value>, what: &str) -> GeometryInput {
+    let number = |v: Option<&Value>| v.and_then(Value::as_f64).filter(|n| n.is_finite());
+    match (number(x), number(y)) {
+        (Some(x), Some(y)) => GeometryInput::Point(x, y),
+        _ => GeometryInput::Unreadable(format!("{what} must both be numbers")),
     }
 }
 
@@ -225,7 +246,7 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
         };
         for (name, value) in properties.iter().flatten() {
             if let Value::String(text) = value {
-                if mapping.is_numeric(name) {
+                if mapping.reveals_locale(name) {
                     evidence.see(text);
                 }
             }
@@ -422,15 +443,12 @@ pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
         }
         let mut fields = mapped.fields;
         let wkt = fields.remove("wkt");
-        let lon = fields.remove("lon");
-        let lat = fields.remove("lat");
+        let lon = fields.remove("lon").filter(|v| !v.is_null());
+        let lat = fields.remove("lat").filter(|v| !v.is_null());
         let geometry = match (wkt, lon, lat) {
             (Some(Value::String(w)), _, _) => GeometryInput::Wkt(w),
-            (_, Some(lon), Some(lat)) if lon.is_f64() || lon.is_i64() => GeometryInput::Point(
-                lon.as_f64().unwrap_or_default(),
-                lat.as_f64().unwrap_or_default(),
-            ),
-            _ => GeometryInput::Missing,
+            (_, None, None) => GeometryInput::Missing,
+            (_, lon, lat) => position(lon.as_ref(), lat.as_ref(), "`lon` and `lat`"),
         };
         records.push(Record {
             feature: i,
@@ -459,7 +477,7 @@ fn decimal_of(
     let numeric: Vec<usize> = header
         .iter()
         .enumerate()
-        .filter(|(_, name)| mapping.is_numeric(name))
+        .filter(|(_, name)| mapping.reveals_locale(name))
         .map(|(i, _)| i)
         .collect();
     let mut evidence = Evidence::default();
@@ -550,6 +568,14 @@ mod tests {
         .unwrap();
         assert!(file.problems.is_empty(), "{:?}", file.problems);
         assert_eq!(area(&file, 0), Some(serde_json::json!(8)));
+        // ... or a column the import skips, as the service's own exports write them.
+        let file = csv(
+            "reference,area_stated_m2,centroid_lon\nA-1,8.000,11.234567\n".as_bytes(),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert!(file.problems.is_empty(), "{:?}", file.problems);
+        assert_eq!(area(&file, 0), Some(serde_json::json!(8)));
         // A `;` file whose cells use points for decimals.
         let file = csv(
             "reference;area_stated_m2;grz\nA-1;\"8,000\";0.75\n".as_bytes(),
@@ -557,6 +583,38 @@ mod tests {
         )
         .unwrap();
         assert_eq!(area(&file, 0), Some(serde_json::json!(8000)));
+    }
+
+    #[test]
+    fn a_position_needs_both_numbers() {
+        let file = csv(
+            "reference,lon,lat\nA-1,11.2,\nA-2,,\nA-3,11.2,53.4\n".as_bytes(),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert!(matches!(
+            &file.records[0].geometry,
+            GeometryInput::Unreadable(why) if why.contains("`lat`")
+        ));
+        assert_eq!(file.records[1].geometry, GeometryInput::Missing);
+        assert_eq!(file.records[2].geometry, GeometryInput::Point(11.2, 53.4));
+        let nan = geometry_input(Some(serde_json::json!({"type": "Point", "coordinates": [11.2]})));
+        assert!(matches!(nan, GeometryInput::Unreadable(_)));
+    }
+
+    #[test]
+    fn swapped_axes_are_refused_per_feature() {
+        let mut records = vec![Record {
+            feature: 0,
+            line: None,
+            fields: Map::new(),
+            geometry: GeometryInput::Point(53.4, 11.2),
+        }];
+        refuse_swapped_axes(&mut records);
+        assert!(matches!(
+            &records[0].geometry,
+            GeometryInput::Unreadable(why) if why.contains("swapped")
+        ));
     }
 
     #[test]

@@ -447,10 +447,13 @@ impl Mapping {
         }
     }
 
-    /// Whether the column `name` gives a number (whose text reveals the file's locale).
-    pub fn is_numeric(&self, name: &str) -> bool {
+    /// Whether the column `name` may give a number whose text reveals the file's locale: a
+    /// numeric field, or a column of the service's own exports that the import skips (the
+    /// computed area, the centroid), since an unedited export must read back in its own locale.
+    pub fn reveals_locale(&self, name: &str) -> bool {
         match self.column(name) {
             Column::Field(f) => self.target.field(f).is_some_and(|(_, k)| is_numeric(k)),
+            Column::ReadOnly => true,
             _ => false,
         }
     }
