@@ -16,3 +16,9 @@ pub fn release_free_memory() {
         libc::malloc_trim(0);
     }
 }
+
+/// `release_free_memory` on a blocking thread, after a response is built: trimming a large heap
+/// walks every arena, which an async worker should not wait for.
+pub fn release_free_memory_soon() {
+    drop(actix_web::rt::task::spawn_blocking(release_free_memory));
+}

@@ -254,3 +254,16 @@ pub async fn locate(
     }
     Ok(around)
 }
+
+/// Waits until no other import (of plots or estates, through the API or the CLI) holds the
+/// import lock, then holds it until this transaction ends. Imports lock the stored rows they
+/// name chunk by chunk, in file order; two at once could each hold what the other waits for.
+/// Serialising them costs nothing a region notices (imports are rare) and cannot deadlock. A
+/// wait longer than the staff statement timeout ends as that timeout.
+pub async fn one_import_at_a_time(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    // Advisory keys are per database, so other applications on the server are not affected.
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('gewerbeflaechen.import'))")
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

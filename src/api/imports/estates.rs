@@ -96,7 +96,11 @@ pub async fn import_estates(
         })
         .await;
     crate::api::counters::import_done(started.elapsed().as_secs_f64(), features, bytes);
-    Ok(HttpResponse::Ok().json(report?))
+    let response = report.map(|report| HttpResponse::Ok().json(report));
+    if features >= super::LARGE_IMPORT {
+        crate::memory::release_free_memory_soon();
+    }
+    response
 }
 
 /// Everything after reading the file, inside the import's transaction (also the CLI's
@@ -116,6 +120,7 @@ pub async fn run(
         mut warnings,
         ..
     } = file;
+    db::imports::one_import_at_a_time(conn).await?;
     let total = records.len();
     let mut repaired = to_wgs84(conn, &mut records, options.crs, options.repair).await?;
     warnings.append(&mut repaired);

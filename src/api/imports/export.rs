@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
-use crate::api::extract::{Caller, QueryParams};
+use crate::api::extract::{off_worker, Caller, QueryParams};
 use crate::api::plots::csv::{CsvDialect, CsvWriter};
 use crate::api::plots::params::SearchParams;
 use crate::api::AppState;
@@ -74,14 +74,37 @@ pub async fn export_plots(
     crate::api::plots::filters::settle(&mut conn, &mut query, &set).await?;
     let records = records(&mut conn, query, &set, &caller.scope()).await?;
     drop(conn);
-    if gpkg {
-        return super::gpkg::response(records, state.settings.cpu_timeout).await;
-    }
-    Ok(match format {
-        OutputFormat::Csv => csv(records, CsvDialect::Rfc4180),
-        OutputFormat::CsvExcel => csv(records, CsvDialect::ExcelGerman),
-        OutputFormat::GeoJson | OutputFormat::Json => geojson(records),
+    let count = records.len();
+    // Centroids, WKT and serialisation cost CPU per plot: off the async workers.
+    let file = off_worker(state.settings.cpu_timeout, move || match (gpkg, format) {
+        (true, _) => super::gpkg::write(&records).map(|body| ExportFile {
+            content_type: "application/geopackage+sqlite3",
+            extension: "gpkg",
+            body,
+        }),
+        (false, OutputFormat::Csv) => Ok(csv(records, CsvDialect::Rfc4180)),
+        (false, OutputFormat::CsvExcel) => Ok(csv(records, CsvDialect::ExcelGerman)),
+        (false, OutputFormat::GeoJson | OutputFormat::Json) => geojson(records),
     })
+    .await?
+    .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    if count >= super::LARGE_IMPORT {
+        crate::memory::release_free_memory_soon();
+    }
+    Ok(HttpResponse::Ok()
+        .content_type(file.content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"plots-export.{}\"", file.extension),
+        ))
+        .body(file.body))
+}
+
+/// An export's bytes and what to call them.
+struct ExportFile {
+    content_type: &'static str,
+    extension: &'static str,
+    body: Vec<u8>,
 }
 
 /// Every matching plot in the import schema (properties, geometry): municipalities by AGS,
@@ -132,20 +155,21 @@ async fn records(
     }
 }
 
-fn geojson(records: Vec<(Map<String, Value>, Value)>) -> HttpResponse {
+fn geojson(records: Vec<(Map<String, Value>, Value)>) -> Result<ExportFile, String> {
     let features: Vec<Value> = records
         .into_iter()
         .map(|(properties, geometry)| {
             serde_json::json!({"type": "Feature", "geometry": geometry, "properties": properties})
         })
         .collect();
-    HttpResponse::Ok()
-        .content_type(crate::api::extract::GEOJSON)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"plots-export.geojson\"",
-        ))
-        .json(serde_json::json!({"type": "FeatureCollection", "features": features}))
+    let body =
+        serde_json::to_vec(&serde_json::json!({"type": "FeatureCollection", "features": features}))
+            .map_err(|e| e.to_string())?;
+    Ok(ExportFile {
+        content_type: crate::api::extract::GEOJSON,
+        extension: "geojson",
+        body,
+    })
 }
 
 /// The centroid of an outline, for people to find the plot. Units: degrees, 7 decimals (≈1 cm).
@@ -159,7 +183,7 @@ fn centroid(geometry: &Value) -> Option<(f64, f64)> {
 
 /// CSV: reference and title first, the centroid and the outline as WKT last; for German Excel
 /// with German names and values (`german`).
-fn csv(records: Vec<(Map<String, Value>, Value)>, dialect: CsvDialect) -> HttpResponse {
+fn csv(records: Vec<(Map<String, Value>, Value)>, dialect: CsvDialect) -> ExportFile {
     let rows: Vec<Map<String, Value>> = records
         .into_iter()
         .map(|(mut properties, geometry)| {
@@ -210,11 +234,9 @@ fn csv(records: Vec<(Map<String, Value>, Value)>, dialect: CsvDialect) -> HttpRe
     let writer = CsvWriter::new(dialect, headers);
     let mut out = writer.header();
     out.extend(writer.rows(&rows));
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"plots-export.csv\"",
-        ))
-        .body(out)
+    ExportFile {
+        content_type: "text/csv; charset=utf-8",
+        extension: "csv",
+        body: out,
+    }
 }

@@ -5,13 +5,9 @@
 //! Built by the bundled SQLite in memory and serialised whole: no temporary file to clean up,
 //! and memory bounded by the export itself (which holds every matching plot already).
 
-use actix_web::http::header;
-use actix_web::HttpResponse;
 use rusqlite::{params_from_iter, Connection, MAIN_DB};
 use serde_json::{Map, Value};
 
-use crate::api::error::ApiError;
-use crate::api::extract::off_worker;
 use crate::domain::formats::wkb;
 
 /// `GPKG` as the SQLite application id, and version 1.3.0 as user_version (§1.1.1.1.1).
@@ -239,23 +235,6 @@ pub fn write(records: &[(Map<String, Value>, Value)]) -> Result<Vec<u8>, String>
     tx.commit().map_err(failed)?;
     let bytes = conn.serialize(MAIN_DB).map_err(failed)?;
     Ok(bytes.to_vec())
-}
-
-/// The export's answer: the GeoPackage as an attachment, written off the async workers.
-pub async fn response(
-    records: Vec<(Map<String, Value>, Value)>,
-    cpu: std::time::Duration,
-) -> Result<HttpResponse, ApiError> {
-    let bytes = off_worker(cpu, move || write(&records))
-        .await?
-        .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/geopackage+sqlite3")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"plots-export.gpkg\"",
-        ))
-        .body(bytes))
 }
 
 #[cfg(test)]

@@ -184,13 +184,14 @@ pub async fn import_plots(
     super::counters::import_done(started.elapsed().as_secs_f64(), features, bytes);
     let response = report.map(|report| HttpResponse::Ok().json(report));
     if features >= LARGE_IMPORT {
-        crate::memory::release_free_memory();
+        crate::memory::release_free_memory_soon();
     }
     response
 }
 
-/// Features from which an import gives its memory back when it ends (`crate::memory`).
-const LARGE_IMPORT: usize = 1_000;
+/// Features from which an import or export gives its memory back when it ends
+/// (`crate::memory`).
+pub(crate) const LARGE_IMPORT: usize = 1_000;
 
 /// An upload read as far as the file goes: its records, CRS and `?map=`/`?defaults=`.
 struct Upload {

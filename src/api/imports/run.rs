@@ -72,6 +72,7 @@ pub(super) async fn run(
         mut warnings,
         ..
     } = file;
+    db::imports::one_import_at_a_time(conn).await?;
     let total = records.len();
     if let Crs::GaussKrueger(_) = options.crs {
         warnings.push(dhdn_accuracy(conn).await?);
