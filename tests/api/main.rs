@@ -13,6 +13,7 @@ mod geometry;
 mod geometry_quality;
 mod gis_formats;
 mod history;
+mod import_concurrency;
 mod import_crs;
 mod imports;
 mod maps;
