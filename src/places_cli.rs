@@ -112,11 +112,10 @@ async fn import_estates(
         layer: layer.as_deref(),
         max_bytes: settings.import_max_bytes,
         deadline: std::time::Instant::now() + settings.cpu_timeout,
+        max_features: settings.import_max_features,
+        geometry_limits: settings.geometry_limits,
     };
     let file = read_file(format, &body, &mapping, &options).map_err(|e| anyhow::anyhow!(e))?;
-    if file.records.len() > settings.import_max_features {
-        anyhow::bail!("more features than GWF_IMPORT_MAX_FEATURES: split the file");
-    }
     let crs = crs::settle(crs.as_deref(), file.crs, file.first_position())
         .map_err(|(_, detail)| anyhow::anyhow!("--crs: {detail}"))?;
     let mut conn = diesel_async::AsyncPgConnection::establish(settings.database_url.expose())

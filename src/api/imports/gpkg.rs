@@ -9,6 +9,7 @@ use rusqlite::{params_from_iter, Connection, MAIN_DB};
 use serde_json::{Map, Value};
 
 use crate::domain::formats::wkb;
+use crate::domain::import::gpkg::quoted;
 
 /// `GPKG` as the SQLite application id, and version 1.3.0 as user_version (§1.1.1.1.1).
 const APPLICATION_ID: i32 = 0x4750_4B47;
@@ -105,10 +106,6 @@ impl Kind {
             (_, other) => Sql::Text(other.to_string()),
         }
     }
-}
-
-fn quoted(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
 /// The declared geometry type: one type if all outlines share it, else GEOMETRY.
@@ -256,15 +253,15 @@ mod tests {
         let bytes = write(&[(properties, square.clone())]).unwrap();
         assert!(bytes.starts_with(b"SQLite format 3\0"));
         assert_eq!(&bytes[68..72], b"GPKG");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let file = gpkg::read(&bytes, &Mapping::default(), None, deadline).unwrap();
+        let mut budget = crate::domain::import::bounds::Budget::unbounded();
+        let file = gpkg::read(&bytes, &Mapping::default(), None, &mut budget).unwrap();
         assert_eq!(file.crs, Some(crate::domain::crs::Crs::Wgs84));
         let record = &file.records[0];
         assert_eq!(record.fields["title_de"], "Größe \"Fläche\"");
         assert_eq!(record.fields["grz"], 0.8);
         assert_eq!(record.geometry, GeometryInput::GeoJson(square.to_string()));
         assert!(
-            gpkg::read(&bytes, &Mapping::default(), Some("nope"), deadline)
+            gpkg::read(&bytes, &Mapping::default(), Some("nope"), &mut budget)
                 .unwrap_err()
                 .contains("`plots`")
         );

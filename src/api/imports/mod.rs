@@ -39,8 +39,9 @@ use crate::api::error::responses as r;
 use crate::db;
 use crate::domain::access;
 use crate::domain::crs::{self, Crs};
-use crate::domain::import::read;
 use crate::domain::history::Via;
+use crate::domain::import::bounds::ReadError;
+use crate::domain::import::read;
 use crate::domain::import::upload::{self, FileOptions, Format};
 use crate::domain::import::Target;
 use crate::domain::import::{ImportProblem, ParsedFile};
@@ -229,23 +230,25 @@ async fn read_upload(
     let reading = mapping.clone();
     let layer = params.layer.clone();
     let cpu = state.settings.cpu_timeout;
+    let (max_features, geometry_limits) = (
+        state.settings.import_max_features,
+        state.settings.geometry_limits,
+    );
     let file = off_worker(cpu, move || {
         let options = FileOptions {
             layer: layer.as_deref(),
             max_bytes: limit,
             deadline: std::time::Instant::now() + cpu,
+            max_features,
+            geometry_limits,
         };
         upload::read_file(format, &body, &reading, &options)
     })
     .await?
-    .map_err(bad_file)?;
-    let max = state.settings.import_max_features;
-    if file.records.len() > max {
-        return Err(ApiError::TooMuchContent(format!(
-            "{} features; an import takes at most {max} (GWF_IMPORT_MAX_FEATURES): split the file",
-            file.records.len()
-        )));
-    }
+    .map_err(|e| match e {
+        ReadError::TooLarge(detail) => ApiError::TooMuchContent(detail),
+        ReadError::Bad(detail) => bad_file(detail),
+    })?;
     let crs = crs::settle(params.crs.as_deref(), file.crs, file.first_position())
         .map_err(|(name, detail)| ApiError::bad_parameter(name, detail))?;
     let mut file = file;

@@ -15,6 +15,11 @@ use crate::domain::crs::{self, Crs};
 use crate::domain::formats::shapefile::{
     dbf_field, dbf_integer, dbf_text, polygon_geojson, DbfEncoding,
 };
+use crate::domain::geometry::GeometryLimits;
+
+/// Boundary files are official (BKG's VG250) and read by an operator's CLI command; municipality
+/// outlines have far more positions than a plot may, so no plot limit applies.
+const ALL: &GeometryLimits = &GeometryLimits::STORED;
 
 /// The attribute of `key` (any case: VG250 writes `AGS`, some exports `ags`).
 fn property<'a>(properties: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
@@ -196,9 +201,9 @@ where
         }
         let geometry = match shape {
             Shape::NullShape => continue,
-            Shape::Polygon(p) => polygon_geojson(p.rings()).to_string(),
-            Shape::PolygonM(p) => polygon_geojson(p.rings()).to_string(),
-            Shape::PolygonZ(p) => polygon_geojson(p.rings()).to_string(),
+            Shape::Polygon(p) => polygon_geojson(p.rings(), ALL)?.to_string(),
+            Shape::PolygonM(p) => polygon_geojson(p.rings(), ALL)?.to_string(),
+            Shape::PolygonZ(p) => polygon_geojson(p.rings(), ALL)?.to_string(),
             other => {
                 return Err(format!(
                     "record {index} (AGS {ags}) is a {}, not a polygon: is the file the municipality layer VG250_GEM?",

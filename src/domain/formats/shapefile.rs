@@ -7,7 +7,11 @@ use shapefile::dbase::{self, CodePageMark, FieldValue};
 use shapefile::record::traits::HasXY;
 use shapefile::{PolygonRing, Shape};
 
-use geo::{Area, Intersects};
+use geo::coordinate_position::{CoordPos, CoordinatePosition};
+use geo::{Area, BoundingRect};
+
+use crate::domain::geometry::counts as bounds;
+use crate::domain::geometry::GeometryLimits;
 
 /// The encoding of a DBF's text. encoding_rs has the Windows and ISO code pages; the DOS code
 /// pages (CP850, which German dBASE and older ArcView wrote, and CP437) come from `yore`,
@@ -158,7 +162,9 @@ pub fn dbf_properties(record: dbase::Record, names: &[String]) -> Map<String, Va
 }
 
 /// A shape as a GeoJSON geometry (in the file's CRS; Z and M dropped); `None` for a null shape.
-pub fn shape_geojson(shape: &Shape) -> Option<Value> {
+/// A polygon over `limits` is refused before its rings are assembled (which compares rings
+/// pairwise).
+pub fn shape_geojson(shape: &Shape, limits: &GeometryLimits) -> Result<Option<Value>, String> {
     fn position<P: HasXY>(p: &P) -> Value {
         json!([p.x(), p.y()])
     }
@@ -179,8 +185,8 @@ pub fn shape_geojson(shape: &Shape) -> Option<Value> {
             }
         }
     }
-    Some(match shape {
-        Shape::NullShape => return None,
+    Ok(Some(match shape {
+        Shape::NullShape => return Ok(None),
         Shape::Point(p) => point(p),
         Shape::PointM(p) => point(p),
         Shape::PointZ(p) => point(p),
@@ -190,64 +196,149 @@ pub fn shape_geojson(shape: &Shape) -> Option<Value> {
         Shape::Polyline(l) => lines(l.parts()),
         Shape::PolylineM(l) => lines(l.parts()),
         Shape::PolylineZ(l) => lines(l.parts()),
-        Shape::Polygon(p) => polygon_geojson(p.rings()),
-        Shape::PolygonM(p) => polygon_geojson(p.rings()),
-        Shape::PolygonZ(p) => polygon_geojson(p.rings()),
+        Shape::Polygon(p) => polygon_geojson(p.rings(), limits)?,
+        Shape::PolygonM(p) => polygon_geojson(p.rings(), limits)?,
+        Shape::PolygonZ(p) => polygon_geojson(p.rings(), limits)?,
         // 3D surfaces: nothing a plot outline is made of; the planner refuses the type.
         Shape::Multipatch(_) => json!({"type": "GeometryCollection", "geometries": []}),
-    })
+    }))
 }
 
-/// A Shapefile polygon as a GeoJSON Polygon (one outer ring) or MultiPolygon. A Shapefile
-/// lists rings without saying which outer ring a hole belongs to; a hole goes to the smallest
-/// outer ring it touches (the preceding outer ring if none does). PostGIS makes the result
-/// valid afterwards.
-pub fn polygon_geojson<P: HasXY>(rings: &[PolygonRing<P>]) -> Value {
-    let line = |points: &[P]| -> geo::LineString {
-        points
-            .iter()
-            .map(|p| geo::coord! { x: p.x(), y: p.y() })
-            .collect()
-    };
-    let mut polygons: Vec<(geo::Polygon, Vec<geo::LineString>)> = Vec::new();
+/// A Shapefile polygon as a GeoJSON Polygon (one outer ring) or MultiPolygon, or the first of
+/// `limits` it passes (checked before any ring is compared with another).
+///
+/// A Shapefile lists rings without saying which outer ring a hole belongs to, and the
+/// orientation that should tell holes from outer rings is wrong in files of non-conforming
+/// writers (counter-clockwise outer rings). So rings are classified by nesting, as GDAL does
+/// for such files: a ring inside an even number of others is an outer ring, inside an odd
+/// number a hole, which goes to the smallest ring around it; a hole inside no outer ring is an
+/// outer ring. Bounding boxes decide most pairs before a point-in-polygon test. PostGIS makes
+/// the result valid afterwards.
+pub fn polygon_geojson<P: HasXY>(
+    rings: &[PolygonRing<P>],
+    limits: &GeometryLimits,
+) -> Result<Value, String> {
+    let max_rings = limits.parts.saturating_mul(limits.rings);
+    if rings.len() > max_rings {
+        return Err(format!(
+            "the polygon has {} rings; at most {} polygons of {} rings (GWF_GEOMETRY_MAX_PARTS, GWF_GEOMETRY_MAX_RINGS)",
+            rings.len(),
+            limits.parts,
+            limits.rings
+        ));
+    }
+    let mut total = 0usize;
     for ring in rings {
-        match ring {
-            PolygonRing::Outer(points) => {
-                polygons.push((geo::Polygon::new(line(points), Vec::new()), Vec::new()))
-            }
-            PolygonRing::Inner(points) => {
-                let hole = line(points);
-                let owner = hole.0.first().and_then(|first| {
-                    polygons
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, (outer, _))| outer.intersects(first))
-                        .min_by(|(_, (a, _)), (_, (b, _))| {
-                            a.unsigned_area().total_cmp(&b.unsigned_area())
-                        })
-                        .map(|(i, _)| i)
-                });
-                match owner.or(polygons.len().checked_sub(1)) {
-                    Some(i) => polygons[i].1.push(hole),
-                    None => polygons.push((geo::Polygon::new(hole, Vec::new()), Vec::new())),
-                }
+        let n = ring.points().len();
+        bounds::check_ring(n, limits)?;
+        total += n;
+    }
+    bounds::check_total(total, limits)?;
+    let shapes: Vec<Ring> = rings.iter().map(|r| Ring::new(r.points())).collect();
+    // Pass 1: what each ring lies in.
+    let containers: Vec<Vec<usize>> = (0..shapes.len())
+        .map(|i| {
+            (0..shapes.len())
+                .filter(|&j| j != i && shapes[j].contains(&shapes[i]))
+                .collect()
+        })
+        .collect();
+    // Pass 2: holes to the smallest ring around them.
+    let mut polygons: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut owner_of: Vec<Option<usize>> = vec![None; shapes.len()];
+    for (i, around) in containers.iter().enumerate() {
+        if around.len() % 2 == 1 {
+            owner_of[i] = around
+                .iter()
+                .copied()
+                .min_by(|&a, &b| shapes[a].area.total_cmp(&shapes[b].area));
+        }
+    }
+    for (i, owner) in owner_of.iter().enumerate() {
+        if owner.is_none() {
+            polygons.push((i, Vec::new()));
+        }
+    }
+    for (i, owner) in owner_of.iter().enumerate() {
+        if let Some(owner) = owner {
+            match polygons.iter_mut().find(|(outer, _)| outer == owner) {
+                Some((_, holes)) => holes.push(i),
+                None => polygons.push((i, Vec::new())),
             }
         }
     }
-    let ring_coordinates =
-        |ring: &geo::LineString| -> Value { ring.0.iter().map(|c| json!([c.x, c.y])).collect() };
+    if polygons.len() > limits.parts {
+        return Err(bounds::too_many_parts(polygons.len(), limits));
+    }
+    if let Some((_, holes)) = polygons.iter().find(|(_, h)| h.len() + 1 > limits.rings) {
+        return Err(bounds::too_many_rings(holes.len() + 1, limits));
+    }
+    let ring_coordinates = |i: usize| -> Value {
+        shapes[i]
+            .polygon
+            .exterior()
+            .0
+            .iter()
+            .map(|c| json!([c.x, c.y]))
+            .collect()
+    };
     let mut coordinates: Vec<Value> = polygons
         .iter()
         .map(|(outer, holes)| {
-            std::iter::once(outer.exterior())
-                .chain(holes)
+            std::iter::once(*outer)
+                .chain(holes.iter().copied())
                 .map(ring_coordinates)
                 .collect()
         })
         .collect();
-    match coordinates.len() {
+    Ok(match coordinates.len() {
         1 => json!({"type": "Polygon", "coordinates": coordinates.remove(0)}),
         _ => json!({"type": "MultiPolygon", "coordinates": coordinates}),
+    })
+}
+
+/// One ring, with what containment tests need.
+struct Ring {
+    polygon: geo::Polygon,
+    bbox: Option<geo::Rect>,
+    area: f64,
+}
+
+impl Ring {
+    fn new<P: HasXY>(points: &[P]) -> Ring {
+        let line: geo::LineString = points
+            .iter()
+            .map(|p| geo::coord! { x: p.x(), y: p.y() })
+            .collect();
+        let polygon = geo::Polygon::new(line, Vec::new());
+        Ring {
+            bbox: polygon.bounding_rect(),
+            area: polygon.unsigned_area(),
+            polygon,
+        }
+    }
+
+    /// Whether `other` lies inside: its first vertex not on this ring's boundary is inside.
+    /// A ring of the same area (a duplicate) is not inside, so two never contain each other.
+    fn contains(&self, other: &Ring) -> bool {
+        let (Some(a), Some(b)) = (self.bbox, other.bbox) else {
+            return false;
+        };
+        let boxed = a.min().x <= b.min().x
+            && a.min().y <= b.min().y
+            && a.max().x >= b.max().x
+            && a.max().y >= b.max().y;
+        if !boxed || other.area >= self.area {
+            return false;
+        }
+        other
+            .polygon
+            .exterior()
+            .0
+            .iter()
+            .map(|c| self.polygon.coordinate_position(c))
+            .find(|p| *p != CoordPos::OnBoundary)
+            == Some(CoordPos::Inside)
     }
 }
 
@@ -304,24 +395,115 @@ mod tests {
         points.iter().map(|&(x, y)| Point::new(x, y)).collect()
     }
 
+    fn square(x: f64, y: f64, size: f64) -> Vec<Point> {
+        ring(&[
+            (x, y),
+            (x, y + size),
+            (x + size, y + size),
+            (x + size, y),
+            (x, y),
+        ])
+    }
+
+    fn assemble(rings: &[PolygonRing<Point>]) -> Value {
+        polygon_geojson(rings, &GeometryLimits::default()).unwrap()
+    }
+
+    /// Rings per polygon of a GeoJSON Polygon or MultiPolygon.
+    fn shape_of(geojson: &Value) -> Vec<usize> {
+        let c = geojson["coordinates"].as_array().unwrap();
+        match geojson["type"].as_str() {
+            Some("Polygon") => vec![c.len()],
+            _ => c.iter().map(|p| p.as_array().unwrap().len()).collect(),
+        }
+    }
+
     #[test]
     fn shapefile_holes_go_to_the_outer_ring_around_them() {
-        let big = ring(&[(0., 0.), (0., 10.), (10., 10.), (10., 0.), (0., 0.)]);
-        let island = ring(&[(20., 0.), (20., 1.), (21., 1.), (21., 0.), (20., 0.)]);
-        let hole = ring(&[(2., 2.), (3., 2.), (3., 3.), (2., 3.), (2., 2.)]);
+        let big = square(0., 0., 10.);
+        let hole = square(2., 2., 1.);
         // The hole comes after the island, not after its own outer ring.
         let rings = vec![
             PolygonRing::Outer(big.clone()),
-            PolygonRing::Outer(island),
+            PolygonRing::Outer(square(20., 0., 1.)),
             PolygonRing::Inner(hole.clone()),
         ];
-        let geojson = polygon_geojson(&rings);
-        let polygons = geojson["coordinates"].as_array().unwrap();
-        assert_eq!(polygons.len(), 2);
-        assert_eq!(polygons[0].as_array().unwrap().len(), 2, "{geojson}");
-        assert_eq!(polygons[1].as_array().unwrap().len(), 1);
-        let single = polygon_geojson(&[PolygonRing::Outer(big), PolygonRing::Inner(hole)]);
+        let geojson = assemble(&rings);
+        assert_eq!(shape_of(&geojson), vec![2, 1], "{geojson}");
+        let single = assemble(&[PolygonRing::Outer(big), PolygonRing::Inner(hole)]);
         assert_eq!(single["type"], "Polygon");
-        assert_eq!(single["coordinates"].as_array().unwrap().len(), 2);
+        assert_eq!(shape_of(&single), vec![2]);
+    }
+
+    #[test]
+    fn a_hole_before_its_shell_is_still_its_hole() {
+        let rings = vec![
+            PolygonRing::Inner(square(2., 2., 1.)),
+            PolygonRing::Outer(square(0., 0., 10.)),
+        ];
+        let geojson = assemble(&rings);
+        assert_eq!(geojson["type"], "Polygon", "{geojson}");
+        // The shell first, then the hole.
+        assert_eq!(geojson["coordinates"][0][2], json!([10., 10.]));
+        assert_eq!(geojson["coordinates"][1][0], json!([2., 2.]));
+    }
+
+    #[test]
+    fn counter_clockwise_shells_of_non_conforming_writers_keep_their_holes() {
+        // Orientation reversed: the shell reads as a hole, the hole as an outer ring.
+        let rings = vec![
+            PolygonRing::Inner(square(0., 0., 10.)),
+            PolygonRing::Outer(square(2., 2., 1.)),
+            PolygonRing::Inner(square(20., 0., 5.)),
+        ];
+        let geojson = assemble(&rings);
+        assert_eq!(shape_of(&geojson), vec![2, 1], "{geojson}");
+        assert_eq!(geojson["coordinates"][0][0][2], json!([10., 10.]));
+    }
+
+    #[test]
+    fn a_hole_goes_to_the_smallest_ring_around_it_and_an_island_in_a_hole_is_a_shell() {
+        let rings = vec![
+            PolygonRing::Outer(square(0., 0., 100.)),
+            PolygonRing::Inner(square(10., 10., 50.)),
+            PolygonRing::Outer(square(20., 20., 30.)),
+            PolygonRing::Inner(square(30., 30., 5.)),
+            // A hole inside no outer ring is one.
+            PolygonRing::Inner(square(200., 0., 1.)),
+        ];
+        let geojson = assemble(&rings);
+        assert_eq!(shape_of(&geojson), vec![2, 2, 1], "{geojson}");
+        assert_eq!(geojson["coordinates"][1][0][0], json!([20., 20.]));
+        assert_eq!(geojson["coordinates"][1][1][0], json!([30., 30.]));
+    }
+
+    #[test]
+    fn the_geometry_limits_apply_before_rings_are_assembled() {
+        let limits = GeometryLimits {
+            ring_positions: 5,
+            rings: 2,
+            parts: 2,
+            positions: 100,
+        };
+        let many: Vec<PolygonRing<Point>> = (0..5)
+            .map(|i| PolygonRing::Outer(square(f64::from(i) * 10., 0., 1.)))
+            .collect();
+        let err = polygon_geojson(&many, &limits).unwrap_err();
+        assert!(err.contains("GWF_GEOMETRY_MAX_PARTS"), "{err}");
+        let three = &many[..3];
+        let err = polygon_geojson(three, &limits).unwrap_err();
+        assert!(err.contains("3 polygons"), "{err}");
+        let long = ring(&[(0., 0.), (0., 1.), (1., 2.), (2., 1.), (1., 0.), (0., 0.)]);
+        let err = polygon_geojson(&[PolygonRing::Outer(long)], &limits).unwrap_err();
+        assert!(err.contains("GWF_GEOMETRY_MAX_RING_POSITIONS"), "{err}");
+        let holes = vec![
+            PolygonRing::Outer(square(0., 0., 10.)),
+            PolygonRing::Inner(square(1., 1., 1.)),
+            PolygonRing::Inner(square(3., 3., 1.)),
+        ];
+        let err = polygon_geojson(&holes, &limits).unwrap_err();
+        assert!(err.contains("GWF_GEOMETRY_MAX_RINGS"), "{err}");
+        let shape = Shape::Polygon(shapefile::Polygon::with_rings(holes));
+        assert!(shape_geojson(&shape, &limits).is_err());
     }
 }

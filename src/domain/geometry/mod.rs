@@ -8,6 +8,7 @@ use geojson::{GeometryValue, PolygonType};
 use serde_json::Value;
 
 mod area;
+pub mod counts;
 mod doc;
 mod invalid;
 mod repair;

@@ -7,6 +7,7 @@
 //! geometry.
 
 pub mod archive;
+pub mod bounds;
 pub mod estate_schema;
 pub mod estates;
 pub mod formula;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::bounds::Budget;
 use super::formula;
 use super::numbers::{Decimal, Evidence};
 use super::report::ImportProblem;
@@ -100,7 +101,54 @@ struct FeatureCollectionIn<'a> {
     #[serde(default)]
     crs: Option<Value>,
     #[serde(borrow)]
-    features: Vec<&'a RawValue>,
+    features: &'a RawValue,
+}
+
+/// The features of a collection's `features` array, refused at the first one over the budget's
+/// cap: before it, memory holds one pointer per feature, which `[{},{},...]` makes 16 bytes
+/// for every 3 of the body.
+fn capped_features<'a>(
+    features: &'a RawValue,
+    budget: &mut Budget,
+) -> Result<Vec<&'a RawValue>, String> {
+    struct Capped<'b>(&'b mut Budget);
+    impl<'de, 'b> serde::de::DeserializeSeed<'de> for Capped<'b> {
+        type Value = Vec<&'de RawValue>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de, 'b> serde::de::Visitor<'de> for Capped<'b> {
+        type Value = Vec<&'de RawValue>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of features")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut features = Vec::new();
+            while let Some(feature) = seq.next_element::<&'de RawValue>()? {
+                self.0
+                    .feature(features.len())
+                    .map_err(serde::de::Error::custom)?;
+                features.push(feature);
+            }
+            Ok(features)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(features.get());
+    serde::de::DeserializeSeed::deserialize(Capped(budget), &mut deserializer).map_err(|e| {
+        match budget.exceeded() {
+            true => e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            false => format!("`features` is not an array of features: {e}"),
+        }
+    })
 }
 
 #[derive(Deserialize)]
@@ -204,6 +252,15 @@ fn position(x: Option<&Value>, y: Option<&Value>, what: &str) -> GeometryInput {
 }
 
 pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
+    geojson_bounded(body, mapping, &mut Budget::unbounded())
+}
+
+/// A GeoJSON FeatureCollection, refused at its first feature over the budget's cap.
+pub fn geojson_bounded(
+    body: &[u8],
+    mapping: &Mapping,
+    budget: &mut Budget,
+) -> Result<ParsedFile, String> {
     let collection: FeatureCollectionIn = serde_json::from_slice(body)
         .map_err(|e| format!("the body is not a GeoJSON FeatureCollection with `features`: {e}"))?;
     if collection.kind != "FeatureCollection" {
@@ -228,7 +285,8 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
             })?)
         }
     };
-    let mut records = Vec::with_capacity(collection.features.len());
+    let features = capped_features(collection.features, budget)?;
+    let mut records = Vec::with_capacity(features.len());
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut unknown = UnknownColumns::default();
@@ -240,7 +298,7 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
         properties: Option<Map<String, Value>>,
     }
     let mut evidence = Evidence::default();
-    for raw in &collection.features {
+    for raw in &features {
         let Ok(PropertiesOnly { properties }) = serde_json::from_str(raw.get()) else {
             continue;
         };
@@ -253,7 +311,7 @@ pub fn geojson(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
         }
     }
     let mapping = &mapping.with_decimal(evidence.decimal(Decimal::Unknown));
-    for (i, raw) in collection.features.into_iter().enumerate() {
+    for (i, raw) in features.into_iter().enumerate() {
         let feature = match serde_json::from_str::<FeatureIn>(raw.get()) {
             Ok(feature) => feature,
             Err(e) => {
@@ -380,6 +438,15 @@ fn header_columns(
 }
 
 pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
+    csv_bounded(body, mapping, &mut Budget::unbounded())
+}
+
+/// CSV, refused at its first data row over the budget's cap.
+pub fn csv_bounded(
+    body: &[u8],
+    mapping: &Mapping,
+    budget: &mut Budget,
+) -> Result<ParsedFile, String> {
     let mut warnings = Vec::new();
     let text = decode_text(body, &mut warnings);
     let text = text.trim_start_matches('\u{feff}');
@@ -415,6 +482,7 @@ pub fn csv(body: &[u8], mapping: &Mapping) -> Result<ParsedFile, String> {
     let mut problems = Vec::new();
     let mut lines = LineCounter::default();
     for (i, row) in rows.enumerate() {
+        budget.feature(i)?;
         let row = row.map_err(|e| format!("the CSV file cannot be read: {e}"))?;
         let line = row
             .position()
@@ -598,7 +666,9 @@ mod tests {
         ));
         assert_eq!(file.records[1].geometry, GeometryInput::Missing);
         assert_eq!(file.records[2].geometry, GeometryInput::Point(11.2, 53.4));
-        let nan = geometry_input(Some(serde_json::json!({"type": "Point", "coordinates": [11.2]})));
+        let nan = geometry_input(Some(
+            serde_json::json!({"type": "Point", "coordinates": [11.2]}),
+        ));
         assert!(matches!(nan, GeometryInput::Unreadable(_)));
     }
 

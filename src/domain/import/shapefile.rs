@@ -8,7 +8,8 @@ use std::io::Cursor;
 use shapefile::dbase;
 
 use super::archive::ShapefileParts;
-use super::read::{feature_record, geometry_input, ParsedFile, UnknownColumns};
+use super::bounds::Budget;
+use super::read::{feature_record, geometry_input, GeometryInput, ParsedFile, UnknownColumns};
 use super::report::ImportProblem;
 use super::schema::Mapping;
 use crate::domain::crs;
@@ -16,7 +17,12 @@ use crate::domain::formats::shapefile::{
     dbf_properties, encoding_of_cpg, shape_geojson, DbfEncoding,
 };
 
-pub fn read(parts: ShapefileParts, mapping: &Mapping) -> Result<ParsedFile, String> {
+/// Reads the layer, refused at its first record over the budget's cap or once its time is up.
+pub fn read(
+    parts: ShapefileParts,
+    mapping: &Mapping,
+    budget: &mut Budget,
+) -> Result<ParsedFile, String> {
     let name = &parts.name;
     let mut warnings = Vec::new();
     let crs = match parts.prj.as_deref().map(str::trim) {
@@ -47,9 +53,14 @@ pub fn read(parts: ShapefileParts, mapping: &Mapping) -> Result<ParsedFile, Stri
     let mut records = Vec::new();
     let mut problems = Vec::new();
     for (i, item) in reader.iter_shapes_and_records().enumerate() {
+        budget.feature(i)?;
+        budget.in_time("Shapefile")?;
         let (shape, record) = item.map_err(|e| format!("{name}: record {i}: {e}"))?;
         let properties = dbf_properties(record, &names);
-        let geometry = geometry_input(shape_geojson(&shape));
+        let geometry = match shape_geojson(&shape, &budget.limits) {
+            Ok(geometry) => geometry_input(geometry),
+            Err(why) => GeometryInput::Unreadable(why),
+        };
         records.push(feature_record(
             i,
             properties,
@@ -93,4 +104,66 @@ fn guess_encoding(dbf: &[u8], warnings: &mut Vec<ImportProblem>) -> DbfEncoding 
         ),
     ));
     encoding
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A layer of `n` null shapes (12 bytes each in the .shp) and a one-column DBF, written
+    /// byte by byte as the Shapefile and dBASE III specifications lay them out.
+    fn null_shapes(n: u32) -> ShapefileParts {
+        let mut shp = Vec::new();
+        shp.extend(9994u32.to_be_bytes());
+        shp.extend([0; 20]);
+        shp.extend((50 + 6 * n).to_be_bytes()); // in 16-bit words
+        shp.extend(1000u32.to_le_bytes());
+        shp.extend(5u32.to_le_bytes()); // polygons
+        shp.extend([0; 64]); // bounding box
+        for i in 0..n {
+            shp.extend((i + 1).to_be_bytes());
+            shp.extend(2u32.to_be_bytes());
+            shp.extend(0u32.to_le_bytes());
+        }
+        let mut dbf = vec![0x03, 126, 1, 1];
+        dbf.extend(n.to_le_bytes());
+        dbf.extend(65u16.to_le_bytes());
+        dbf.extend(11u16.to_le_bytes());
+        dbf.extend([0; 20]);
+        dbf.extend(b"reference\0\0C\0\0\0\0\x0a\0");
+        dbf.extend([0; 14]);
+        dbf.push(0x0d);
+        for i in 0..n {
+            dbf.extend(format!(" {:<10}", format!("N-{i}")).bytes());
+        }
+        dbf.push(0x1a);
+        ShapefileParts {
+            name: "nulls".into(),
+            shp,
+            shx: None,
+            dbf,
+            prj: None,
+            cpg: Some("UTF-8".into()),
+        }
+    }
+
+    #[test]
+    fn reading_stops_at_the_first_record_over_the_cap() {
+        let mut budget = Budget::unbounded();
+        let file = read(null_shapes(11), &Mapping::default(), &mut budget).unwrap();
+        assert_eq!(file.records.len(), 11);
+        assert_eq!(file.records[10].geometry, GeometryInput::Missing);
+        budget.max_features = 10;
+        let err = read(null_shapes(11), &Mapping::default(), &mut budget).unwrap_err();
+        assert!(err.starts_with("more than 10 features"), "{err}");
+        assert!(budget.exceeded());
+    }
+
+    #[test]
+    fn reading_stops_when_the_time_is_up() {
+        let mut budget = Budget::unbounded();
+        budget.deadline = std::time::Instant::now() - std::time::Duration::from_millis(1);
+        let err = read(null_shapes(3), &Mapping::default(), &mut budget).unwrap_err();
+        assert!(err.contains("took too long"), "{err}");
+    }
 }
