@@ -6,6 +6,8 @@
 
 use std::time::Instant;
 
+use serde_json::value::RawValue;
+
 use crate::domain::geometry::GeometryLimits;
 
 /// Why reading a file was given up.
@@ -100,6 +102,53 @@ impl Budget {
         }
         Ok(())
     }
+}
+
+/// The features of a collection's `features` array, refused at the first one over the budget's
+/// cap: before it, memory holds one pointer per feature, which `[{},{},...]` makes 16 bytes
+/// for every 3 of the body.
+pub fn capped_features<'a>(
+    features: &'a RawValue,
+    budget: &mut Budget,
+) -> Result<Vec<&'a RawValue>, String> {
+    struct Capped<'b>(&'b mut Budget);
+    impl<'de, 'b> serde::de::DeserializeSeed<'de> for Capped<'b> {
+        type Value = Vec<&'de RawValue>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de, 'b> serde::de::Visitor<'de> for Capped<'b> {
+        type Value = Vec<&'de RawValue>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of features")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut features = Vec::new();
+            while let Some(feature) = seq.next_element::<&'de RawValue>()? {
+                self.0
+                    .feature(features.len())
+                    .map_err(serde::de::Error::custom)?;
+                features.push(feature);
+            }
+            Ok(features)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(features.get());
+    serde::de::DeserializeSeed::deserialize(Capped(budget), &mut deserializer).map_err(|e| {
+        match budget.exceeded() {
+            true => e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            false => format!("`features` is not an array of features: {e}"),
+        }
+    })
 }
 
 #[cfg(test)]
