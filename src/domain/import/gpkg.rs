@@ -42,16 +42,17 @@ fn broken(e: rusqlite::Error) -> String {
     }
 }
 
-/// SQLite's limits for a file we did not write: what our few statements need, so a schema
-/// that needs more is refused when SQLite parses it. The length of one value (and row) is
+/// SQLite's limits for a file we did not write: ample for our few statements and for the
+/// schemas GDAL, QGIS and ArcGIS write, so a schema that needs more is refused when SQLite
+/// parses it. The length of one value (and row) is
 /// capped by the import's byte budget in `open`.
 const LIMITS: [(Limit, i32); 10] = [
     (Limit::SQLITE_LIMIT_SQL_LENGTH, 1_000_000),
     (Limit::SQLITE_LIMIT_COLUMN, 1_000),
-    (Limit::SQLITE_LIMIT_EXPR_DEPTH, 100),
-    (Limit::SQLITE_LIMIT_COMPOUND_SELECT, 10),
+    (Limit::SQLITE_LIMIT_EXPR_DEPTH, 200),
+    (Limit::SQLITE_LIMIT_COMPOUND_SELECT, 50),
     (Limit::SQLITE_LIMIT_VDBE_OP, 100_000),
-    (Limit::SQLITE_LIMIT_FUNCTION_ARG, 16),
+    (Limit::SQLITE_LIMIT_FUNCTION_ARG, 32),
     (Limit::SQLITE_LIMIT_ATTACHED, 0),
     (Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 100),
     (Limit::SQLITE_LIMIT_VARIABLE_NUMBER, 10),
@@ -135,7 +136,7 @@ fn feature_table(conn: &Connection, layer: Option<&str>) -> Result<String, Strin
 fn stored_table(conn: &Connection, table: &str) -> Result<(), String> {
     let kind: Option<(String, Option<String>)> = conn
         .query_row(
-            "SELECT type, sql FROM sqlite_master WHERE lower(name) = lower(?1)",
+            "SELECT type, sql FROM sqlite_master WHERE lower(name) = lower(?1) AND type != 'trigger'",
             [table],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
