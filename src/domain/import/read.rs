@@ -598,7 +598,9 @@ mod tests {
         ));
         assert_eq!(file.records[1].geometry, GeometryInput::Missing);
         assert_eq!(file.records[2].geometry, GeometryInput::Point(11.2, 53.4));
-        let nan = geometry_input(Some(serde_json::json!({"type": "Point", "coordinates": [11.2]})));
+        let nan = geometry_input(Some(
+            serde_json::json!({"type": "Point", "coordinates": [11.2]}),
+        ));
         assert!(matches!(nan, GeometryInput::Unreadable(_)));
     }
 
