@@ -53,6 +53,10 @@ pub enum PlacesCommand {
         /// Assign the municipality of features without one from their outline.
         #[arg(long)]
         locate: bool,
+        /// Make invalid outlines valid (ST_MakeValid), as `?repair=true` does; what changed
+        /// is reported per feature.
+        #[arg(long)]
+        repair: bool,
         /// The Shapefile in the zip or the GeoPackage table to read (default: the only
         /// Shapefile, the first feature table).
         #[arg(long)]
@@ -68,9 +72,10 @@ pub async fn places(settings: &Settings, command: PlacesCommand) -> anyhow::Resu
             as_user,
             crs,
             locate,
+            repair,
             layer,
         } => {
-            let options = (crs, locate, layer);
+            let options = (crs, locate, repair, layer);
             import_estates(settings, &file, dry_run, as_user.as_deref(), options).await
         }
         municipalities @ PlacesCommand::ImportMunicipalities { .. } => {
@@ -85,7 +90,7 @@ async fn import_estates(
     path: &std::path::Path,
     dry_run: bool,
     as_user: Option<&str>,
-    (crs, locate, layer): (Option<String>, bool, Option<String>),
+    (crs, locate, repair, layer): (Option<String>, bool, bool, Option<String>),
 ) -> anyhow::Result<()> {
     use diesel_async::AsyncConnection;
     use gewerbeflaechen::api::error::ApiError;
@@ -167,8 +172,7 @@ async fn import_estates(
         defaults: &[],
         dry_run,
         locate,
-        // The CLI reads outlines from files staff prepared; no repair flag (yet).
-        repair: false,
+        repair,
         geometry: settings.geometry_limits,
         cpu: settings.cpu_timeout,
     };

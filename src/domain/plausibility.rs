@@ -8,7 +8,9 @@
 
 use serde::Serialize;
 
-use super::checks::{percent, thousands, Finding, FindingKind, PlotRef, IN_MUNICIPALITY};
+use super::checks::{
+    percent, thousands, EstateRef, Finding, FindingKind, PlotRef, IN_MUNICIPALITY,
+};
 use super::geometry::{PlotGeometry, Repair, MIN_PART_AREA_M2};
 
 /// An outline enclosing less than this is implausible for a commercial plot. Units: m².
@@ -55,12 +57,26 @@ pub struct Plausibility {
 impl Plausibility {
     /// The finding a write answer carries for `plot` (of `municipality_id`).
     pub fn into_finding(self, municipality_id: i64, plot: PlotRef) -> Finding {
+        self.finding(municipality_id, Some(plot), None)
+    }
+
+    /// The finding about an estate's outline (slivers dropped from it).
+    pub fn into_estate_finding(self, municipality_id: i64, estate: EstateRef) -> Finding {
+        self.finding(municipality_id, None, Some(estate))
+    }
+
+    fn finding(
+        self,
+        municipality_id: i64,
+        plot: Option<PlotRef>,
+        estate: Option<EstateRef>,
+    ) -> Finding {
         Finding {
             kind: self.kind,
             municipality_id,
-            plot: Some(plot),
+            plot,
             other_plot: None,
-            estate: None,
+            estate,
             area_m2: self.area_m2,
             share: self.share,
             message: self.message,

@@ -501,3 +501,44 @@ async fn locate_assigns_municipality_and_estate_from_the_outline() {
     .await;
     assert_eq!(pointers(&problem), ["/features/0/municipality_ags"]);
 }
+
+/// `places import-estates --repair` mends an invalid outline as `?repair=true` does; without
+/// the flag the same file is refused.
+#[tokio::test]
+async fn the_cli_repairs_on_request() {
+    let app = spawn_app().await;
+    app.place().await;
+    let mut bow = estate("Am Bahnhof", 11.47, 53.31);
+    bow["geometry"] = json!({"type": "Polygon", "coordinates": [[
+        [11.47, 53.31], [11.48, 53.32], [11.48, 53.31], [11.47, 53.32], [11.47, 53.31]]]});
+    let path = std::env::temp_dir().join(format!("gwf-cli-repair-{}.geojson", std::process::id()));
+    std::fs::write(&path, collection(vec![bow]).to_string()).unwrap();
+    let run = |repair: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gewerbeflaechen"));
+        command
+            .args(["places", "import-estates"])
+            .arg(&path)
+            .env("DATABASE_URL", &app.database_url)
+            .env("GWF_LOG_FORMAT", "json");
+        if repair {
+            command.arg("--repair");
+        }
+        command.output().unwrap()
+    };
+    let refused = run(false);
+    assert!(!refused.status.success());
+    let repaired = run(true);
+    let stdout = String::from_utf8_lossy(&repaired.stdout);
+    assert!(
+        repaired.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&repaired.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["created"], 1, "{report}");
+    assert!(
+        report["warnings"].to_string().contains("repaired"),
+        "{report}"
+    );
+    std::fs::remove_file(path).unwrap();
+}

@@ -168,7 +168,7 @@ async fn a_sliver_part_is_dropped_with_a_warning_on_post_and_on_import() {
     assert!((stored - square_area).abs() < 1e-6 * square_area);
 
     // The same through an import: a warning for the feature, the plot stored without it.
-    let (status, report) = import(&app, "", vec![feature("SLV-2", geometry, None)]).await;
+    let (status, report) = import(&app, "", vec![feature("SLV-2", geometry.clone(), None)]).await;
     assert_eq!(status, 200, "{report}");
     let warnings = report["warnings"].as_array().unwrap();
     assert!(
@@ -180,6 +180,21 @@ async fn a_sliver_part_is_dropped_with_a_warning_on_post_and_on_import() {
     );
     let two: Value = app.get_staff("/plots/SLV-2").await.json().await.unwrap();
     assert_eq!(two["geometry"]["coordinates"].as_array().unwrap().len(), 1);
+
+    // An estate's outline alike: the same warning, naming the estate.
+    let response = app
+        .client
+        .post(app.url("/estates"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"municipality_id": m, "name": "Splitterpark", "outline": geometry}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let estate: Value = response.json().await.unwrap();
+    assert_eq!(kinds(&estate)[0], "slivers_dropped", "{estate}");
+    assert_eq!(estate["warnings"][0]["estate"]["name"], "Splitterpark");
+    assert!(estate["warnings"][0].get("plot").is_none());
 }
 
 #[tokio::test]

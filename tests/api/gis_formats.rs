@@ -375,6 +375,43 @@ async fn the_geopackage_export_opens_in_gdal_and_round_trips_through_it_unchange
         features.contains("GX-2") && features.contains("POLYGON"),
         "{features}"
     );
+    // With the R-tree index GDAL queries by extent, and its triggers keep it right when a
+    // client edits an outline (GDAL provides the ST_* functions they call).
+    let path = file.to_str().unwrap();
+    let has_index = ["-sql", "SELECT HasSpatialIndex('plots', 'geom')"];
+    let index = gdal("ogrinfo", &[&[path, "-q"][..], &has_index[..]].concat());
+    assert!(index.contains("HasSpatialIndex (Integer) = 1"), "{index}");
+    let window = |file: &str| {
+        gdal(
+            "ogrinfo",
+            &[
+                file, "plots", "-q", "-spat", "11.515", "53.32", "11.525", "53.34",
+            ],
+        )
+    };
+    let inside = window(path);
+    assert!(
+        inside.contains("GX-2") && !inside.contains("GX-1"),
+        "{inside}"
+    );
+    let moved = scratch.path("moved.gpkg");
+    std::fs::copy(&file, &moved).unwrap();
+    let moved = moved.to_str().unwrap();
+    gdal(
+        "ogrinfo",
+        &[
+            moved,
+            "-dialect",
+            "SQLite",
+            "-sql",
+            "UPDATE plots SET geom = (SELECT geom FROM plots WHERE reference = 'GX-1') WHERE reference = 'GX-2'",
+        ],
+    );
+    let inside = window(moved);
+    assert!(
+        !inside.contains("GX-2"),
+        "the index follows the edit: {inside}"
+    );
 
     // As QGIS saving an edited layer would: GDAL writes the file anew.
     let rewritten = scratch.path("edited.gpkg");

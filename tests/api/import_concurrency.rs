@@ -14,7 +14,10 @@ async fn an_import_waits_while_another_holds_the_import_lock() {
     app.place().await;
     // Another import, as far as the service can tell: a transaction holding the lock.
     let mut other = app.db().await;
-    diesel::sql_query("BEGIN").execute(&mut other).await.unwrap();
+    diesel::sql_query("BEGIN")
+        .execute(&mut other)
+        .await
+        .unwrap();
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('gewerbeflaechen.import'))")
         .execute(&mut other)
         .await
@@ -42,7 +45,10 @@ async fn an_import_waits_while_another_holds_the_import_lock() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!import.is_finished(), "the import ran beside another one");
 
-    diesel::sql_query("COMMIT").execute(&mut other).await.unwrap();
+    diesel::sql_query("COMMIT")
+        .execute(&mut other)
+        .await
+        .unwrap();
     let response = import.await.unwrap().unwrap();
     assert_eq!(response.status(), 200);
     let report: serde_json::Value = response.json().await.unwrap();

@@ -173,5 +173,8 @@ async fn swapped_axes_are_refused_with_their_cause() {
     feature["geometry"]["coordinates"] = json!([ring]);
     let file = json!({"type": "FeatureCollection", "features": [feature]});
     let problem = assert_problem(post(&app, "", &file).await, 422).await;
-    assert!(problem.to_string().contains("axes look swapped"), "{problem}");
+    assert!(
+        problem.to_string().contains("axes look swapped"),
+        "{problem}"
+    );
 }

@@ -403,13 +403,11 @@ async fn hectares_in_the_file_and_square_metres_by_default_are_one_field() {
         let query = format!("?{MAP}&{DEFAULTS},{default}");
         let (status, first) = post(&app, &query, encode(Format::GeoJson, &rows)).await;
         assert_eq!(status, 200, "{default}: {first}");
-        let stored: Value = app
-            .get_staff("/plots/HA-0")
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(stored["area_stated_m2"], 24000, "{default}: the file's 2,4 ha");
+        let stored: Value = app.get_staff("/plots/HA-0").await.json().await.unwrap();
+        assert_eq!(
+            stored["area_stated_m2"], 24000,
+            "{default}: the file's 2,4 ha"
+        );
         let (_, second) = post(&app, &query, encode(Format::GeoJson, &rows)).await;
         assert_eq!(counts(&second), (0, 0, 3), "{default}: {second}");
     }

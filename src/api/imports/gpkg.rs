@@ -1,6 +1,6 @@
 //! `GET /plots/export?f=gpkg`: the export as a GeoPackage 1.3 (OGC 12-128r18) that QGIS and
 //! GDAL open, edit and save, and `POST /imports` reads back: one feature table `plots` in
-//! EPSG:4326 with the columns of the GeoJSON export's properties.
+//! EPSG:4326 with the columns of the GeoJSON export's properties, and its R-tree index.
 //!
 //! Built by the bundled SQLite in memory and serialised whole: no temporary file to clean up,
 //! and memory bounded by the export itself (which holds every matching plot already).
@@ -123,14 +123,19 @@ fn geometry_type(records: &[(Map<String, Value>, Value)]) -> &'static str {
     }
 }
 
-/// The envelope (min x, min y, max x, max y) of GeoPackage geometry blobs with an xy envelope.
+/// The envelope (min x, min y, max x, max y) of a GeoPackage geometry blob with an xy envelope
+/// (as `wkb::gpkg_from_geojson` writes them: little-endian).
+fn envelope(b: &[u8]) -> Option<[f64; 4]> {
+    let f = |at: usize| f64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
+    (b.len() >= 40 && (b[3] >> 1) & 0b111 == 1).then(|| [f(8), f(24), f(16), f(32)])
+}
+
+/// The envelope of all blobs.
 fn extent(blobs: &[Option<Vec<u8>>]) -> Option<[f64; 4]> {
-    let f = |b: &[u8], at: usize| f64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
     blobs
         .iter()
         .flatten()
-        .filter(|b| b.len() >= 40 && (b[3] >> 1) & 0b111 == 1)
-        .map(|b| [f(b, 8), f(b, 24), f(b, 16), f(b, 32)])
+        .filter_map(|b| envelope(b))
         .reduce(|a, b| {
             [
                 a[0].min(b[0]),
@@ -143,6 +148,58 @@ fn extent(blobs: &[Option<Vec<u8>>]) -> Option<[f64; 4]> {
 
 fn failed(e: rusqlite::Error) -> String {
     format!("writing the GeoPackage failed: {e}")
+}
+
+/// The R-tree spatial index extension (GeoPackage 1.3, F.3), so that QGIS and GDAL query a large
+/// export by extent without reading every outline. The index is filled here, row by row (rows
+/// are numbered 1… in insert order), because this SQLite has no `ST_MinX`; the standard's
+/// triggers are created afterwards, for the clients that edit the file: they provide the
+/// `ST_*` functions, and SQLite resolves a trigger's functions only when it fires.
+fn spatial_index(tx: &rusqlite::Transaction<'_>, blobs: &[Option<Vec<u8>>]) -> Result<(), String> {
+    let (t, c, i) = (TABLE, "geom", "fid");
+    let rtree = format!("rtree_{t}_{c}");
+    tx.execute_batch(&format!(
+        "CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT, \
+           extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, \
+           CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+         INSERT INTO gpkg_extensions VALUES ('{t}', '{c}', 'gpkg_rtree_index', \
+           'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+         CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy);"
+    ))
+    .map_err(failed)?;
+    {
+        let mut insert = tx
+            .prepare(&format!("INSERT INTO {rtree} VALUES (?1, ?2, ?3, ?4, ?5)"))
+            .map_err(failed)?;
+        for (row, blob) in (1_i64..).zip(blobs) {
+            if let Some([min_x, min_y, max_x, max_y]) = blob.as_deref().and_then(envelope) {
+                insert
+                    .execute(rusqlite::params![row, min_x, max_x, min_y, max_y])
+                    .map_err(failed)?;
+            }
+        }
+    }
+    let set = format!(
+        "INSERT OR REPLACE INTO {rtree} VALUES (NEW.{i}, ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}), ST_MinY(NEW.{c}), ST_MaxY(NEW.{c}))"
+    );
+    tx.execute_batch(&format!(
+        "CREATE TRIGGER {rtree}_insert AFTER INSERT ON {t}
+           WHEN (NEW.{c} NOT NULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN {set}; END;
+         CREATE TRIGGER {rtree}_update1 AFTER UPDATE OF {c} ON {t}
+           WHEN OLD.{i} = NEW.{i} AND (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN {set}; END;
+         CREATE TRIGGER {rtree}_update2 AFTER UPDATE OF {c} ON {t}
+           WHEN OLD.{i} = NEW.{i} AND (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c}))
+           BEGIN DELETE FROM {rtree} WHERE id = OLD.{i}; END;
+         CREATE TRIGGER {rtree}_update3 AFTER UPDATE ON {t}
+           WHEN OLD.{i} != NEW.{i} AND (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c}))
+           BEGIN DELETE FROM {rtree} WHERE id = OLD.{i}; {set}; END;
+         CREATE TRIGGER {rtree}_update4 AFTER UPDATE ON {t}
+           WHEN OLD.{i} != NEW.{i} AND (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c}))
+           BEGIN DELETE FROM {rtree} WHERE id IN (OLD.{i}, NEW.{i}); END;
+         CREATE TRIGGER {rtree}_delete AFTER DELETE ON {t}
+           WHEN OLD.{c} NOT NULL BEGIN DELETE FROM {rtree} WHERE id = OLD.{i}; END;"
+    ))
+    .map_err(failed)
 }
 
 /// The records (properties, GeoJSON geometry in EPSG:4326) as a GeoPackage file.
@@ -216,9 +273,9 @@ pub fn write(records: &[(Map<String, Value>, Value)]) -> Result<Vec<u8>, String>
                 slots.join(", ")
             ))
             .map_err(failed)?;
-        for ((properties, _), blob) in records.iter().zip(blobs) {
+        for ((properties, _), blob) in records.iter().zip(&blobs) {
             let geometry = match blob {
-                Some(b) => rusqlite::types::Value::Blob(b),
+                Some(b) => rusqlite::types::Value::Blob(b.clone()),
                 None => rusqlite::types::Value::Null,
             };
             let values = std::iter::once(geometry).chain(
@@ -229,6 +286,7 @@ pub fn write(records: &[(Map<String, Value>, Value)]) -> Result<Vec<u8>, String>
             insert.execute(params_from_iter(values)).map_err(failed)?;
         }
     }
+    spatial_index(&tx, &blobs)?;
     tx.commit().map_err(failed)?;
     let bytes = conn.serialize(MAIN_DB).map_err(failed)?;
     Ok(bytes.to_vec())

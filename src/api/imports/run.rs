@@ -117,7 +117,7 @@ pub(super) async fn run(
                     Ok((reference, plan)) => {
                         let write = !options.dry_run && problems.is_empty();
                         let (action, id, version, changes) =
-                            apply(conn, plan, write, actor).await?;
+                            apply(conn, &places, plan, write, actor).await?;
                         items.push(ImportItem {
                             feature,
                             reference,
@@ -225,6 +225,19 @@ impl Places {
         })
     }
 
+    /// A municipality's AGS or an estate's name by id (`field` is `municipality_id` or
+    /// `estate_id`), for the changes a report lists.
+    fn name_of(&self, field: &str, id: i64) -> Option<String> {
+        match field {
+            "municipality_id" => self
+                .municipalities
+                .iter()
+                .find(|m| m.0 == id)
+                .map(|m| m.1.clone()),
+            _ => self.estates.iter().find(|e| e.0 == id).map(|e| e.2.clone()),
+        }
+    }
+
     /// The municipality `fields` name by AGS or id, if it exists.
     fn municipality_named(&self, fields: &serde_json::Map<String, Value>) -> Option<i64> {
         let ags = fields.get("municipality_ags").and_then(Value::as_str);
@@ -323,6 +336,7 @@ type Applied = (&'static str, Option<i64>, Option<i32>, Option<Vec<Value>>);
 /// Carries out a plan (or, when `write` is false, only says what it would do).
 async fn apply(
     conn: &mut diesel_async::AsyncPgConnection,
+    places: &Places,
     plan: Plan,
     write: bool,
     actor: &Actor,
@@ -344,7 +358,7 @@ async fn apply(
             plot,
             changes,
         } => {
-            let listed = summarised(&changes);
+            let listed = summarised(&changes, &|field, id| places.name_of(field, id));
             let version = match write {
                 true => db::plots::update(conn, id, &plot, actor, &Value::Array(changes)).await?,
                 false => version + 1,

@@ -19,6 +19,7 @@ use crate::domain::access::{self, PlaceAction};
 use crate::domain::geometry::GeometryLimits;
 use crate::domain::history::{diff, HistoryAction, Snapshot, Via};
 use crate::domain::place::{EstateData, MunicipalityData, PlaceKind, RegionData, ValidOutline};
+use crate::domain::plausibility::{self, Plausibility};
 use crate::domain::{deserialize_value, FieldError};
 
 /// What the write path needs to know of a place's write schema.
@@ -169,12 +170,12 @@ async fn check_parent<S: Schema>(conn: &mut AsyncPgConnection, data: &S) -> Resu
     Ok(())
 }
 
-/// Creates a place; answers with its id.
+/// Creates a place; answers with its id and what was dropped from its outline as slivers.
 pub async fn create<S: Schema>(
     state: &AppState,
     caller: &Caller,
     body: Value,
-) -> Result<i64, ApiError> {
+) -> Result<(i64, Option<Plausibility>), ApiError> {
     access::authorize_place_writes(caller.principal())?;
     let data: S = data_from_document(body)?;
     let mut conn = state.pool.get().await?;
@@ -187,23 +188,26 @@ pub async fn create<S: Schema>(
     );
     let changes = Value::Array(diff(None, &after));
     let actor = caller.actor(Via::Api);
-    conn.transaction(async |conn| {
-        check_parent(conn, &data).await?;
-        db::place_writes::insert(conn, S::KIND, &object, &actor, &changes)
-            .await
-            .map_err(ApiError::from)
-    })
-    .await
+    let id = conn
+        .transaction(async |conn| {
+            check_parent(conn, &data).await?;
+            db::place_writes::insert(conn, S::KIND, &object, &actor, &changes)
+                .await
+                .map_err(ApiError::from)
+        })
+        .await?;
+    Ok((id, outline.as_ref().and_then(plausibility::slivers)))
 }
 
-/// PUT and PATCH: `new_data` builds the new state from the stored write form.
+/// PUT and PATCH: `new_data` builds the new state from the stored write form. Answers like
+/// `create`.
 pub async fn change<S: Schema>(
     state: &AppState,
     caller: &Caller,
     id: i64,
     if_match: Option<HeaderValue>,
     new_data: impl FnOnce(&Map<String, Value>) -> Result<S, ApiError> + Send,
-) -> Result<i64, ApiError> {
+) -> Result<(i64, Option<Plausibility>), ApiError> {
     access::authorize_place_writes(caller.principal())?;
     let actor = caller.actor(Via::Api);
     let mut conn = state.pool.get().await?;
@@ -214,6 +218,7 @@ pub async fn change<S: Schema>(
         let data = new_data(&stored.data)?;
         authorize(conn, caller, data.update_action(&stored.data)).await?;
         let (data, outline) = validate(state, data).await?;
+        let slivers = outline.as_ref().and_then(plausibility::slivers);
         check_parent(conn, &data).await?;
         let object = data.to_object();
         let before = Snapshot::of_fields(stored.data.clone(), stored.outline_area_m2);
@@ -223,7 +228,7 @@ pub async fn change<S: Schema>(
         );
         let changes = diff(Some(&before), &after);
         if changes.is_empty() {
-            return Ok(id);
+            return Ok((id, slivers));
         }
         if S::KIND == PlaceKind::Estate
             && object.get("municipality_id") != stored.data.get("municipality_id")
@@ -248,7 +253,7 @@ pub async fn change<S: Schema>(
             &Value::Array(changes),
         )
         .await?;
-        Ok(id)
+        Ok((id, slivers))
     })
     .await
 }

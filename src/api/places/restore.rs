@@ -25,7 +25,8 @@ async fn restore(
     let id = place_id(raw_id, kind.as_str())?;
     let if_match = req.headers().get(IF_MATCH).cloned();
     core::restore(&state, &caller, kind, id, if_match).await?;
-    answer(&req, &state, &caller, kind, id, StatusCode::OK).await
+    let written = super::write::Written { id, slivers: None };
+    answer(&req, &state, &caller, kind, written, StatusCode::OK).await
 }
 
 /// Restore a deleted region

@@ -20,7 +20,9 @@ use crate::api::plots::IfMatch;
 use crate::api::views::{Estate, EstateWithWarnings, HistoryEntry, Municipality, Region};
 use crate::api::AppState;
 use crate::db;
+use crate::domain::checks::EstateRef;
 use crate::domain::place::{EstateData, MunicipalityData, PlaceKind, RegionData};
+use crate::domain::plausibility::Plausibility;
 use crate::domain::FieldError;
 
 /// The changes of a place, newest first.
@@ -38,7 +40,7 @@ async fn view(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     kind: PlaceKind,
-    id: i64,
+    Written { id, slivers }: Written,
 ) -> Result<(i32, Value), ApiError> {
     let set = &caller.plot_set();
     let gone = || ApiError::internal(anyhow::anyhow!("{} {id} vanished", kind.as_str()));
@@ -60,8 +62,21 @@ async fn view(
                 .await?
                 .ok_or_else(gone)?;
             let estate = Estate::from_row(row, count);
-            let warnings =
-                crate::api::checks::estate_warnings(conn, caller, id, estate.municipality_id).await;
+            let town = estate.municipality_id;
+            let spatial = crate::api::checks::estate_warnings(conn, caller, id, town).await;
+            // Slivers are about the writer's own outline: told to every writer, as for plots.
+            let warnings = match slivers {
+                None => spatial,
+                Some(slivers) => {
+                    let about = EstateRef {
+                        id,
+                        name: estate.name.clone(),
+                    };
+                    let mut all = vec![slivers.into_estate_finding(town, about)];
+                    all.extend(spatial.unwrap_or_default());
+                    Some(all)
+                }
+            };
             let view = EstateWithWarnings { estate, warnings };
             Ok((view.estate.version, to_json(&view)?))
         }
@@ -81,16 +96,23 @@ fn path_of(kind: PlaceKind) -> &'static str {
     }
 }
 
+/// A place just written, and the slivers dropped from its outline.
+pub(super) struct Written {
+    pub id: i64,
+    pub slivers: Option<Plausibility>,
+}
+
 pub(super) async fn answer(
     req: &HttpRequest,
     state: &AppState,
     caller: &Caller,
     kind: PlaceKind,
-    id: i64,
+    written: Written,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
-    let (version, body) = view(&mut conn, caller, kind, id).await?;
+    let id = written.id;
+    let (version, body) = view(&mut conn, caller, kind, written).await?;
     Ok(respond(
         req,
         state,
@@ -108,8 +130,9 @@ async fn create<S: Schema>(
     caller: Caller,
     body: Value,
 ) -> Result<HttpResponse, ApiError> {
-    let id = core::create::<S>(&state, &caller, body).await?;
-    answer(&req, &state, &caller, S::KIND, id, StatusCode::CREATED).await
+    let (id, slivers) = core::create::<S>(&state, &caller, body).await?;
+    let written = Written { id, slivers };
+    answer(&req, &state, &caller, S::KIND, written, StatusCode::CREATED).await
 }
 
 async fn replace<S: Schema>(
@@ -121,11 +144,12 @@ async fn replace<S: Schema>(
 ) -> Result<HttpResponse, ApiError> {
     let id = place_id(raw_id, S::KIND.as_str())?;
     let if_match = req.headers().get(IF_MATCH).cloned();
-    let id = core::change::<S>(&state, &caller, id, if_match, |_| {
+    let (id, slivers) = core::change::<S>(&state, &caller, id, if_match, |_| {
         core::data_from_document(body)
     })
     .await?;
-    answer(&req, &state, &caller, S::KIND, id, StatusCode::OK).await
+    let written = Written { id, slivers };
+    answer(&req, &state, &caller, S::KIND, written, StatusCode::OK).await
 }
 
 async fn patch<S: Schema>(
@@ -143,11 +167,12 @@ async fn patch<S: Schema>(
         )]));
     }
     let if_match = req.headers().get(IF_MATCH).cloned();
-    let id = core::change::<S>(&state, &caller, id, if_match, |stored| {
+    let (id, slivers) = core::change::<S>(&state, &caller, id, if_match, |stored| {
         patched(stored, &patch)
     })
     .await?;
-    answer(&req, &state, &caller, S::KIND, id, StatusCode::OK).await
+    let written = Written { id, slivers };
+    answer(&req, &state, &caller, S::KIND, written, StatusCode::OK).await
 }
 
 async fn delete<S: Schema>(

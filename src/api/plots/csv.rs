@@ -92,7 +92,9 @@ impl CsvWriter {
             }
             // Prices are decimal strings: numbers to a spreadsheet. Only prices: a title that
             // happens to read `12.50` stays as it is.
-            Value::String(s) if excel && is_money(column) && is_decimal(s) => s.replace('.', ","),
+            Value::String(s) if excel && is_money(column) => {
+                crate::domain::import::german::money_de(s).unwrap_or_else(|| s.clone())
+            }
             Value::String(s) => s.clone(),
             // Lists (of parcel identifiers, say) read as people write them.
             Value::Array(items) => items
@@ -119,12 +121,6 @@ fn is_money(column: &str) -> bool {
     members()
         .get(column)
         .is_some_and(|m| matches!(m.kind, Kind::Money))
-}
-
-fn is_decimal(s: &str) -> bool {
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    matches!(digits.split_once('.'), Some((a, b)) if !a.is_empty() && !b.is_empty()
-        && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit()))
 }
 
 /// The columns of a search's CSV: the `Plot` members the caller may see (those asked for with

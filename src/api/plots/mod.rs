@@ -215,15 +215,14 @@ pub async fn create_plot(
         let mut conn = state.pool.get().await?;
         caller.authorize_named(&mut conn, create).await?;
     }
-    let mut conn = state.pool.get().await?;
-    let (plot, mut found) =
-        repair::validate_or_repair(&state, &mut conn, data, params.repair).await?;
+    let (plot, mut found) = repair::validate_or_repair(&state, None, data, params.repair).await?;
     found.extend(plausibility::of_plot(
         &plot.geometry,
         plot.data.facts.area_stated_m2,
     ));
     let changes = Value::Array(diff(None, &Snapshot::of_valid(&plot)));
     let actor = caller.actor(Via::Api);
+    let mut conn = state.pool.get().await?;
     let id = conn
         .transaction(async |conn| {
             db::plots::insert(conn, &plot, false, &actor, &changes)
@@ -424,7 +423,8 @@ async fn change_fields(
                     "use POST /plots/{key}/publish or /unpublish to change this",
                 )]));
             }
-            let (plot, mut found) = repair::validate_or_repair(state, conn, data, repair).await?;
+            let (plot, mut found) =
+                repair::validate_or_repair(state, Some(conn), data, repair).await?;
             found.extend(plausibility::of_plot(
                 &plot.geometry,
                 plot.data.facts.area_stated_m2,

@@ -36,7 +36,7 @@ pub struct WriteParams {
 /// says that it exists.
 pub(super) async fn validate_or_repair(
     state: &AppState,
-    conn: &mut AsyncPgConnection,
+    conn: Option<&mut AsyncPgConnection>,
     data: PlotData,
     repair: bool,
 ) -> Result<(ValidPlot, Vec<Plausibility>), ApiError> {
@@ -59,6 +59,16 @@ pub(super) async fn validate_or_repair(
     let geometry = match data.geometry.get("type").and_then(|t| t.as_str()) {
         Some("Feature") => data.geometry["geometry"].clone(),
         _ => data.geometry.clone(),
+    };
+    // Only a repair needs the database: a caller outside a transaction passes no connection,
+    // so a write refused by validation never holds one of the pool's.
+    let mut pooled;
+    let conn = match conn {
+        Some(conn) => conn,
+        None => {
+            pooled = state.pool.get().await?;
+            &mut *pooled
+        }
     };
     let out = db::imports::to_wgs84(
         conn,

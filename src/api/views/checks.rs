@@ -33,9 +33,11 @@ pub struct PlotWithWarnings {
 pub struct EstateWithWarnings {
     #[serde(flatten)]
     pub estate: crate::api::views::Estate,
-    /// Spatial findings after the write (the estate outside its municipality, its plots outside
-    /// it or overlapping each other); empty when there are none. Absent when the token does not
-    /// read or the checks could not run (the write itself succeeded).
+    /// What the write dropped from the outline (`slivers_dropped`, told to every writer), then
+    /// the spatial findings after the write (the estate outside its municipality, its plots
+    /// outside it or overlapping each other); empty when there are none. Absent when there were
+    /// no slivers and the token does not read findings or the checks could not run (the write
+    /// itself succeeded).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<Finding>>,
 }

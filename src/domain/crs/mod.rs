@@ -188,7 +188,8 @@ impl Crs {
     /// definition states it, which some writers emit although GeoJSON and WKT take longitude
     /// first. Units: degrees.
     pub fn axes_swapped(x: f64, y: f64) -> bool {
-        let germany = |lon: f64, lat: f64| (5.0..=16.0).contains(&lon) && (47.0..=55.5).contains(&lat);
+        let germany =
+            |lon: f64, lat: f64| (5.0..=16.0).contains(&lon) && (47.0..=55.5).contains(&lat);
         !germany(x, y) && germany(y, x)
     }
 

@@ -104,13 +104,21 @@ pub fn value_de(field: &str, value: Value) -> Value {
         (Kind::Vocabulary(vocabulary), Value::String(s)) => (vocabulary.label_de)(s)
             .map(|label| Value::String(label.to_owned()))
             .unwrap_or(value),
-        // Euro amounts are decimal text: a number with a decimal comma to German Excel.
-        (Kind::Money, Value::String(s)) => Value::String(s.replace('.', ",")),
+        (Kind::Money, Value::String(s)) => money_de(s).map(Value::String).unwrap_or(value),
         (Kind::Date, Value::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(|d| Value::String(d.format("%d.%m.%Y").to_string()))
             .unwrap_or(value),
         _ => value,
     }
+}
+
+/// A euro amount as the service writes it (decimal text, `12.50`) as German Excel reads a
+/// number (`12,50`); `None` for anything else, which stays as it is.
+pub fn money_de(s: &str) -> Option<String> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let decimal = matches!(digits.split_once('.'), Some((a, b)) if !a.is_empty() && !b.is_empty()
+        && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit()));
+    decimal.then(|| s.replace('.', ","))
 }
 
 #[cfg(test)]

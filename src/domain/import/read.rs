@@ -169,6 +169,40 @@ pub fn feature_record(
     }
 }
 
+/// Takes note of the numbers a feature's properties write as text (JSON, DBF and SQLite numbers
+/// are typed and need no locale).
+fn see_numbers(evidence: &mut Evidence, properties: &Map<String, Value>, mapping: &Mapping) {
+    for (name, value) in properties {
+        if let Value::String(text) = value {
+            if mapping.reveals_locale(name) {
+                evidence.see(text);
+            }
+        }
+    }
+}
+
+/// The records of a binary format's features (properties and geometry, in file order): as
+/// `feature_record` makes them, with numbers written as text read in the locale the file's
+/// other text numbers reveal, as for GeoJSON and CSV.
+pub fn records_in_locale(
+    features: Vec<(Map<String, Value>, GeometryInput)>,
+    mapping: &Mapping,
+    problems: &mut Vec<ImportProblem>,
+) -> Vec<Record> {
+    let mut evidence = Evidence::default();
+    for (properties, _) in &features {
+        see_numbers(&mut evidence, properties, mapping);
+    }
+    let mapping = mapping.with_decimal(evidence.decimal(Decimal::Unknown));
+    features
+        .into_iter()
+        .enumerate()
+        .map(|(i, (properties, geometry))| {
+            feature_record(i, properties, geometry, &mapping, problems)
+        })
+        .collect()
+}
+
 /// A geometry read from a binary format (as a GeoJSON value): a Point as a position.
 pub fn geometry_input(geometry: Option<Value>) -> GeometryInput {
     match geometry {
@@ -252,15 +286,11 @@ pub fn geojson_bounded(
     }
     let mut evidence = Evidence::default();
     for raw in &features {
-        let Ok(PropertiesOnly { properties }) = serde_json::from_str(raw.get()) else {
-            continue;
-        };
-        for (name, value) in properties.iter().flatten() {
-            if let Value::String(text) = value {
-                if mapping.reveals_locale(name) {
-                    evidence.see(text);
-                }
-            }
+        if let Ok(PropertiesOnly {
+            properties: Some(properties),
+        }) = serde_json::from_str(raw.get())
+        {
+            see_numbers(&mut evidence, &properties, mapping);
         }
     }
     let mapping = &mapping.with_decimal(evidence.decimal(Decimal::Unknown));

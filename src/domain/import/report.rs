@@ -71,20 +71,37 @@ pub struct ImportItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub located: Option<Located>,
     /// `update` only, dry run or not: each field that changes, `{"field", "from", "to"}`, in
-    /// the names of `PlotData` as the plot's history records them (`municipality_id` and
-    /// `estate_id` as ids). An outline change is summarised by its area on both sides
-    /// (`{"area_m2": 8000.0}`, m²), not the outlines.
+    /// the names of `PlotData` as the plot's history records them, except places, named as a
+    /// file names them (`municipality_ags` with AGS, `estate_name` with names). An outline
+    /// change is summarised by its area on both sides (`{"area_m2": 8000.0}`, m²), not the
+    /// outlines.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub changes: Option<Vec<Value>>,
 }
 
 /// The changes of an update as a report lists them: as in the plot's history (`history::diff`),
-/// but outlines by their area alone, so that a report of many updates stays small.
-pub fn summarised(changes: &[Value]) -> Vec<Value> {
+/// but outlines by their area alone, so that a report of many updates stays small, and places
+/// by the names a file gives them (`municipality_id` as `municipality_ags`, `estate_id` as
+/// `estate_name`; `name_of(field, id)` gives the AGS or name, where known).
+pub fn summarised(changes: &[Value], name_of: &dyn Fn(&str, i64) -> Option<String>) -> Vec<Value> {
     changes
         .iter()
         .map(|change| match change.get("field").and_then(Value::as_str) {
+            Some(field @ ("municipality_id" | "estate_id")) => {
+                let side = |side: &str| match change.get(side) {
+                    Some(Value::Number(id)) => id
+                        .as_i64()
+                        .and_then(|id| name_of(field, id))
+                        .map_or_else(|| Value::Number(id.clone()), Value::String),
+                    other => other.cloned().unwrap_or(Value::Null),
+                };
+                let named = match field {
+                    "municipality_id" => "municipality_ags",
+                    _ => "estate_name",
+                };
+                json!({"field": named, "from": side("from"), "to": side("to")})
+            }
             Some(field @ ("geometry" | "outline")) => {
                 let area = |side: &str| match change.get(side).and_then(|s| s.get("area_m2")) {
                     Some(a) => json!({ "area_m2": a }),
@@ -159,12 +176,21 @@ mod tests {
             json!({"field": "title_de", "from": "A", "to": "B"}),
             json!({"field": "geometry", "from": {"area_m2": 8000.0, "geometry": outline},
                    "to": {"area_m2": 7999.2, "geometry": outline}}),
+            json!({"field": "estate_id", "from": null, "to": 7}),
+            json!({"field": "municipality_id", "from": 1, "to": 2}),
         ];
+        let name_of = |field: &str, id: i64| match (field, id) {
+            ("estate_id", 7) => Some("GE Nord".to_owned()),
+            ("municipality_id", 2) => Some("13076090".to_owned()),
+            _ => None,
+        };
         assert_eq!(
-            summarised(&changes),
+            summarised(&changes, &name_of),
             [
                 changes[0].clone(),
-                json!({"field": "geometry", "from": {"area_m2": 8000.0}, "to": {"area_m2": 7999.2}})
+                json!({"field": "geometry", "from": {"area_m2": 8000.0}, "to": {"area_m2": 7999.2}}),
+                json!({"field": "estate_name", "from": null, "to": "GE Nord"}),
+                json!({"field": "municipality_ags", "from": 1, "to": "13076090"}),
             ]
         );
     }
