@@ -17,7 +17,7 @@ use rusqlite::{Connection, OptionalExtension, MAIN_DB};
 use serde_json::{Map, Number, Value};
 
 use super::bounds::Budget;
-use super::read::{feature_record, geometry_input, ParsedFile, UnknownColumns};
+use super::read::{geometry_input, records_in_locale, ParsedFile, UnknownColumns};
 use super::report::ImportProblem;
 use super::schema::Mapping;
 use crate::domain::crs::{self, Crs};
@@ -248,11 +248,11 @@ pub fn read(
         .prepare(&format!("SELECT {select} FROM {}", quoted(&table)))
         .map_err(broken)?;
     let mut rows = statement.query([]).map_err(broken)?;
-    let mut records = Vec::new();
+    let mut features = Vec::new();
     let mut problems = Vec::new();
     let mut binary_warned = false;
     while let Some(row) = rows.next().map_err(broken)? {
-        let i = records.len();
+        let i = features.len();
         budget.feature(i)?;
         let mut properties = Map::new();
         for (c, (name, boolean)) in columns.iter().enumerate() {
@@ -292,14 +292,10 @@ pub fn read(
             }
             _ => super::GeometryInput::Unreadable("not a GeoPackage geometry".into()),
         };
-        records.push(feature_record(
-            i,
-            properties,
-            geometry,
-            mapping,
-            &mut problems,
-        ));
+        features.push((properties, geometry));
     }
+    // Text numbers are read in the locale the file's other text numbers reveal.
+    let records = records_in_locale(features, mapping, &mut problems);
     Ok(ParsedFile {
         format: "gpkg",
         crs,

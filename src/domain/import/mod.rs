@@ -1,4 +1,4 @@
-//! Bulk import of plots, free of IO: `upload` reads a file (GeoJSON, CSV by `read`; a zipped
+//! Bulk import of plots, free of IO: `upload` reads a file (GeoJSON by `read`, CSV by `csv`; a zipped
 //! Shapefile by `archive` and `shapefile`; a GeoPackage by `gpkg`) into records in the import
 //! schema (`schema`), `plan` turns one record and what the database knows into a planned write
 //! (create, update, unchanged) or the list of its problems, and `report` is what the caller is
@@ -8,6 +8,7 @@
 
 pub mod archive;
 pub mod bounds;
+pub mod csv;
 pub mod estate_schema;
 pub mod estates;
 pub mod formula;

@@ -9,7 +9,7 @@ use shapefile::dbase;
 
 use super::archive::ShapefileParts;
 use super::bounds::Budget;
-use super::read::{feature_record, geometry_input, GeometryInput, ParsedFile, UnknownColumns};
+use super::read::{geometry_input, records_in_locale, GeometryInput, ParsedFile, UnknownColumns};
 use super::report::ImportProblem;
 use super::schema::Mapping;
 use crate::domain::crs;
@@ -50,7 +50,7 @@ pub fn read(
         unknown.check(column, mapping, &mut warnings);
     }
     let mut reader = shapefile::Reader::new(shapes, table);
-    let mut records = Vec::new();
+    let mut features = Vec::new();
     let mut problems = Vec::new();
     for (i, item) in reader.iter_shapes_and_records().enumerate() {
         budget.feature(i)?;
@@ -61,14 +61,10 @@ pub fn read(
             Ok(geometry) => geometry_input(geometry),
             Err(why) => GeometryInput::Unreadable(why),
         };
-        records.push(feature_record(
-            i,
-            properties,
-            geometry,
-            mapping,
-            &mut problems,
-        ));
+        features.push((properties, geometry));
     }
+    // Text numbers are read in the locale the file's other text numbers reveal.
+    let records = records_in_locale(features, mapping, &mut problems);
     Ok(ParsedFile {
         format: "shapefile",
         crs,

@@ -122,7 +122,7 @@ fn read_bounded(
     }
     match format {
         Format::GeoJson => read::geojson_bounded(body, mapping, budget),
-        Format::Csv => read::csv_bounded(body, mapping, budget),
+        Format::Csv => super::csv::csv_bounded(body, mapping, budget),
         Format::ShapefileZip => {
             let parts = archive::shapefile_parts(body, layer, options.max_bytes)?;
             shapefile::read(parts, mapping, budget)
