@@ -112,7 +112,7 @@ pub async fn list_collections(
 /// A feature collection
 #[utoipa::path(
     get, path = "/collections/{collectionId}", tag = "ogcapi",
-    params(("collectionId" = String, Path, description = "`plots`, `estates` or `municipalities`"), FormatParams),
+    params(("collectionId" = inline(super::CollectionId), Path, description = "`plots`, `estates` or `municipalities`"), FormatParams),
     responses(
         (status = 200, description = "The collection", content(
             (CollectionInfo = "application/json"),
@@ -159,7 +159,7 @@ pub async fn get_collection(
 /// The properties a `filter` may name, as a JSON Schema (OGC API – Features Part 3).
 #[utoipa::path(
     get, path = "/collections/{collectionId}/queryables", tag = "ogcapi",
-    params(("collectionId" = String, Path, description = "`plots`, `estates` or `municipalities`"), FormatParams),
+    params(("collectionId" = inline(super::CollectionId), Path, description = "`plots`, `estates` or `municipalities`"), FormatParams),
     responses(
         (status = 200, description = "JSON Schema of the queryables", content(
             (Value = "application/schema+json"),

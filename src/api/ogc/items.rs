@@ -72,7 +72,7 @@ pub struct ItemsParams {
 /// always on the (small) place collections.
 #[utoipa::path(
     get, path = "/collections/{collectionId}/items", tag = "ogcapi",
-    params(("collectionId" = String, Path, description = "`plots`, `estates` or `municipalities`"), ItemsParams),
+    params(("collectionId" = inline(super::CollectionId), Path, description = "`plots`, `estates` or `municipalities`"), ItemsParams),
     responses(
         (status = 200, description = "A page of features", content(
             (Value = "application/geo+json"),
@@ -166,7 +166,7 @@ fn feature(plot: Plot, fields: Option<&[String]>) -> Value {
 #[utoipa::path(
     get, path = "/collections/{collectionId}/items/{featureId}", tag = "ogcapi",
     params(
-        ("collectionId" = String, Path, description = "`plots`, `estates` or `municipalities`"),
+        ("collectionId" = inline(super::CollectionId), Path, description = "`plots`, `estates` or `municipalities`"),
         ("featureId" = String, Path, description = "The feature's `id`"),
         ("crs" = Option<String>, Query, description = "CRS of the geometry (URI)"),
         ("f" = Option<String>, Query, description = "`json` (GeoJSON) or `html`", pattern = "^(json|geojson|html)$"),

@@ -102,6 +102,15 @@ pub struct TitledLink {
     pub title: String,
 }
 
+/// The collection ids, for the OpenAPI document (handlers take any text and answer 404).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CollectionId {
+    Plots,
+    Estates,
+    Municipalities,
+}
+
 pub fn collection(id: &str) -> Result<Collection, ApiError> {
     Collection::parse(id).ok_or_else(|| {
         ApiError::NotFound(format!(
