@@ -281,6 +281,9 @@ async fn bbox_datetime_and_crs() {
         ["O-002", "O-003"]
     );
     assert_problem(app.get("/collections/plots/items?bbox=1,2,3").await, 400).await;
+    // Far outside what PROJ can transform: 400, not a database error.
+    assert_problem(app.get("/collections/plots/items?bbox=-1e20,-1e20,1e20,1e20&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/25833").await, 400).await;
+    assert_problem(app.get("/collections/plots/items?bbox=-1e300,-1e300,1e300,1e300&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/3857").await, 400).await;
     assert_problem(
         app.get("/collections/plots/items?bbox=1,2,3,4&bbox-crs=EPSG:31468")
             .await,
@@ -434,6 +437,15 @@ async fn cql2_filters() {
             text("{\"op\":\"=\"}")
         ))
         .await,
+        400,
+    )
+    .await;
+    let far = format!(
+        "filter-crs=http://www.opengis.net/def/crs/EPSG/0/25833&{}",
+        text("S_INTERSECTS(geometry, POINT(1e30 1e30))")
+    );
+    assert_problem(
+        app.get(&format!("/collections/plots/items?{far}")).await,
         400,
     )
     .await;

@@ -264,6 +264,9 @@ fn axes(json: &Json, crs: super::crs::OgcCrs, count: &mut usize) -> Result<Json,
         };
         *count += 1;
         let (x, y) = crs.to_xy(n[0], n[1]);
+        if !crs.contains(x, y) {
+            return Err(format!("position out of range ({})", crs.range_text()));
+        }
         return Ok(serde_json::json!([x, y]));
     }
     list.iter()

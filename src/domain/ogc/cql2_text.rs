@@ -408,7 +408,12 @@ impl Parser<'_> {
         if matches!(self.peek(), Some(Token::Num(_))) {
             self.at += 1;
         }
-        let (x, y) = self.context.crs.to_xy(a, b);
+        let crs = self.context.crs;
+        let (x, y) = crs.to_xy(a, b);
+        if !crs.contains(x, y) {
+            self.at -= 2;
+            return Err(self.error(format!("position out of range ({})", crs.range_text())));
+        }
         Ok([x, y])
     }
 

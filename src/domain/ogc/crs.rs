@@ -97,6 +97,31 @@ impl OgcCrs {
         }
     }
 
+    /// Whether an (x, y) position lies where this CRS can be transformed: degrees in range,
+    /// Web Mercator within its square, UTM within a generous box around Germany (PROJ refuses
+    /// positions far outside a zone, which would otherwise be a database error). Units: those
+    /// of the CRS.
+    pub fn contains(self, x: f64, y: f64) -> bool {
+        match self.crs {
+            Crs::WebMercator => x.abs() <= 20_037_508.35 && y.abs() <= 20_048_966.11,
+            Crs::Utm32 | Crs::Utm33 => {
+                (-500_000.0..=1_500_000.0).contains(&x) && (4_000_000.0..=7_000_000.0).contains(&y)
+            }
+            _ => x.abs() <= 180.0 && y.abs() <= 90.0,
+        }
+    }
+
+    /// In words, for messages.
+    pub fn range_text(self) -> &'static str {
+        match self.crs {
+            Crs::WebMercator => "Web Mercator metres within ±20,037,508 (x) and ±20,048,966 (y)",
+            Crs::Utm32 | Crs::Utm33 => {
+                "UTM metres, easting −500,000…1,500,000 and northing 4,000,000…7,000,000"
+            }
+            _ => "degrees: longitude −180…180, latitude −90…90",
+        }
+    }
+
     /// The list for messages.
     pub fn offered() -> String {
         OgcCrs::ALL
@@ -121,6 +146,10 @@ mod tests {
         assert_eq!(OgcCrs::parse("[EPSG:3857]").unwrap().srid(), 3857);
         assert_eq!(OgcCrs::parse("EPSG:31468"), None);
         assert_eq!(OgcCrs::parse("nonsense"), None);
+        let utm = OgcCrs::parse("EPSG:25833").unwrap();
+        assert!(utm.contains(300_000.0, 5_900_000.0));
+        assert!(!utm.contains(1e20, 5_900_000.0));
+        assert!(!OgcCrs::CRS84.contains(1e30, 0.0));
         for crs in OgcCrs::ALL {
             assert_eq!(OgcCrs::parse(&crs.uri()), Some(crs));
         }

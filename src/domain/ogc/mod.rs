@@ -176,10 +176,8 @@ pub fn parse_bbox(text: &str, crs: OgcCrs) -> Result<[f64; 4], String> {
     }
     let (x1, y1) = crs.to_xy(a1, b1);
     let (x2, y2) = crs.to_xy(a2, b2);
-    if crs.crs.is_geographic()
-        && !([x1, x2].iter().all(|x| x.abs() <= 180.0) && [y1, y2].iter().all(|y| y.abs() <= 90.0))
-    {
-        return Err("degrees out of range (longitude −180…180, latitude −90…90)".into());
+    if !(crs.contains(x1, y1) && crs.contains(x2, y2)) {
+        return Err(format!("out of range ({})", crs.range_text()));
     }
     if y1 > y2 {
         return Err("the lower corner comes first".into());
