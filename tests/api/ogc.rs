@@ -199,6 +199,13 @@ async fn items_page_to_the_end_and_hide_drafts() {
         refs(&items(&app, "status=available&area_min=10000").await),
         ["O-001", "O-005"]
     );
+    let few = items(&app, "fields=reference&limit=1").await;
+    let keys: Vec<&String> = few["features"][0]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(keys, ["id", "reference"]);
     let problem = assert_problem(app.get("/collections/plots/items?colour=red").await, 400).await;
     assert_eq!(pointers(&problem), ["colour"]);
     // HTML pages: the list with map and table, one feature.

@@ -111,13 +111,9 @@ pub async fn items(
     };
     drop(conn);
     let scope = caller.scope();
-    let features: Vec<Value> = hits
+    let plots = hits
         .into_iter()
-        .map(|h| {
-            let plot = Plot::from_row(h.row, h.geometry, &scope);
-            feature(plot, query.fields.as_deref())
-        })
-        .collect();
+        .map(|h| Plot::from_row(h.row, h.geometry, &scope));
     let base = state.base_url(&req);
     let path = format!("{base}/collections/plots/items");
     let next = next.map(|cursor| {
@@ -127,7 +123,16 @@ pub async fn items(
         )
     });
     let links = page_links(&req, &path, args.out, next, None);
-    respond(&state, c, args.out, args.crs, features, matched, links)
+    match query.fields.as_deref() {
+        None => {
+            let features: Vec<_> = plots.map(Plot::into_feature).collect();
+            respond(&state, c, args.out, args.crs, features, matched, links)
+        }
+        Some(fields) => {
+            let features: Vec<Value> = plots.map(|p| feature(p, Some(fields))).collect();
+            respond(&state, c, args.out, args.crs, features, matched, links)
+        }
+    }
 }
 
 /// The `PlotQuery` of an OGC request: the `GET /plots` parameters, then the OGC ones.
