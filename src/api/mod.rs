@@ -120,6 +120,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(plots::create_plot)),
         )
         .service(
+            resource("/collections/plots/items", "GET")
+                .route(web::get().to(ogc::items::plot_items)),
+        )
+        .service(
             beside_plot_key("/plots/search", "POST")
                 .route(web::post().to(plots::search::search_plots)),
         )

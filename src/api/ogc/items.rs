@@ -93,7 +93,25 @@ pub async fn items(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let c = collection(&id)?;
+    items_of(req, state, caller, collection(&id)?).await
+}
+
+/// `/collections/plots/items` as a fixed route: matched as a string, before the patterns
+/// (see `api::routes`), as it is the hot one.
+pub async fn plot_items(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    items_of(req, state, caller, Collection::Plots).await
+}
+
+async fn items_of(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    c: Collection,
+) -> Result<HttpResponse, ApiError> {
     let args = OgcArgs::read(&req, c)?;
     if c != Collection::Plots {
         return super::places::items(&req, &state, &caller, c, args).await;
