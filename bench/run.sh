@@ -105,6 +105,8 @@ print(f'{z}/{x}/{y}')")"
 
 scenarios=(
   "bbox, GeoJSON|bbox=$bbox&f=geojson&limit=100"
+  # The same bbox and page through OGC API – Features (issue 15: within 10 % of the row above).
+  "OGC items, bbox, 100|OGC:bbox=$bbox&limit=100"
   "one plot by id|PLOT:$plot_id"
   "attribute filter, 50 rows|zoning=GI&status=available&servicing=full&area_min=5000&limit=50"
   "near + radius (3 km), GeoJSON|near=$lon,$lat&radius_m=3000&f=geojson"
@@ -129,6 +131,10 @@ for entry in "${scenarios[@]}"; do
   if [[ "$query" == PLOT:* ]]; then
     url="http://127.0.0.1:$port/plots/${query#PLOT:}"
     sql="$("$BIN" search-sql --plot "${query#PLOT:}")"
+  elif [[ "$query" == OGC:* ]]; then
+    # Same SQL as GET /plots with these parameters (api::ogc::items reuses the search).
+    url="http://127.0.0.1:$port/collections/plots/items?${query#OGC:}"
+    sql="$("$BIN" search-sql "${query#OGC:}&f=geojson")"
   elif [[ "$query" == TILE-UNCACHED:* ]]; then
     url="http://127.0.0.1:$uncached_port/tiles/plots/${query#TILE-UNCACHED:}.mvt"
     sql="$("$BIN" search-sql --tile "${query#TILE-UNCACHED:}")"

@@ -18,6 +18,10 @@
 #      schemathesis runs all checks against /openapi.json, authenticated, so
 #      write operations are exercised too. Server log:
 #      artifacts/schemathesis-server.log, JUnit report: artifacts/schemathesis/.
+#   3a. OGC API – Features clients (tests/clients/): GDAL (ogrinfo/ogr2ogr OAPIF),
+#      OWSLib (pip, in .venv) and QGIS (Debian's python3-qgis, headless) against the
+#      same server with the demo data, before schemathesis changes it. Installed
+#      with apt-get/pip when missing; skipped loudly only when that is impossible.
 #   4. fault tests (scripts/faults.sh): PostgreSQL restarted under load, and the
 #      service killed in the middle of a large import, on a cluster of their own.
 #
@@ -31,6 +35,7 @@
 #   GWF_BROWSER_TIMEOUT_TOTAL     hard limit for the browser tests in seconds
 #                                 (default 300, safety net only)
 #   GWF_SKIP_SCHEMATHESIS=1       skip stage 3
+#   GWF_SKIP_CLIENTS=1            skip stage 3a (GDAL, OWSLib, QGIS)
 #   GWF_SKIP_FAULTS=1             skip stage 4
 #   GWF_SCHEMATHESIS_EXAMPLES     max examples per API operation (default 50)
 #   GWF_SCHEMATHESIS_WORKERS      concurrent schemathesis workers (default 2)
@@ -347,6 +352,35 @@ stage_schemathesis() {
   return "$rc"
 }
 
+# Stage 3a, against the running test server. Prints SKIP (and returns 0) only when a client
+# cannot be installed; a client that runs and disagrees fails the stage.
+stage_clients() {
+  local base="http://127.0.0.1:$ST_PORT" work rc=0 expected
+  work="$(mktemp -d)"
+  gwf_log "OGC API clients against $base"
+  if command -v ogr2ogr >/dev/null 2>&1; then
+    "$PYTHON" "$GWF_ROOT/tests/clients/gdal_check.py" "$base" "$work" </dev/null || rc=1
+  else
+    echo "SKIP: GDAL client test: ogr2ogr missing and not installable here (sudo apt-get install -y gdal-bin)" >&2
+  fi
+  if ensure_venv && "$VENV/bin/python" -c 'import owslib' 2>/dev/null; then
+    "$VENV/bin/python" "$GWF_ROOT/tests/clients/owslib_check.py" "$base" </dev/null || rc=1
+  else
+    echo "SKIP: OWSLib client test: owslib could not be installed into .venv" >&2
+  fi
+  if ! /usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1 && gwf_is_root; then
+    gwf_apt_install python3-qgis || true
+  fi
+  if /usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1; then
+    expected="$("$PYTHON" -c 'import json, sys, urllib.request; print(len(json.load(urllib.request.urlopen(sys.argv[1] + "/plots?limit=1000"))["items"]))' "$base")"
+    QT_QPA_PLATFORM=offscreen timeout 300 /usr/bin/python3 "$GWF_ROOT/tests/clients/qgis_check.py" "$base" "$expected" </dev/null || rc=1
+  else
+    echo "SKIP: QGIS client test: python3-qgis missing and not installable here (sudo apt-get install -y python3-qgis)" >&2
+  fi
+  rm -rf "$work"
+  return "$rc"
+}
+
 ensure_database
 ADMIN_URL="$DATABASE_URL"
 
@@ -379,6 +413,20 @@ else
   ((br_rc == 0)) || br_result="FAILED (exit $br_rc)"
 fi
 
+cl_result=passed
+cl_rc=0
+if [[ "${GWF_SKIP_CLIENTS:-0}" == 1 ]]; then
+  cl_result="skipped (GWF_SKIP_CLIENTS=1)"
+elif ((skip_browser && skip_st)); then
+  cl_result="skipped (no test server: browser tests and schemathesis skipped)"
+elif ((server_rc != 0)); then
+  cl_rc=$server_rc
+  cl_result="FAILED (test server did not start)"
+else
+  stage_clients || cl_rc=$?
+  ((cl_rc == 0)) || cl_result="FAILED (exit $cl_rc)"
+fi
+
 st_result=passed
 st_rc=0
 if ((skip_st)); then
@@ -407,5 +455,5 @@ else
 fi
 
 echo
-echo "test summary: cargo test: $cargo_result; browser tests: $br_result; schemathesis: $st_result; fault tests: $faults_result"
-((cargo_rc == 0 && br_rc == 0 && st_rc == 0 && faults_rc == 0))
+echo "test summary: cargo test: $cargo_result; browser tests: $br_result; OGC clients: $cl_result; schemathesis: $st_result; fault tests: $faults_result"
+((cargo_rc == 0 && br_rc == 0 && cl_rc == 0 && st_rc == 0 && faults_rc == 0))

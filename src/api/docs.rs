@@ -1,8 +1,6 @@
 //! The OpenAPI document, generated from the handlers and types by utoipa, and the offline
 //! Swagger UI (bundled into the binary; nothing is fetched from a CDN).
 
-use actix_web::{HttpRequest, HttpResponse};
-use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
@@ -89,6 +87,13 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::maps::preview::preview_link,
         super::health::healthz,
         super::health::readyz,
+        super::ogc::landing::landing,
+        super::ogc::landing::conformance,
+        super::ogc::collections::list_collections,
+        super::ogc::collections::get_collection,
+        super::ogc::collections::get_queryables,
+        super::ogc::items::items,
+        super::ogc::items::item,
     ),
     components(schemas(
         plot::PlotData, plot::PlotStatus, plot::Zoning, plot::BplanStatus, plot::Servicing, plot::Offer,
@@ -96,6 +101,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
         views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, ImportReport, ImportProblem, ImportItem, EstateImportReport, EstateImportItem, Located, super::auth::accounts::Account, super::auth::Session, super::plots::search::Facets, super::plots::search::SearchBody, Problem, FieldError, views::MultiPolygonDoc, views::PointDoc, views::PlotGeometryDoc,
         views::PlotWithWarnings, views::ChecksReport, views::MunicipalityFindings, views::KindTolerance, views::ChecksFeatureCollection, views::FindingFeature, views::FindingProperties,
+        super::ogc::landing::Landing, super::ogc::landing::Conformance, super::ogc::collections::Collections, super::ogc::collections::CollectionInfo,
         crate::domain::checks::Finding, crate::domain::checks::FindingKind, crate::domain::checks::PlotRef, crate::domain::checks::EstateRef,
     )),
     modifiers(&BearerAuth, &InlineFlattened, &PatchSchema, &BodyLists),
@@ -106,6 +112,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         (name = "places", description = "Regions, municipalities and estates (Gewerbegebiete)"),
         (name = "maps", description = "Vector tiles, TileJSON and printable plot and estate profiles for maps on websites and trade-fair screens"),
         (name = "operations", description = "Health probes"),
+        (name = "ogcapi", description = "OGC API – Features (Parts 1, 2, 3): the plots, estates and municipalities as feature collections for QGIS, ArcGIS and GDAL"),
     )
 )]
 pub struct ApiDoc;
@@ -347,37 +354,4 @@ pub fn openapi_document() -> String {
 /// Serves the UI at `/docs/` and the document at `/openapi.json`.
 pub fn swagger_ui() -> SwaggerUi {
     SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi())
-}
-
-#[derive(Serialize)]
-struct Landing {
-    title: &'static str,
-    links: Vec<views::Link>,
-}
-
-/// `/`: where to go next.
-pub async fn landing(
-    req: HttpRequest,
-    state: actix_web::web::Data<super::AppState>,
-) -> HttpResponse {
-    let base = state.base_url(&req);
-    let link = |path: &str, rel: &'static str, type_: &'static str| views::Link {
-        href: format!("{base}{path}"),
-        rel,
-        type_,
-    };
-    HttpResponse::Ok().json(Landing {
-        title: "Gewerbeflächen API",
-        links: vec![
-            link("/docs/", "service-doc", "text/html"),
-            link(
-                "/openapi.json",
-                "service-desc",
-                "application/vnd.oai.openapi+json;version=3.1",
-            ),
-            link("/plots", "items", "application/json"),
-            link("/plots?f=geojson", "items", "application/geo+json"),
-            link("/regions", "data", "application/json"),
-        ],
-    })
 }

@@ -13,6 +13,7 @@ pub mod imports;
 pub mod limits;
 pub mod maps;
 pub mod metrics;
+pub mod ogc;
 pub mod places;
 pub mod plots;
 pub mod protection;
@@ -99,7 +100,12 @@ pub fn cors(settings: &Settings) -> actix_cors::Cors {
 // Long, but only the table of routes: splitting it would hide the order that matters.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Fixed paths: compared as strings.
-    cfg.service(resource("/", "GET").route(web::get().to(docs::landing)))
+    cfg.service(resource("/", "GET").route(web::get().to(ogc::landing::landing)))
+        .service(resource("/conformance", "GET").route(web::get().to(ogc::landing::conformance)))
+        .service(
+            resource("/collections", "GET")
+                .route(web::get().to(ogc::collections::list_collections)),
+        )
         .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
         .service(resource("/readyz", "GET").route(web::get().to(health::readyz)))
         .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics)))
@@ -112,6 +118,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/plots", "GET, POST")
                 .route(web::get().to(plots::search::list_plots))
                 .route(web::post().to(plots::create_plot)),
+        )
+        .service(
+            resource("/collections/plots/items", "GET")
+                .route(web::get().to(ogc::items::plot_items)),
         )
         .service(
             beside_plot_key("/plots/search", "POST")
@@ -260,6 +270,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/estates/{id}/history", "GET").route(web::get().to(places::estate_history)),
+        )
+        .service(
+            resource("/collections/{collectionId}", "GET")
+                .route(web::get().to(ogc::collections::get_collection)),
+        )
+        .service(
+            resource("/collections/{collectionId}/queryables", "GET")
+                .route(web::get().to(ogc::collections::get_queryables)),
+        )
+        .service(
+            resource("/collections/{collectionId}/items", "GET")
+                .route(web::get().to(ogc::items::items)),
+        )
+        .service(
+            resource("/collections/{collectionId}/items/{featureId}", "GET")
+                .route(web::get().to(ogc::items::item)),
         )
         // `/openapi.json` and `/docs/{…}`: a catch-all pattern, so last.
         .service(docs::swagger_ui());

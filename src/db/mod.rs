@@ -3,7 +3,9 @@
 
 pub mod boundaries;
 pub mod checks;
+pub mod cql2;
 pub mod imports;
+pub mod ogc;
 pub mod place_writes;
 pub mod places;
 pub mod plots;

@@ -14,14 +14,37 @@ use super::plots::{plot_columns, PlotRow, PlotRowSql, FULL_GEOMETRY};
 use super::scope::condition;
 use super::sql::{quote, sql, Bind, Sql};
 use crate::domain::access::PlotSet;
+use crate::domain::ogc::OgcCrs;
 use crate::domain::plot::{PlotStatus, Servicing, Vocabulary, Zoning};
 use crate::domain::search::{Cursor, GeometryForm, PlotQuery, SortKey, SpatialRelation, COUNT_CAP};
 
 /// Tolerance of `geometry_form=simplified`: about 10 m in degrees at German latitudes.
 const SIMPLIFY_DEGREES: f64 = 0.0001;
 
-fn geometry_sql(form: GeometryForm) -> Sql {
-    match form {
+fn geometry_sql(query: &PlotQuery) -> Sql {
+    let crs = query.crs;
+    if crs != OgcCrs::CRS84 {
+        // OGC Part 2: another CRS, transformed by PostGIS; EPSG:4326 in its lat/lon order.
+        let shape = match query.geometry_form {
+            GeometryForm::Full => "plots.geom".to_owned(),
+            GeometryForm::Simplified => {
+                format!("ST_Multi(ST_SimplifyPreserveTopology(plots.geom, {SIMPLIFY_DEGREES}))")
+            }
+            GeometryForm::Centroid => "ST_Centroid(plots.geom)".to_owned(),
+            GeometryForm::None => return sql!["NULL::text"],
+        };
+        let shape = match crs.srid() {
+            4326 => shape,
+            srid => format!("ST_Transform({shape}, {srid})"),
+        };
+        let shape = match crs.lat_lon {
+            true => format!("ST_FlipCoordinates({shape})"),
+            false => shape,
+        };
+        // Options 0: no `crs` member (the Content-Crs header names it).
+        return sql![format!("ST_AsGeoJSON({shape}, {}, 0)", crs.decimals())];
+    }
+    match query.geometry_form {
         GeometryForm::Full => sql![FULL_GEOMETRY],
         GeometryForm::Simplified => sql![format!(
             "ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(plots.geom, {SIMPLIFY_DEGREES})), 6)"
@@ -138,7 +161,20 @@ pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
         c.plan_per_execution = true;
         when(Some(c));
     }
-    when(query.bbox.map(|b| {
+    when(query.bbox.filter(|b| b.srid != 4326).map(|b| {
+        sql![
+            "ST_Intersects(plots.geom, ST_Transform(ST_MakeEnvelope(",
+            Bind::F64(b.min_lon),
+            ", ",
+            Bind::F64(b.min_lat),
+            ", ",
+            Bind::F64(b.max_lon),
+            ", ",
+            Bind::F64(b.max_lat),
+            format!(", {}), 4326))", b.srid)
+        ]
+    }));
+    when(query.bbox.filter(|b| b.srid == 4326).map(|b| {
         sql![
             "ST_Intersects(plots.geom, ST_MakeEnvelope(",
             Bind::F64(b.min_lon),
@@ -171,6 +207,23 @@ pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
             SpatialRelation::Within => sql!["ST_CoveredBy(plots.geom, ", area, ")"],
         }
     }));
+    when(
+        (!query.ids.is_empty())
+            .then(|| sql!["plots.id = ANY(", Bind::I64s(query.ids.clone()), ")"]),
+    );
+    if let Some(range) = query.updated {
+        when(
+            range
+                .from
+                .map(|t| sql!["plots.updated_at >= ", Bind::Timestamp(t)]),
+        );
+        when(
+            range
+                .to
+                .map(|t| sql!["plots.updated_at <= ", Bind::Timestamp(t)]),
+        );
+    }
+    when(query.filter.as_ref().map(super::cql2::filter_sql));
     sql![" WHERE ", Sql::join(conditions, " AND ")]
 }
 
@@ -247,7 +300,7 @@ pub fn page_sql(query: &PlotQuery, set: &PlotSet, limit: i64) -> Sql {
         "SELECT ",
         plot_columns(),
         ", ",
-        geometry_sql(query.geometry_form),
+        geometry_sql(query),
         ", ",
         distance_sql(query),
         " FROM plots",

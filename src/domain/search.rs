@@ -96,10 +96,13 @@ impl Cursor {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bbox {
+    /// In `srid`'s (x, y) order: lon/lat for degrees, easting/northing for metres.
     pub min_lon: f64,
     pub min_lat: f64,
     pub max_lon: f64,
     pub max_lat: f64,
+    /// 4326, or a projected CRS of the OGC interface (`domain::ogc::OgcCrs`).
+    pub srid: i32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -186,6 +189,14 @@ pub struct PlotQuery {
     pub geometry_form: GeometryForm,
     pub fields: Option<Vec<String>>,
     pub format: Option<OutputFormat>,
+    /// Only these plots (OGC single features).
+    pub ids: Vec<i64>,
+    /// OGC `datetime`, against `updated_at`.
+    pub updated: Option<super::ogc::TimeRange>,
+    /// OGC Part 3 `filter`.
+    pub filter: Option<super::ogc::cql2::Filter>,
+    /// CRS of the geometries returned (OGC Part 2); CRS84 otherwise.
+    pub crs: super::ogc::OgcCrs,
 }
 
 impl PlotQuery {
@@ -204,6 +215,7 @@ impl PlotQuery {
         filters.geometry_form = GeometryForm::None;
         filters.fields = None;
         filters.format = None;
+        filters.crs = Default::default();
         filters.statuses.sort_by_key(|v| v.as_str());
         filters.statuses.dedup();
         filters.zonings.sort_by_key(|v| v.as_str());
@@ -269,6 +281,11 @@ mod tests {
             a.filter_key(),
             query(vec![PlotStatus::Sold], 10).filter_key()
         );
+    }
+
+    #[test]
+    fn ogc_pages_are_as_large_as_search_pages() {
+        assert_eq!(super::super::ogc::MAX_LIMIT, MAX_LIMIT);
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod import_crs;
 mod imports;
 mod maps;
 mod officer_details;
+mod ogc;
 mod openapi_spec;
 mod parcels;
 mod place_checks;

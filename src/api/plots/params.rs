@@ -291,6 +291,7 @@ impl SearchParams {
             geometry_form,
             fields,
             format,
+            ..PlotQuery::default()
         })
     }
 
@@ -303,6 +304,7 @@ impl SearchParams {
                 min_lat: n[1],
                 max_lon: n[2],
                 max_lat: n[3],
+                srid: 4326,
             };
             let in_range = [b.min_lon, b.max_lon]
                 .iter()

@@ -25,7 +25,7 @@ pub(crate) fn known_fields() -> &'static [String] {
     crate::api::views::Plot::members()
 }
 
-fn check_fields(query: &PlotQuery) -> Result<(), ApiError> {
+pub(crate) fn check_fields(query: &PlotQuery) -> Result<(), ApiError> {
     let Some(fields) = &query.fields else {
         return Ok(());
     };
