@@ -82,6 +82,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::places::restore_municipality,
         super::places::restore_estate,
         super::checks::place_checks,
+        super::monitoring::monitoring,
         super::maps::tiles::plot_tile,
         super::maps::tiles::plot_tilejson,
         super::maps::profile::plot::plot_profile,
@@ -91,12 +92,13 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::health::readyz,
     ),
     components(schemas(
-        plot::PlotData, plot::PlotStatus, plot::Zoning, plot::BplanStatus, plot::Servicing, plot::Offer,
+        plot::PlotData, plot::PlotStatus, plot::Zoning, plot::BplanStatus, plot::Servicing, plot::Offer, plot::OwnerType,
         GeoJsonPolygonal, views::Plot, views::PlotPage, views::PlotFeatureCollection, views::Link,
         views::Region, views::RegionDetail, views::Municipality, views::MunicipalityDetail,
         views::Estate, views::EstateDetail, views::PlotSummary, views::PlotHistory, views::HistoryEntry, ImportReport, ImportProblem, ImportItem, EstateImportReport, EstateImportItem, Located, super::auth::accounts::Account, super::auth::Session, super::plots::search::Facets, super::plots::search::SearchBody, Problem, FieldError, views::MultiPolygonDoc, views::PointDoc, views::PlotGeometryDoc,
         views::PlotWithWarnings, views::ChecksReport, views::MunicipalityFindings, views::KindTolerance, views::ChecksFeatureCollection, views::FindingFeature, views::FindingProperties,
         crate::domain::checks::Finding, crate::domain::checks::FindingKind, crate::domain::checks::PlotRef, crate::domain::checks::EstateRef,
+        super::monitoring::MonitoringReport, super::monitoring::RegionRef, crate::domain::monitoring::Definitions, crate::domain::monitoring::Figures, crate::domain::monitoring::Group, crate::domain::monitoring::Supply, crate::domain::monitoring::Bucket, crate::domain::monitoring::TakeUp, crate::domain::monitoring::TakeUpYear, crate::domain::monitoring::Reichweite, crate::domain::monitoring::PriceRange,
     )),
     modifiers(&BearerAuth, &InlineFlattened, &PatchSchema, &BodyLists),
     tags(
@@ -105,6 +107,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         (name = "accounts", description = "Login, API tokens, and accounts (admins)"),
         (name = "places", description = "Regions, municipalities and estates (Gewerbegebiete)"),
         (name = "maps", description = "Vector tiles, TileJSON and printable plot and estate profiles for maps on websites and trade-fair screens"),
+        (name = "monitoring", description = "Market monitoring (Flächenbilanz): supply, take-up, Reichweite, prices — for any past date"),
         (name = "operations", description = "Health probes"),
     )
 )]

@@ -13,6 +13,7 @@ pub mod imports;
 pub mod limits;
 pub mod maps;
 pub mod metrics;
+pub mod monitoring;
 pub mod places;
 pub mod plots;
 pub mod protection;
@@ -173,6 +174,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(places::create_estate)),
         )
         .service(resource("/places/checks", "GET").route(web::get().to(checks::place_checks)))
+        .service(resource("/monitoring", "GET").route(web::get().to(monitoring::monitoring)))
         // The hot dynamic path (tiles are parsed by hand, in the `/tiles` scope above).
         .service(
             resource("/plots/{key}", "GET, PUT, PATCH, DELETE")

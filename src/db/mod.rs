@@ -4,6 +4,7 @@
 pub mod boundaries;
 pub mod checks;
 pub mod imports;
+pub mod monitoring;
 pub mod place_writes;
 pub mod places;
 pub mod plots;

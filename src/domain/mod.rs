@@ -12,6 +12,7 @@ pub mod geometry;
 pub mod history;
 pub mod import;
 pub mod money;
+pub mod monitoring;
 pub mod place;
 pub mod plausibility;
 pub mod plot;

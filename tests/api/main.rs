@@ -17,6 +17,7 @@ mod import_concurrency;
 mod import_crs;
 mod imports;
 mod maps;
+mod monitoring;
 mod officer_details;
 mod openapi_spec;
 mod parcels;

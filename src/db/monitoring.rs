@@ -1,0 +1,196 @@
+//! Monitoring queries on `plot_states` (migration 000009): the plots of a region as they stood
+//! at the end of a day, and the deals (became sold or reserved) up to it. The rules that turn
+//! them into figures are in `domain::monitoring`.
+//!
+//! Days end at midnight Europe/Berlin: `as_of` means the state just before the next midnight
+//! there, and a deal's year is its calendar year there.
+
+use chrono::NaiveDate;
+use diesel::sql_types::{BigInt, Bool, Date, Double, Integer, Nullable, Text};
+use diesel::QueryableByName;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::domain::monitoring::{Deal, Offered, Place};
+use crate::domain::plot::{BplanStatus, OwnerType, PlotStatus, Servicing, Vocabulary, Zoning};
+
+/// The instant a day ends, as SQL over the date parameter `$n`.
+fn end_of(n: u8) -> String {
+    format!("((${n}::date + 1)::timestamp AT TIME ZONE 'Europe/Berlin')")
+}
+
+#[derive(QueryableByName)]
+struct PlaceColumns {
+    #[diesel(sql_type = BigInt)]
+    municipality_id: i64,
+    #[diesel(sql_type = Text)]
+    municipality_name: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    estate_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    estate_name: Option<String>,
+    #[diesel(sql_type = Text)]
+    zoning: String,
+}
+
+impl PlaceColumns {
+    fn into_place(self) -> Place {
+        Place {
+            municipality_id: self.municipality_id,
+            municipality_name: self.municipality_name,
+            estate_id: self.estate_id,
+            estate_name: self.estate_name,
+            zoning: Zoning::parse(&self.zoning).unwrap_or(Zoning::Other),
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct OfferedRow {
+    #[diesel(embed)]
+    place: PlaceColumns,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Text)]
+    servicing: String,
+    #[diesel(sql_type = Text)]
+    bplan_status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    owner_type: Option<String>,
+    #[diesel(sql_type = Nullable<Date>)]
+    available_from: Option<NaiveDate>,
+    #[diesel(sql_type = Double)]
+    area_m2: f64,
+    #[diesel(sql_type = Bool)]
+    price_on_request: bool,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    price_min_ct: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    price_max_ct: Option<i64>,
+}
+
+/// The names are today's (a renamed town reports under its new name); the rest is the state's.
+const PLACE_COLUMNS: &str = "s.municipality_id, m.name AS municipality_name, s.estate_id, \
+     e.name AS estate_name, s.zoning";
+
+const FROM_STATES: &str = "FROM plot_states s \
+     JOIN municipalities m ON m.id = s.municipality_id \
+     LEFT JOIN estates e ON e.id = s.estate_id";
+
+/// Published, not deleted plots of `region_id` with a status of supply or reserved, as they
+/// stood at the end of `as_of`.
+pub async fn offered(
+    conn: &mut AsyncPgConnection,
+    region_id: i64,
+    as_of: NaiveDate,
+) -> diesel::QueryResult<Vec<Offered>> {
+    let at = end_of(2);
+    let rows: Vec<OfferedRow> = diesel::sql_query(format!(
+        "SELECT {PLACE_COLUMNS}, s.status, s.servicing, s.bplan_status, s.owner_type, \
+                s.available_from, s.area_m2, s.price_on_request, s.price_min_ct, s.price_max_ct \
+         {FROM_STATES} \
+         WHERE m.region_id = $1 AND s.valid_from < {at} AND (s.valid_to IS NULL OR s.valid_to >= {at}) \
+           AND s.published AND NOT s.deleted \
+           AND s.status IN ('available', 'under_negotiation', 'planned', 'reserved')"
+    ))
+    .bind::<BigInt, _>(region_id)
+    .bind::<Date, _>(as_of)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Offered {
+            place: r.place.into_place(),
+            status: PlotStatus::parse(&r.status).unwrap_or(PlotStatus::Available),
+            servicing: Servicing::parse(&r.servicing).unwrap_or(Servicing::None),
+            bplan_status: BplanStatus::parse(&r.bplan_status).unwrap_or(BplanStatus::None),
+            owner_type: r.owner_type.as_deref().and_then(OwnerType::parse),
+            available_from: r.available_from,
+            area_m2: r.area_m2,
+            price_on_request: r.price_on_request,
+            price_min_ct: r.price_min_ct,
+            price_max_ct: r.price_max_ct,
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct DealRow {
+    #[diesel(embed)]
+    place: PlaceColumns,
+    #[diesel(sql_type = Date)]
+    on_day: NaiveDate,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Double)]
+    area_m2: f64,
+}
+
+/// Plots of `region_id` that became sold or reserved from another status while listed
+/// (published, not deleted), from 1 January of `first_year` to the end of `as_of`, leaving out
+/// plots deleted at the end of `as_of`.
+pub async fn deals(
+    conn: &mut AsyncPgConnection,
+    region_id: i64,
+    as_of: NaiveDate,
+    first_year: i32,
+) -> diesel::QueryResult<Vec<Deal>> {
+    let at = end_of(2);
+    let rows: Vec<DealRow> = diesel::sql_query(format!(
+        "SELECT {PLACE_COLUMNS}, (s.valid_from AT TIME ZONE 'Europe/Berlin')::date AS on_day, \
+                s.status, s.area_m2 \
+         {FROM_STATES} \
+         WHERE m.region_id = $1 AND s.status IN ('sold', 'reserved') AND s.prev_listed \
+           AND s.prev_status IS DISTINCT FROM s.status \
+           AND s.valid_from < {at} \
+           AND s.valid_from >= (make_date($3, 1, 1)::timestamp AT TIME ZONE 'Europe/Berlin') \
+           AND NOT EXISTS (SELECT 1 FROM plot_states d WHERE d.plot_id = s.plot_id AND d.deleted \
+                           AND d.valid_from < {at} AND (d.valid_to IS NULL OR d.valid_to >= {at}))"
+    ))
+    .bind::<BigInt, _>(region_id)
+    .bind::<Date, _>(as_of)
+    .bind::<Integer, _>(first_year)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Deal {
+                place: r.place.into_place(),
+                on: r.on_day,
+                status: PlotStatus::parse(&r.status)?,
+                area_m2: r.area_m2,
+            })
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+pub struct RegionRef {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub slug: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// Today in Europe/Berlin, by the database's clock.
+    #[diesel(sql_type = Date)]
+    pub today: NaiveDate,
+}
+
+/// The region by slug, or, without one, the only region there is (`Err(n)`: n regions).
+pub async fn region(
+    conn: &mut AsyncPgConnection,
+    slug: Option<&str>,
+) -> diesel::QueryResult<Result<RegionRef, usize>> {
+    let rows: Vec<RegionRef> = diesel::sql_query(
+        "SELECT id, slug, name, (now() AT TIME ZONE 'Europe/Berlin')::date AS today FROM regions WHERE deleted_at IS NULL \
+         AND ($1::text IS NULL OR slug = $1) ORDER BY id LIMIT 2",
+    )
+    .bind::<Nullable<Text>, _>(slug)
+    .load(conn)
+    .await?;
+    Ok(match rows.len() {
+        1 => Ok(rows.into_iter().next().expect("one row")),
+        n => Err(n),
+    })
+}
