@@ -49,6 +49,8 @@ CREATE INDEX plot_states_plot_from ON plot_states (plot_id, valid_from);
 CREATE INDEX plot_states_period ON plot_states (valid_from, valid_to);
 CREATE INDEX plot_states_take_up ON plot_states (valid_from)
     WHERE status IN ('sold', 'reserved') AND prev_listed;
+-- Take-ups leave out plots deleted by the date: few states, looked up per take-up.
+CREATE INDEX plot_states_deleted ON plot_states (plot_id, valid_from) WHERE deleted;
 
 CREATE FUNCTION gwf_plot_state_write() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

@@ -208,22 +208,31 @@ pub fn compute(
     deals: &[Deal],
 ) -> (Figures, Vec<Group>) {
     let total = figures(as_of, offered.iter(), deals.iter());
-    let mut keys: BTreeMap<(String, String), ()> = BTreeMap::new();
+    // One pass to partition: a region has hundreds of towns and 100,000 plots.
+    type Members<'a> = (String, Vec<&'a Offered>, Vec<&'a Deal>);
+    let mut parts: BTreeMap<String, Members> = BTreeMap::new();
     for o in offered {
-        keys.insert(o.place.group(by), ());
+        let (key, name) = o.place.group(by);
+        parts
+            .entry(key)
+            .or_insert_with(|| (name, Vec::new(), Vec::new()))
+            .1
+            .push(o);
     }
     for d in deals {
-        keys.insert(d.place.group(by), ());
+        let (key, name) = d.place.group(by);
+        parts
+            .entry(key)
+            .or_insert_with(|| (name, Vec::new(), Vec::new()))
+            .2
+            .push(d);
     }
-    let mut groups: Vec<Group> = keys
-        .into_keys()
-        .map(|(key, name)| {
-            let figures = figures(
-                as_of,
-                offered.iter().filter(|o| o.place.group(by).0 == key),
-                deals.iter().filter(|d| d.place.group(by).0 == key),
-            );
-            Group { key, name, figures }
+    let mut groups: Vec<Group> = parts
+        .into_iter()
+        .map(|(key, (name, o, d))| Group {
+            key,
+            name,
+            figures: figures(as_of, o.into_iter(), d.into_iter()),
         })
         .collect();
     groups.sort_by(|a, b| a.name.cmp(&b.name).then(a.key.cmp(&b.key)));
