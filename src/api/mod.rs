@@ -175,6 +175,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/places/checks", "GET").route(web::get().to(checks::place_checks)))
         .service(resource("/monitoring", "GET").route(web::get().to(monitoring::monitoring)))
+        .service(
+            resource("/monitoring/freshness", "GET")
+                .route(web::get().to(monitoring::freshness::freshness_report)),
+        )
         // The hot dynamic path (tiles are parsed by hand, in the `/tiles` scope above).
         .service(
             resource("/plots/{key}", "GET, PUT, PATCH, DELETE")
@@ -200,6 +204,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/plots/{key}/history", "GET")
                 .route(web::get().to(plots::state::plot_history)),
+        )
+        .service(
+            resource("/plots/{key}/confirm", "POST")
+                .route(web::post().to(plots::state::confirm_plot)),
         )
         .service(
             resource("/plots/{key}/publish", "POST")

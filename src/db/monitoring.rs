@@ -194,3 +194,90 @@ pub async fn region(
         n => Err(n),
     })
 }
+
+#[derive(QueryableByName)]
+struct CheckRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    reference: String,
+    #[diesel(sql_type = BigInt)]
+    municipality_id: i64,
+    #[diesel(sql_type = Text)]
+    municipality_name: String,
+    #[diesel(sql_type = Bool)]
+    published: bool,
+    #[diesel(sql_type = Date)]
+    data_confirmed_on: NaiveDate,
+    #[diesel(sql_type = Bool)]
+    never_confirmed: bool,
+    #[diesel(sql_type = Bool)]
+    price: bool,
+    #[diesel(sql_type = Bool)]
+    bplan_status: bool,
+    #[diesel(sql_type = Bool)]
+    servicing: bool,
+    #[diesel(sql_type = Bool)]
+    broadband: bool,
+    #[diesel(sql_type = Bool)]
+    distances: bool,
+    #[diesel(sql_type = Bool)]
+    contact: bool,
+    #[diesel(sql_type = Bool)]
+    description_en: bool,
+}
+
+/// Every plot that is not deleted, of `municipalities` (`None`: all), in municipality order,
+/// with what the freshness report checks (`domain::freshness::Completeness`). Location facts
+/// and contacts a plot leaves empty count when its published estate (or, for contacts, its
+/// town) has them, as the plot shows them (`domain::place`).
+pub async fn freshness(
+    conn: &mut AsyncPgConnection,
+    municipalities: Option<&[i64]>,
+) -> diesel::QueryResult<Vec<crate::domain::freshness::PlotCheck>> {
+    let rows: Vec<CheckRow> = diesel::sql_query(
+        "SELECT p.id, p.reference, p.municipality_id, m.name AS municipality_name, p.published, \
+                p.data_confirmed_on, \
+                NOT EXISTS (SELECT 1 FROM plot_history h WHERE h.plot_id = p.id AND (h.action = 'confirm' \
+                    OR (h.action = 'update' AND h.changes @> '[{\"field\": \"data_confirmed_on\"}]'))) \
+                  AS never_confirmed, \
+                (p.price_on_request OR p.price_min_ct IS NOT NULL) AS price, \
+                p.bplan_status <> 'none' AS bplan_status, \
+                (p.servicing <> 'none' OR (p.road_access IS NOT NULL AND p.water IS NOT NULL \
+                    AND p.sewage IS NOT NULL AND p.electricity IS NOT NULL)) AS servicing, \
+                (p.broadband_mbit IS NOT NULL OR p.fibre IS NOT NULL \
+                    OR e.broadband_mbit IS NOT NULL OR e.fibre IS NOT NULL) AS broadband, \
+                (p.dist_motorway_km IS NOT NULL OR e.dist_motorway_km IS NOT NULL) AS distances, \
+                coalesce(p.contact_email, p.contact_phone, e.contact_email, e.contact_phone, \
+                    m.contact_email, m.contact_phone) IS NOT NULL AS contact, \
+                coalesce(p.description_en, '') <> '' AS description_en \
+         FROM plots p JOIN municipalities m ON m.id = p.municipality_id \
+         LEFT JOIN estates e ON e.id = p.estate_id AND e.published AND e.deleted_at IS NULL \
+         WHERE p.deleted_at IS NULL AND ($1::bigint[] IS NULL OR p.municipality_id = ANY($1)) \
+         ORDER BY m.name, m.id, p.reference",
+    )
+    .bind::<Nullable<diesel::sql_types::Array<BigInt>>, _>(municipalities)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| crate::domain::freshness::PlotCheck {
+            id: r.id,
+            reference: r.reference,
+            municipality_id: r.municipality_id,
+            municipality_name: r.municipality_name,
+            published: r.published,
+            data_confirmed_on: r.data_confirmed_on,
+            never_confirmed: r.never_confirmed,
+            completeness: crate::domain::freshness::Completeness {
+                price: r.price,
+                bplan_status: r.bplan_status,
+                servicing: r.servicing,
+                broadband: r.broadband,
+                distances: r.distances,
+                contact: r.contact,
+                description_en: r.description_en,
+            },
+        })
+        .collect())
+}

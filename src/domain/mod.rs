@@ -8,6 +8,7 @@ pub mod checks;
 pub mod credentials;
 pub mod crs;
 pub mod formats;
+pub mod freshness;
 pub mod geometry;
 pub mod history;
 pub mod import;

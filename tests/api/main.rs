@@ -9,6 +9,7 @@ mod boundaries;
 mod errors;
 mod estate_imports;
 mod estate_pages;
+mod freshness;
 mod geometry;
 mod geometry_quality;
 mod gis_formats;

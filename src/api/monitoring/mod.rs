@@ -1,5 +1,8 @@
 //! `GET /monitoring`: the land balance (Flächenbilanz) of a region for a date, as JSON or CSV.
 //! Definitions and arithmetic: `domain::monitoring`; the states it reads: `db::monitoring`.
+//! `freshness`: `GET /monitoring/freshness`.
+
+pub mod freshness;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
