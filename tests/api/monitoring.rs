@@ -587,3 +587,62 @@ async fn monitoring_is_for_staff_unless_published_and_checks_its_parameters() {
     let report: Value = response.json().await.unwrap();
     assert_eq!(report["total"]["supply"]["count"], 0);
 }
+
+#[tokio::test]
+async fn the_demo_data_has_a_past() {
+    let app = spawn_app().await;
+    let mut conn = app.db().await;
+    gewerbeflaechen::demo::seed(&mut conn).await.unwrap();
+    let r = report(&app, "").await;
+    let t = &r["total"];
+    let years = t["take_up"]["years"].as_array().unwrap();
+    let sum = |member: &str| -> u64 { years.iter().map(|y| y[member].as_u64().unwrap()).sum() };
+    // data/demo/a14.json: 4 plots sold and 5 reserved today, each on offer before.
+    assert_eq!(sum("sold_count"), 4);
+    assert_eq!(sum("reserved_count"), 5);
+    assert!(t["supply"]["count"].as_u64().unwrap() >= 15);
+    assert!(
+        t["reichweite"]["years_5y"].is_number(),
+        "{}",
+        t["reichweite"]
+    );
+    // Five years back the sold plots were still on offer.
+    let back = gewerbeflaechen::domain::freshness::today() - chrono::Duration::days(4 * 365);
+    let then = report(&app, &format!("as_of={back}")).await;
+    assert!(
+        then["total"]["supply"]["count"].as_u64() > t["supply"]["count"].as_u64(),
+        "{}",
+        then["total"]["supply"]
+    );
+    let freshness: Value = app
+        .get_staff("/monitoring/freshness")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let towns = freshness["municipalities"].as_array().unwrap();
+    let count = |member: &str| -> u64 { towns.iter().map(|m| m[member].as_u64().unwrap()).sum() };
+    assert!(count("stale_count") >= 3, "some stale plots");
+    assert_eq!(count("never_confirmed_count"), 0);
+    // Seeding again adds no history; the states are those the history gives.
+    gewerbeflaechen::demo::seed(&mut conn).await.unwrap();
+    assert_eq!(
+        states_written_and_rebuilt(&app).await,
+        report_states(&app).await
+    );
+}
+
+/// The number of states.
+async fn report_states(app: &TestApp) -> usize {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.db().await;
+    let n: N = diesel::sql_query("SELECT count(*) AS n FROM plot_states")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    n.n as usize
+}
