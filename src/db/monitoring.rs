@@ -117,17 +117,19 @@ pub async fn offered(
 struct DealRow {
     #[diesel(embed)]
     place: PlaceColumns,
-    #[diesel(sql_type = Date)]
-    on_day: NaiveDate,
+    #[diesel(sql_type = Integer)]
+    year: i32,
     #[diesel(sql_type = Text)]
     status: String,
+    #[diesel(sql_type = BigInt)]
+    plots: i64,
     #[diesel(sql_type = Double)]
     area_m2: f64,
 }
 
 /// Plots of `region_id` that became sold or reserved from another status while listed
 /// (published, not deleted), from 1 January of `first_year` to the end of `as_of`, leaving out
-/// plots deleted at the end of `as_of`.
+/// plots deleted at the end of `as_of`; summed per place, year and status.
 pub async fn deals(
     conn: &mut AsyncPgConnection,
     region_id: i64,
@@ -136,15 +138,18 @@ pub async fn deals(
 ) -> diesel::QueryResult<Vec<Deal>> {
     let at = end_of(2);
     let rows: Vec<DealRow> = diesel::sql_query(format!(
-        "SELECT {PLACE_COLUMNS}, (s.valid_from AT TIME ZONE 'Europe/Berlin')::date AS on_day, \
-                s.status, s.area_m2 \
+        "SELECT s.municipality_id, min(m.name) AS municipality_name, s.estate_id, \
+                min(e.name) AS estate_name, s.zoning, \
+                extract(year FROM s.valid_from AT TIME ZONE 'Europe/Berlin')::int AS year, \
+                s.status, count(*) AS plots, sum(s.area_m2) AS area_m2 \
          {FROM_STATES} \
          WHERE m.region_id = $1 AND s.status IN ('sold', 'reserved') AND s.prev_listed \
            AND s.prev_status IS DISTINCT FROM s.status \
            AND s.valid_from < {at} \
            AND s.valid_from >= (make_date($3, 1, 1)::timestamp AT TIME ZONE 'Europe/Berlin') \
            AND NOT EXISTS (SELECT 1 FROM plot_states d WHERE d.plot_id = s.plot_id AND d.deleted \
-                           AND d.valid_from < {at} AND (d.valid_to IS NULL OR d.valid_to >= {at}))"
+                           AND d.valid_from < {at} AND (d.valid_to IS NULL OR d.valid_to >= {at})) \
+         GROUP BY s.municipality_id, s.estate_id, s.zoning, 6, s.status"
     ))
     .bind::<BigInt, _>(region_id)
     .bind::<Date, _>(as_of)
@@ -156,8 +161,9 @@ pub async fn deals(
         .filter_map(|r| {
             Some(Deal {
                 place: r.place.into_place(),
-                on: r.on_day,
+                year: r.year,
                 status: PlotStatus::parse(&r.status)?,
+                plots: r.plots as u64,
                 area_m2: r.area_m2,
             })
         })

@@ -183,14 +183,16 @@ impl Offered {
     }
 }
 
-/// A plot that became sold or reserved (`DEF_TAKE_UP`).
+/// Plots that became sold or reserved (`DEF_TAKE_UP`) in one year at one place, up to the
+/// report's date (the database sums them: a big region has 100,000s of deals).
 #[derive(Debug, Clone)]
 pub struct Deal {
     pub place: Place,
-    /// The calendar day of the change (Europe/Berlin).
-    pub on: NaiveDate,
+    /// The calendar year of the change (Europe/Berlin).
+    pub year: i32,
     /// `Sold` or `Reserved`.
     pub status: PlotStatus,
+    pub plots: u64,
     /// Units: m².
     pub area_m2: f64,
 }
@@ -373,8 +375,8 @@ fn take_up<'a>(as_of: NaiveDate, deals: impl Iterator<Item = &'a Deal>) -> TakeU
     let mut sold = vec![(0u64, 0.0f64); span];
     let mut reserved = vec![(0u64, 0.0f64); span];
     for d in deals {
-        let year = d.on.year();
-        if d.on > as_of || year < first - 4 || year > last {
+        let year = d.year;
+        if year < first - 4 || year > last {
             continue;
         }
         let slot = match d.status {
@@ -382,7 +384,7 @@ fn take_up<'a>(as_of: NaiveDate, deals: impl Iterator<Item = &'a Deal>) -> TakeU
             PlotStatus::Reserved => &mut reserved[index(year)],
             _ => continue,
         };
-        slot.0 += 1;
+        slot.0 += d.plots;
         slot.1 += d.area_m2;
     }
     let mean_ha = |upto: i32, n: i32| {

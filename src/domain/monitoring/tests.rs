@@ -75,8 +75,9 @@ fn size_classes_have_closed_lower_bounds() {
 fn rolling_means_and_reichweite() {
     let deal = |y: i32, ha: f64| Deal {
         place: offered(PlotStatus::Sold, Servicing::Full, None, 0.0).place,
-        on: day(y, 5, 1),
+        year: y,
         status: PlotStatus::Sold,
+        plots: 1,
         area_m2: ha * 10_000.0,
     };
     let deals = vec![
