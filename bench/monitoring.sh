@@ -83,7 +83,7 @@ back_figures="$(figures)"
 read -r estate_median estate_max < <(measure "as_of=$back&group_by=estate")
 
 plan() { # $1 = date
-  gwf_psql "$BENCH_URL" -X -At <<SQL | grep -E 'Scan|Join|Execution Time|Rows Removed' | sed 's/^/    /' | head -20
+  gwf_psql "$BENCH_URL" -X -At <<SQL | grep -E 'Scan|Join|Aggregate|Execution Time|Rows Removed' | sed 's/^/    /' | head -24
 EXPLAIN (ANALYZE, COSTS OFF)
 SELECT s.municipality_id, m.name, s.estate_id, e.name, s.zoning, s.status, s.servicing, s.bplan_status,
        s.owner_type, s.available_from, s.area_m2, s.price_on_request, s.price_min_ct, s.price_max_ct
@@ -93,8 +93,8 @@ WHERE m.region_id = (SELECT id FROM regions WHERE slug = 'bench')
   AND (s.valid_to IS NULL OR s.valid_to >= (('$1'::date + 1)::timestamp AT TIME ZONE 'Europe/Berlin'))
   AND s.published AND NOT s.deleted AND s.status IN ('available', 'under_negotiation', 'planned', 'reserved');
 EXPLAIN (ANALYZE, COSTS OFF)
-SELECT s.municipality_id, m.name, s.estate_id, e.name, s.zoning,
-       (s.valid_from AT TIME ZONE 'Europe/Berlin')::date, s.status, s.area_m2
+SELECT s.municipality_id, min(m.name),
+       extract(year FROM s.valid_from AT TIME ZONE 'Europe/Berlin')::int AS year, s.status, count(*), sum(s.area_m2)
 FROM plot_states s JOIN municipalities m ON m.id = s.municipality_id LEFT JOIN estates e ON e.id = s.estate_id
 WHERE m.region_id = (SELECT id FROM regions WHERE slug = 'bench')
   AND s.status IN ('sold', 'reserved') AND s.prev_listed AND s.prev_status IS DISTINCT FROM s.status
@@ -102,7 +102,8 @@ WHERE m.region_id = (SELECT id FROM regions WHERE slug = 'bench')
   AND s.valid_from >= (make_date(extract(year FROM '$1'::date)::int - 13, 1, 1)::timestamp AT TIME ZONE 'Europe/Berlin')
   AND NOT EXISTS (SELECT 1 FROM plot_states d WHERE d.plot_id = s.plot_id AND d.deleted
                   AND d.valid_from < (('$1'::date + 1)::timestamp AT TIME ZONE 'Europe/Berlin')
-                  AND (d.valid_to IS NULL OR d.valid_to >= (('$1'::date + 1)::timestamp AT TIME ZONE 'Europe/Berlin')));
+                  AND (d.valid_to IS NULL OR d.valid_to >= (('$1'::date + 1)::timestamp AT TIME ZONE 'Europe/Berlin')))
+GROUP BY s.municipality_id, year, s.status;
 SQL
 }
 plan_today="$(plan "$today")"
@@ -120,6 +121,7 @@ SQL
 )"
 
 commit="$(git rev-parse --short HEAD)"
+[[ -n "${BENCH_BIN:-}" ]] && commit="$commit, binary $BENCH_BIN"
 {
   echo
   echo "## $(date -u +%Y-%m-%d) — monitoring, commit $commit"

@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Bool, Date, Double, Integer, Nullable, Text};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::domain::monitoring::{Deal, Offered, Place};
+use crate::domain::monitoring::{Deal, GroupBy, Offered, Place};
 use crate::domain::plot::{BplanStatus, OwnerType, PlotStatus, Servicing, Vocabulary, Zoning};
 
 /// The instant a day ends, as SQL over the date parameter `$n`.
@@ -129,17 +129,36 @@ struct DealRow {
 
 /// Plots of `region_id` that became sold or reserved from another status while listed
 /// (published, not deleted), from 1 January of `first_year` to the end of `as_of`, leaving out
-/// plots deleted at the end of `as_of`; summed per place, year and status.
+/// plots deleted at the end of `as_of`; summed per year, status and what `by` groups by (the
+/// other parts of the place are left empty: at a big region's scale, per estate and zoning
+/// there is about one deal per row).
 pub async fn deals(
     conn: &mut AsyncPgConnection,
     region_id: i64,
     as_of: NaiveDate,
     first_year: i32,
+    by: GroupBy,
 ) -> diesel::QueryResult<Vec<Deal>> {
     let at = end_of(2);
+    let (place, group) = match by {
+        GroupBy::Municipality => (
+            "s.municipality_id, min(m.name) AS municipality_name, NULL::bigint AS estate_id, \
+             NULL::text AS estate_name, 'other'::text AS zoning",
+            "s.municipality_id",
+        ),
+        GroupBy::Estate => (
+            "s.municipality_id, min(m.name) AS municipality_name, s.estate_id, \
+             min(e.name) AS estate_name, 'other'::text AS zoning",
+            "s.municipality_id, s.estate_id",
+        ),
+        GroupBy::Zoning => (
+            "0::bigint AS municipality_id, ''::text AS municipality_name, NULL::bigint AS estate_id, \
+             NULL::text AS estate_name, s.zoning",
+            "s.zoning",
+        ),
+    };
     let rows: Vec<DealRow> = diesel::sql_query(format!(
-        "SELECT s.municipality_id, min(m.name) AS municipality_name, s.estate_id, \
-                min(e.name) AS estate_name, s.zoning, \
+        "SELECT {place}, \
                 extract(year FROM s.valid_from AT TIME ZONE 'Europe/Berlin')::int AS year, \
                 s.status, count(*) AS plots, sum(s.area_m2) AS area_m2 \
          {FROM_STATES} \
@@ -149,7 +168,7 @@ pub async fn deals(
            AND s.valid_from >= (make_date($3, 1, 1)::timestamp AT TIME ZONE 'Europe/Berlin') \
            AND NOT EXISTS (SELECT 1 FROM plot_states d WHERE d.plot_id = s.plot_id AND d.deleted \
                            AND d.valid_from < {at} AND (d.valid_to IS NULL OR d.valid_to >= {at})) \
-         GROUP BY s.municipality_id, s.estate_id, s.zoning, 6, s.status"
+         GROUP BY {group}, year, s.status"
     ))
     .bind::<BigInt, _>(region_id)
     .bind::<Date, _>(as_of)

@@ -646,3 +646,59 @@ async fn report_states(app: &TestApp) -> usize {
         .unwrap();
     n.n as usize
 }
+
+#[tokio::test]
+async fn the_report_is_a_printable_page_in_german_and_english() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let page = |query: &'static str, accept: &'static str| {
+        app.client
+            .get(app.url(&format!("/monitoring?{query}")))
+            .bearer_auth(TOKEN)
+            .header("Accept", accept)
+            .send()
+    };
+    let response = page("as_of=2026-06-30", "text/html,application/xhtml+xml")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(response.headers().contains_key("content-security-policy"));
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<h1>Flächenbilanz Testregion</h1>"), "{html}");
+    assert!(html.contains("Stand 30.06.2026"));
+    // 23.3 ha of supply, 6.2 immediately, Reichweite 7.75 years (to one decimal: 7,8).
+    for want in [
+        "23,3 ha",
+        "6,2 ha",
+        "7,8 Jahre",
+        "<svg",
+        "@media print",
+        "Ludwigslust",
+        "Grabow",
+    ] {
+        assert!(html.contains(want), "page lacks {want}");
+    }
+    assert!(!html.contains("<script"), "no script");
+    let en = page("as_of=2026-06-30&f=html&lang=en", "*/*")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("Land balance Testregion") && en.contains("23.3 ha"));
+    assert!(
+        en.contains("href=\"?as_of=2026-06-30&amp;f=html&amp;lang=de\""),
+        "language switch"
+    );
+    assert_problem(page("f=html&lang=fr", "*/*").await.unwrap(), 400).await;
+    // JSON stays the default for API clients.
+    let json = page("as_of=2026-06-30", "application/json").await.unwrap();
+    assert!(json.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+}

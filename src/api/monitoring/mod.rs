@@ -3,9 +3,10 @@
 //! `freshness`: `GET /monitoring/freshness`.
 
 pub mod freshness;
+mod page;
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -19,6 +20,7 @@ use crate::api::error::responses as r;
 use crate::db;
 use crate::domain::access;
 use crate::domain::monitoring::{self, Definitions, Figures, Group, GroupBy, YEARS_SHOWN};
+use crate::domain::plot::Lang;
 
 /// The earliest `as_of` accepted: well before any history this service can hold.
 const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1990, 1, 1) {
@@ -40,9 +42,13 @@ pub struct MonitoringParams {
     /// How `groups` are formed: `municipality` (default), `estate` or `zoning`.
     #[param(pattern = "^(municipality|estate|zoning)$")]
     pub group_by: Option<String>,
-    /// `json` (default) or `csv` (one line for the region, then one per group).
-    #[param(pattern = "^(json|csv)$")]
+    /// `json` (default), `csv` (one line for the region, then one per group) or `html` (the
+    /// report as a page with charts and a print layout; also what a browser's `Accept` gets).
+    #[param(pattern = "^(json|csv|html)$")]
     pub f: Option<String>,
+    /// Language of the page (`f=html`): `de` (default) or `en`.
+    #[param(pattern = "^(de|en)$")]
+    pub lang: Option<String>,
 }
 
 /// The region reported on.
@@ -101,6 +107,7 @@ fn parse_date(text: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
         (status = 200, description = "The figures", content(
             (MonitoringReport = "application/json"),
             (String = "text/csv"),
+            (String = "text/html"),
         )),
         r::BadQuery,
         r::NeedsToken,
@@ -111,6 +118,7 @@ fn parse_date(text: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
     security((), ("bearer" = []))
 )]
 pub async fn monitoring(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     QueryParams(params): QueryParams<MonitoringParams>,
@@ -122,10 +130,23 @@ pub async fn monitoring(
             ApiError::bad_parameter("group_by", "use `municipality`, `estate` or `zoning`")
         })?,
     };
-    let csv = match params.f.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => return Err(ApiError::bad_parameter("f", "use `json` or `csv`")),
+    let prefers_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.starts_with("text/html"));
+    let (csv, html) = match params.f.as_deref() {
+        None => (false, prefers_html),
+        Some("json") => (false, false),
+        Some("csv") => (true, false),
+        Some("html") => (false, true),
+        Some(_) => return Err(ApiError::bad_parameter("f", "use `json`, `csv` or `html`")),
+    };
+    let lang = match params.lang.as_deref() {
+        None => Lang::De,
+        Some(code) => {
+            Lang::parse(code).ok_or_else(|| ApiError::bad_parameter("lang", "use `de` or `en`"))?
+        }
     };
     let mut conn = state.pool.get().await?;
     let region = match db::monitoring::region(&mut conn, params.region.as_deref()).await? {
@@ -149,7 +170,7 @@ pub async fn monitoring(
     };
     let first_year = as_of.year() - YEARS_SHOWN + 1 - 4;
     let offered = db::monitoring::offered(&mut conn, region.id, as_of).await?;
-    let deals = db::monitoring::deals(&mut conn, region.id, as_of, first_year).await?;
+    let deals = db::monitoring::deals(&mut conn, region.id, as_of, first_year, group_by).await?;
     drop(conn);
     let (total, groups) = monitoring::compute(as_of, group_by, &offered, &deals);
     let report = MonitoringReport {
@@ -164,8 +185,30 @@ pub async fn monitoring(
         total,
         groups,
     };
+    if html {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                form_urlencoded::parse(req.query_string().as_bytes())
+                    .filter(|(k, _)| k != "lang" && k != "f"),
+            )
+            .append_pair("f", "html")
+            .finish();
+        let mut response = crate::api::maps::pages::html_response(
+            &state.settings,
+            page::render(&report, lang, &query),
+        );
+        response.headers_mut().insert(
+            header::VARY,
+            header::HeaderValue::from_static("Accept, Authorization"),
+        );
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("private, no-cache"),
+        );
+        return Ok(response);
+    }
     let mut response = HttpResponse::Ok();
-    response.insert_header((header::VARY, "Authorization"));
+    response.insert_header((header::VARY, "Accept, Authorization"));
     response.insert_header((header::CACHE_CONTROL, "private, no-cache"));
     if csv {
         Ok(response
