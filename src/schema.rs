@@ -196,6 +196,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    reminder_feeds (id) {
+        id -> Int8,
+        user_id -> Int8,
+        name -> Text,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     login_throttle (key) {
         key -> Bytea,
         failures -> Int4,

@@ -176,6 +176,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/places/checks", "GET").route(web::get().to(checks::place_checks)))
         .service(resource("/monitoring", "GET").route(web::get().to(monitoring::monitoring)))
         .service(
+            resource("/monitoring/reminders", "GET, POST")
+                .route(web::get().to(monitoring::reminders::list_feeds))
+                .route(web::post().to(monitoring::reminders::create_feed)),
+        )
+        .service(
+            resource("/monitoring/reminders/{id}", "DELETE")
+                .route(web::delete().to(monitoring::reminders::revoke_feed)),
+        )
+        .service(
+            resource("/monitoring/reminders/{token}/atom", "GET")
+                .route(web::get().to(monitoring::reminders::feed)),
+        )
+        .service(
             resource("/monitoring/freshness", "GET")
                 .route(web::get().to(monitoring::freshness::freshness_report)),
         )

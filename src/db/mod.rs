@@ -8,6 +8,7 @@ pub mod monitoring;
 pub mod place_writes;
 pub mod places;
 pub mod plots;
+pub mod reminders;
 pub mod scope;
 pub mod search;
 pub mod sql;

@@ -27,6 +27,7 @@ mod place_writes;
 mod places;
 mod plots_crud;
 mod region_setup;
+mod reminders;
 mod resync;
 mod search;
 mod upgrade;

@@ -4,6 +4,7 @@
 
 pub mod freshness;
 mod page;
+pub mod reminders;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};

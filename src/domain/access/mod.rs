@@ -453,6 +453,15 @@ pub fn freshness_scope(caller: Option<&Principal>) -> Result<Option<Vec<i64>>, D
     check_scope(caller, None)
 }
 
+/// Whose plots a reminder feed of an account with `role` (and, for editors, `municipalities`)
+/// covers, as the account would read them today: `None` for the whole region.
+pub fn feed_scope(role: Role, municipalities: Vec<i64>) -> Option<Vec<i64>> {
+    match role {
+        Role::Admin | Role::Viewer => None,
+        Role::Editor => Some(municipalities),
+    }
+}
+
 /// Whose spatial checks (`GET /places/checks`) a caller reads: `None` for the whole region
 /// (viewers, admins), else these municipalities (an editor's own). The checks name drafts and
 /// measure internal geometry, so they are for accounts whose token reads, over the towns whose
