@@ -19,6 +19,7 @@ mod import_crs;
 mod imports;
 mod maps;
 mod monitoring;
+mod monitoring_page;
 mod officer_details;
 mod openapi_spec;
 mod parcels;
