@@ -59,7 +59,11 @@ DECLARE
                                       round(NEW.area_geodesic_m2::numeric, 1)::double precision);
     cur plot_states%ROWTYPE;
 BEGIN
-    SELECT * INTO cur FROM plot_states WHERE plot_id = NEW.id AND valid_to IS NULL FOR UPDATE;
+    -- A new plot has no state yet: no lookup, so that an import of 100,000 new plots into a
+    -- table whose statistics still say "empty" cannot run 100,000 scans of it.
+    IF TG_OP = 'UPDATE' THEN
+        SELECT * INTO cur FROM plot_states WHERE plot_id = NEW.id AND valid_to IS NULL FOR UPDATE;
+    END IF;
     IF FOUND AND (cur.status, cur.published, cur.deleted, cur.municipality_id, cur.estate_id,
                   cur.zoning, cur.servicing, cur.bplan_status, cur.owner_type, cur.available_from,
                   cur.area_m2, cur.price_on_request, cur.price_min_ct, cur.price_max_ct)
