@@ -1,6 +1,7 @@
 //! `seed-demo`: the made-up Städteverbund A14 data set (data/demo/a14.json), loaded through the
 //! same validation as the API. Idempotent: existing demo plots are left as they are, places are
-//! upserted with identical values.
+//! upserted with identical values. New plots come with a dated five-year past
+//! (`seed_with_history`) for the monitoring and freshness figures.
 
 use std::collections::HashMap;
 
@@ -185,20 +186,76 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<SeedReport> {
             {
                 report.plots_kept += 1;
             } else {
-                let changes = Value::Array(crate::domain::history::diff(
-                    None,
-                    &crate::domain::history::Snapshot::of_valid(&valid),
-                ));
-                let actor = Actor {
-                    user_id: None,
-                    name: "gewerbeflaechen seed-demo".into(),
-                    via: Via::Cli,
-                };
-                db::plots::insert(conn, &valid, true, &actor, &changes).await?;
+                seed_with_history(conn, &valid, today, report.plots_created).await?;
                 report.plots_created += 1;
             }
         }
         Ok(report)
     })
     .await
+}
+
+/// A demo plot with a made-up past, so that monitoring and freshness show something on first
+/// start: it was listed five years ago (plus a day per plot), as available where it is sold,
+/// reserved or under negotiation today and 10 % cheaper; on its `data_confirmed_on` date it
+/// became what the data set says (a sale, a reservation, a price change, a confirmation). Plots
+/// the data set confirms long ago stay stale. Dated with `gwf.effective_at` (migration 000009),
+/// recorded in the history as changes by `gewerbeflaechen seed-demo`, like the data itself
+/// made up (`is_demo`).
+async fn seed_with_history(
+    conn: &mut AsyncPgConnection,
+    valid: &crate::domain::plot::ValidPlot,
+    today: chrono::NaiveDate,
+    index: usize,
+) -> anyhow::Result<()> {
+    use crate::domain::history::{diff, Snapshot};
+    use crate::domain::money::Cents;
+    use crate::domain::plot::PlotStatus;
+    let listed_on =
+        (today - chrono::Duration::days(5 * 365)) + chrono::Duration::days(index as i64);
+    let mut earlier = valid.clone();
+    let f = &mut earlier.data.facts;
+    if matches!(
+        f.status,
+        PlotStatus::Sold | PlotStatus::Reserved | PlotStatus::UnderNegotiation
+    ) {
+        f.status = PlotStatus::Available;
+        earlier.data.internal.published = true;
+    }
+    let cheaper = |c: Cents| Cents((c.0 * 9 / 10 / 10) * 10);
+    f.price_min_eur_m2 = f.price_min_eur_m2.map(cheaper);
+    f.price_max_eur_m2 = f.price_max_eur_m2.map(cheaper);
+    f.data_confirmed_on = listed_on;
+    let actor = Actor {
+        user_id: None,
+        name: "gewerbeflaechen seed-demo".into(),
+        via: Via::Cli,
+    };
+    let at = |day: chrono::NaiveDate| format!("{day} 10:00:00+01");
+    effective_at(conn, &at(listed_on)).await?;
+    let created = Value::Array(diff(None, &Snapshot::of_valid(&earlier)));
+    let id = db::plots::insert(conn, &earlier, true, &actor, &created).await?;
+    let changed_on = valid
+        .data
+        .facts
+        .data_confirmed_on
+        .max(listed_on + chrono::Duration::days(30));
+    effective_at(conn, &at(changed_on.min(today))).await?;
+    let changes = Value::Array(diff(
+        Some(&Snapshot::of_valid(&earlier)),
+        &Snapshot::of_valid(valid),
+    ));
+    db::plots::update(conn, id, valid, &actor, &changes).await?;
+    effective_at(conn, "").await?;
+    Ok(())
+}
+
+/// Dates the following changes of this transaction (`gwf.effective_at`; empty: now).
+async fn effective_at(conn: &mut AsyncPgConnection, at: &str) -> anyhow::Result<()> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("SELECT set_config('gwf.effective_at', $1, true)")
+        .bind::<diesel::sql_types::Text, _>(at)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

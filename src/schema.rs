@@ -165,6 +165,44 @@ diesel::table! {
         owner_name -> Nullable<Text>,
         owner_contact -> Nullable<Text>,
         parcels -> Array<Text>,
+        owner_type -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Each plot's monitored facts per period (`[valid_from, valid_to)`), written by a trigger.
+    plot_states (id) {
+        id -> Int8,
+        plot_id -> Int8,
+        valid_from -> Timestamptz,
+        valid_to -> Nullable<Timestamptz>,
+        status -> Text,
+        published -> Bool,
+        deleted -> Bool,
+        municipality_id -> Int8,
+        estate_id -> Nullable<Int8>,
+        zoning -> Text,
+        servicing -> Text,
+        bplan_status -> Text,
+        owner_type -> Nullable<Text>,
+        available_from -> Nullable<Date>,
+        area_m2 -> Float8,
+        price_on_request -> Bool,
+        price_min_ct -> Nullable<Int8>,
+        price_max_ct -> Nullable<Int8>,
+        prev_status -> Nullable<Text>,
+        prev_listed -> Bool,
+    }
+}
+
+diesel::table! {
+    reminder_feeds (id) {
+        id -> Int8,
+        user_id -> Int8,
+        name -> Text,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 

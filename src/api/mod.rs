@@ -13,6 +13,7 @@ pub mod imports;
 pub mod limits;
 pub mod maps;
 pub mod metrics;
+pub mod monitoring;
 pub mod ogc;
 pub mod places;
 pub mod plots;
@@ -183,6 +184,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(places::create_estate)),
         )
         .service(resource("/places/checks", "GET").route(web::get().to(checks::place_checks)))
+        .service(resource("/monitoring", "GET").route(web::get().to(monitoring::monitoring)))
+        .service(
+            resource("/monitoring/reminders", "GET, POST")
+                .route(web::get().to(monitoring::reminders::list_feeds))
+                .route(web::post().to(monitoring::reminders::create_feed)),
+        )
+        .service(
+            resource("/monitoring/reminders/{id}", "DELETE")
+                .route(web::delete().to(monitoring::reminders::revoke_feed)),
+        )
+        .service(
+            resource("/monitoring/reminders/{token}/atom", "GET")
+                .route(web::get().to(monitoring::reminders::feed)),
+        )
+        .service(
+            resource("/monitoring/freshness", "GET")
+                .route(web::get().to(monitoring::freshness::freshness_report)),
+        )
         // The hot dynamic path (tiles are parsed by hand, in the `/tiles` scope above).
         .service(
             resource("/plots/{key}", "GET, PUT, PATCH, DELETE")
@@ -208,6 +227,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/plots/{key}/history", "GET")
                 .route(web::get().to(plots::state::plot_history)),
+        )
+        .service(
+            resource("/plots/{key}/confirm", "POST")
+                .route(web::post().to(plots::state::confirm_plot)),
         )
         .service(
             resource("/plots/{key}/publish", "POST")

@@ -117,6 +117,13 @@ pub struct Settings {
     /// (`POST /plots/{key}/preview-link`). Without it a random secret is made at start-up, and
     /// preview links stop working when the service restarts (or on another instance).
     pub preview_secret: Secret,
+    /// `GWF_MONITORING_PUBLIC` (`true`/`false`, default `false`): whether `GET /monitoring`
+    /// answers everyone (the aggregate figures, for the region's marketing website) rather than
+    /// staff only.
+    pub monitoring_public: bool,
+    /// `GWF_STALE_AFTER_DAYS` (default 365, 1–3650): a plot whose data was confirmed longer ago
+    /// is stale. Units: days.
+    pub stale_after_days: u32,
 }
 
 /// Everything wrong with the configuration, reported together.
@@ -213,6 +220,7 @@ impl Settings {
             number("GWF_IMPORT_MAX_BYTES", 128 * 1024 * 1024, 1024, 1 << 31) as usize;
         let import_max_features = number("GWF_IMPORT_MAX_FEATURES", 100_000, 1, 1_000_000) as usize;
         let tile_cache_mb = number("GWF_TILE_CACHE_MB", 64, 0, 65_536) as usize;
+        let stale_after_days = number("GWF_STALE_AFTER_DAYS", 365, 1, 3650) as u32;
         let defaults = crate::domain::geometry::GeometryLimits::default();
         let geometry_limits = crate::domain::geometry::GeometryLimits {
             ring_positions: number(
@@ -336,6 +344,16 @@ impl Settings {
             }
         };
 
+        let monitoring_public = match get("GWF_MONITORING_PUBLIC") {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                problems.push(format!(
+                    "GWF_MONITORING_PUBLIC={other}: must be true or false"
+                ));
+                false
+            }
+        };
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -362,6 +380,8 @@ impl Settings {
             web_dir,
             protection,
             preview_secret,
+            monitoring_public,
+            stale_after_days,
         })
     }
 }

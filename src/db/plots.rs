@@ -362,11 +362,33 @@ pub async fn set_state(
                 .get_result(conn)
                 .await?
         }
-        HistoryAction::Create | HistoryAction::Update => {
-            unreachable!("field changes go through insert and update")
+        HistoryAction::Create | HistoryAction::Update | HistoryAction::Confirm => {
+            unreachable!("field changes go through insert, update and confirm")
         }
     };
     record(conn, id, version, action, actor, changes).await?;
+    Ok(version)
+}
+
+/// Sets the confirmation date ("Stand") of a locked plot to `on`, bumps its version and records
+/// a `confirm` entry. Returns the new version.
+pub async fn confirm(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    on: chrono::NaiveDate,
+    actor: &Actor,
+    changes: &serde_json::Value,
+) -> QueryResult<i32> {
+    let version: i32 = diesel::update(plots::table.filter(plots::id.eq(id)))
+        .set((
+            plots::data_confirmed_on.eq(on),
+            plots::version.eq(plots::version + 1),
+            plots::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(plots::version)
+        .get_result(conn)
+        .await?;
+    record(conn, id, version, HistoryAction::Confirm, actor, changes).await?;
     Ok(version)
 }
 

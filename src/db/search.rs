@@ -149,6 +149,11 @@ pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
             .grw_area
             .map(|v| sql!["plots.grw_area = ", Bind::Bool(v)]),
     );
+    when(
+        query
+            .confirmed_since
+            .map(|date| sql!["plots.data_confirmed_on >= ", Bind::Date(date)]),
+    );
     if let Some(text) = &query.text {
         // How rare a word is decides the best plan (walk the sort order for common words, the
         // GIN index for rare ones). A parameter would get the generic plan, which cannot know,

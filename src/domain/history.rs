@@ -43,6 +43,8 @@ pub enum HistoryAction {
     Unpublish,
     Delete,
     Restore,
+    /// "Checked, still true": only `data_confirmed_on` changes (plots only).
+    Confirm,
 }
 
 impl HistoryAction {
@@ -54,6 +56,7 @@ impl HistoryAction {
             HistoryAction::Unpublish => "unpublish",
             HistoryAction::Delete => "delete",
             HistoryAction::Restore => "restore",
+            HistoryAction::Confirm => "confirm",
         }
     }
 }

@@ -176,6 +176,9 @@ pub struct PlotQuery {
     pub max_dist_airport_km: Option<f64>,
     pub available_by: Option<NaiveDate>,
     pub grw_area: Option<bool>,
+    /// Only plots whose data was confirmed on or after this date (`fresh=true`: the API sets
+    /// it from `GWF_STALE_AFTER_DAYS`).
+    pub confirmed_since: Option<NaiveDate>,
     /// Search deleted plots (admins only; the API checks).
     pub deleted: bool,
     pub text: Option<String>,

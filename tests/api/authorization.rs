@@ -162,6 +162,23 @@ async fn every_role_gets_exactly_its_rights() {
             }
         }
     }
+    // The monitoring figures (issue 17): staff whose token reads, whatever their role; the
+    // public only with GWF_MONITORING_PUBLIC (tests/api/monitoring.rs).
+    for role in [Role::Anonymous, Role::Viewer, Role::Editor, Role::Admin] {
+        n += 1;
+        let request = app.client.get(app.url("/monitoring"));
+        let request = match token(role) {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        };
+        let got = request.send().await.unwrap().status().as_u16();
+        let want = if role == Role::Anonymous { 401 } else { 200 };
+        if got != want {
+            failures.push(format!(
+                "{role:?} GET /monitoring: expected {want}, got {got}"
+            ));
+        }
+    }
     assert!(
         failures.is_empty(),
         "{} of {n} cases wrong:\n{}",

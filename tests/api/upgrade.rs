@@ -109,6 +109,13 @@ async fn a_database_of_migration_000004_reads_the_same_after_the_upgrade() {
             // Members added since: what an existing plot shows for them.
             let parcels = new.as_object_mut().unwrap().remove("parcels");
             assert_eq!(parcels, Some(serde_json::json!([])), "migration 000005");
+            let owner_type = new.as_object_mut().unwrap().remove("owner_type");
+            assert_eq!(owner_type, Some(Value::Null), "migration 000009");
+            let age = new.as_object_mut().unwrap().remove("data_age_days");
+            assert!(
+                age.is_some_and(|a| a.as_i64().is_some()),
+                "issue 17: data_age_days"
+            );
             assert_eq!(
                 old, &new,
                 "{part}: plot {} reads as before",
@@ -141,6 +148,42 @@ async fn a_database_of_migration_000004_reads_the_same_after_the_upgrade() {
         "places read as they were stored"
     );
     assert!(places_after.len() >= 10);
+
+    // Migration 000009: every plot's history became its states, the last one today's row.
+    let mut conn = AsyncPgConnection::establish(&app.database_url)
+        .await
+        .unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = |sql: &'static str| diesel::sql_query(sql);
+    let mismatched: Count = count(
+        "SELECT count(*) AS n FROM plots p LEFT JOIN plot_states s ON s.plot_id = p.id AND s.valid_to IS NULL \
+         WHERE s.id IS NULL OR (s.status, s.published, s.deleted, s.municipality_id, s.zoning) \
+               IS DISTINCT FROM (p.status, p.published, p.deleted_at IS NOT NULL, p.municipality_id, p.zoning)",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        mismatched.n, 0,
+        "one current state per plot, as the plot is"
+    );
+    let states: Count = count("SELECT count(*) AS n FROM plot_states")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let plots =
+        before["plots"].as_array().unwrap().len() + before["deleted"].as_array().unwrap().len();
+    assert!(
+        states.n as usize > plots,
+        "earlier states too: {} states",
+        states.n
+    );
+    let figures: Value = app.get_staff("/monitoring").await.json().await.unwrap();
+    assert!(figures["total"]["supply"]["count"].as_u64().unwrap() > 0);
 }
 
 /// Municipalities and estates as stored, in the shape `places_after` reads them.

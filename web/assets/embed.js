@@ -60,6 +60,7 @@
       fPrice: 'Preis',
       fMunicipality: 'Gemeinde',
       fEstate: 'Gebiet',
+      fStand: 'Stand',
       priceOnRequest: 'Preis auf Anfrage',
       priceUnknown: 'keine Angabe',
       perM2: '€/m²',
@@ -115,6 +116,7 @@
       fPrice: 'Price',
       fMunicipality: 'Municipality',
       fEstate: 'Estate',
+      fStand: 'Data as of',
       priceOnRequest: 'Price on request',
       priceUnknown: 'not stated',
       perM2: 'per m²',
@@ -439,6 +441,8 @@
     return fetchJSON('/plots/' + encodeURIComponent(plotId)).then(function (plot) {
       var estate = present(plot.estate_id) ? estateById[plot.estate_id] || null : null;
       var rows = locationRows(plot, estate);
+      // "Stand": the date the data was last confirmed, so an investor sees how current it is.
+      if (present(plot.data_confirmed_on)) rows.push([t('fStand'), formatDate(plot.data_confirmed_on), false, '']);
       if (!rows.length) return;
       var list = factList(rows, 'location-facts');
       var link = card.querySelector('.profile-link');
@@ -1058,7 +1062,8 @@
 
     function loadList() {
       var fields = 'reference,title_de,title_en,status,zoning,area_m2,price_min_eur_m2,price_max_eur_m2,price_on_request,municipality_name,estate_name';
-      var q = filterQuery({ status: statusesToCycle().join(','), f: 'geojson', geometry_form: 'simplified', fields: fields, limit: '1000', sort: 'reference' });
+      // Stale plots (data older than GWF_STALE_AFTER_DAYS) stay off the tour: `fresh=true`.
+      var q = filterQuery({ status: statusesToCycle().join(','), fresh: 'true', f: 'geojson', geometry_form: 'simplified', fields: fields, limit: '1000', sort: 'reference' });
       return fetchCollection('/plots' + q).then(function (fc) {
         plots = fc.features.filter(function (feat) { return feat.geometry; }).map(function (feat) {
           var p = normalizePlot(feat.properties || {}, feat.id);

@@ -59,6 +59,7 @@ pub async fn export_plots(
         params.f = None;
     }
     let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
+    crate::api::plots::filters::fresh_since(&mut query, state.settings.stale_after_days);
     let format = query.format.unwrap_or(OutputFormat::GeoJson);
     if format == OutputFormat::Json {
         return Err(ApiError::bad_parameter(

@@ -153,6 +153,7 @@ pub async fn plot_tile(
     let x = tile_coordinate("x", &x, max)?;
     let y = tile_coordinate("y", y.strip_suffix(".mvt").unwrap_or("-"), max)?;
     let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
+    crate::api::plots::filters::fresh_since(&mut query, state.settings.stale_after_days);
     let mut conn = state.pool.get().await?;
     settle(&mut conn, &mut query, &PUBLIC).await?;
     let key = format!("{z}/{x}/{y}?{}", query.filter_key());
@@ -240,6 +241,7 @@ pub async fn plot_tilejson(
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
+    crate::api::plots::filters::fresh_since(&mut query, state.settings.stale_after_days);
     let mut conn = state.pool.get().await?;
     settle(&mut conn, &mut query, &PUBLIC).await?;
     let extent = db::tiles::extent(&mut conn, &query).await?;

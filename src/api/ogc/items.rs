@@ -27,8 +27,9 @@ use crate::domain::search::PlotQuery;
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ItemsParams {
-    /// `minx,miny,maxx,maxy` in `bbox-crs` (default CRS84 lon/lat): features that intersect it.
-    #[param(value_type = Option<String>, example = "11.4,53.25,11.7,53.4")]
+    /// `minx,miny,maxx,maxy` in `bbox-crs` (default CRS84 lon/lat): features that intersect it,
+    /// e.g. `11.4,53.25,11.7,53.4`.
+    #[param(value_type = Option<String>)]
     bbox: Option<String>,
     /// CRS of `bbox` (URI), e.g. `http://www.opengis.net/def/crs/EPSG/0/25833`.
     #[param(rename = "bbox-crs")]
@@ -38,14 +39,12 @@ pub struct ItemsParams {
     /// Page size, 1 or more (default 10); more than 1000 is lowered to 1000.
     #[param(minimum = 1)]
     limit: Option<i64>,
-    /// An instant or interval (RFC 3339, `..` for open ends) matched against `updated_at`.
-    #[param(example = "2024-01-01T00:00:00Z/..")]
+    /// An instant or interval (RFC 3339, `..` for open ends) matched against `updated_at`,
+    /// e.g. `2024-01-01T00:00:00Z/..`.
     datetime: Option<String>,
-    /// A CQL2 filter over the queryables (`/collections/{id}/queryables`).
-    #[param(
-        max_length = 8000,
-        example = "status = 'available' AND area_m2 >= 10000"
-    )]
+    /// A CQL2 filter over the queryables (`/collections/{id}/queryables`), e.g.
+    /// `status = 'available' AND area_m2 >= 10000`.
+    #[param(max_length = 8000)]
     filter: Option<String>,
     /// `cql2-text` (default) or `cql2-json`.
     #[param(rename = "filter-lang", pattern = "^(cql2-text|cql2-json)$")]

@@ -112,3 +112,14 @@ pub async fn settle(
     query.municipality_ids.extend(ids.into_values());
     Ok(())
 }
+
+/// `fresh=true` (`confirmed_since` set by the parameters) as the date it means today, with
+/// `GWF_STALE_AFTER_DAYS`.
+pub fn fresh_since(query: &mut PlotQuery, stale_after_days: u32) {
+    if query.confirmed_since.is_some() {
+        query.confirmed_since = Some(crate::domain::freshness::fresh_since(
+            crate::domain::freshness::today(),
+            stale_after_days,
+        ));
+    }
+}

@@ -104,6 +104,9 @@ pub struct SearchParams {
     pub available_by: Option<NaiveDate>,
     /// Only plots in (true) or outside (false) a GRW aid area.
     pub grw_area: Option<bool>,
+    /// `true`: only plots whose data is not stale (confirmed within `GWF_STALE_AFTER_DAYS`,
+    /// default 365 days; `data_age_days` tells each plot's age).
+    pub fresh: Option<bool>,
     /// Admins: search the deleted plots instead (to find one to restore).
     pub deleted: Option<bool>,
     /// Staff: `false` for drafts only, `true` for published plots only (default both, as far
@@ -279,6 +282,10 @@ impl SearchParams {
             max_dist_airport_km: self.max_dist_airport_km,
             available_by: self.available_by,
             grw_area: self.grw_area,
+            // A placeholder (no plot is confirmed in 9999) until the API knows the setting
+            // (`filters::fresh_since`).
+            confirmed_since: NaiveDate::from_ymd_opt(9999, 12, 31)
+                .filter(|_| self.fresh == Some(true)),
             deleted: self.deleted.unwrap_or(false),
             text,
             bbox,

@@ -246,6 +246,7 @@ async fn respond(
     self_href: String,
     next_href: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, ApiError> {
+    super::filters::fresh_since(&mut query, state.settings.stale_after_days);
     let set = caller.plot_set_for(&query)?;
     let mut conn = state.pool.get().await?;
     super::filters::settle(&mut conn, &mut query, &set).await?;
@@ -415,6 +416,7 @@ pub async fn plot_facets(
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
+    super::filters::fresh_since(&mut query, state.settings.stale_after_days);
     let set = caller.plot_set_for(&query)?;
     let mut conn = state.pool.get().await?;
     super::filters::settle(&mut conn, &mut query, &set).await?;

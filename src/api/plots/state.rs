@@ -142,6 +142,77 @@ pub async fn restore_plot(
     change_state_and_respond(&req, &state, &caller, &key, HistoryAction::Restore).await
 }
 
+/// Confirm a plot's data ("checked, still true")
+///
+/// Sets `data_confirmed_on` ("Stand") to today (Europe/Berlin) and nothing else; the history
+/// records it as a `confirm` entry. Whoever may change the plot may confirm it. `If-Match` is
+/// required. Confirming a plot confirmed today changes nothing.
+#[utoipa::path(
+    post,
+    path = "/plots/{key}/confirm",
+    tag = "plots",
+    params(("key" = String, Path, description = "Plot id or reference"), IfMatch),
+    responses(
+        (status = 200, description = "Confirmed", body = Plot, headers(("ETag" = String))),
+        r::BadIfMatch,
+        r::NeedsToken,
+        r::ForeignPlot,
+        r::NoSuchPlot,
+        r::Stale,
+        r::NoIfMatch,
+        r::Busy,
+        r::RateLimited,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn confirm_plot(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_account()?;
+    let key = plot_key(&key)?;
+    let if_match = req.headers().get(actix_web::http::header::IF_MATCH);
+    let set = caller.plot_set();
+    let actor = caller.actor(Via::Api);
+    let today = crate::domain::freshness::today();
+    let mut conn = state.pool.get().await?;
+    let id = conn
+        .transaction(async |conn| {
+            let (row, _) = db::plots::lock(conn, &key, &set)
+                .await?
+                .ok_or_else(|| not_found(&key))?;
+            let current = row.facts.municipality_id;
+            caller
+                .authorize_named(
+                    conn,
+                    PlotAction::Update {
+                        current,
+                        target: current,
+                    },
+                )
+                .await?;
+            let expected = required_version(if_match)?;
+            if row.version != expected {
+                return Err(ApiError::PreconditionFailed {
+                    current_version: row.version,
+                });
+            }
+            if row.facts.data_confirmed_on != today {
+                let changes = serde_json::json!([{
+                    "field": "data_confirmed_on",
+                    "from": row.facts.data_confirmed_on,
+                    "to": today,
+                }]);
+                db::plots::confirm(conn, row.id, today, &actor, &changes).await?;
+            }
+            Ok::<_, ApiError>(row.id)
+        })
+        .await?;
+    respond_with_plot(&mut conn, &caller, id).await
+}
+
 /// `change_state`, answered with the plot as it is now.
 async fn change_state_and_respond(
     req: &HttpRequest,
@@ -198,8 +269,8 @@ async fn change_state(
             ),
             HistoryAction::Delete => (PlotAction::Delete { current }, "deleted", false, true),
             HistoryAction::Restore => (PlotAction::Restore { current }, "deleted", true, false),
-            HistoryAction::Create | HistoryAction::Update => {
-                unreachable!("field changes go through change_fields")
+            HistoryAction::Create | HistoryAction::Update | HistoryAction::Confirm => {
+                unreachable!("field changes go through change_fields and confirm_plot")
             }
         };
         caller.authorize_named(conn, permission).await?;

@@ -57,6 +57,10 @@ pub struct Plot {
     pub distance_m: Option<f64>,
     /// Made-up demonstration data.
     pub demo: bool,
+    /// Days since the data was last confirmed (`data_confirmed_on`, "Stand"), counted in
+    /// Germany's calendar; a plot is stale past `GWF_STALE_AFTER_DAYS` (default 365).
+    #[schema(example = 42)]
+    pub data_age_days: i64,
     pub updated_at: DateTime<Utc>,
     /// Increases with every change; the `ETag` of the plot.
     pub version: i32,
@@ -148,6 +152,10 @@ impl Plot {
             area_m2: (row.area_m2 * 10.0).round() / 10.0,
             distance_m: None,
             demo: row.is_demo,
+            data_age_days: crate::domain::freshness::data_age_days(
+                row.facts.data_confirmed_on,
+                crate::domain::freshness::today(),
+            ),
             updated_at: row.updated_at,
             version: row.version,
             internal: staff.then_some(row.internal),
@@ -173,6 +181,7 @@ impl Plot {
                 area_m2: 0.0,
                 distance_m: Some(0.0),
                 demo: false,
+                data_age_days: 0,
                 updated_at: DateTime::<Utc>::UNIX_EPOCH,
                 version: 1,
                 internal: Some(data.internal),

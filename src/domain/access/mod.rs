@@ -436,6 +436,32 @@ pub fn authorize_staff_read(caller: Option<&Principal>) -> Result<(), Denied> {
     }
 }
 
+/// The monitoring figures (`GET /monitoring`): staff whose token reads; everyone when the
+/// region publishes them (`public`, `GWF_MONITORING_PUBLIC`). They are aggregates of published
+/// plots only, so one answer fits every reader.
+pub fn authorize_monitoring(caller: Option<&Principal>, public: bool) -> Result<(), Denied> {
+    if public {
+        return Ok(());
+    }
+    authorize_staff_read(caller)
+}
+
+/// The freshness report (`GET /monitoring/freshness`): it names drafts and missing internal
+/// facts, so staff whose token reads, over the municipalities whose drafts they read (`None`:
+/// the whole region).
+pub fn freshness_scope(caller: Option<&Principal>) -> Result<Option<Vec<i64>>, Denied> {
+    check_scope(caller, None)
+}
+
+/// Whose plots a reminder feed of an account with `role` (and, for editors, `municipalities`)
+/// covers, as the account would read them today: `None` for the whole region.
+pub fn feed_scope(role: Role, municipalities: Vec<i64>) -> Option<Vec<i64>> {
+    match role {
+        Role::Admin | Role::Viewer => None,
+        Role::Editor => Some(municipalities),
+    }
+}
+
 /// Whose spatial checks (`GET /places/checks`) a caller reads: `None` for the whole region
 /// (viewers, admins), else these municipalities (an editor's own). The checks name drafts and
 /// measure internal geometry, so they are for accounts whose token reads, over the towns whose

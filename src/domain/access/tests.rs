@@ -165,3 +165,24 @@ fn read_scopes() {
     assert!(read_scope(Some(&e)).internal(1));
     assert!(!read_scope(Some(&e)).internal(2));
 }
+
+#[test]
+fn monitoring_is_for_staff_unless_the_region_publishes_it() {
+    let mut e = editor(&[1]);
+    assert_eq!(
+        authorize_monitoring(None, false),
+        Err(Denied::Unauthenticated)
+    );
+    assert!(authorize_monitoring(Some(&e), false).is_ok());
+    assert!(authorize_monitoring(None, true).is_ok());
+    e.scopes = vec![Scope::Write];
+    assert!(
+        authorize_monitoring(Some(&e), false).is_err(),
+        "a write-only token"
+    );
+    assert_eq!(
+        freshness_scope(Some(&editor(&[1, 2]))),
+        Ok(Some(vec![1, 2]))
+    );
+    assert!(freshness_scope(None).is_err());
+}

@@ -57,6 +57,7 @@ pub const EXPORT_COLUMNS: &[(&str, &str)] = &[
     ("contact_name", "Ansprechpartner"),
     ("contact_phone", "Telefon"),
     ("contact_email", "E-Mail"),
+    ("owner_type", "Eigentümerart"),
     ("data_confirmed_on", "Datenstand"),
     ("description_de", "Beschreibung"),
     ("description_en", "Beschreibung (en)"),

@@ -161,6 +161,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("notizen_intern", "internal_notes"),
     ("eigentuemer", "owner_name"),
     ("eigentuemer_kontakt", "owner_contact"),
+    ("eigentuemerart", "owner_type"),
+    ("eigentumsart", "owner_type"),
     ("geometrie", "wkt"),
     ("geometry", "wkt"),
     ("geom", "wkt"),

@@ -22,7 +22,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::vocabulary::{BplanStatus, Offer, PlotStatus, Servicing, Zoning};
+use super::vocabulary::{BplanStatus, Offer, OwnerType, PlotStatus, Servicing, Zoning};
 use crate::domain::money::Cents;
 use crate::schema::plots;
 
@@ -178,6 +178,9 @@ pub struct PlotFacts {
     pub contact_phone: Option<String>,
     #[serde(default)]
     pub contact_email: Option<String>,
+    /// Who owns the land: public (the town or its development company), private, or mixed.
+    #[serde(default)]
+    pub owner_type: Option<OwnerType>,
     /// "Stand": the date the data was last confirmed as correct. Not in the future.
     pub data_confirmed_on: NaiveDate,
 }

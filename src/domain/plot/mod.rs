@@ -12,7 +12,7 @@ pub use data::{example_plot_data, PlotData, ValidPlot};
 pub use facts::{InternalFacts, PlotFacts};
 pub use members::{members, Kind, Member, Members};
 pub use vocabulary::{
-    BplanStatus, Lang, Offer, PlotStatus, Servicing, Vocabulary, VocabularyInfo, Zoning,
+    BplanStatus, Lang, Offer, OwnerType, PlotStatus, Servicing, Vocabulary, VocabularyInfo, Zoning,
 };
 
 /// A plot as named in a URL: its id, or its reference (references always hold a letter, ids

@@ -87,6 +87,7 @@ pub const VOCABULARIES: &[VocabularyInfo] = &[
     info::<BplanStatus>(),
     info::<Servicing>(),
     info::<Offer>(),
+    info::<OwnerType>(),
 ];
 
 /// Language of pages and labels.
@@ -264,6 +265,18 @@ vocabulary! {
         /// Either.
         SaleOrLease = "sale_or_lease", de "Kauf oder Pacht", en "sale or lease",
             also ["kauf/pacht", "kauf und pacht"];
+    }
+}
+
+vocabulary! {
+    /// Who owns the land (the monitoring splits supply by it).
+    OwnerType ("an owner type") {
+        /// The town, the district or their development company.
+        Public = "public", de "öffentlich", en "public", also ["kommunal", "oeffentlich"];
+        /// A private owner.
+        Private = "private", de "privat", en "private";
+        /// Partly public, partly private.
+        Mixed = "mixed", de "gemischt", en "mixed";
     }
 }
 
