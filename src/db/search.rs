@@ -166,9 +166,9 @@ pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
         c.plan_per_execution = true;
         when(Some(c));
     }
-    when(query.bbox.filter(|b| b.srid != 4326).map(|b| {
-        sql![
-            "ST_Intersects(plots.geom, ST_Transform(ST_MakeEnvelope(",
+    when(query.bbox.map(|b| {
+        let envelope = sql![
+            "ST_MakeEnvelope(",
             Bind::F64(b.min_lon),
             ", ",
             Bind::F64(b.min_lat),
@@ -176,21 +176,14 @@ pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
             Bind::F64(b.max_lon),
             ", ",
             Bind::F64(b.max_lat),
-            format!(", {}), 4326))", b.srid)
-        ]
-    }));
-    when(query.bbox.filter(|b| b.srid == 4326).map(|b| {
-        sql![
-            "ST_Intersects(plots.geom, ST_MakeEnvelope(",
-            Bind::F64(b.min_lon),
-            ", ",
-            Bind::F64(b.min_lat),
-            ", ",
-            Bind::F64(b.max_lon),
-            ", ",
-            Bind::F64(b.max_lat),
-            ", 4326))"
-        ]
+            format!(", {})", b.srid)
+        ];
+        // The SRID is one of the CRSs `Crs` names (a number, not caller text).
+        let envelope = match b.srid {
+            4326 => envelope,
+            _ => sql!["ST_Transform(", envelope, ", 4326)"],
+        };
+        sql!["ST_Intersects(plots.geom, ", envelope, ")"]
     }));
     when(query.near.map(|near| {
         sql![
