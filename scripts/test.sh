@@ -6,7 +6,7 @@
 #      connection of the project-local PostGIS cluster (scripts/lib/db.sh).
 #      The Rust test harness creates its own template and per-test databases
 #      on that server; it needs superuser rights for CREATE EXTENSION postgis.
-#   2. browser tests (tests/browser/run.mjs): the embeddable map /embed, its
+#   2. browser tests (tests/browser/run.mjs runs every tests/browser/*.test.mjs): the embeddable map /embed, its
 #      kiosk mode and the plot profile page in headless Chromium (Debian's
 #      /usr/bin/chromium, driven by playwright-core; installed with apt-get
 #      when root and missing). They run against the server of stage 3 once it
