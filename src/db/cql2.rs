@@ -69,5 +69,16 @@ fn condition(filter: &Filter) -> Sql {
         }
         Filter::IsNull(q) => sql![q.column, " IS NULL"],
         Filter::Spatial(op, q, g) => sql![op.sql(), "(", q.column, ", ", geometry(g), ")"],
+        // On geography, so the distance is metres on the ellipsoid; for plots the expression
+        // is the one of the index `plots_geog_gist`, which keeps this an index search.
+        Filter::WithinDistance(q, g, metres) => sql![
+            "ST_DWithin(",
+            q.column,
+            "::geography, (",
+            geometry(g),
+            ")::geography, ",
+            Bind::F64(*metres),
+            ")"
+        ],
     }
 }

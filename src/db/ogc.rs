@@ -109,3 +109,49 @@ pub async fn places(
     ];
     statement.untyped().load(conn).await
 }
+
+#[derive(QueryableByName)]
+struct Extent {
+    #[diesel(sql_type = Nullable<diesel::sql_types::Double>)]
+    xmin: Option<f64>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Double>)]
+    ymin: Option<f64>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Double>)]
+    xmax: Option<f64>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Double>)]
+    ymax: Option<f64>,
+}
+
+/// The bounding box of a collection's public features, `[west, south, east, north]` in CRS84
+/// (degrees); `None` while it is empty.
+///
+/// Plots: from the planner's statistics (`ST_EstimatedExtent`, no scan; it counts drafts too
+/// and may be a little larger than the features, which the OGC extent allows). Only before
+/// the table has statistics — a new, small database — is it computed from the published plots.
+/// Places are few: exact.
+pub async fn extent(
+    conn: &mut AsyncPgConnection,
+    collection: Collection,
+) -> QueryResult<Option<[f64; 4]>> {
+    let boxed = match collection {
+        Collection::Plots => {
+            "coalesce(ST_EstimatedExtent('public', 'plots', 'geom'), \
+             (SELECT ST_Extent(geom) FROM plots WHERE plots.published))"
+        }
+        Collection::Estates => "(SELECT ST_Extent(outline) FROM estates WHERE estates.published)",
+        Collection::Municipalities => {
+            "(SELECT ST_Extent(coalesce(outline_display, outline)) FROM municipalities \
+             WHERE deleted_at IS NULL)"
+        }
+    };
+    let e: Extent = diesel::sql_query(format!(
+        "SELECT ST_XMin(b) AS xmin, ST_YMin(b) AS ymin, ST_XMax(b) AS xmax, ST_YMax(b) AS ymax \
+         FROM (SELECT {boxed}::box2d AS b) AS e"
+    ))
+    .get_result(conn)
+    .await?;
+    Ok(match (e.xmin, e.ymin, e.xmax, e.ymax) {
+        (Some(w), Some(s), Some(e), Some(n)) => Some([w, s, e, n]),
+        _ => None,
+    })
+}

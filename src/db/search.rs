@@ -318,7 +318,7 @@ pub fn page_sql(query: &PlotQuery, set: &PlotSet, limit: i64) -> Sql {
                     .unwrap_or_default(),
             ),
         };
-        let op = if query.sort.descending {
+        let op = if scan_descending(query) {
             ") < ("
         } else {
             ") > ("
@@ -334,7 +334,7 @@ pub fn page_sql(query: &PlotQuery, set: &PlotSet, limit: i64) -> Sql {
             ")"
         ]);
     }
-    let direction = if query.sort.descending { " DESC" } else { "" };
+    let direction = if scan_descending(query) { " DESC" } else { "" };
     statement.add(sql![
         " ORDER BY ",
         sort_sql(query),
@@ -347,6 +347,21 @@ pub fn page_sql(query: &PlotQuery, set: &PlotSet, limit: i64) -> Sql {
     statement
 }
 
+/// A backward cursor reads the keyset the other way (its page is then put back in order), so
+/// that `prev` costs what `next` costs: one index range, no offset.
+fn scan_descending(query: &PlotQuery) -> bool {
+    let backward = query.cursor.as_ref().is_some_and(|c| c.b);
+    query.sort.descending != backward
+}
+
+/// One page of hits in the query's order, with the cursors of the pages after and before it.
+pub struct Page {
+    pub hits: Vec<Hit>,
+    pub next: Option<Cursor>,
+    /// Only where there is a page before: never on the first page.
+    pub prev: Option<Cursor>,
+}
+
 /// One page: at most `limit` hits, and the cursor of the next page if there is one.
 pub async fn page(
     conn: &mut AsyncPgConnection,
@@ -354,10 +369,22 @@ pub async fn page(
     set: &PlotSet,
     limit: i64,
 ) -> QueryResult<(Vec<Hit>, Option<Cursor>)> {
+    let page = page_both_ways(conn, query, set, limit).await?;
+    Ok((page.hits, page.next))
+}
+
+/// One page with both neighbours' cursors (OGC API `next` and `prev` links).
+pub async fn page_both_ways(
+    conn: &mut AsyncPgConnection,
+    query: &PlotQuery,
+    set: &PlotSet,
+    limit: i64,
+) -> QueryResult<Page> {
     let rows: Vec<(PlotRow, Option<String>, Option<f64>)> = page_sql(query, set, limit)
         .query::<HitSql>()
         .load(conn)
         .await?;
+    // One row more than the page tells whether the keyset goes on in the direction read.
     let more = rows.len() as i64 > limit;
     let mut hits: Vec<Hit> = rows
         .into_iter()
@@ -369,15 +396,29 @@ pub async fn page(
         })
         .collect();
     hits.shrink_to_fit();
-    let next = match hits.last() {
-        Some(last) if more => Some(cursor_after(query, last)),
-        _ => None,
+    let backward = query.cursor.as_ref().is_some_and(|c| c.b);
+    if backward {
+        hits.reverse();
+    }
+    // Forwards, a page reached by a cursor has the anchor's page before it; backwards, the
+    // anchor itself comes after the page.
+    let (has_next, has_prev) = match (backward, query.cursor.is_some()) {
+        (false, from_cursor) => (more, from_cursor),
+        (true, _) => (true, more),
     };
-    Ok((hits, next))
+    let next = hits
+        .last()
+        .filter(|_| has_next)
+        .map(|last| cursor_at(query, last, false));
+    // Called by path: diesel's `RunQueryDsl::first` would shadow the slice's `first`.
+    let prev = <[Hit]>::first(&hits)
+        .filter(|_| has_prev)
+        .map(|first| cursor_at(query, first, true));
+    Ok(Page { hits, next, prev })
 }
 
-fn cursor_after(query: &PlotQuery, last: &Hit) -> Cursor {
-    let row = &last.row;
+fn cursor_at(query: &PlotQuery, anchor: &Hit, backward: bool) -> Cursor {
+    let row = &anchor.row;
     let v = match query.sort.key {
         SortKey::Reference => serde_json::json!(row.facts.reference),
         SortKey::Price => serde_json::json!(row
@@ -388,12 +429,13 @@ fn cursor_after(query: &PlotQuery, last: &Hit) -> Cursor {
         SortKey::Updated => serde_json::json!(row
             .updated_at
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-        SortKey::Distance => serde_json::json!(last.distance_m.unwrap_or_default()),
+        SortKey::Distance => serde_json::json!(anchor.distance_m.unwrap_or_default()),
     };
     Cursor {
         s: query.sort_text(),
         v,
         id: row.id,
+        b: backward,
     }
 }
 

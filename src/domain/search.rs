@@ -65,14 +65,19 @@ pub struct Sort {
     pub descending: bool,
 }
 
-/// Where the previous page ended: the sort value of its last plot and that plot's id.
+/// Where a page starts: after the plot with sort value `v` and id `id` (a `next` link), or, with
+/// `b`, the page that ends just before it (a `prev` link: the same keyset, read backwards).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
     /// The sort this cursor belongs to, e.g. `-price`.
     pub s: String,
-    /// Sort value of the last plot (text, number or timestamp as the key needs).
+    /// Sort value of the anchor plot (text, number or timestamp as the key needs).
     pub v: Value,
     pub id: i64,
+    /// Backwards: the page before the anchor. Left out of forward cursors, so that they read as
+    /// they always did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub b: bool,
 }
 
 impl Cursor {
@@ -301,14 +306,26 @@ mod tests {
         assert!(!is_ags("12"));
     }
 
+    fn hex_bytes(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
     #[test]
     fn cursor_round_trips() {
         let c = Cursor {
             s: "-price".into(),
             v: serde_json::json!(1250),
             id: 7,
+            b: false,
         };
         assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
+        // A forward cursor is written as before backward ones existed (old links still work).
+        assert!(!String::from_utf8_lossy(&hex_bytes(&c.encode())).contains("\"b\""));
+        let back = Cursor { b: true, ..c };
+        assert_eq!(Cursor::decode(&back.encode()), Some(back.clone()));
         assert_eq!(Cursor::decode("zz"), None);
     }
 }

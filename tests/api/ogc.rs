@@ -223,6 +223,95 @@ async fn items_page_to_the_end_and_hide_drafts() {
     assert_problem(app.get("/collections/plots/items/LWL-1").await, 404).await;
 }
 
+fn link(page: &Value, rel: &str) -> Option<String> {
+    page["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == rel)
+        .map(|l| l["href"].as_str().unwrap().to_owned())
+}
+
+/// `prev` walks back over exactly the pages `next` walked, in their order; the first page has
+/// none. Sorts with ties (equal squares: equal areas) rely on the id to break them both ways.
+/// The extent covers the public features. For plots it may come from the planner's statistics
+/// (float4, and drafts count): it must contain every published plot and stay near them.
+#[tokio::test]
+async fn collections_carry_their_extent() {
+    let (app, _, _) = fixture().await;
+    let plots = json_of(app.get("/collections/plots").await).await;
+    let bbox = plots["extent"]["spatial"]["bbox"][0].as_array().unwrap();
+    let b: Vec<f64> = bbox.iter().map(|v| v.as_f64().unwrap()).collect();
+    // Five squares of 0.001° from (LON, LAT), 0.002° apart.
+    let (w, s, e, n) = (LON, LAT, LON + 0.009, LAT + 0.001);
+    assert!(
+        b[0] <= w + 1e-6 && b[1] <= s + 1e-6 && b[2] >= e - 1e-6 && b[3] >= n - 1e-6,
+        "{b:?}"
+    );
+    assert!(
+        b[0] > w - 0.1 && b[1] > s - 0.1 && b[2] < e + 0.1 && b[3] < n + 0.1,
+        "{b:?}"
+    );
+    assert_eq!(
+        plots["extent"]["spatial"]["crs"],
+        "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    );
+    // In the list too; the fixture's estate has no outline, so estates have no extent.
+    let all = json_of(app.get("/collections").await).await;
+    assert_eq!(all["collections"][0]["extent"], plots["extent"]);
+    assert!(all["collections"][1].get("extent").is_none());
+    // A description names its own format `self`.
+    let estates = json_of(app.get("/collections/estates?f=json").await).await;
+    let self_link = estates["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "self")
+        .unwrap();
+    assert_eq!(self_link["type"], "application/json");
+}
+
+#[tokio::test]
+async fn prev_links_walk_back_over_the_same_pages() {
+    let (app, _, _) = fixture().await;
+    for query in [
+        "limit=2",
+        "limit=2&sort=-area",
+        "limit=2&sort=-price&status=available",
+    ] {
+        let mut pages = vec![items(&app, query).await];
+        assert_eq!(link(&pages[0], "prev"), None, "{query}: first page");
+        while let Some(next) = link(pages.last().unwrap(), "next") {
+            pages.push(json_of(app.client.get(next).send().await.unwrap()).await);
+        }
+        let forward: Vec<Vec<String>> = pages.iter().map(refs).collect();
+        let mut back = vec![refs(pages.last().unwrap())];
+        let mut page = pages.last().unwrap().clone();
+        while let Some(prev) = link(&page, "prev") {
+            page = json_of(app.client.get(prev).send().await.unwrap()).await;
+            // A page reached backwards leads forwards again.
+            assert!(link(&page, "next").is_some(), "{query}: next after prev");
+            back.push(refs(&page));
+        }
+        back.reverse();
+        assert_eq!(back, forward, "{query}");
+        assert!(forward.len() >= 2, "{query}: {forward:?}");
+    }
+    // HTML pages link both ways too.
+    let first = items(&app, "limit=2").await;
+    let second = link(&first, "next").unwrap();
+    let html = app
+        .client
+        .get(format!("{second}&f=html"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("rel=\"prev\""), "{html}");
+}
+
 #[tokio::test]
 async fn bbox_datetime_and_crs() {
     let (app, ids, _) = fixture().await;
@@ -363,6 +452,9 @@ async fn cql2_filters() {
         (&format!("S_INTERSECTS(geometry, BBOX({}, {}, {}, {}))", LON + 0.0065, LAT, LON + 0.0085, LAT + 0.001), vec!["O-004", "O-005"]),
         (&format!("S_WITHIN(geometry, POLYGON(({a} {b}, {c} {b}, {c} {d}, {a} {d}, {a} {b})))", a = LON - 0.001, b = LAT - 0.001, c = LON + 0.0035, d = LAT + 0.002), vec!["O-001", "O-002"]),
         ("updated_at > TIMESTAMP('2000-01-01T00:00:00Z')", vec!["O-001", "O-002", "O-003", "O-004", "O-005"]),
+        // From O-001's corner (LON, LAT), O-002 is 0.002° of longitude away: about 133 m at 53.3° N.
+        (&format!("S_DWITHIN(geometry, POINT({LON} {LAT}), 100)"), vec!["O-001"]),
+        (&format!("S_DWITHIN(geometry, POINT({LON} {LAT}), 150)"), vec!["O-001", "O-002"]),
     ];
     for (filter, expected) in cases {
         assert_eq!(
@@ -385,6 +477,32 @@ async fn cql2_filters() {
         ),
         ["O-001", "O-003"]
     );
+    let near = json!({"op": "s_dwithin", "args": [
+        {"property": "geometry"}, {"type": "Point", "coordinates": [LON + 0.008, LAT]}, 100
+    ]});
+    assert_eq!(
+        refs(
+            &items(
+                &app,
+                &format!("filter-lang=cql2-json&{}", text(&near.to_string()))
+            )
+            .await
+        ),
+        ["O-004", "O-005"]
+    );
+    for bad in [
+        format!("S_DWITHIN(geometry, POINT({LON} {LAT}), -1)"),
+        format!("S_DWITHIN(geometry, POINT({LON} {LAT}), 1e9)"),
+        format!("S_DWITHIN(geometry, POINT({LON} {LAT}))"),
+        format!("S_DWITHIN(status, POINT({LON} {LAT}), 5)"),
+    ] {
+        assert_problem(
+            app.get(&format!("/collections/plots/items?{}", text(&bad)))
+                .await,
+            400,
+        )
+        .await;
+    }
     // Geometries in another filter-crs: EPSG:4326 lat/lon.
     let lat_lon = format!(
         "S_INTERSECTS(geometry, POINT({} {}))",

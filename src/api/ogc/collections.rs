@@ -12,6 +12,7 @@ use crate::api::error::{ApiError, Problem};
 use crate::api::extract::QueryParams;
 use crate::api::views::Link;
 use crate::api::AppState;
+use crate::db;
 use crate::domain::ogc::{queryables, Collection, OgcCrs};
 
 /// A feature collection's description.
@@ -26,7 +27,24 @@ pub struct CollectionInfo {
     pub crs: Vec<String>,
     #[serde(rename = "storageCrs")]
     pub storage_crs: String,
+    /// Where the public features lie; left out while the collection is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extent: Option<Extent>,
     pub links: Vec<Link>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Extent {
+    pub spatial: SpatialExtent,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpatialExtent {
+    /// One box, `[west, south, east, north]`. Units: degrees (CRS84). For plots it comes from
+    /// the database's statistics and may be a little larger than the plots.
+    pub bbox: Vec<[f64; 4]>,
+    /// Always CRS84.
+    pub crs: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,8 +55,14 @@ pub struct Collections {
     pub crs: Vec<String>,
 }
 
-fn info(base: &str, c: Collection) -> CollectionInfo {
+/// A collection's description as served in `out`: its own format is `self`, the other one
+/// `alternate`.
+fn info(base: &str, c: Collection, out: Out, bbox: Option<[f64; 4]>) -> CollectionInfo {
     let at = |path: String| format!("{base}/collections/{}{path}", c.id());
+    let (json_rel, html_rel) = match out {
+        Out::Json => ("self", "alternate"),
+        Out::Html => ("alternate", "self"),
+    };
     CollectionInfo {
         id: c.id(),
         title: c.title(),
@@ -46,9 +70,15 @@ fn info(base: &str, c: Collection) -> CollectionInfo {
         item_type: "feature",
         crs: OgcCrs::ALL.iter().map(|c| c.uri()).collect(),
         storage_crs: OgcCrs::CRS84.uri(),
+        extent: bbox.map(|b| Extent {
+            spatial: SpatialExtent {
+                bbox: vec![b],
+                crs: OgcCrs::CRS84.uri(),
+            },
+        }),
         links: vec![
-            link(at("?f=json".into()), "self", JSON),
-            link(at("?f=html".into()), "alternate", HTML),
+            link(at("?f=json".into()), json_rel, JSON),
+            link(at("?f=html".into()), html_rel, HTML),
             link(at("/items?f=json".into()), "items", GEOJSON),
             link(at("/items?f=html".into()), "items", HTML),
             link(
@@ -81,12 +111,19 @@ pub async fn list_collections(
 ) -> Result<HttpResponse, ApiError> {
     let out = negotiate(&req, params.f.as_deref())?;
     let base = state.base_url(&req);
+    let mut conn = state.pool.get().await?;
+    let mut described = Vec::new();
+    for c in Collection::ALL {
+        let bbox = db::ogc::extent(&mut conn, c).await?;
+        described.push(info(&base, c, out, bbox));
+    }
+    drop(conn);
     let all = Collections {
         links: vec![
             link(format!("{base}/collections?f=json"), "self", JSON),
             link(format!("{base}/collections?f=html"), "alternate", HTML),
         ],
-        collections: Collection::ALL.iter().map(|c| info(&base, *c)).collect(),
+        collections: described,
         crs: OgcCrs::ALL.iter().map(|c| c.uri()).collect(),
     };
     Ok(match out {
@@ -132,11 +169,8 @@ pub async fn get_collection(
     let c = collection(&id)?;
     let out = negotiate(&req, params.f.as_deref())?;
     let base = state.base_url(&req);
-    let mut described = info(&base, c);
-    if out == Out::Html {
-        described.links[0].rel = "alternate";
-        described.links[1].rel = "self";
-    }
+    let bbox = db::ogc::extent(&mut *state.pool.get().await?, c).await?;
+    let described = info(&base, c, out, bbox);
     Ok(match out {
         Out::Json => HttpResponse::Ok()
             .insert_header(("Vary", "Accept"))

@@ -19,7 +19,7 @@ use crate::api::AppState;
 use crate::db;
 
 use crate::domain::ogc::Collection;
-use crate::domain::search::PlotQuery;
+use crate::domain::search::{Cursor, PlotQuery};
 
 /// The OGC parameters of items (documentation; read by `OgcArgs`). On `plots`, every
 /// parameter of `GET /plots` filters too (`status`, `zoning`, `area_min`, `q`, …).
@@ -43,7 +43,8 @@ pub struct ItemsParams {
     /// e.g. `2024-01-01T00:00:00Z/..`.
     datetime: Option<String>,
     /// A CQL2 filter over the queryables (`/collections/{id}/queryables`), e.g.
-    /// `status = 'available' AND area_m2 >= 10000`.
+    /// `status = 'available' AND area_m2 >= 10000`; also
+    /// `S_DWITHIN(geometry, POINT(11.48 53.32), 2000)` (metres).
     #[param(max_length = 8000)]
     filter: Option<String>,
     /// `cql2-text` (default) or `cql2-json`.
@@ -55,7 +56,7 @@ pub struct ItemsParams {
     /// `json` (GeoJSON) or `html`; overrides `Accept`.
     #[param(pattern = "^(json|geojson|html)$")]
     f: Option<String>,
-    /// Plots: the position from a `next` link.
+    /// Plots: the position from a `next` or `prev` link.
     #[param(pattern = "^[0-9a-f]*$")]
     cursor: Option<String>,
     /// Estates and municipalities: how many to skip (from a `next` link).
@@ -120,7 +121,7 @@ async fn items_of(
     let mut query = query;
     let mut conn = state.pool.get().await?;
     crate::api::plots::filters::settle(&mut conn, &mut query, &set).await?;
-    let (hits, next) = db::search::page(&mut conn, &query, &set, query.limit).await?;
+    let page = db::search::page_both_ways(&mut conn, &query, &set, query.limit).await?;
     let matched = match query.count_exact {
         true => Some(db::search::count(&mut conn, &query, &set).await?)
             .filter(|n| *n <= crate::domain::search::COUNT_CAP),
@@ -128,18 +129,25 @@ async fn items_of(
     };
     drop(conn);
     let scope = caller.scope();
-    let plots = hits
+    let plots = page
+        .hits
         .into_iter()
         .map(|h| Plot::from_row(h.row, h.geometry, &scope));
     let base = state.base_url(&req);
     let path = format!("{base}/collections/plots/items");
-    let next = next.map(|cursor| {
+    let href = |cursor: Cursor| {
         format!(
             "{path}?{}",
             query_without(&req, &["cursor"], &[("cursor", cursor.encode())])
         )
-    });
-    let links = page_links(&req, &path, args.out, next, None);
+    };
+    let links = page_links(
+        &req,
+        &path,
+        args.out,
+        page.next.map(href),
+        page.prev.map(href),
+    );
     match query.fields.as_deref() {
         None => {
             let features: Vec<_> = plots.map(Plot::into_feature).collect();

@@ -547,6 +547,7 @@ mod tests {
             s: "-price".into(),
             v: serde_json::json!(1250),
             id: 7,
+            b: false,
         };
         let errors = params(&format!("sort=area&cursor={}", c.encode()))
             .into_query(None)

@@ -1,6 +1,8 @@
 //! CQL2 (OGC 21-065), the subset OGC API – Features Part 3 needs here: Basic CQL2 (comparison,
 //! `AND`/`OR`/`NOT`, `IS NULL`), advanced comparison (`LIKE`, `IN`, `BETWEEN`) and basic spatial
 //! functions (`S_INTERSECTS`, also `S_WITHIN`, `S_CONTAINS`, `S_DISJOINT`) with `POINT`,
+//! and `S_DWITHIN(geometry, <geometry>, <metres>)` (not in CQL2 1.0; the distance form of
+//! pg_featureserv and GeoServer, here always in metres on the ellipsoid),
 //! `LINESTRING`, `POLYGON`, `MULTIPOLYGON` and `BBOX`, in both encodings: cql2-text (here) and
 //! cql2-json (`cql2_json`); the text parser is in `cql2_text`. Property names are resolved against the collection's queryables
 //! while parsing and literals checked against their types, so `db` only translates a typed tree
@@ -94,6 +96,20 @@ pub struct Geometry {
     pub srid: i32,
 }
 
+/// Farthest `S_DWITHIN` distance: a region's width, with room. Units: m.
+pub const MAX_DWITHIN_M: f64 = 1_000_000.0;
+
+/// The distance of `S_DWITHIN`, checked. Units: m.
+pub fn dwithin_distance(metres: f64) -> Result<f64, String> {
+    if metres.is_finite() && (0.0..=MAX_DWITHIN_M).contains(&metres) {
+        Ok(metres)
+    } else {
+        Err(format!(
+            "the distance of S_DWITHIN is in metres, from 0 to {MAX_DWITHIN_M}"
+        ))
+    }
+}
+
 /// A checked filter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
@@ -106,6 +122,8 @@ pub enum Filter {
     Between(&'static Queryable, Value, Value),
     IsNull(&'static Queryable),
     Spatial(SpatialOp, &'static Queryable, Geometry),
+    /// Within this many metres of the geometry (on the ellipsoid). Units: m.
+    WithinDistance(&'static Queryable, Geometry, f64),
 }
 
 /// A filter that could not be read: where (a character position for text, a JSON pointer for

@@ -4,8 +4,8 @@
 use serde_json::Value as Json;
 
 use super::cql2::{
-    bbox_polygon, typed, CompareOp, Context, Filter, FilterError, Geometry, Raw, SpatialOp,
-    MAX_DEPTH, MAX_FILTER_BYTES, MAX_NODES,
+    bbox_polygon, dwithin_distance, typed, CompareOp, Context, Filter, FilterError, Geometry, Raw,
+    SpatialOp, MAX_DEPTH, MAX_FILTER_BYTES, MAX_NODES,
 };
 use super::queryables::{Kind, Queryable};
 
@@ -155,6 +155,20 @@ impl Walker<'_> {
                     return Err((arg(0), format!("`{}` is not a geometry", property.name)));
                 }
                 Filter::Spatial(op, property, self.geometry(&args[1], &arg(1))?)
+            }
+            "s_dwithin" => {
+                arity(3)?;
+                let property = self.property(&args[0], &arg(0))?;
+                if property.kind != Kind::Geometry {
+                    return Err((arg(0), format!("`{}` is not a geometry", property.name)));
+                }
+                let geometry = self.geometry(&args[1], &arg(1))?;
+                let metres = args[2]
+                    .as_f64()
+                    .ok_or_else(|| "expected a number".to_owned())
+                    .and_then(dwithin_distance)
+                    .map_err(|e| (arg(2), e))?;
+                Filter::WithinDistance(property, geometry, metres)
             }
             _ => {
                 return Err((

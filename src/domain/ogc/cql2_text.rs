@@ -2,8 +2,8 @@
 //! not the `cql2` crate), bounded in length, nesting depth and number of parts.
 
 use super::cql2::{
-    bbox_polygon, typed, CompareOp, Context, Filter, FilterError, Geometry, Raw, SpatialOp, Value,
-    MAX_DEPTH, MAX_FILTER_BYTES, MAX_NODES,
+    bbox_polygon, dwithin_distance, typed, CompareOp, Context, Filter, FilterError, Geometry, Raw,
+    SpatialOp, Value, MAX_DEPTH, MAX_FILTER_BYTES, MAX_NODES,
 };
 use super::queryables::{Kind, Queryable};
 
@@ -265,6 +265,10 @@ impl Parser<'_> {
                 self.at += 1;
                 return self.spatial(op);
             }
+            if w.eq_ignore_ascii_case("s_dwithin") {
+                self.at += 1;
+                return self.dwithin();
+            }
         }
         self.predicate()
     }
@@ -290,6 +294,25 @@ impl Parser<'_> {
         let geometry = self.geometry()?;
         self.expect_sym(")")?;
         Ok(Filter::Spatial(op, property, geometry))
+    }
+
+    fn dwithin(&mut self) -> Result<Filter, FilterError> {
+        self.expect_sym("(")?;
+        let property = self.property()?;
+        if property.kind != Kind::Geometry {
+            self.at -= 1;
+            return Err(self.error(format!("`{}` is not a geometry", property.name)));
+        }
+        self.expect_sym(",")?;
+        let geometry = self.geometry()?;
+        self.expect_sym(",")?;
+        let metres = self.number()?;
+        let metres = dwithin_distance(metres).map_err(|e| {
+            self.at -= 1;
+            self.error(e)
+        })?;
+        self.expect_sym(")")?;
+        Ok(Filter::WithinDistance(property, geometry, metres))
     }
 
     fn predicate(&mut self) -> Result<Filter, FilterError> {
@@ -559,6 +582,11 @@ mod tests {
             panic!()
         };
         assert!(g.geojson.contains("[11.5,53.3]"));
+        let f = parse("S_DWITHIN(geometry, POINT(11.5 53.3), 250.5)").unwrap();
+        assert!(matches!(f, Filter::WithinDistance(_, _, m) if m == 250.5));
+        let e = parse("S_DWITHIN(geometry, POINT(11.5 53.3), -3)").unwrap_err();
+        assert!(e.detail.contains("metres"), "{e:?}");
+        assert!(parse("S_DWITHIN(geometry, POINT(11.5 53.3))").is_err());
     }
 
     #[test]
