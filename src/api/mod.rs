@@ -1,6 +1,7 @@
 //! HTTP layer: routes, extractors, views, errors and the OpenAPI document.
 
 pub mod auth;
+pub mod changes;
 pub mod checks;
 pub mod client;
 pub mod counters;
@@ -184,6 +185,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(places::create_estate)),
         )
         .service(resource("/places/checks", "GET").route(web::get().to(checks::place_checks)))
+        .service(resource("/changes", "GET").route(web::get().to(changes::changes)))
+        .service(resource("/changes/atom", "GET").route(web::get().to(changes::atom)))
         .service(resource("/monitoring", "GET").route(web::get().to(monitoring::monitoring)))
         .service(
             resource("/monitoring/reminders", "GET, POST")

@@ -2,6 +2,7 @@
 //! are never serialised to clients; `api/` has its own views.
 
 pub mod boundaries;
+pub mod changes;
 pub mod checks;
 pub mod cql2;
 pub mod imports;

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod boundaries;
+pub mod changes;
 pub mod checks;
 pub mod credentials;
 pub mod crs;

@@ -6,6 +6,7 @@ mod abuse;
 mod accounts;
 mod authorization;
 mod boundaries;
+mod changes;
 mod errors;
 mod estate_imports;
 mod estate_pages;

@@ -184,6 +184,27 @@ async fn a_database_of_migration_000004_reads_the_same_after_the_upgrade() {
     );
     let figures: Value = app.get_staff("/monitoring").await.json().await.unwrap();
     assert!(figures["total"]["supply"]["count"].as_u64().unwrap() > 0);
+
+    // Migration 000015: the change feed starts with one `published` entry per public plot.
+    let feed: Value = app.get("/changes?limit=1000").await.json().await.unwrap();
+    let mut fed: Vec<String> = feed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert_eq!(c["kind"], "published");
+            c["reference"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let mut public: Vec<String> = before["public"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["reference"].as_str().unwrap().to_owned())
+        .collect();
+    fed.sort();
+    public.sort();
+    assert_eq!(fed, public, "the feed starts with the public plots");
 }
 
 /// Municipalities and estates as stored, in the shape `places_after` reads them.

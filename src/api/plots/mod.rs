@@ -7,7 +7,7 @@ pub mod params;
 mod repair;
 pub mod search;
 pub mod state;
-mod values;
+pub(crate) mod values;
 
 use actix_web::http::header::{self, ETag, EntityTag, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};

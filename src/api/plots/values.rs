@@ -9,7 +9,7 @@ use crate::domain::search::{is_ags, MAX_PLACE_VALUES};
 use crate::domain::FieldError;
 
 /// Accepts `"a,b"` (query strings) or `["a", "b"]` (JSON bodies); numbers become text.
-pub(super) fn list<'de, D: Deserializer<'de>>(
+pub(crate) fn list<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Vec<String>>, D::Error> {
     let scalar = |v: Value| match v {
@@ -70,7 +70,7 @@ pub(super) fn vocab<T: Vocabulary>(
     out
 }
 
-pub(super) fn ids(
+pub(crate) fn ids(
     name: &str,
     values: &Option<Vec<String>>,
     errors: &mut Vec<FieldError>,
@@ -93,7 +93,7 @@ pub(super) fn ids(
 }
 
 /// Municipality ids and AGS keys (`is_ags`), each checked.
-pub(super) fn municipalities(
+pub(crate) fn municipalities(
     values: &Option<Vec<String>>,
     errors: &mut Vec<FieldError>,
 ) -> (Vec<i64>, Vec<String>) {
