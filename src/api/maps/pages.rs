@@ -55,6 +55,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../web/assets/portal.js"),
     ),
     (
+        "portal-plot.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/portal-plot.js"),
+    ),
+    (
         "portal.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../web/assets/portal.css"),
