@@ -193,7 +193,8 @@ async fn request_id_header(
 }
 
 /// Turns error responses that did not come from `ApiError` (router 405, actix internals) into
-/// problem+json too, so clients meet one error format.
+/// problem+json too, so clients meet one error format. Pages written for people (the HTML 404
+/// of an unknown plot's profile for a browser) pass.
 async fn problem_for_bare_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -204,7 +205,11 @@ async fn problem_for_bare_errors(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || is_page {
         return Ok(response.map_into_left_body());
     }
     let detail = match status.as_u16() {

@@ -18,6 +18,7 @@ pub mod monitoring;
 pub mod ogc;
 pub mod places;
 pub mod plots;
+pub mod portal;
 pub mod protection;
 pub mod views;
 
@@ -154,6 +155,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(maps::tiles::tiles_fallback)),
         )
         .service(resource("/embed", "GET").route(web::get().to(maps::pages::embed)))
+        .service(resource("/compare", "GET").route(web::get().to(portal::compare::compare_page)))
+        .service(resource("/sitemap.xml", "GET").route(web::get().to(portal::sitemap::sitemap)))
+        .service(resource("/robots.txt", "GET").route(web::get().to(portal::robots)))
         .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
         .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
         .service(resource("/auth/logout-all", "POST").route(web::post().to(auth::logout_all)))

@@ -8,6 +8,7 @@ pub mod cql2;
 pub mod imports;
 pub mod monitoring;
 pub mod ogc;
+pub mod pages;
 pub mod place_writes;
 pub mod places;
 pub mod plots;

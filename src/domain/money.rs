@@ -98,6 +98,18 @@ impl ToSql<BigInt, Pg> for Cents {
     }
 }
 
+/// An indicative total price of a plot: its area times its price per m² (the range's ends),
+/// in whole euros rounded to the nearest thousand, as an estimate should read. `None` without
+/// a price. Units: `area_m2` in m²; result in €.
+pub fn indicative_total(area_m2: f64, min: Cents, max: Option<Cents>) -> Option<(i64, i64)> {
+    if !area_m2.is_finite() || area_m2 <= 0.0 {
+        return None;
+    }
+    let total = |c: Cents| ((area_m2 * c.0 as f64 / 100.0) / 1000.0).round() as i64 * 1000;
+    let max = max.filter(|m| *m >= min).unwrap_or(min);
+    Some((total(min), total(max)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +141,18 @@ mod tests {
         for bad in ["", "-1", "1.234", "1e3", "abc", "12.", ".5", "99999999999"] {
             assert!(Cents::parse_eur(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn indicative_totals_are_area_times_price_rounded_to_thousands() {
+        assert_eq!(
+            super::indicative_total(12_500.0, Cents(1850), Some(Cents(2200))),
+            Some((231_000, 275_000))
+        );
+        assert_eq!(
+            super::indicative_total(800.0, Cents(1000), None),
+            Some((8_000, 8_000))
+        );
+        assert_eq!(super::indicative_total(0.0, Cents(1000), None), None);
     }
 }

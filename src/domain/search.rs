@@ -151,6 +151,17 @@ pub enum OutputFormat {
     GeoJson,
     Csv,
     CsvExcel,
+    /// RFC 4180 with a UTF-8 byte-order mark, for Excel in English (or any non-German) locales.
+    CsvExcelEnglish,
+}
+
+impl OutputFormat {
+    pub fn is_csv(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Csv | OutputFormat::CsvExcel | OutputFormat::CsvExcelEnglish
+        )
+    }
 }
 
 /// A checked search.

@@ -29,6 +29,7 @@ mod place_checks;
 mod place_writes;
 mod places;
 mod plots_crud;
+mod portal;
 mod region_setup;
 mod reminders;
 mod resync;

@@ -318,7 +318,11 @@ async fn profile_pages_show_public_facts_in_both_languages() {
         "German facts"
     );
     assert!(!html.contains("intern"), "internal notes never appear");
-    assert!(!html.contains("https://"), "nothing from other hosts");
+    // Nothing from other hosts (JSON-LD names schema.org as its vocabulary; nothing loads it).
+    assert!(
+        !html.contains("src=\"https://") && !html.contains("href=\"https://"),
+        "nothing from other hosts"
+    );
     let en = app
         .get("/plots/p-001/profile?lang=en")
         .await

@@ -14,34 +14,18 @@
  * map) and window.gwfApp (state), and sets data-gwf-state="ready" on <html> once the plots are
  * drawn.
  */
+import {
+  ORIGIN, STATUSES, ZONINGS, STATUS_STYLE, statusMatch, MAPLIBRE_LOCALE, readConfig, el, fetchJSON, fetchCollection,
+  loadBasemap as loadStyle, plainStyle, extentOf, labelPoint, usableBounds, addOutlineLayers
+} from './map.js';
+
 (function () {
   'use strict';
 
-  var ORIGIN = window.location.origin;
-  var CONFIG = (function () {
-    var block = document.getElementById('gwf-config');
-    try {
-      return block ? JSON.parse(block.textContent) : {};
-    } catch (e) {
-      return {};
-    }
-  })();
+  var CONFIG = readConfig();
   var params = new URLSearchParams(window.location.search);
 
   // ---- vocabularies, colours, texts -------------------------------------------------------
-
-  var STATUSES = ['available', 'reserved', 'under_negotiation', 'sold', 'planned'];
-  var ZONINGS = ['GI', 'GE', 'GE-e', 'MI', 'MU', 'SO'];
-
-  // Okabe-Ito based: distinguishable with the common colour-vision deficiencies; "planned" is
-  // also drawn dashed and "sold" paler, so status never depends on colour alone.
-  var STATUS_STYLE = {
-    available: { fill: '#009E73', line: '#00654A' },
-    reserved: { fill: '#E69F00', line: '#8F6300' },
-    under_negotiation: { fill: '#CC79A7', line: '#7E3A64' },
-    sold: { fill: '#A3A3A3', line: '#5E5E5E' },
-    planned: { fill: '#0072B2', line: '#004C77' }
-  };
 
   var TEXT = {
     de: {
@@ -157,40 +141,6 @@
     }
   };
 
-  // MapLibre's own control texts.
-  var MAPLIBRE_LOCALE = {
-    de: {
-      'NavigationControl.ZoomIn': 'Vergrößern',
-      'NavigationControl.ZoomOut': 'Verkleinern',
-      'NavigationControl.ResetBearing': 'Nach Norden ausrichten',
-      'FullscreenControl.Enter': 'Vollbild',
-      'FullscreenControl.Exit': 'Vollbild beenden',
-      'AttributionControl.ToggleAttribution': 'Quellenangaben ein-/ausblenden',
-      'CooperativeGesturesHandler.WindowsHelpText': 'Strg + Mausrad zum Zoomen der Karte',
-      'CooperativeGesturesHandler.MacHelpText': '⌘ + Mausrad zum Zoomen der Karte',
-      'CooperativeGesturesHandler.MobileHelpText': 'Karte mit zwei Fingern bewegen',
-      'Popup.Close': 'Schließen',
-      'ScaleControl.Meters': 'm',
-      'ScaleControl.Kilometers': 'km',
-      'Map.Title': 'Karte'
-    },
-    en: {
-      'NavigationControl.ZoomIn': 'Zoom in',
-      'NavigationControl.ZoomOut': 'Zoom out',
-      'NavigationControl.ResetBearing': 'Reset bearing to north',
-      'FullscreenControl.Enter': 'Enter fullscreen',
-      'FullscreenControl.Exit': 'Exit fullscreen',
-      'AttributionControl.ToggleAttribution': 'Toggle attribution',
-      'CooperativeGesturesHandler.WindowsHelpText': 'Use Ctrl + scroll to zoom the map',
-      'CooperativeGesturesHandler.MacHelpText': 'Use ⌘ + scroll to zoom the map',
-      'CooperativeGesturesHandler.MobileHelpText': 'Use two fingers to move the map',
-      'Popup.Close': 'Close popup',
-      'ScaleControl.Meters': 'm',
-      'ScaleControl.Kilometers': 'km',
-      'Map.Title': 'Map'
-    }
-  };
-
   var lang = params.get('lang') === 'en' ? 'en' : 'de';
   function t(key) { return TEXT[lang][key]; }
   function fill(template, values) {
@@ -236,10 +186,15 @@
       });
       if (good.length) out.set(name, good.join(','));
     });
-    var areaMin = params.get('area_min');
-    if (areaMin !== null && areaMin.trim() !== '') {
-      var a = Number(areaMin);
-      if (isFinite(a) && a >= 0) out.set('area_min', String(a)); else notices.push('area_min=' + areaMin);
+    ['area_min', 'area_max'].forEach(function (name) {
+      var raw = params.get(name);
+      if (raw === null || raw.trim() === '') return;
+      var a = Number(raw);
+      if (isFinite(a) && a >= 0) out.set(name, String(a)); else notices.push(name + '=' + raw);
+    });
+    if (out.has('area_min') && out.has('area_max') && Number(out.get('area_min')) > Number(out.get('area_max'))) {
+      notices.push('area_max=' + out.get('area_max'));
+      out.delete('area_max');
     }
     return out;
   }
@@ -335,17 +290,6 @@
   }
 
   // ---- DOM helpers -------------------------------------------------------------------------
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') node.textContent = attrs[k];
-      else if (k === 'className') node.className = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
-    return node;
-  }
 
   function statusBadge(status) {
     return el('span', { className: 'badge status-' + status, text: t('status')[status] || status });
@@ -476,6 +420,7 @@
     if (statuses.length && statuses.indexOf(p.status) < 0) return false;
     if (zonings.length && zonings.indexOf(p.zoning) < 0) return false;
     if (filters.has('area_min') && area < Number(filters.get('area_min'))) return false;
+    if (filters.has('area_max') && area > Number(filters.get('area_max'))) return false;
     return true;
   }
 
@@ -609,32 +554,6 @@
 
   // ---- data --------------------------------------------------------------------------------
 
-  function fetchJSON(path) {
-    var url = /^https?:/.test(path) ? path : ORIGIN + path;
-    return fetch(url, { headers: { Accept: 'application/json, application/geo+json' }, credentials: 'same-origin' })
-      .then(function (r) {
-        if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
-        return r.json();
-      });
-  }
-
-  // A FeatureCollection, following `next` links (the API pages large collections).
-  function fetchCollection(path) {
-    var features = [];
-    function page(url, n) {
-      return fetchJSON(url).then(function (fc) {
-        features = features.concat(fc.features || []);
-        var next = (fc.links || []).filter(function (l) { return l.rel === 'next'; })[0];
-        if (next && n < 50) {
-          var href = new URL(next.href, ORIGIN);
-          if (href.origin === ORIGIN) return page(href.pathname + href.search, n + 1);
-        }
-        return { type: 'FeatureCollection', features: features };
-      });
-    }
-    return page(path, 0);
-  }
-
   function filterQuery(extra) {
     var q = new URLSearchParams(filters);
     Object.keys(extra || {}).forEach(function (k) { q.set(k, extra[k]); });
@@ -643,82 +562,9 @@
   }
 
   // An online basemap style, if configured and reachable (5 s); otherwise null.
-  function loadBasemap() {
-    var url = CONFIG.basemapStyle;
-    if (!url || typeof url !== 'string') return Promise.resolve(null);
-    var ctrl = typeof AbortController === 'function' ? new AbortController() : null;
-    var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, 5000);
-    return fetch(url, { signal: ctrl ? ctrl.signal : undefined, credentials: 'omit' })
-      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
-      .then(function (style) { clearTimeout(timer); return style && style.version === 8 ? style : null; })
-      .catch(function (e) { clearTimeout(timer); console.warn('basemap unavailable, using the plain background', e); return null; });
-  }
-
-  // ---- geometry helpers --------------------------------------------------------------------
-
-  function eachPosition(geometry, fn) {
-    if (!geometry) return;
-    var c = geometry.coordinates;
-    switch (geometry.type) {
-      case 'Point': fn(c); break;
-      case 'MultiPoint': case 'LineString': c.forEach(fn); break;
-      case 'Polygon': case 'MultiLineString': c.forEach(function (r) { r.forEach(fn); }); break;
-      case 'MultiPolygon': c.forEach(function (p) { p.forEach(function (r) { r.forEach(fn); }); }); break;
-      case 'GeometryCollection': geometry.geometries.forEach(function (g) { eachPosition(g, fn); }); break;
-      default: break;
-    }
-  }
-
-  function extentOf(features) {
-    var b = [Infinity, Infinity, -Infinity, -Infinity];
-    features.forEach(function (f) {
-      eachPosition(f.geometry, function (p) {
-        if (p[0] < b[0]) b[0] = p[0];
-        if (p[1] < b[1]) b[1] = p[1];
-        if (p[0] > b[2]) b[2] = p[0];
-        if (p[1] > b[3]) b[3] = p[1];
-      });
-    });
-    return isFinite(b[0]) ? b : null;
-  }
-
-  // A label point: the area centroid of the largest outer ring (outlines here are compact).
-  function labelPoint(geometry) {
-    var polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
-    var best = null;
-    polys.forEach(function (poly) {
-      var ring = poly[0], a = 0, cx = 0, cy = 0;
-      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        var f = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
-        a += f; cx += (ring[j][0] + ring[i][0]) * f; cy += (ring[j][1] + ring[i][1]) * f;
-      }
-      if (a !== 0 && (!best || Math.abs(a) > best.a)) best = { a: Math.abs(a), p: [cx / (3 * a), cy / (3 * a)] };
-    });
-    return best ? best.p : null;
-  }
-
-  // The TileJSON says [-180,-85,180,85] when nothing matches.
-  function usableBounds(b) {
-    return Array.isArray(b) && b.length === 4 && b.every(isFinite) && b[2] - b[0] < 20 && b[3] - b[1] < 20 ? b : null;
-  }
+  function loadBasemap() { return loadStyle(CONFIG.basemapStyle); }
 
   // ---- map style ---------------------------------------------------------------------------
-
-  function plainStyle() {
-    return {
-      version: 8,
-      name: 'gewerbeflaechen-plain',
-      sources: {},
-      layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f2f0eb' } }]
-    };
-  }
-
-  function statusMatch(key, fallback) {
-    var expr = ['match', ['get', 'status']];
-    STATUSES.forEach(function (s) { expr.push(s, STATUS_STYLE[s][key]); });
-    expr.push(fallback);
-    return expr;
-  }
 
   var featureId = ['coalesce', ['get', 'id'], ['id']];
 
@@ -754,20 +600,7 @@
     var firstSymbol = map.getStyle().layers.filter(function (l) { return l.type === 'symbol'; })[0];
     var before = firstSymbol ? firstSymbol.id : undefined;
 
-    map.addLayer({ id: 'municipalities-fill', type: 'fill', source: 'municipalities', filter: f.muni,
-      // Over a basemap only a veil, so its streets and places stay readable.
-      paint: { 'fill-color': '#ffffff', 'fill-opacity': onBasemap ? 0.15 : 0.6 } }, before);
-    map.addLayer({ id: 'municipalities-line', type: 'line', source: 'municipalities', filter: f.muni,
-      paint: { 'line-color': '#77736b', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1, 14, 2.5], 'line-dasharray': [4, 2] } }, before);
-    map.addLayer({ id: 'estates-fill', type: 'fill', source: 'estates', filter: f.estate,
-      paint: { 'fill-color': '#e4dccb', 'fill-opacity': onBasemap ? 0.5 : 0.75 } }, before);
-    var estateSelected = ['boolean', ['feature-state', 'selected'], false];
-    map.addLayer({ id: 'estates-line', type: 'line', source: 'estates', filter: f.estate,
-      paint: {
-        'line-color': ['case', estateSelected, '#4a3f2c', '#8d8068'],
-        // A zoom curve must be the outermost expression; the selection chooses its values.
-        'line-width': ['interpolate', ['linear'], ['zoom'], 10, ['case', estateSelected, 2.5, 0.8], 16, ['case', estateSelected, 4, 2]]
-      } }, before);
+    addOutlineLayers(map, f, onBasemap, before);
     map.addLayer({ id: 'plots-fill', type: 'fill', source: 'plots', 'source-layer': 'plots',
       paint: {
         'fill-color': statusMatch('fill', '#888888'),

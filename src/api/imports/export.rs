@@ -85,6 +85,7 @@ pub async fn export_plots(
         }),
         (false, OutputFormat::Csv) => Ok(csv(records, CsvDialect::Rfc4180)),
         (false, OutputFormat::CsvExcel) => Ok(csv(records, CsvDialect::ExcelGerman)),
+        (false, OutputFormat::CsvExcelEnglish) => Ok(csv(records, CsvDialect::ExcelEnglish)),
         (false, OutputFormat::GeoJson | OutputFormat::Json) => geojson(records),
     })
     .await?

@@ -44,6 +44,26 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../../web/assets/profile.js"),
     ),
+    (
+        "map.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/map.js"),
+    ),
+    (
+        "portal.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/portal.js"),
+    ),
+    (
+        "portal-plot.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/portal-plot.js"),
+    ),
+    (
+        "portal.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../web/assets/portal.css"),
+    ),
 ];
 
 /// Content-Security-Policy of the HTML pages: everything from this origin only (plus the

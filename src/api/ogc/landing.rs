@@ -1,6 +1,6 @@
 //! `/` (the landing page) and `/conformance`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -34,7 +34,9 @@ pub struct Landing {
 ///
 /// Where to go next: the API description (`service-desc`), its documentation (`service-doc`),
 /// the OGC API – Features `conformance` classes and the feature collections (`data`), and the
-/// plot search.
+/// plot search. As HTML (a browser's `Accept`, or `f=html`) it is the investor portal: the plot
+/// search with map and list, whose footer carries these links; its URL then also holds the
+/// search (`lang` and the parameters of `GET /plots`).
 #[utoipa::path(
     get, path = "/", tag = "ogcapi", params(FormatParams),
     responses(
@@ -49,9 +51,16 @@ pub struct Landing {
 pub async fn landing(
     req: HttpRequest,
     state: web::Data<AppState>,
-    QueryParams(params): QueryParams<FormatParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let out = negotiate(&req, params.f.as_deref())?;
+    // The portal's URL carries its search (`/?zoning=GI&lang=en`), so only the JSON landing
+    // page is strict about its parameters.
+    let f = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "f")
+        .map(|(_, v)| v.into_owned());
+    let out = negotiate(&req, f.as_deref())?;
+    if out == Out::Json {
+        let QueryParams(_) = QueryParams::<FormatParams>::extract(&req).await?;
+    }
     let base = state.base_url(&req);
     let at = |path: &str| format!("{base}{path}");
     let page = Landing {
@@ -77,7 +86,7 @@ pub async fn landing(
         Out::Json => HttpResponse::Ok()
             .insert_header(("Vary", "Accept"))
             .json(page),
-        Out::Html => html::metadata_page(&state, page.title, html::links_list(&page.links)),
+        Out::Html => crate::api::portal::portal_page(&state, &req, &page.links),
     })
 }
 

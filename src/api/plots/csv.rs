@@ -22,6 +22,9 @@ const EXPORT_CHUNK: i64 = 1000;
 pub enum CsvDialect {
     Rfc4180,
     ExcelGerman,
+    /// RFC 4180 with a byte-order mark: Excel in English reads commas and dots, and needs the
+    /// mark to read UTF-8.
+    ExcelEnglish,
 }
 
 pub struct CsvWriter {
@@ -38,7 +41,7 @@ impl CsvWriter {
     /// cannot fail.
     fn lines(&self, rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
         let separator = match self.dialect {
-            CsvDialect::Rfc4180 => b',',
+            CsvDialect::Rfc4180 | CsvDialect::ExcelEnglish => b',',
             CsvDialect::ExcelGerman => b';',
         };
         let mut writer = csv::WriterBuilder::new()
@@ -53,7 +56,7 @@ impl CsvWriter {
 
     pub fn header(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        if self.dialect == CsvDialect::ExcelGerman {
+        if self.dialect != CsvDialect::Rfc4180 {
             // Without the BOM Excel reads UTF-8 as Windows-1252 and mangles umlauts.
             out.extend_from_slice("\u{feff}".as_bytes());
         }
@@ -225,6 +228,7 @@ pub fn export(
 ) -> HttpResponse {
     let dialect = match format {
         OutputFormat::CsvExcel => CsvDialect::ExcelGerman,
+        OutputFormat::CsvExcelEnglish => CsvDialect::ExcelEnglish,
         _ => CsvDialect::Rfc4180,
     };
     // CSV carries a position, not a shape: the centroid as lon/lat columns.
@@ -280,6 +284,15 @@ mod tests {
             json!({"a": "x, \"y\"", "b": 1.5, "c": null}),
         );
         assert_eq!(csv, "a,b,c\r\n\"x, \"\"y\"\"\",1.5,\r\n");
+    }
+
+    #[test]
+    fn english_excel_is_rfc4180_with_a_bom() {
+        let csv = write(
+            CsvDialect::ExcelEnglish,
+            json!({"a": "Größe, ca.", "b": 1.5, "c": "12.50"}),
+        );
+        assert_eq!(csv, "\u{feff}a,b,c\r\n\"Größe, ca.\",1.5,12.50\r\n");
     }
 
     #[test]

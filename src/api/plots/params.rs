@@ -174,10 +174,12 @@ pub struct SearchParams {
     #[schema(value_type = Option<String>, example = "reference,title_de,status,area_computed_m2")]
     #[serde(default, deserialize_with = "super::values::list")]
     pub fields: Option<Vec<String>>,
-    /// Response format; overrides `Accept`: `json`, `geojson`, `csv` (RFC 4180, UTF-8) or
-    /// `csv-excel` (for German Excel: `;`, decimal comma, UTF-8 BOM).
-    #[param(pattern = "^(json|geojson|csv|csv-excel)$")]
-    #[schema(pattern = "^(json|geojson|csv|csv-excel)$")]
+    /// Response format; overrides `Accept`: `json`, `geojson`, `csv` (RFC 4180, UTF-8, no
+    /// byte-order mark: scripts would read it into the first column's name), `csv-excel` (for
+    /// German Excel: `;`, decimal comma, UTF-8 BOM) or `csv-excel-en` (for Excel in English:
+    /// RFC 4180 with a UTF-8 BOM, so umlauts survive).
+    #[param(pattern = "^(json|geojson|csv|csv-excel|csv-excel-en)$")]
+    #[schema(pattern = "^(json|geojson|csv|csv-excel|csv-excel-en)$")]
     #[serde(default, deserialize_with = "super::values::text")]
     pub f: Option<String>,
 }
@@ -469,10 +471,11 @@ impl SearchParams {
             Some("geojson") => Some(OutputFormat::GeoJson),
             Some("csv") => Some(OutputFormat::Csv),
             Some("csv-excel") => Some(OutputFormat::CsvExcel),
+            Some("csv-excel-en") => Some(OutputFormat::CsvExcelEnglish),
             Some(other) => {
                 errors.push(err(
                     "f",
-                    format!("unknown format `{other}`; use json, geojson, csv or csv-excel"),
+                    format!("unknown format `{other}`; use json, geojson, csv, csv-excel or csv-excel-en"),
                 ));
                 None
             }

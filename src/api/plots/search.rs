@@ -78,7 +78,8 @@ fn output_format(req: &HttpRequest, query: &PlotQuery) -> Result<OutputFormat, A
 /// combine with OR. Spatial: `bbox` (intersects), `near` + `radius_m` (true metres on the
 /// ellipsoid; each result carries `distance_m`). Pages are keyset-paged: follow `next`.
 /// Formats: JSON (default), GeoJSON (`Accept: application/geo+json` or `f=geojson`), CSV
-/// (`f=csv`, or `f=csv-excel` for German Excel), CSV being the complete result, streamed.
+/// (`f=csv`; `f=csv-excel` for German Excel, `f=csv-excel-en` for Excel in English), CSV being
+/// the complete result, streamed.
 ///
 /// Rules between parameters, which OpenAPI cannot state (each breach is a 400 naming the
 /// parameter): `area_min` ≤ `area_max`; `near` and `radius_m` come together; `sort=distance`
@@ -112,7 +113,7 @@ pub async fn list_plots(
     let query = params.into_query(None).map_err(ApiError::bad_params)?;
     check_fields(&query)?;
     let format = output_format(&req, &query)?;
-    if matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
+    if format.is_csv() {
         heavy(&state, &req, &caller, 1)?;
     }
     let next_href = |cursor: &str| {
@@ -219,7 +220,7 @@ pub async fn search_plots(
     let query = params.into_query(drawn).map_err(ApiError::bad_params)?;
     check_fields(&query)?;
     let format = output_format(&req, &query)?;
-    if query.drawn.is_none() && matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
+    if query.drawn.is_none() && format.is_csv() {
         heavy(&state, &req, &caller, 1)?;
     }
     let self_href = format!("{}/plots/search", state.base_url(&req));
@@ -250,7 +251,7 @@ async fn respond(
     let set = caller.plot_set_for(&query)?;
     let mut conn = state.pool.get().await?;
     super::filters::settle(&mut conn, &mut query, &set).await?;
-    if matches!(format, OutputFormat::Csv | OutputFormat::CsvExcel) {
+    if format.is_csv() {
         drop(conn);
         return Ok(super::csv::export(state, caller, set, query, format));
     }
@@ -498,8 +499,17 @@ pub async fn compare_plots(
     caller: Caller,
     QueryParams(params): QueryParams<CompareParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let keys: Vec<String> = params
-        .plots
+    Ok(HttpResponse::Ok().json(compared(&state, &caller, &params.plots).await?))
+}
+
+/// The plots named in `plots` (ids or references, comma-separated), in that order, as the
+/// caller may see them: what `GET /plots/compare` answers and the compare page shows.
+pub(crate) async fn compared(
+    state: &AppState,
+    caller: &Caller,
+    plots: &str,
+) -> Result<Vec<Plot>, ApiError> {
+    let keys: Vec<String> = plots
         .split(',')
         .map(|k| k.trim().to_owned())
         .filter(|k| !k.is_empty())
@@ -539,5 +549,5 @@ pub async fn compare_plots(
             None => return Err(ApiError::NotFound(format!("no plot `{key}`"))),
         }
     }
-    Ok(HttpResponse::Ok().json(plots))
+    Ok(plots)
 }

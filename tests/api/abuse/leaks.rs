@@ -293,7 +293,13 @@ async fn html_pages_run_no_inline_script() {
     let (municipality, estate) = app.place().await;
     app.create_plot(&plot_body("PAGE-1", municipality, Some(estate)))
         .await;
-    for path in ["/embed", "/embed?kiosk=1", "/plots/PAGE-1/profile"] {
+    for path in [
+        "/embed",
+        "/embed?kiosk=1",
+        "/plots/PAGE-1/profile",
+        "/?f=html",
+        "/compare?plots=PAGE-1",
+    ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         let csp = header(&response, "content-security-policy");
@@ -308,8 +314,10 @@ async fn html_pages_run_no_inline_script() {
             let open = &tag[..tag.find('>').unwrap()];
             let body = &tag[tag.find('>').unwrap() + 1..tag.find("</script>").unwrap()];
             assert!(
+                // Data blocks (page settings, schema.org JSON-LD) are never executed.
                 open.contains("src=") && body.trim().is_empty()
-                    || open.contains("type=\"application/json\""),
+                    || open.contains("type=\"application/json\"")
+                    || open.contains("type=\"application/ld+json\""),
                 "{path}: inline script <script{open}>"
             );
         }

@@ -3,7 +3,7 @@
 //! linked to its own profile.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde_json::{json, Value};
 
@@ -154,6 +154,7 @@ fn render(
         data_id: "profile-geometry",
         geometry_json: &map_data(e, plots),
         stand: Some(date(e.updated_at.date_naive(), lang)),
+        seo: None,
     }
     .render(body)
 }
@@ -180,20 +181,34 @@ fn render(
     security((), ("bearer" = []))
 )]
 pub async fn estate_profile(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
     QueryParams(params): QueryParams<LangParam>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = params.lang()?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("no estate `{id}`")))?;
+    // A person who followed an old link gets a page with a way on; API clients a problem.
+    let not_found = |message: String| {
+        if crate::api::portal::wants_html(&req) {
+            let shown = match lang {
+                Lang::De => "Dieses Gewerbegebiet ist nicht (mehr) veröffentlicht.",
+                Lang::En => "This business estate is not (or no longer) published.",
+            };
+            Ok(crate::api::portal::not_found_page(&state, lang, shown))
+        } else {
+            Err(ApiError::NotFound(message))
+        }
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(format!("no estate `{id}`"));
+    };
     let mut conn = state.pool.get().await?;
-    let (estate, municipality) =
-        db::places::estate_with_municipality(&mut conn, &caller.plot_set(), id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no estate with id {id}")))?;
+    let Some((estate, municipality)) =
+        db::places::estate_with_municipality(&mut conn, &caller.plot_set(), id).await?
+    else {
+        return not_found(format!("no estate with id {id}"));
+    };
     // The page markets the estate: its published plots, whoever previews it.
     let public = PlotSet::Readable(ReadScope::Public);
     let plots = db::plots::summaries_with_outlines(&mut conn, &public, id, MAX_PLOTS).await?;

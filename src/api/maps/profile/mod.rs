@@ -61,6 +61,14 @@ pub(crate) struct Labels {
     title: &'static str,
     area: &'static str,
     estate: &'static str,
+    language: &'static str,
+    back_to_search: &'static str,
+    operation_24h: &'static str,
+    power: &'static str,
+    grw_rates: &'static str,
+    total_price: &'static str,
+    max_storeys: &'static str,
+    road_access: &'static str,
 }
 
 const DE: Labels = Labels {
@@ -109,6 +117,14 @@ const DE: Labels = Labels {
     title: "Fläche",
     area: "Größe",
     estate: "Gewerbegebiet",
+    language: "Sprache",
+    back_to_search: "Zur Flächensuche",
+    operation_24h: "24-Stunden-Betrieb",
+    power: "Stromanschluss",
+    grw_rates: "GRW-Höchstsatz klein / mittel / groß",
+    total_price: "Gesamtpreis (Richtwert: Fläche × Preis)",
+    max_storeys: "Max. Vollgeschosse",
+    road_access: "Straßenanbindung",
 };
 
 const EN: Labels = Labels {
@@ -157,6 +173,14 @@ const EN: Labels = Labels {
     title: "Plot",
     area: "Size",
     estate: "Business estate",
+    language: "Language",
+    back_to_search: "Search all plots",
+    operation_24h: "24-hour operation",
+    power: "Power capacity",
+    grw_rates: "GRW max. rate small / medium / large",
+    total_price: "Total price (indicative: area × price)",
+    max_storeys: "Max. full storeys",
+    road_access: "Road access",
 };
 
 pub(crate) fn labels(lang: Lang) -> &'static Labels {
@@ -389,6 +413,8 @@ pub(crate) struct Layout<'a> {
     pub data_id: &'static str,
     pub geometry_json: &'a str,
     pub stand: Option<String>,
+    /// Meta for search engines and link previews (`portal::seo`); none on drafts.
+    pub seo: Option<Markup>,
 }
 
 impl Layout<'_> {
@@ -406,14 +432,19 @@ impl Layout<'_> {
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     @if self.draft { meta name="robots" content="noindex, nofollow"; }
                     title { @if self.draft { "[" (l.draft) "] " } (self.title) " – " (self.tab_suffix) }
+                    @if !self.draft { @if let Some(seo) = &self.seo { (seo) } }
                     link rel="icon" href="data:,";
                     link rel="stylesheet" href="/assets/maplibre-gl.css";
                     link rel="stylesheet" href="/assets/profile.css";
                 }
                 body {
-                    article.profile {
-                        nav.lang-switch {
-                            a href={ "?lang=" (other) @if let Some(t) = self.preview { "&preview=" (t) } } { (other.to_uppercase()) }
+                    main.profile {
+                        nav.lang-switch aria-label=(l.language) {
+                            a.back href={ "/?lang=" (self.lang.code()) } { "← " (l.back_to_search) }
+                            " "
+                            a href={ "?lang=" (other) @if let Some(t) = self.preview { "&preview=" (t) } } hreflang=(other) lang=(other) {
+                                (if other == "de" { "Deutsch" } else { "English" })
+                            }
                         }
                         header {
                             @if self.draft { p.demo-badge.draft-badge role="status" { (l.draft) } }
@@ -421,11 +452,12 @@ impl Layout<'_> {
                             h1 { (self.title) }
                             p.subtitle { (self.subtitle) }
                         }
-                        div.map #map aria-label=(self.map_label) {}
+                        div.map #map role="img" aria-label=(self.map_label) {}
                         (body)
                         @if let Some(stand) = &self.stand {
                             p.stand { (l.data_as_of) ": " (stand) }
                         }
+                        (crate::api::portal::glossary::section(self.lang))
                     }
                     script type="application/json" id=(self.data_id) {
                         (PreEscaped(self.geometry_json.replace("</", "<\\/")))

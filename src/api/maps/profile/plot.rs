@@ -3,7 +3,7 @@
 //! (`domain::place::location_for_plot`), and the contact of plot, estate or municipality
 //! (`domain::place::contact_for_plot`).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 
 use super::{
@@ -19,6 +19,7 @@ use crate::db;
 use crate::db::places::{EstateRow, MunicipalityContactRow};
 use crate::db::plots::PlotRow;
 use crate::domain::access::{PlotSet, ReadScope};
+use crate::domain::money::indicative_total;
 use crate::domain::place::{
     contact_for_plot, location_for_plot, Contact, LocationFacts, ShownLocation,
 };
@@ -70,6 +71,118 @@ pub(crate) fn municipality_contact(m: &MunicipalityContactRow) -> Contact {
     }
 }
 
+fn m2_ha(value: f64, lang: Lang) -> String {
+    format!(
+        "{} ({} ha)",
+        m2(value, lang),
+        number(value / 10_000.0, 2, lang)
+    )
+}
+
+fn euros(value: i64, lang: Lang) -> String {
+    let n = number(value as f64, 0, lang);
+    match lang {
+        Lang::De => format!("{n} €"),
+        Lang::En => format!("€{n}"),
+    }
+}
+
+/// The centre of an outline's bounding box (GeoJSON in EPSG:4326): `[lon, lat]`.
+fn centre(geometry: &str) -> Option<(f64, f64)> {
+    let value: serde_json::Value = serde_json::from_str(geometry).ok()?;
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    fn walk(v: &serde_json::Value, b: &mut [f64; 4]) {
+        match v.as_array() {
+            Some(a) if a.len() >= 2 && a[0].is_number() => {
+                let (x, y) = (a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0));
+                *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+            }
+            Some(a) => a.iter().for_each(|c| walk(c, b)),
+            None => {}
+        }
+    }
+    walk(value.get("coordinates")?, &mut b);
+    b[0].is_finite()
+        .then(|| ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0))
+}
+
+/// Title, description, canonical URL, alternates, OpenGraph and schema.org JSON-LD (a `Place`
+/// with `geo`, an `Offer` with the price range per m²) of a published plot: public facts only.
+fn seo_head(
+    row: &PlotRow,
+    geometry: Option<&str>,
+    municipality: &str,
+    lang: Lang,
+    base: &str,
+    title: &str,
+    description: Option<&str>,
+) -> Markup {
+    let f = &row.facts;
+    let area = f.area_stated_m2.map_or(row.area_geodesic_m2, |a| a as f64);
+    let summary = format!(
+        "{} · {} · {} · {}",
+        m2_ha(area, lang),
+        f.zoning.label(lang),
+        f.status.label(lang),
+        municipality
+    );
+    let text = match description {
+        Some(d) => crate::api::portal::seo::short(&format!("{summary}. {d}"), 160),
+        None => summary,
+    };
+    let path = format!(
+        "/plots/{}/profile",
+        form_urlencoded::byte_serialize(f.reference.as_bytes()).collect::<String>()
+    );
+    let head = crate::api::portal::seo::Head {
+        lang,
+        title,
+        description: &text,
+        base,
+        path: &path,
+        default_is_german: true,
+        og_type: "place",
+        json_ld: None,
+    };
+    let mut place = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Place",
+        "name": title,
+        "description": text,
+        "url": head.url(lang),
+        "identifier": f.reference,
+        "address": {"@type": "PostalAddress", "addressLocality": municipality, "addressCountry": "DE"},
+    });
+    if let Some((lon, lat)) = geometry.and_then(centre) {
+        place["geo"] = serde_json::json!({"@type": "GeoCoordinates", "latitude": (lat * 1e6).round() / 1e6, "longitude": (lon * 1e6).round() / 1e6});
+    }
+    if let (false, Some(min)) = (f.price_on_request, f.price_min_eur_m2) {
+        let max = f.price_max_eur_m2.unwrap_or(min);
+        place["makesOffer"] = serde_json::json!({
+            "@type": "Offer",
+            "availability": if matches!(f.status, crate::domain::plot::PlotStatus::Available) { "https://schema.org/InStock" } else { "https://schema.org/LimitedAvailability" },
+            "priceSpecification": {
+                "@type": "UnitPriceSpecification",
+                "priceCurrency": "EUR",
+                "minPrice": min.to_string(),
+                "maxPrice": max.to_string(),
+                "unitCode": "MTK",
+                "unitText": "m²",
+            },
+        });
+    }
+    let head = crate::api::portal::seo::Head {
+        json_ld: Some(place),
+        ..head
+    };
+    head.render()
+}
+
 /// The page's contents in reading order: long because the page has many facts, not because it
 /// does many things.
 fn render(
@@ -79,6 +192,7 @@ fn render(
     estate: Option<&EstateRow>,
     lang: Lang,
     preview: Option<&str>,
+    base: &str,
 ) -> Markup {
     let l = labels(lang);
     let f = &row.facts;
@@ -102,10 +216,22 @@ fn render(
         facts.push((l.available_from, text(date(from, lang))));
     }
     if let Some(stated) = f.area_stated_m2 {
-        facts.push((l.area_official, text(m2(stated as f64, lang))));
+        facts.push((l.area_official, text(m2_ha(stated as f64, lang))));
     }
-    facts.push((l.area_computed, text(m2(row.area_geodesic_m2, lang))));
+    facts.push((l.area_computed, text(m2_ha(row.area_geodesic_m2, lang))));
     facts.push((l.price, text(price)));
+    // The stated area is the official one; the outline's measured area stands in without it.
+    let area = f.area_stated_m2.map_or(row.area_geodesic_m2, |a| a as f64);
+    if let (false, Some(min)) = (f.price_on_request, f.price_min_eur_m2) {
+        if let Some((lo, hi)) = indicative_total(area, min, f.price_max_eur_m2) {
+            let total = if lo == hi {
+                format!("≈ {}", euros(lo, lang))
+            } else {
+                format!("≈ {} – {}", euros(lo, lang), euros(hi, lang))
+            };
+            facts.push((l.total_price, text(total)));
+        }
+    }
     if !f.parcels.is_empty() {
         let described: Vec<String> = f
             .parcels
@@ -129,8 +255,37 @@ fn render(
         (l.offer, text(f.offer.label(lang))),
         (l.grw_area, yes_no(f.grw_area)),
     ];
+    let mut planning = planning;
+    if let Some(storeys) = f.max_storeys {
+        planning.insert(4, (l.max_storeys, text(storeys.to_string())));
+    }
+    if let Some(h24) = f.operation_24h {
+        planning.push((l.operation_24h, yes_no(h24)));
+    }
+    let rates = [
+        f.grw_max_rate_small_pct,
+        f.grw_max_rate_medium_pct,
+        f.grw_max_rate_large_pct,
+    ];
+    if f.grw_area && rates.iter().any(Option::is_some) {
+        let shown = rates
+            .iter()
+            .map(|r| r.map_or_else(|| "–".to_owned(), |r| format!("{r} %")))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        planning.push((l.grw_rates, text(shown)));
+    }
     let shown: ShownLocation = location_for_plot(own_location(f), estate.map(estate_location));
     let mut location: Vec<Fact> = vec![(l.servicing, text(f.servicing.label(lang)))];
+    if let Some(kva) = f.electricity_capacity_kva {
+        location.push((
+            l.power,
+            text(format!("{} kVA", number(kva as f64, 0, lang))),
+        ));
+    }
+    if let Some(road) = f.road_access {
+        location.push((l.road_access, yes_no(road)));
+    }
     location.extend(location_rows(l, lang, &shown));
     location.push((l.rail_siding, yes_no(f.rail_siding)));
     let (title, description) = match lang {
@@ -181,6 +336,15 @@ fn render(
         data_id: "plot-geometry",
         geometry_json: geometry.unwrap_or("null"),
         stand: Some(date(f.data_confirmed_on, lang)),
+        seo: Some(seo_head(
+            row,
+            geometry,
+            &municipality.name,
+            lang,
+            base,
+            title,
+            description,
+        )),
     }
     .render(body)
 }
@@ -211,6 +375,7 @@ fn render(
     security((), ("bearer" = []))
 )]
 pub async fn plot_profile(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     key: web::Path<String>,
@@ -235,12 +400,25 @@ pub async fn plot_profile(
     if found.is_none() {
         found = db::plots::find(&mut conn, &caller.plot_set(), &key).await?;
     }
-    let (row, geometry) = found.ok_or_else(|| {
-        ApiError::NotFound(match &key {
+    let Some((row, geometry)) = found else {
+        let message = match &key {
             PlotKey::Id(id) => format!("no published plot with id {id}"),
             PlotKey::Reference(r) => format!("no published plot `{r}`"),
-        })
-    })?;
+        };
+        // A person who followed an old link gets a page with a way on; API clients a problem.
+        if crate::api::portal::wants_html(&req) {
+            let shown = match (&key, lang) {
+                (PlotKey::Reference(r), Lang::De) => format!("Keine veröffentlichte Fläche „{r}“."),
+                (PlotKey::Reference(r), Lang::En) => format!("No published plot “{r}”."),
+                (PlotKey::Id(_), Lang::De) => {
+                    "Keine veröffentlichte Fläche mit dieser Nummer.".into()
+                }
+                (PlotKey::Id(_), Lang::En) => "No published plot with this number.".into(),
+            };
+            return Ok(crate::api::portal::not_found_page(&state, lang, &shown));
+        }
+        return Err(ApiError::NotFound(message));
+    };
     // The places as the caller sees them (a preview link's holder: as the public).
     let places_set = match preview {
         Some(_) => PlotSet::Readable(ReadScope::Public),
@@ -263,6 +441,7 @@ pub async fn plot_profile(
         estate.as_ref(),
         lang,
         preview.as_deref(),
+        &state.base_url(&req),
     );
     let mut response = html_response(&state.settings, html.into_string());
     if draft {

@@ -1,0 +1,614 @@
+/*
+ * The investor portal (GET / for browsers): filters, result list and map side by side.
+ *
+ * The server renders the page in the reader's language (labels, form, meta); this module runs
+ * the search: it reads the form (whose fields are named as `GET /plots` names its parameters),
+ * asks GET /plots once per change (GeoJSON, simplified outlines) and draws the same answer as
+ * the list and on the map, so the two always agree. The whole search lives in the URL
+ * (filters, `sort`, `map=zoom/lat/lon`, `plot`, `compare`): a link reopens the same view, and
+ * back/forward step through the searches.
+ *
+ * For tests: window.gwfMap (the MapLibre map), window.gwfPortal (state and timings), and
+ * data-gwf-state="ready" on <html> once the first result is drawn.
+ */
+import {
+  STATUSES, MAPLIBRE_LOCALE, readConfig, formats, el, fetchJSON, fetchCollection,
+  loadBasemap, plainStyle, extentOf, addOutlineLayers, firstSymbolLayer
+} from './map.js';
+import { plotViews, addResultLayers, points } from './portal-plot.js';
+
+const CONFIG = readConfig();
+const lang = CONFIG.lang === 'en' ? 'en' : 'de';
+const fmt = formats(lang);
+const STALE_DAYS = Number(CONFIG.staleAfterDays) || 365;
+
+const { TEXT, fill, priceText, titleOf, profileUrl, facts, meta } = plotViews(lang, fmt, STALE_DAYS);
+
+
+// ---- state <-> URL <-> form ------------------------------------------------------------------
+
+// The form's fields, named as GET /plots names its parameters.
+const FILTERS = ['q', 'municipality', 'estate', 'area_min', 'area_max', 'zoning', 'status', 'available_by', 'max_price',
+  'servicing', 'max_dist_motorway_km', 'min_broadband_mbit', 'rail_siding', 'grw_area', 'price_on_request', 'bbox'];
+const SORTS = ['reference', '-area', 'area', 'price', '-price', '-updated'];
+const MAX_COMPARE = 4;
+
+const form = document.getElementById('filters');
+const sortSelect = document.getElementById('f-sort');
+
+function readUrl(href) {
+  const p = new URL(href).searchParams;
+  const filters = new URLSearchParams();
+  FILTERS.forEach((name) => {
+    const v = p.get(name);
+    if (v !== null && v.trim() !== '') filters.set(name, v.trim());
+  });
+  const sort = SORTS.indexOf(p.get('sort')) >= 0 ? p.get('sort') : 'reference';
+  let view = null;
+  const m = /^(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(p.get('map') || '');
+  if (m && +m[1] <= 22 && Math.abs(+m[2]) <= 85 && Math.abs(+m[3]) <= 180) view = { zoom: +m[1], center: [+m[3], +m[2]] };
+  const compare = (p.get('compare') || '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, MAX_COMPARE);
+  return { filters, sort, view, plot: p.get('plot') || null, compare };
+}
+
+function urlOf(s) {
+  const q = new URLSearchParams();
+  q.set('lang', lang);
+  s.filters.forEach((v, k) => q.set(k, v));
+  if (s.sort !== 'reference') q.set('sort', s.sort);
+  if (s.view) q.set('map', s.view.zoom.toFixed(2) + '/' + s.view.center[1].toFixed(5) + '/' + s.view.center[0].toFixed(5));
+  if (s.plot) q.set('plot', s.plot);
+  if (s.compare.length) q.set('compare', s.compare.join(','));
+  return '/?' + q.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
+}
+
+// The language switch keeps the whole search.
+function updateLangSwitch() {
+  const link = document.getElementById('lang-switch');
+  if (!link) return;
+  const other = lang === 'de' ? 'en' : 'de';
+  link.href = urlOf(state).replace(/([?&])lang=\w+/, '$1lang=' + other);
+}
+
+function setUrl(push) {
+  history[push ? 'pushState' : 'replaceState'](null, '', urlOf(state));
+  updateLangSwitch();
+}
+
+function writeForm(s) {
+  Array.from(form.elements).forEach((input) => {
+    if (!input.name || FILTERS.indexOf(input.name) < 0) return;
+    const v = s.filters.get(input.name) || '';
+    if (input.type === 'checkbox') {
+      input.checked = input.name === 'zoning' || input.name === 'status' ? v.split(',').indexOf(input.value) >= 0 : v === input.value;
+    } else if (input.tagName === 'SELECT') {
+      // An option the list does not have yet (estates load later) is kept for when it does.
+      input.dataset.wanted = v;
+      input.value = v;
+    } else {
+      input.value = v;
+    }
+  });
+  sortSelect.value = s.sort;
+  // Filters that are set open the "more filters" box, so nothing set is hidden.
+  const more = document.getElementById('more-filters');
+  if (Array.from(more.querySelectorAll('[name]')).some((i) => s.filters.has(i.name))) more.open = true;
+  document.getElementById('bbox-note').hidden = !s.filters.has('bbox');
+}
+
+function readForm() {
+  const filters = new URLSearchParams();
+  const lists = {};
+  Array.from(form.elements).forEach((input) => {
+    if (!input.name || FILTERS.indexOf(input.name) < 0) return;
+    if (input.type === 'checkbox') {
+      if (!input.checked) return;
+      if (input.name === 'zoning' || input.name === 'status') (lists[input.name] = lists[input.name] || []).push(input.value);
+      else filters.set(input.name, input.value);
+      return;
+    }
+    const v = String(input.value || '').trim();
+    if (v !== '') filters.set(input.name, v);
+  });
+  Object.keys(lists).forEach((k) => filters.set(k, lists[k].join(',')));
+  return filters;
+}
+
+let state = readUrl(window.location.href);
+
+// ---- the search ------------------------------------------------------------------------------
+
+const FIELDS = ['reference', 'title_de', 'title_en', 'status', 'zoning', 'area_m2', 'price_min_eur_m2', 'price_max_eur_m2',
+  'price_on_request', 'municipality_name', 'estate_name', 'available_from', 'data_confirmed_on', 'data_age_days', 'rail_siding', 'demo'].join(',');
+
+const app = window.gwfPortal = { ready: false, searches: 0, lastSearch: null, results: [], timings: [] };
+let results = [];
+let byRef = new Map();
+let seq = 0;
+let inFlight = null;
+let inputAt = null;
+
+function apiQuery(s, extra) {
+  const q = new URLSearchParams(s.filters);
+  if (s.sort !== 'reference') q.set('sort', s.sort);
+  Object.keys(extra || {}).forEach((k) => q.set(k, extra[k]));
+  return q.toString().replace(/%2C/g, ',');
+}
+
+function search() {
+  const my = ++seq;
+  const started = inputAt !== null ? inputAt : performance.now();
+  inputAt = null;
+  if (inFlight) inFlight.abort();
+  inFlight = typeof AbortController === 'function' ? new AbortController() : null;
+  const countBox = document.getElementById('result-count');
+  countBox.textContent = TEXT.loading;
+  document.getElementById('results').setAttribute('aria-busy', 'true');
+  updateDownloads();
+  const url = '/plots?' + apiQuery(state, { f: 'geojson', geometry_form: 'simplified', limit: '1000', count: 'exact', fields: FIELDS });
+  return fetchJSON(url, inFlight ? { signal: inFlight.signal } : undefined).then((fc) => {
+    if (my !== seq) return;
+    results = (fc.features || []).map((f) => Object.assign({ id: f.id, geometry: f.geometry }, f.properties));
+    byRef = new Map(results.map((p) => [p.reference, p]));
+    renderCount(fc.total, fc.next_cursor);
+    renderList();
+    renderStand();
+    updateMap(fc);
+    document.getElementById('results').removeAttribute('aria-busy');
+    const ms = performance.now() - started;
+    app.searches += 1;
+    app.lastSearch = { url: url, count: results.length, ms: ms };
+    app.timings.push(ms);
+    app.results = results.map((p) => p.reference);
+    document.documentElement.setAttribute('data-search-seq', String(app.searches));
+    if (state.plot && byRef.has(state.plot)) select(state.plot, { fly: !state.view, push: false });
+    else if (state.plot) { state.plot = null; closeCard(); }
+  }).catch((e) => {
+    if (e && e.name === 'AbortError') return;
+    console.error(e);
+    document.getElementById('results').removeAttribute('aria-busy');
+    countBox.textContent = fill(TEXT.error, { e: e.message });
+  });
+}
+
+function renderCount(total, more) {
+  const n = total ? total.value : results.length;
+  const text = n === 0 ? TEXT.count[0] : n === 1 ? TEXT.count[1] : fill(TEXT.count.n, { n: fmt.number(n) + (total && total.relation === 'gte' ? '+' : '') });
+  const area = results.reduce((a, p) => a + (Number(p.area_m2) || 0), 0);
+  const parts = [text];
+  if (n > 0) parts.push(fill(TEXT.countTotalArea, { a: fmt.area(area) }));
+  if (more) parts.push(fill(TEXT.countMore, { n: fmt.number(results.length) }));
+  document.getElementById('result-count').textContent = parts.join(' · ');
+}
+
+function renderList() {
+  const list = document.getElementById('result-list');
+  list.textContent = '';
+  if (!results.length) {
+    list.appendChild(el('li', { className: 'empty' }, [TEXT.noResults]));
+    return;
+  }
+  const frag = document.createDocumentFragment();
+  results.forEach((p) => {
+    const compareId = 'cmp-' + p.id;
+    const checked = state.compare.indexOf(p.reference) >= 0;
+    const item = el('li', { className: 'result', 'data-ref': p.reference, 'data-id': String(p.id), 'data-status': p.status }, [
+      el('h3', { className: 'result-title' }, [el('a', { href: profileUrl(p), text: titleOf(p) })]),
+      meta(p),
+      facts(p),
+      el('div', { className: 'result-actions' }, [
+        el('button', { type: 'button', className: 'show-on-map', 'data-ref': p.reference, 'aria-pressed': state.plot === p.reference ? 'true' : 'false' }, [TEXT.showOnMap]),
+        el('span', { className: 'compare-toggle' }, [
+          el('input', { type: 'checkbox', id: compareId, 'data-ref': p.reference, checked: checked }),
+          el('label', { for: compareId }, [TEXT.compare, el('span', { className: 'visually-hidden', text: ': ' + titleOf(p) })])
+        ])
+      ])
+    ]);
+    frag.appendChild(item);
+  });
+  list.appendChild(frag);
+  markSelected();
+}
+
+function renderStand() {
+  const box = document.getElementById('stand');
+  const dates = results.map((p) => p.data_confirmed_on).filter(Boolean).sort();
+  if (!dates.length) { box.textContent = ''; return; }
+  const a = fmt.date(dates[0]), b = fmt.date(dates[dates.length - 1]);
+  let text = a === b ? fill(TEXT.standOne, { a: a }) : fill(TEXT.stand, { a: a, b: b });
+  const stale = results.filter((p) => Number(p.data_age_days) > STALE_DAYS).length;
+  if (stale) text += ' (' + fill(TEXT.stale, { n: stale, d: STALE_DAYS }) + ')';
+  box.textContent = text;
+  document.getElementById('demo-note').hidden = !results.some((p) => p.demo);
+}
+
+function updateDownloads() {
+  const q = apiQuery(state);
+  document.getElementById('csv-excel').href = '/plots?' + (q ? q + '&' : '') + 'f=csv-excel';
+  document.getElementById('csv-plain').href = '/plots?' + (q ? q + '&' : '') + 'f=csv-excel-en';
+}
+
+// ---- compare ---------------------------------------------------------------------------------
+
+function renderCompare() {
+  const bar = document.getElementById('compare-bar');
+  const link = document.getElementById('compare-link');
+  bar.hidden = state.compare.length === 0;
+  if (state.compare.length >= 2) {
+    link.textContent = fill(TEXT.compareLink, { n: state.compare.length });
+    link.href = '/compare?plots=' + state.compare.map(encodeURIComponent).join(',') + '&lang=' + lang;
+    link.removeAttribute('aria-disabled');
+  } else {
+    link.textContent = TEXT.compareOne;
+    link.removeAttribute('href');
+    link.setAttribute('aria-disabled', 'true');
+  }
+  document.querySelectorAll('.compare-toggle input').forEach((box) => {
+    const on = state.compare.indexOf(box.dataset.ref) >= 0;
+    box.checked = on;
+    box.disabled = !on && state.compare.length >= MAX_COMPARE;
+    box.title = box.disabled ? TEXT.compareMax : '';
+  });
+}
+
+function toggleCompare(ref, on) {
+  const list = state.compare.filter((r) => r !== ref);
+  if (on && list.length < MAX_COMPARE) list.push(ref);
+  state.compare = list;
+  setUrl(false);
+  renderCompare();
+}
+
+// ---- the map ---------------------------------------------------------------------------------
+
+let map = null;
+let mapReady = null;
+let hovered = null;
+let selectedId = null;
+let fittedOnce = false;
+
+function setHover(id) {
+  if (!map || !map.getSource('results')) return;
+  if (hovered !== null) map.setFeatureState({ source: 'results', id: hovered }, { hover: false });
+  hovered = id;
+  if (id !== null) map.setFeatureState({ source: 'results', id: id }, { hover: true });
+  document.querySelectorAll('.result.hover').forEach((n) => n.classList.remove('hover'));
+  if (id !== null) {
+    const item = document.querySelector('.result[data-id="' + id + '"]');
+    if (item) item.classList.add('hover');
+  }
+}
+
+function setSelectedFeature(id) {
+  if (!map || !map.getSource('results')) return;
+  if (selectedId !== null) map.setFeatureState({ source: 'results', id: selectedId }, { selected: false });
+  selectedId = id;
+  if (id !== null) map.setFeatureState({ source: 'results', id: id }, { selected: true });
+}
+
+function updateMap(fc) {
+  if (!mapReady) return;
+  mapReady.then(() => {
+    selectedId = null;
+    hovered = null;
+    map.getSource('results').setData({ type: 'FeatureCollection', features: fc.features || [] });
+    map.getSource('result-points').setData(points(fc));
+    if (!fittedOnce && !state.view) {
+      const ext = extentOf(fc.features || []);
+      if (ext) map.fitBounds([[ext[0], ext[1]], [ext[2], ext[3]]], { padding: 40, maxZoom: 15, duration: 0 });
+    }
+    fittedOnce = true;
+    if (state.plot && byRef.has(state.plot)) setSelectedFeature(byRef.get(state.plot).id);
+    map.once('idle', () => {
+      if (!app.ready) {
+        app.ready = true;
+        document.documentElement.setAttribute('data-gwf-state', 'ready');
+      }
+    });
+    map.triggerRepaint();
+  });
+}
+
+function renderLegend() {
+  const box = document.getElementById('map-legend');
+  box.textContent = '';
+  STATUSES.forEach((s) => {
+    box.appendChild(el('span', { className: 'legend-item' }, [el('span', { className: 'swatch swatch-' + s }), TEXT.status[s]]));
+  });
+}
+
+function startMap(municipalities, estates, basemap) {
+  const options = {
+    container: 'map',
+    style: basemap || plainStyle(),
+    locale: MAPLIBRE_LOCALE[lang],
+    attributionControl: { compact: true },
+    maxZoom: 19,
+    dragRotate: false,
+    pitchWithRotate: false,
+    touchPitch: false,
+    fadeDuration: 0
+  };
+  if (state.view) { options.center = state.view.center; options.zoom = state.view.zoom; } else {
+    const ext = extentOf(municipalities.features) || [11.40, 53.25, 11.65, 53.42];
+    options.bounds = [[ext[0], ext[1]], [ext[2], ext[3]]];
+    options.fitBoundsOptions = { padding: 20 };
+  }
+  try {
+    map = new maplibregl.Map(options);
+  } catch (e) {
+    console.error(e);
+    return;
+  }
+  window.gwfMap = map;
+  map.touchZoomRotate.disableRotation();
+  map.keyboard.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-right');
+  mapReady = new Promise((resolve) => {
+    map.on('load', () => {
+      map.addSource('municipalities', { type: 'geojson', data: municipalities });
+      map.addSource('estates', { type: 'geojson', data: estates });
+      map.addSource('results', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'id' });
+      map.addSource('result-points', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'id' });
+      const before = firstSymbolLayer(map);
+      addOutlineLayers(map, { muni: true, estate: true }, !!basemap, before);
+      addResultLayers(map, before);
+      bindMap();
+      resolve();
+    });
+  });
+  // The map's canvas gets a name of its own (MapLibre's "Map" says little).
+  map.getCanvas().setAttribute('aria-label', document.getElementById('map').getAttribute('aria-label'));
+}
+
+function bindMap() {
+  const layers = ['plots-fill', 'plots-dot'];
+  map.on('mousemove', (e) => {
+    const hit = map.queryRenderedFeatures(e.point, { layers: layers })[0];
+    map.getCanvas().style.cursor = hit ? 'pointer' : '';
+    const id = hit ? hit.id : null;
+    if (id !== hovered) setHover(id === undefined ? null : id);
+  });
+  map.on('mouseout', () => setHover(null));
+  map.on('click', (e) => {
+    const hit = map.queryRenderedFeatures(e.point, { layers: layers })[0];
+    if (hit && hit.properties.reference) select(hit.properties.reference, { fly: false, push: true, scroll: true });
+  });
+  map.on('moveend', () => {
+    state.view = { zoom: map.getZoom(), center: [map.getCenter().lng, map.getCenter().lat] };
+    setUrl(false);
+  });
+}
+
+// ---- selection: list item, map feature and the plot card -----------------------------------
+
+function markSelected() {
+  document.querySelectorAll('.result').forEach((item) => {
+    const on = item.dataset.ref === state.plot;
+    item.classList.toggle('selected', on);
+    const button = item.querySelector('.show-on-map');
+    if (button) button.setAttribute('aria-pressed', on ? 'true' : 'false');
+  });
+}
+
+function closeCard() {
+  document.getElementById('plot-card').hidden = true;
+  setSelectedFeature(null);
+}
+
+function showCard(p) {
+  const card = document.getElementById('plot-card');
+  card.textContent = '';
+  card.appendChild(el('button', { type: 'button', className: 'card-close', 'aria-label': TEXT.close, title: TEXT.close, text: '×' }));
+  card.appendChild(el('h3', {}, [el('a', { href: profileUrl(p), text: titleOf(p) })]));
+  card.appendChild(meta(p));
+  card.appendChild(facts(p));
+  card.appendChild(el('a', { className: 'card-profile', href: profileUrl(p) }, [TEXT.profile + ' →']));
+  card.setAttribute('aria-label', titleOf(p));
+  card.hidden = false;
+}
+
+function select(ref, opts) {
+  const p = byRef.get(ref);
+  if (!p) return;
+  state.plot = ref;
+  markSelected();
+  showCard(p);
+  if (opts.push) setUrl(true);
+  if (mapReady) {
+    mapReady.then(() => {
+      setSelectedFeature(p.id);
+      if (opts.fly && p.geometry) {
+        const ext = extentOf([p]);
+        const wide = map.getContainer().clientWidth > 600;
+        const pad = { top: 40, bottom: wide ? 40 : Math.min(220, map.getContainer().clientHeight / 2), left: wide ? 360 : 30, right: 40 };
+        map.fitBounds([[ext[0], ext[1]], [ext[2], ext[3]]], { padding: pad, maxZoom: 16, duration: 600 });
+      }
+    });
+  }
+  if (opts.scroll) {
+    const item = document.querySelector('.result[data-ref="' + CSS.escape(ref) + '"]');
+    if (item) item.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }
+}
+
+// ---- events ----------------------------------------------------------------------------------
+
+let typing = null;
+
+function commit() {
+  clearTimeout(typing);
+  const filters = readForm();
+  const sort = SORTS.indexOf(sortSelect.value) >= 0 ? sortSelect.value : 'reference';
+  if (filters.toString() === state.filters.toString() && sort === state.sort) return;
+  state.filters = filters;
+  state.sort = sort;
+  state.plot = null;
+  closeCard();
+  document.getElementById('bbox-note').hidden = !filters.has('bbox');
+  setUrl(true);
+  search();
+}
+
+function bindForm() {
+  form.addEventListener('submit', (e) => { e.preventDefault(); inputAt = performance.now(); commit(); });
+  form.addEventListener('change', (e) => {
+    if (e.target.name === 'municipality') narrowEstates();
+    inputAt = performance.now();
+    commit();
+  });
+  sortSelect.addEventListener('change', () => { inputAt = performance.now(); commit(); });
+  // Typing waits for a pause.
+  form.addEventListener('input', (e) => {
+    if (e.target.type === 'checkbox' || e.target.tagName === 'SELECT') return;
+    clearTimeout(typing);
+    const at = performance.now();
+    typing = setTimeout(() => { inputAt = at; commit(); }, 400);
+  });
+  document.getElementById('reset-filters').addEventListener('click', () => {
+    form.reset();
+    Array.from(form.elements).forEach((i) => { if (i.type === 'hidden' && i.name === 'bbox') i.value = ''; });
+    sortSelect.value = 'reference';
+    narrowEstates();
+    commit();
+  });
+  document.getElementById('search-area').addEventListener('click', () => {
+    if (!map) return;
+    const b = map.getBounds();
+    const r = (v) => Math.round(v * 1e5) / 1e5;
+    document.getElementById('f-bbox').value = [r(b.getWest()), r(b.getSouth()), r(b.getEast()), r(b.getNorth())].join(',');
+    inputAt = performance.now();
+    commit();
+  });
+  document.getElementById('clear-bbox').addEventListener('click', () => {
+    document.getElementById('f-bbox').value = '';
+    commit();
+  });
+  const list = document.getElementById('result-list');
+  list.addEventListener('click', (e) => {
+    const button = e.target.closest('.show-on-map');
+    if (button) select(button.dataset.ref, { fly: true, push: true });
+  });
+  list.addEventListener('change', (e) => {
+    if (e.target.closest('.compare-toggle')) { e.stopPropagation(); toggleCompare(e.target.dataset.ref, e.target.checked); }
+  });
+  list.addEventListener('mouseover', (e) => {
+    const item = e.target.closest('.result');
+    setHoverFromList(item);
+  });
+  list.addEventListener('focusin', (e) => setHoverFromList(e.target.closest('.result')));
+  list.addEventListener('mouseleave', () => setHover(null));
+  document.getElementById('plot-card').addEventListener('click', (e) => {
+    if (e.target.closest('.card-close')) {
+      const ref = state.plot;
+      state.plot = null;
+      markSelected();
+      closeCard();
+      setUrl(true);
+      const button = document.querySelector('.show-on-map[data-ref="' + CSS.escape(ref || '') + '"]');
+      if (button) button.focus();
+    }
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !document.getElementById('plot-card').hidden) document.querySelector('#plot-card .card-close').click();
+  });
+  document.getElementById('compare-clear').addEventListener('click', () => { state.compare = []; setUrl(false); renderCompare(); });
+  window.addEventListener('popstate', () => {
+    const next = readUrl(window.location.href);
+    const again = next.filters.toString() !== state.filters.toString() || next.sort !== state.sort;
+    state = next;
+    writeForm(state);
+    narrowEstates();
+    renderCompare();
+    updateLangSwitch();
+    if (map && state.view) map.jumpTo({ center: state.view.center, zoom: state.view.zoom });
+    if (again) search();
+    else if (state.plot) select(state.plot, { fly: false, push: false });
+    else { markSelected(); closeCard(); }
+  });
+}
+
+// On a phone the filters start folded (unless the link sets some), so the map is in view.
+function bindFilterToggle() {
+  const toggle = document.getElementById('filters-toggle');
+  const body = document.getElementById('filter-body');
+  const fold = (folded) => {
+    body.classList.toggle('folded', folded);
+    toggle.setAttribute('aria-expanded', folded ? 'false' : 'true');
+  };
+  const phone = window.matchMedia('(max-width: 820px)').matches;
+  const set = Array.from(state.filters.keys()).some((k) => k !== 'q' && k !== 'bbox');
+  fold(phone && !set);
+  toggle.addEventListener('click', () => fold(!body.classList.contains('folded')));
+}
+
+function setHoverFromList(item) {
+  const id = item ? Number(item.dataset.id) : null;
+  if (id !== hovered) setHover(id);
+}
+
+// ---- places for the selects ------------------------------------------------------------------
+
+let estateList = [];
+
+function fillSelect(select, items) {
+  const wanted = select.dataset.wanted || select.value;
+  while (select.options.length > 1) select.remove(1);
+  items.forEach((i) => select.appendChild(el('option', { value: String(i.id), text: i.name })));
+  select.value = items.some((i) => String(i.id) === wanted) ? wanted : '';
+}
+
+function narrowEstates() {
+  const muni = document.getElementById('f-municipality').value;
+  const shown = estateList.filter((e) => !muni || String(e.municipality_id) === muni);
+  fillSelect(document.getElementById('f-estate'), shown);
+}
+
+function places(municipalities, estates) {
+  const props = (f) => Object.assign({ id: f.id }, f.properties || {});
+  const munis = municipalities.features.map(props).sort((a, b) => a.name.localeCompare(b.name, lang));
+  estateList = estates.features.map(props).sort((a, b) => a.name.localeCompare(b.name, lang));
+  fillSelect(document.getElementById('f-municipality'), munis);
+  narrowEstates();
+}
+
+// ---- start -----------------------------------------------------------------------------------
+
+function start() {
+  writeForm(state);
+  bindForm();
+  bindFilterToggle();
+  renderLegend();
+  renderCompare();
+  updateDownloads();
+  updateLangSwitch();
+  const emptyFc = { type: 'FeatureCollection', features: [] };
+  // The list does not wait for the map.
+  const first = search();
+  Promise.all([
+    fetchCollection('/municipalities?f=geojson').catch(() => emptyFc),
+    fetchCollection('/estates?f=geojson').catch(() => emptyFc),
+    loadBasemap(CONFIG.basemapStyle)
+  ]).then((r) => {
+    places(r[0], r[1]);
+    writeForm(state);
+    if (window.maplibregl) startMap(r[0], r[1], r[2]);
+    first.then(() => {
+      if (results.length || state.view) updateMap({ type: 'FeatureCollection', features: results.map(asFeature) });
+      else if (mapReady) mapReady.then(() => map.once('idle', () => { app.ready = true; document.documentElement.setAttribute('data-gwf-state', 'ready'); }));
+    });
+  });
+  fetchJSON('/regions').then((regions) => {
+    const list = Array.isArray(regions) ? regions : regions.items || [];
+    if (list.length === 1 && list[0].name) document.getElementById('region-name').textContent = list[0].name;
+  }).catch(() => { /* the tagline stays generic */ });
+}
+
+function asFeature(p) {
+  const props = Object.assign({}, p);
+  delete props.geometry;
+  return { type: 'Feature', id: p.id, geometry: p.geometry, properties: props };
+}
+
+start();
