@@ -72,6 +72,12 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
     let settings = Arc::new(settings);
     let tiles = crate::api::maps::tile_cache::TileCache::new(settings.tile_cache_mb * 1024 * 1024)
         .map(Arc::new);
+    if let Some(cache) = &tiles {
+        crate::api::maps::tile_listener::spawn(
+            settings.database_url.expose().to_owned(),
+            cache.clone(),
+        );
+    }
     let limits = Arc::new(RateLimits::new(&settings.protection.rates));
     let hashing = Arc::new(tokio::sync::Semaphore::new(
         settings.protection.argon2_concurrency,
@@ -106,6 +112,7 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
         });
         App::new()
             .app_data(state)
+            .wrap(from_fn(crate::api::maps::tiles::count_writes))
             .wrap(from_fn(problem_for_bare_errors))
             .wrap(from_fn(crate::api::protection::headers))
             .wrap(from_fn(crate::api::protection::login_limits))

@@ -121,6 +121,7 @@ pub fn render(sources: &Sources) -> String {
         counter!("gwf_tile_cache_evictions_total").absolute(stats.evictions);
         gauge!("gwf_tile_cache_bytes").set(stats.bytes as f64);
         gauge!("gwf_tile_cache_entries").set(stats.entries as f64);
+        gauge!("gwf_tile_cache_listening").set(if tiles.is_listening() { 1.0 } else { 0.0 });
     }
     handle().render()
 }

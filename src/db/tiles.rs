@@ -24,6 +24,17 @@ const TILE_COLUMNS: &str = "plots.id, plots.reference, plots.status, plots.zonin
 
 const PUBLIC: PlotSet = PlotSet::Readable(ReadScope::Public);
 
+/// Zooms up to this one show clusters (layer `clusters`); plots as polygons (layer `plots`) from
+/// the next one on. At zoom 10 a plot of 1 ha is about 2 pixels wide (512-pixel tiles, 53° N),
+/// and a tile over Germany at zoom 5 or 6 held several MB of outlines nobody can tell apart.
+pub const CLUSTER_MAX_ZOOM: u32 = 9;
+
+/// Cluster cells per tile side: 8 cells of 64 pixels each on a 512-pixel tile. The cells are a
+/// grid over the whole zoom level, so a cluster never straddles two tiles; a cluster is drawn at
+/// its cell's centre, so two are always 64 pixels apart and their circles and counts (at most
+/// 50 pixels wide in /embed) never overlap.
+const CLUSTER_CELLS: u32 = 8;
+
 /// The SQL of one tile. Public so the benchmark can run the same statement with pgbench.
 pub fn tile_sql(query: &PlotQuery, z: u32, x: u32, y: u32) -> Sql {
     // Each use of the tile address sends it again: values are never shared between places.
@@ -40,6 +51,9 @@ pub fn tile_sql(query: &PlotQuery, z: u32, x: u32, y: u32) -> Sql {
             ")"
         ]
     };
+    if z <= CLUSTER_MAX_ZOOM {
+        return cluster_sql(query, envelope(String::new()));
+    }
     sql![
         "WITH tile AS (SELECT ",
         envelope(String::new()),
@@ -53,6 +67,34 @@ pub fn tile_sql(query: &PlotQuery, z: u32, x: u32, y: u32) -> Sql {
         envelope(format!(", margin => {BUFFER}.0 / {EXTENT}")),
         format!(
             ", 4326)) SELECT ST_AsMVT(features, 'plots', {EXTENT}, 'geom', 'id') AS mvt FROM features WHERE geom IS NOT NULL"
+        ),
+    ]
+}
+
+/// Plots counted per cell by their point (`plots.tile_x`, `tile_y`: Web Mercator, m), each
+/// cell drawn at its centre, with `count` and the total `area_m2` (m²). A plot
+/// belongs to the one tile and cell its point is in. Unfiltered and filtered by status, zoning or
+/// place, the index `plots_tile_point_idx` answers without reading the table.
+fn cluster_sql(query: &PlotQuery, envelope: Sql) -> Sql {
+    let cells = CLUSTER_CELLS;
+    sql![
+        "WITH b AS (SELECT env, ST_XMin(env) AS x0, ST_YMin(env) AS y0, \
+         ST_XMax(env) - ST_XMin(env) AS w FROM (SELECT ",
+        envelope,
+        format!(
+            " AS env) t), cells AS (SELECT count(*) AS count, \
+             round(sum(plots.area_m2))::float8 AS area_m2, \
+             floor((plots.tile_x - b.x0) * {cells} / b.w) AS cx, \
+             floor((plots.tile_y - b.y0) * {cells} / b.w) AS cy FROM b, plots"
+        ),
+        where_clause(query, &PUBLIC),
+        format!(
+            " AND plots.tile_x >= b.x0 AND plots.tile_x < b.x0 + b.w \
+             AND plots.tile_y >= b.y0 AND plots.tile_y < b.y0 + b.w GROUP BY cx, cy) \
+             SELECT ST_AsMVT(f, 'clusters', {EXTENT}, 'geom') AS mvt FROM (SELECT ST_AsMVTGeom(\
+             ST_SetSRID(ST_MakePoint(b.x0 + (cx + 0.5) * b.w / {cells}, \
+             b.y0 + (cy + 0.5) * b.w / {cells}), 3857), b.env, {EXTENT}, 0, true) AS geom, \
+             count, area_m2 FROM b, cells) f"
         ),
     ]
 }
@@ -89,6 +131,31 @@ pub async fn map_data_version(conn: &mut AsyncPgConnection) -> diesel::QueryResu
         .get_result(conn)
         .await?;
     Ok(row.version)
+}
+
+/// The channel on which the database announces each new map data version (migration
+/// `map_data_notify`; payload: the version as text).
+pub const MAP_DATA_CHANNEL: &str = "gwf_map_data";
+
+/// `application_name` of the listener's connection, so an operator (or a test) can find it in
+/// `pg_stat_activity`.
+pub const LISTENER_NAME: &str = "gwf-tile-listener";
+
+/// A connection of its own that listens for new map data versions; its notifications arrive
+/// through `AsyncPgConnection::notifications_stream`.
+pub async fn listener(database_url: &str) -> diesel::ConnectionResult<AsyncPgConnection> {
+    use diesel_async::AsyncConnection;
+    let mut conn = AsyncPgConnection::establish(database_url).await?;
+    for statement in [
+        format!("SET application_name = '{LISTENER_NAME}'"),
+        format!("LISTEN {MAP_DATA_CHANNEL}"),
+    ] {
+        diesel::sql_query(statement)
+            .execute(&mut conn)
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    }
+    Ok(conn)
 }
 
 #[derive(QueryableByName)]

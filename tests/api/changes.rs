@@ -257,7 +257,7 @@ async fn every_plot_column_is_public_or_internal() {
         #[diesel(sql_type = Text)]
         name: String,
     }
-    const NOT_PUBLIC: [&str; 12] = [
+    const NOT_PUBLIC: [&str; 14] = [
         "id",
         "published",
         "deleted_at",
@@ -270,6 +270,8 @@ async fn every_plot_column_is_public_or_internal() {
         "version",
         "search_tsv",
         "area_m2",
+        "tile_x",
+        "tile_y",
     ];
     let app = spawn_app().await;
     let mut conn = app.db().await;

@@ -9,9 +9,9 @@ use crate::helpers::*;
 
 /// A decoded MVT feature: id and attributes (values as text).
 #[derive(Debug)]
-struct TileFeature {
-    id: u64,
-    attributes: BTreeMap<String, String>,
+pub(crate) struct TileFeature {
+    pub(crate) id: u64,
+    pub(crate) attributes: BTreeMap<String, String>,
 }
 
 fn varint(bytes: &[u8], at: &mut usize) -> u64 {
@@ -73,7 +73,7 @@ fn value_text(bytes: &[u8]) -> String {
 }
 
 /// Layers of a Mapbox Vector Tile by name.
-fn decode(tile: &[u8]) -> BTreeMap<String, Vec<TileFeature>> {
+pub(crate) fn decode(tile: &[u8]) -> BTreeMap<String, Vec<TileFeature>> {
     let mut layers = BTreeMap::new();
     for (field, _, layer, _) in fields(tile) {
         assert_eq!(field, 3, "a tile holds only layers");
@@ -120,7 +120,7 @@ fn decode(tile: &[u8]) -> BTreeMap<String, Vec<TileFeature>> {
 }
 
 /// XYZ tile containing lon/lat at zoom z (Web Mercator).
-fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
+pub(crate) fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
     let n = f64::from(1u32 << z);
     let x = ((lon + 180.0) / 360.0 * n) as u32;
     let lat = lat.to_radians();
@@ -424,9 +424,25 @@ async fn reserve_by_sql(conn: &mut diesel_async::AsyncPgConnection, plot: i64) {
         .unwrap();
 }
 
+/// The tile once its ETag is no longer `old`: a change made elsewhere arrives by notification
+/// (tests/api/tile_push.rs has the bounds).
+async fn tile_after_change(
+    app: &TestApp,
+    old: &Option<String>,
+) -> (u16, Option<String>, BTreeMap<String, Vec<TileFeature>>) {
+    let started = std::time::Instant::now();
+    loop {
+        let found = tile(app, "").await;
+        if &found.1 != old || started.elapsed() > std::time::Duration::from_secs(2) {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// Tiles are cached between requests; a change made anywhere (here: plain SQL, as another
-/// instance of the service or an operator would) shows in the very next tile, because entries
-/// belong to the database's `map_data_version`.
+/// instance of the service or an operator would) shows in the tiles, because entries belong to
+/// the database's `map_data_version`.
 #[tokio::test]
 async fn cached_tiles_follow_every_change_in_the_database() {
     let app = spawn_app().await;
@@ -439,7 +455,7 @@ async fn cached_tiles_follow_every_change_in_the_database() {
 
     let mut conn = app.db().await;
     reserve_by_sql(&mut conn, available).await;
-    let (_, etag, layers) = tile(&app, "").await;
+    let (_, etag, layers) = tile_after_change(&app, &first_etag).await;
     assert_ne!(etag, first_etag);
     let plot = layers["plots"]
         .iter()
@@ -452,7 +468,7 @@ async fn cached_tiles_follow_every_change_in_the_database() {
         .execute(&mut conn)
         .await
         .unwrap();
-    let (_, renamed_etag, layers) = tile(&app, "").await;
+    let (_, renamed_etag, layers) = tile_after_change(&app, &etag).await;
     assert_ne!(renamed_etag, etag);
     assert!(layers["plots"]
         .iter()

@@ -38,6 +38,8 @@ import {
       zoning: { GI: 'Industriegebiet', GE: 'Gewerbegebiet', 'GE-e': 'eingeschränktes Gewerbegebiet', MI: 'Mischgebiet', MU: 'Urbanes Gebiet', SO: 'Sondergebiet' },
       municipalityOutline: 'Gemeinde',
       estateOutline: 'Gewerbe-/Industriegebiet',
+      clusterLegend: 'Flächen in der Nähe (Anzahl; Klick zoomt hinein)',
+      clusterLabel: function (n, area) { return n + (n === 1 ? ' Fläche, ' : ' Flächen, ') + area + ' – hineinzoomen'; },
       fStatus: 'Status',
       fZoning: 'Nutzungsart',
       fArea: 'Fläche',
@@ -94,6 +96,8 @@ import {
       zoning: { GI: 'industrial area', GE: 'commercial area', 'GE-e': 'restricted commercial area', MI: 'mixed area', MU: 'urban area', SO: 'special area' },
       municipalityOutline: 'Municipality',
       estateOutline: 'Business / industrial estate',
+      clusterLegend: 'Plots nearby (number; click to zoom in)',
+      clusterLabel: function (n, area) { return n + (n === 1 ? ' plot, ' : ' plots, ') + area + ' – zoom in'; },
       fStatus: 'Status',
       fZoning: 'Zoning',
       fArea: 'Area',
@@ -622,6 +626,47 @@ import {
       paint: { 'line-color': '#1a1a1a', 'line-width': isKiosk ? 5 : 3.5, 'line-opacity': ['case', selected, 1, 0] } }, before);
   }
 
+  // Up to zoom 9 the tiles hold clusters (layer `clusters`: `count`, `area_m2` in m²) instead of
+  // outlines: a circle per cluster, its count as an HTML button above it (no glyphs needed), and
+  // a click on either zooms in by two levels around it.
+  function addClusters(map) {
+    map.addLayer({ id: 'clusters', type: 'circle', source: 'plots', 'source-layer': 'clusters',
+      paint: {
+        'circle-color': '#2f6f4e', 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2,
+        'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 10, 10, 13, 100, 18, 1000, 25]
+      } });
+    var zoomIn = function (lngLat) {
+      map.easeTo({ center: lngLat, zoom: Math.min(map.getZoom() + 2, 16) });
+    };
+    var markers = {};
+    var update = function () {
+      var seen = {};
+      map.querySourceFeatures('plots', { sourceLayer: 'clusters' }).forEach(function (f) {
+        var at = f.geometry.coordinates;
+        var key = at[0].toFixed(5) + ',' + at[1].toFixed(5);
+        if (seen[key]) return;
+        seen[key] = true;
+        if (markers[key]) return;
+        var count = Number(f.properties.count);
+        var button = el('button', { type: 'button', className: 'gwf-cluster', 'data-count': String(count),
+          'aria-label': t('clusterLabel')(count, formatArea(Number(f.properties.area_m2))), text: nf(0).format(count) });
+        button.addEventListener('click', function (e) { e.stopPropagation(); zoomIn(at); });
+        markers[key] = new maplibregl.Marker({ element: button }).setLngLat(at).addTo(map);
+      });
+      Object.keys(markers).forEach(function (key) {
+        if (!seen[key]) { markers[key].remove(); delete markers[key]; }
+      });
+    };
+    map.on('idle', update);
+    map.on('zoomstart', function () {
+      // Counts of one zoom are wrong at the next; the circles stay until the new tiles are in.
+      Object.keys(markers).forEach(function (key) { markers[key].remove(); delete markers[key]; });
+    });
+    map.on('click', 'clusters', function (e) { zoomIn(e.features[0].geometry.coordinates); });
+    map.on('mouseenter', 'clusters', function () { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', 'clusters', function () { map.getCanvas().style.cursor = ''; });
+  }
+
   // HTML labels for the municipalities (always) and estates (from zoom 13); no glyphs needed.
   function addLabels(map, municipalities, estates) {
     var f = outlineFilters();
@@ -677,6 +722,9 @@ import {
         el('span', { className: 'legend-label', text: label })
       ]));
     });
+    list.appendChild(el('li', { className: 'legend-cluster' }, [
+      el('span', { className: 'swatch swatch-cluster', 'aria-hidden': 'true', text: '12' }), el('span', { text: t('clusterLegend') })
+    ]));
     list.appendChild(el('li', { className: 'legend-outline' }, [
       el('span', { className: 'swatch swatch-estate', 'aria-hidden': 'true' }), el('span', { text: t('estateOutline') })
     ]));
@@ -750,6 +798,7 @@ import {
 
   function bindInteraction() {
     map.on('click', function (e) {
+      if (map.queryRenderedFeatures(e.point, { layers: ['clusters'] }).length) return; // addClusters zooms
       var hits = map.queryRenderedFeatures(e.point, { layers: ['plots-fill'] });
       if (hits.length) {
         openPopup(normalizePlot(hits[0].properties, hits[0].id), e.lngLat);
@@ -867,6 +916,7 @@ import {
 
     map.on('load', function () {
       addOverlay(map, tilejson, municipalities, estates, !!basemap);
+      addClusters(map);
       addLabels(map, municipalities, estates);
       bindInteraction();
       map.once('idle', function () {

@@ -1,9 +1,10 @@
-//! Maps for websites and trade fairs: vector tiles and TileJSON (`tiles`, with `tile_cache`),
-//! the embeddable map page and its bundled assets (`pages`), and printable plot profiles
-//! (`profile`, with preview links of drafts in `preview`).
+//! Maps for websites and trade fairs: vector tiles and TileJSON (`tiles`, with `tile_cache` and
+//! its `tile_listener`), the embeddable map page and its bundled assets (`pages`), and printable
+//! plot profiles (`profile`, with preview links of drafts in `preview`).
 
 pub mod pages;
 pub mod preview;
 pub mod profile;
 pub mod tile_cache;
+pub mod tile_listener;
 pub mod tiles;

@@ -2,17 +2,26 @@
 //! an embedded map or a fair's kiosk screens ask for the same few tiles again and again, and
 //! each costs PostgreSQL far more (`ST_AsMVT`) than serving it from memory.
 //!
-//! Freshness is exact, not timed: every entry belongs to one `map_data_version` (a number the
-//! database changes in the same transaction as any plot, estate or municipality), and a request
-//! reads the current version first. Entries of an older version are never served, so a staff
-//! edit shows in the next tile request, from any instance of the service.
+//! Freshness is by version, not timed: every entry belongs to one `map_data_version` (a number
+//! the database changes in the same transaction as any plot, estate or municipality), and
+//! entries of an older version are never served. How a request learns the current version:
+//!
+//! - **Pushed** (normally): the database announces every new version (`NOTIFY gwf_map_data`,
+//!   migration `tile_push`) to a listener connection of this instance (`tile_listener`), and
+//!   requests serve under the newest version announced, with no database round trip. A change
+//!   made elsewhere (another instance, an import on the command line, an operator's SQL) shows
+//!   as soon as its notification arrives: milliseconds after its commit.
+//! - **Asked** (each request reads the version, as before push existed): while the listener is
+//!   not connected (start-up, a lost connection until it is back), and after a write through
+//!   this instance until a read started after that write has been seen. So a write through
+//!   this instance shows in its very next tile, before the write's response is sent.
 //!
 //! Memory is bounded by bytes, and a full cache evicts the tiles least likely to be asked for
 //! again (`quick_cache`, an S3-FIFO cache: one pass over many distinct tiles does not push out
 //! the ones asked for repeatedly). Chosen over `moka` for its smaller dependency tree.
 //! Keys come from the parsed filters (`PlotQuery::filter_key`), not the raw query string.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 use actix_web::web::Bytes;
 use quick_cache::sync::Cache;
@@ -61,6 +70,22 @@ pub struct TileCache {
     hits: AtomicU64,
     misses: AtomicU64,
     inserted: AtomicU64,
+    /// The newest version announced or read; trusted only while `listening`.
+    known: AtomicI64,
+    listening: AtomicBool,
+    /// Writes through this instance that have finished, and how many of them a version read
+    /// has covered (the read began after they finished).
+    writes: AtomicU64,
+    covered: AtomicU64,
+}
+
+/// How a tile request learns the data version (`TileCache::version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// Pushed and trusted: serve under it.
+    Known(i64),
+    /// Read it from the database, then report it with `TileCache::read` and this ticket.
+    Ask(u64),
 }
 
 impl TileCache {
@@ -76,7 +101,46 @@ impl TileCache {
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             inserted: AtomicU64::new(0),
+            known: AtomicI64::new(i64::MIN),
+            listening: AtomicBool::new(false),
+            writes: AtomicU64::new(0),
+            covered: AtomicU64::new(0),
         })
+    }
+
+    pub fn version(&self) -> Version {
+        // `writes` first: a read that begins after this load covers every write counted in it.
+        let writes = self.writes.load(Ordering::SeqCst);
+        if self.listening.load(Ordering::SeqCst) && self.covered.load(Ordering::SeqCst) >= writes {
+            Version::Known(self.known.load(Ordering::SeqCst))
+        } else {
+            Version::Ask(writes)
+        }
+    }
+
+    /// A version read from the database by a request that got `Version::Ask(ticket)`.
+    pub fn read(&self, version: i64, ticket: u64) {
+        self.announced(version);
+        self.covered.fetch_max(ticket, Ordering::SeqCst);
+    }
+
+    /// A version announced by the database (or read by the listener).
+    pub fn announced(&self, version: i64) {
+        self.known.fetch_max(version, Ordering::SeqCst);
+    }
+
+    /// Called after every write through this instance has committed, before its response.
+    pub fn wrote(&self) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The listener is connected (after `LISTEN` and a version read) or lost.
+    pub fn set_listening(&self, listening: bool) {
+        self.listening.store(listening, Ordering::SeqCst);
+    }
+
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::SeqCst)
     }
 
     /// The tile at `key` if it was made under `version`.
@@ -164,5 +228,45 @@ mod tests {
         cache.put(1, "big".into(), tile(100_000));
         assert!(cache.get(1, "big").is_none());
         assert!(TileCache::new(0).is_none());
+    }
+
+    #[test]
+    fn asks_the_database_until_the_listener_is_connected() {
+        let cache = TileCache::new(1 << 20).unwrap();
+        let Version::Ask(ticket) = cache.version() else {
+            panic!("no listener yet: must ask")
+        };
+        cache.read(5, ticket);
+        assert!(matches!(cache.version(), Version::Ask(_)));
+        cache.set_listening(true);
+        assert_eq!(cache.version(), Version::Known(5));
+        cache.announced(7);
+        cache.announced(6); // an older announcement read late changes nothing
+        assert_eq!(cache.version(), Version::Known(7));
+        // Connection lost: back to asking, until connected again.
+        cache.set_listening(false);
+        assert!(matches!(cache.version(), Version::Ask(_)));
+        cache.set_listening(true);
+        assert_eq!(cache.version(), Version::Known(7));
+    }
+
+    #[test]
+    fn a_local_write_is_asked_for_until_a_later_read_covers_it() {
+        let cache = TileCache::new(1 << 20).unwrap();
+        cache.announced(3);
+        cache.set_listening(true);
+        assert_eq!(cache.version(), Version::Known(3));
+        cache.wrote();
+        let Version::Ask(first) = cache.version() else {
+            panic!("after a write: must ask")
+        };
+        // A second write finishes while the first request reads: that read does not cover it.
+        cache.wrote();
+        cache.read(4, first);
+        let Version::Ask(second) = cache.version() else {
+            panic!("the second write is not covered yet")
+        };
+        cache.read(5, second);
+        assert_eq!(cache.version(), Version::Known(5));
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::tile_cache::CachedTile;
+use super::tile_cache::{CachedTile, TileCache, Version};
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::QueryParams;
@@ -15,6 +15,7 @@ use crate::api::plots::params::SearchParams;
 use crate::api::AppState;
 use crate::config::protection::Class;
 use crate::db;
+use crate::db::tiles::CLUSTER_MAX_ZOOM;
 use crate::domain::access::{PlotSet, ReadScope};
 use crate::domain::FieldError;
 
@@ -108,11 +109,13 @@ pub async fn tiles_fallback(
 
 /// Plot vector tile
 ///
-/// Mapbox Vector Tile (EPSG:3857 XYZ scheme) with one layer `plots`: published plots only,
-/// with the attributes a map styles and labels by (`id`, `reference`, `status`, `zoning`,
-/// `area_m2`, `price_min_eur`, `price_max_eur`, `price_on_request`, `title_de`, `title_en`,
-/// `municipality_name`, `estate_name`). Accepts the filters of `GET /plots`. The `ETag`
-/// changes whenever a plot in the tile changes; empty tiles are 204.
+/// Mapbox Vector Tile (EPSG:3857 XYZ scheme) of the published plots. Up to zoom 9, layer
+/// `clusters`: points, one per cell of an 8 × 8 grid per tile, with `count` (plots) and
+/// `area_m2` (their total area, m²). From zoom 10, layer `plots`: outlines with the attributes a
+/// map styles and labels by (`id`, `reference`, `status`, `zoning`, `area_m2`, `price_min_eur`,
+/// `price_max_eur`, `price_on_request`, `title_de`, `title_en`, `municipality_name`,
+/// `estate_name`). Accepts the filters of `GET /plots`. The `ETag` changes whenever a plot in
+/// the tile changes; empty tiles are 204.
 #[utoipa::path(
     get,
     path = "/tiles/plots/{z}/{x}/{y}.mvt",
@@ -158,7 +161,7 @@ pub async fn plot_tile(
     settle(&mut conn, &mut query, &PUBLIC).await?;
     let key = format!("{z}/{x}/{y}?{}", query.filter_key());
     let cache = match state.tiles.as_deref() {
-        Some(cache) => Some((cache, db::tiles::map_data_version(&mut conn).await?)),
+        Some(cache) => Some((cache, current_version(cache, &mut conn).await?)),
         None => None,
     };
     let CachedTile { body: bytes, etag } =
@@ -199,6 +202,40 @@ pub async fn plot_tile(
             .content_type("application/vnd.mapbox-vector-tile")
             .body(bytes))
     }
+}
+
+/// The data version to serve under: pushed, or read (`tile_cache` has the rules).
+async fn current_version(
+    cache: &TileCache,
+    conn: &mut diesel_async::AsyncPgConnection,
+) -> Result<i64, ApiError> {
+    match cache.version() {
+        Version::Known(version) => Ok(version),
+        Version::Ask(ticket) => {
+            let version = db::tiles::map_data_version(conn).await?;
+            cache.read(version, ticket);
+            Ok(version)
+        }
+    }
+}
+
+/// After every request that may write (any method but GET, HEAD, OPTIONS) and before its
+/// response leaves: the tile cache asks for the version again, so the write shows in this
+/// instance's next tile even before its notification arrives.
+pub async fn count_writes(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::Method;
+    let writes = ![Method::GET, Method::HEAD, Method::OPTIONS].contains(req.method());
+    let cache = writes
+        .then(|| req.app_data::<web::Data<AppState>>()?.tiles.clone())
+        .flatten();
+    let response = next.call(req).await;
+    if let Some(cache) = cache {
+        cache.wrote();
+    }
+    response
 }
 
 /// TileJSON 3.0 of the plot tiles.
@@ -281,7 +318,11 @@ pub async fn plot_tilejson(
             maxzoom: MAX_ZOOM,
             bounds,
             center,
-            vector_layers: json!([{"id": "plots", "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}]),
+            vector_layers: json!([
+                {"id": "clusters", "fields": {"count": "Number", "area_m2": "Number: m², total"},
+                    "minzoom": 0, "maxzoom": CLUSTER_MAX_ZOOM},
+                {"id": "plots", "fields": fields, "minzoom": CLUSTER_MAX_ZOOM + 1, "maxzoom": MAX_ZOOM}
+            ]),
             attribution: "Gewerbeflächen",
         }))
 }
