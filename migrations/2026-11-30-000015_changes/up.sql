@@ -26,7 +26,8 @@ CREATE INDEX plot_changes_plot_id ON plot_changes (plot_id);
 
 -- What the public sees of a plot, as one comparable value: every column except the internal
 -- ones (internal_notes, owner_name, owner_contact), the bookkeeping (created_at, updated_at,
--- version, is_demo) and what is derived from a listed column (search_tsv, area_m2). `published`
+-- version, is_demo) and what is derived from a listed column (search_tsv, area_m2, tile_x,
+-- tile_y). `published`
 -- and `deleted_at` decide the kind of change instead. tests/api/changes.rs checks that every
 -- column of plots is either here or in that list, so a new column cannot be forgotten.
 CREATE FUNCTION gwf_plot_public(p plots) RETURNS record LANGUAGE sql IMMUTABLE AS $$
