@@ -29,6 +29,7 @@ mod place_writes;
 mod places;
 mod plots_crud;
 mod region_setup;
+mod reminder_mails;
 mod reminders;
 mod resync;
 mod search;
