@@ -22,6 +22,11 @@
 #      OWSLib (pip, in .venv) and QGIS (Debian's python3-qgis, headless) against the
 #      same server with the demo data, before schemathesis changes it. Installed
 #      with apt-get/pip when missing; skipped loudly only when that is impossible.
+#   3b. reminder mails: the real binary's `reminders send` against an SMTP sink
+#      (aiosmtpd, pip, in .venv) on loopback, on a database of its own
+#      (`gwf_mail`) with the demo data and two editors (German, English): each
+#      gets their town's digest once, a second run sends nothing
+#      (tests/mail/reminders_check.py; the sink stops with it).
 #   4. fault tests (scripts/faults.sh): PostgreSQL restarted under load, and the
 #      service killed in the middle of a large import, on a cluster of their own.
 #
@@ -36,6 +41,7 @@
 #                                 (default 300, safety net only)
 #   GWF_SKIP_SCHEMATHESIS=1       skip stage 3
 #   GWF_SKIP_CLIENTS=1            skip stage 3a (GDAL, OWSLib, QGIS)
+#   GWF_SKIP_MAIL=1               skip stage 3b
 #   GWF_SKIP_FAULTS=1             skip stage 4
 #   GWF_SCHEMATHESIS_EXAMPLES     max examples per API operation (default 50)
 #   GWF_SCHEMATHESIS_WORKERS      concurrent schemathesis workers (default 2)
@@ -208,7 +214,7 @@ stage_browser() {
   ensure_browser_deps || return 1
   gwf_log "browser tests: node tests/browser/run.mjs against http://127.0.0.1:$ST_PORT ($("$CHROMIUM" --version 2>/dev/null | head -n 1))"
   local rc=0
-  GWF_BASE_URL="http://127.0.0.1:$ST_PORT" GWF_CHROMIUM="$CHROMIUM" \
+  GWF_BASE_URL="http://127.0.0.1:$ST_PORT" GWF_CHROMIUM="$CHROMIUM" GWF_STAFF_TOKEN="$ST_TOKEN" \
     timeout --foreground --kill-after=15 "$BR_TIMEOUT" node "$BROWSER_DIR/run.mjs" </dev/null || rc=$?
   if ((rc == 124)); then
     echo "error: the browser tests exceeded GWF_BROWSER_TIMEOUT_TOTAL=${BR_TIMEOUT}s" >&2
@@ -381,6 +387,33 @@ stage_clients() {
   return "$rc"
 }
 
+# Stage 3b: reminder mails of the real binary, on a database of its own.
+stage_mail() {
+  local admin_url="$1" db=gwf_mail url
+  ensure_venv || return 1
+  gwf_require_psql || return 1
+  cargo build --all-targets || return 1
+  if [[ "$GWF_DB_SOURCE" == local ]]; then
+    PGOPTIONS="-c client_min_messages=warning" gwf_psql "$admin_url" -X -w -q -v ON_ERROR_STOP=1 \
+      -c "drop database if exists $db with (force)" || return 1
+    url="$(gwf_local_app_url "$db")" || return 1
+  else
+    url="$("$PYTHON" -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$admin_url" "$db")" || return 1
+    PGOPTIONS="-c client_min_messages=warning" gwf_psql "$admin_url" -X -w -q -v ON_ERROR_STOP=1 \
+      -c "drop database if exists $db with (force)" -c "create database $db" || return 1
+  fi
+  gwf_log "reminder mails: migrate + seed-demo ($db), two editors, reminders send against aiosmtpd"
+  DATABASE_URL="$url" RUST_LOG=warn "$BIN" migrate || return 1
+  DATABASE_URL="$url" RUST_LOG=warn "$BIN" seed-demo || return 1
+  # Grabow 13076050, Ludwigslust 13076090 (data/demo/a14.json).
+  DATABASE_URL="$url" "$BIN" user add --email editor-de@mail-check.example --name "WiFö Grabow" \
+    --role editor --municipality 13076050 >/dev/null || return 1
+  DATABASE_URL="$url" "$BIN" user add --email editor-en@mail-check.example --name "Invest Ludwigslust" \
+    --role editor --municipality 13076090 --language en >/dev/null || return 1
+  timeout --foreground --kill-after=10 300 \
+    "$VENV/bin/python" "$GWF_ROOT/tests/mail/reminders_check.py" "$BIN" "$url" </dev/null
+}
+
 ensure_database
 ADMIN_URL="$DATABASE_URL"
 
@@ -440,6 +473,16 @@ else
 fi
 stop_server
 
+# ---- stage 3b: reminder mails ------------------------------------------------
+mail_result=passed
+mail_rc=0
+if [[ "${GWF_SKIP_MAIL:-0}" == 1 ]]; then
+  mail_result="skipped (GWF_SKIP_MAIL=1)"
+else
+  stage_mail "$ADMIN_URL" || mail_rc=$?
+  ((mail_rc == 0)) || mail_result="FAILED (exit $mail_rc)"
+fi
+
 # ---- stage 4: fault tests ----------------------------------------------------
 faults_result=passed
 faults_rc=0
@@ -455,5 +498,5 @@ else
 fi
 
 echo
-echo "test summary: cargo test: $cargo_result; browser tests: $br_result; OGC clients: $cl_result; schemathesis: $st_result; fault tests: $faults_result"
-((cargo_rc == 0 && br_rc == 0 && cl_rc == 0 && st_rc == 0 && faults_rc == 0))
+echo "test summary: cargo test: $cargo_result; browser tests: $br_result; OGC clients: $cl_result; schemathesis: $st_result; reminder mails: $mail_result; fault tests: $faults_result"
+((cargo_rc == 0 && br_rc == 0 && cl_rc == 0 && st_rc == 0 && mail_rc == 0 && faults_rc == 0))

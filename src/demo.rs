@@ -2,11 +2,14 @@
 //! same validation as the API. Idempotent: existing demo plots are left as they are, places are
 //! upserted with identical values. New plots come with a dated five-year past
 //! (`seed_with_history`) for the monitoring and freshness figures.
+//!
+//! The file's dates are those of its `dates_as_of` day; they are moved by the days from then to
+//! the day of seeding, so a demo started next year is as fresh (and its stale plots as stale)
+//! as one started then, and the kiosk tour, which leaves stale plots out, keeps its plots.
 
 use std::collections::HashMap;
 
 use anyhow::{bail, Context};
-use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -21,6 +24,8 @@ const DATA: &str = include_str!("../data/demo/a14.json");
 
 #[derive(Deserialize)]
 struct DemoFile {
+    /// The day the plots' `data_confirmed_on` and `available_from` were written for.
+    dates_as_of: chrono::NaiveDate,
     region: DemoRegion,
     municipalities: Vec<DemoMunicipality>,
     estates: Vec<DemoEstate>,
@@ -143,13 +148,38 @@ async fn seed_places(conn: &mut AsyncPgConnection, file: &DemoFile) -> anyhow::R
     Ok((municipality_ids, estate_ids))
 }
 
+/// Seeds as of today in Germany.
 pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<SeedReport> {
+    seed_on(conn, crate::domain::freshness::today()).await
+}
+
+/// Moves the dates of a plot of the file by `days`.
+fn shift_dates(plot: &mut Map<String, Value>, days: i64) {
+    for member in ["data_confirmed_on", "available_from"] {
+        let shifted = plot
+            .get(member)
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+            .map(|d| d + chrono::Duration::days(days));
+        if let Some(date) = shifted {
+            plot.insert(member.into(), date.to_string().into());
+        }
+    }
+}
+
+/// Seeds as if `today` were the day: new plots get the file's dates moved from its
+/// `dates_as_of` to `today`, and their past ends on `today`.
+pub async fn seed_on(
+    conn: &mut AsyncPgConnection,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<SeedReport> {
     let file: DemoFile = serde_json::from_str(DATA).context("data/demo/a14.json is malformed")?;
+    let shift = (today - file.dates_as_of).num_days();
     conn.transaction(async move |conn| {
         let (municipality_ids, estate_ids) = seed_places(conn, &file).await?;
-        let today = Utc::now().date_naive();
         let mut report = SeedReport::default();
         for mut plot in file.plots {
+            shift_dates(&mut plot, shift);
             let reference = plot
                 .get("reference")
                 .and_then(Value::as_str)

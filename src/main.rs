@@ -8,6 +8,7 @@ use gewerbeflaechen::startup::Application;
 use gewerbeflaechen::{api, db, demo, telemetry};
 
 mod places_cli;
+mod reminders_cli;
 
 /// Shared commercial-land database (Gewerbeflächendatenbank) of a regional alliance of towns.
 ///
@@ -37,6 +38,9 @@ enum Command {
     /// Regions, municipalities and estates from official and existing data (docs/boundaries.md).
     #[command(subcommand)]
     Places(places_cli::PlacesCommand),
+    /// Freshness digests by e-mail, for a cron job or systemd timer (docs/monitoring.md).
+    #[command(subcommand)]
+    Reminders(reminders_cli::RemindersCommand),
     /// Print the SQL a request runs, with its values inlined: for EXPLAIN ANALYZE, psql and
     /// pgbench. No database needed.
     SearchSql {
@@ -74,6 +78,9 @@ enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// Language of the mails this person gets: de or en.
+        #[arg(long, default_value = "de", value_parser = ["de", "en"])]
+        language: String,
     },
     /// List accounts.
     List,
@@ -142,6 +149,7 @@ fn main() -> ExitCode {
             Command::SeedDemo => seed_demo(&settings).await,
             Command::User(command) => user(&settings, command).await,
             Command::Places(command) => places_cli::places(&settings, command).await,
+            Command::Reminders(command) => reminders_cli::reminders(&settings, command).await,
             Command::Openapi | Command::SearchSql { .. } => {
                 unreachable!("handled before configuration")
             }
@@ -215,6 +223,7 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
             role,
             municipalities,
             password_stdin,
+            language,
         } => {
             let role = Role::parse(&role)
                 .with_context(|| format!("unknown role {role}: admin, editor or viewer"))?;
@@ -239,6 +248,7 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
                 role: role.as_str(),
                 password_hash: &hash,
                 municipality_ids: &ids,
+                language: &language,
             };
             let id = conn
                 .transaction(async |conn| db::users::insert(conn, &new).await)

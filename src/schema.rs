@@ -225,6 +225,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        language -> Text,
     }
 }
 

@@ -760,6 +760,10 @@ def km(x):
     return round(x, 1)
 
 
+# See "dates_as_of" in main().
+DATES_AS_OF = "2026-11-27"
+
+
 def main():
     rng = random.Random(20260414)  # fixed seed: stated-area deviations only
     estates_by_key = {e["key"]: e for e in ESTATES}
@@ -869,6 +873,9 @@ def main():
     assert set(shapes) == seen, set(shapes) ^ seen
 
     data = {
+        # The day the dates below (confirmations, availability) were written for: seed-demo
+        # moves them by the days since, so the demo's "Stand" stays as recent as it was then.
+        "dates_as_of": DATES_AS_OF,
         "region": {
             "slug": "staedteverbund-a14",
             "name": "Städteverbund A14",

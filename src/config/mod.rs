@@ -124,6 +124,14 @@ pub struct Settings {
     /// `GWF_STALE_AFTER_DAYS` (default 365, 1–3650): a plot whose data was confirmed longer ago
     /// is stale. Units: days.
     pub stale_after_days: u32,
+    /// `GWF_SMTP_URL`: the SMTP server for mails (reminder digests), e.g.
+    /// `smtps://user:pass@mail.example.org`, `smtp://user:pass@mail.example.org:587?tls=required`
+    /// or `smtp://127.0.0.1:2525` (a relay on this machine). Unset: no mails. A password is
+    /// accepted only over TLS or to this machine.
+    pub smtp_url: Option<Secret>,
+    /// `GWF_MAIL_FROM`: the sender of mails, e.g. `Gewerbeflächen A14 <noreply@a14.example>`;
+    /// needed with `GWF_SMTP_URL`.
+    pub mail_from: Option<String>,
 }
 
 /// Everything wrong with the configuration, reported together.
@@ -354,6 +362,17 @@ impl Settings {
                 false
             }
         };
+        let smtp_url = get("GWF_SMTP_URL").map(Secret::new);
+        let mail_from = get("GWF_MAIL_FROM").map(str::to_owned);
+        if let Some(problem) = smtp_url
+            .as_ref()
+            .and_then(|u| crate::mail::smtp_url_problem(u.expose()))
+        {
+            problems.push(problem);
+        }
+        if smtp_url.is_some() && mail_from.is_none() {
+            problems.push("GWF_SMTP_URL needs GWF_MAIL_FROM, the sender's address".to_owned());
+        }
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -382,6 +401,8 @@ impl Settings {
             preview_secret,
             monitoring_public,
             stale_after_days,
+            smtp_url,
+            mail_from,
         })
     }
 }

@@ -23,6 +23,8 @@ pub struct UserRow {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `de` or `en`: the language of the mails the account gets.
+    pub language: String,
 }
 
 /// A user with the AGS and ids of their municipalities.
@@ -38,6 +40,7 @@ pub struct NewUser<'a> {
     pub role: &'a str,
     pub password_hash: &'a str,
     pub municipality_ids: &'a [i64],
+    pub language: &'a str,
 }
 
 /// Creates an account with its municipalities. Run it inside a transaction.
@@ -48,6 +51,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, user: &NewUser<'_>) -> QueryRe
             users::display_name.eq(user.display_name),
             users::role.eq(user.role),
             users::password_hash.eq(user.password_hash),
+            users::language.eq(user.language),
         ))
         .returning(users::id)
         .get_result(conn)
@@ -156,6 +160,7 @@ pub async fn list(conn: &mut AsyncPgConnection) -> QueryResult<Vec<UserWithScope
 pub struct UserUpdate<'a> {
     pub display_name: Option<&'a str>,
     pub role: Option<&'a str>,
+    pub language: Option<&'a str>,
     pub active: Option<bool>,
     pub password_hash: Option<&'a str>,
     pub municipality_ids: Option<&'a [i64]>,
@@ -185,6 +190,12 @@ pub async fn update(
     if let Some(role) = change.role {
         diesel::update(target)
             .set(users::role.eq(role))
+            .execute(conn)
+            .await?;
+    }
+    if let Some(language) = change.language {
+        diesel::update(target)
+            .set(users::language.eq(language))
             .execute(conn)
             .await?;
     }

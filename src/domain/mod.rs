@@ -13,6 +13,7 @@ pub mod freshness;
 pub mod geometry;
 pub mod history;
 pub mod import;
+pub mod mail;
 pub mod money;
 pub mod monitoring;
 pub mod ogc;
@@ -20,6 +21,7 @@ pub mod place;
 pub mod plausibility;
 pub mod plot;
 pub mod preview;
+pub mod reminders;
 pub mod search;
 
 use serde::de::DeserializeOwned;

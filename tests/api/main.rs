@@ -32,6 +32,7 @@ mod places;
 mod plots_crud;
 mod portal;
 mod region_setup;
+mod reminder_mails;
 mod reminders;
 mod resync;
 mod search;

@@ -121,3 +121,34 @@ async fn the_report_is_a_printable_page_in_german_and_english() {
         .unwrap()
         .starts_with("application/json"));
 }
+
+#[tokio::test]
+async fn the_demo_dates_move_with_the_day_of_seeding() {
+    let app = spawn_app().await;
+    let mut conn = app.db().await;
+    // data/demo/a14.json is dated 2026-11-27; seeded a year earlier, everything is a year earlier.
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 11, 27).unwrap();
+    let first = gewerbeflaechen::demo::seed_on(&mut conn, day)
+        .await
+        .unwrap();
+    assert_eq!(first.plots_created, 34);
+    let plot: Value = app.get_staff("/plots/NSG-009").await.json().await.unwrap();
+    assert_eq!(plot["data_confirmed_on"], "2025-11-10");
+    let plot: Value = app.get_staff("/plots/LWL-003").await.json().await.unwrap();
+    assert_eq!(plot["available_from"], "2025-01-01");
+    let history: Value = app
+        .get_staff("/plots/NSG-009/history")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let latest = history["items"][0]["changed_at"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(latest.starts_with("2025-11-10"), "{history}");
+    // Seeding again (on another day) changes nothing.
+    let again = gewerbeflaechen::demo::seed(&mut conn).await.unwrap();
+    assert_eq!((again.plots_created, again.plots_kept), (0, 34));
+    let plot: Value = app.get_staff("/plots/NSG-009").await.json().await.unwrap();
+    assert_eq!(plot["data_confirmed_on"], "2025-11-10");
+}

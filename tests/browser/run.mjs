@@ -13,6 +13,7 @@
 //   GWF_CHROMIUM         Chromium binary (default /usr/bin/chromium)
 //   GWF_BROWSER_ONLY     run only the tests whose name contains this text
 //   GWF_BROWSER_TIMEOUT  per-test time limit in ms (default 60000)
+//   GWF_STAFF_TOKEN      API token of a staff account, for the staff pages (monitoring.test.mjs)
 
 import { readdirSync, existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';

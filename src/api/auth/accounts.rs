@@ -17,6 +17,23 @@ use crate::domain::access::{self, Role};
 use crate::domain::credentials;
 use crate::domain::FieldError;
 
+/// Language of the mails an account gets (freshness reminders).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MailLanguage {
+    De,
+    En,
+}
+
+impl MailLanguage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailLanguage::De => "de",
+            MailLanguage::En => "en",
+        }
+    }
+}
+
 /// An account. Never carries its password hash.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Account {
@@ -24,6 +41,7 @@ pub struct Account {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    pub language: MailLanguage,
     /// The municipalities an editor maintains.
     pub municipalities: Vec<AccountMunicipality>,
     pub active: bool,
@@ -45,6 +63,11 @@ impl From<UserWithScope> for Account {
             email: u.user.email,
             display_name: u.user.display_name,
             role: Role::parse(&u.user.role).unwrap_or(Role::Viewer),
+            language: if u.user.language == "en" {
+                MailLanguage::En
+            } else {
+                MailLanguage::De
+            },
             municipalities: u
                 .municipalities
                 .into_iter()
@@ -64,6 +87,9 @@ pub struct NewAccount {
     /// Shown in the change history.
     pub display_name: String,
     pub role: Role,
+    /// Language of the mails the account gets (default `de`).
+    #[serde(default)]
+    pub language: Option<MailLanguage>,
     /// Municipality ids an editor maintains (required for editors, ignored otherwise).
     #[serde(default)]
     pub municipality_ids: Vec<i64>,
@@ -82,6 +108,8 @@ pub struct NewAccount {
 pub struct AccountChange {
     pub display_name: Option<String>,
     pub role: Option<Role>,
+    /// Language of the mails the account gets.
+    pub language: Option<MailLanguage>,
     pub municipality_ids: Option<Vec<i64>>,
     /// `false` deactivates the account and revokes its tokens.
     pub active: Option<bool>,
@@ -237,6 +265,7 @@ pub async fn create_user(
         role: body.role.as_str(),
         password_hash: &hash,
         municipality_ids: &ids,
+        language: body.language.unwrap_or(MailLanguage::De).as_str(),
     };
     let id = conn
         .transaction(async |conn| db::users::insert(conn, &new).await)
@@ -342,6 +371,7 @@ pub async fn update_user(
     let change = db::users::UserUpdate {
         display_name: name,
         role: body.role.map(Role::as_str),
+        language: body.language.map(MailLanguage::as_str),
         active: body.active,
         password_hash: hash.as_deref(),
         municipality_ids: ids.as_deref(),

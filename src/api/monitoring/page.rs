@@ -202,6 +202,17 @@ pub fn render(report: &MonitoringReport, lang: Lang, query: &str) -> String {
     let immediately = t.supply.by_availability.first().map_or(0.0, |b| b.hectares);
     let last_year = t.take_up.years.len().checked_sub(2);
     let definitions = &report.definitions;
+    let texts = match lang {
+        Lang::De => crate::domain::monitoring::DEF_DE,
+        Lang::En => [
+            definitions.supply,
+            definitions.availability,
+            definitions.take_up,
+            definitions.reichweite,
+            definitions.prices,
+            definitions.size_classes,
+        ],
+    };
     let page = html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -263,8 +274,7 @@ pub fn render(report: &MonitoringReport, lang: Lang, query: &str) -> String {
                     }
                     details.definitions open {
                         summary { (l.definitions) }
-                        p { (definitions.supply) } p { (definitions.availability) } p { (definitions.take_up) }
-                        p { (definitions.reichweite) } p { (definitions.prices) } p { (definitions.size_classes) }
+                        @for text in texts { p { (text) } }
                     }
                 }
             }
@@ -286,7 +296,14 @@ table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1.5rem; font-si
 th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.4rem; text-align: left; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .definitions p { font-size: 0.85rem; color: #444; }
+/* Phones: wide tables scroll by themselves instead of the whole page. */
+@media screen and (max-width: 40rem) {
+  .report { padding: 0.5rem 0.8rem 2rem; }
+  table { display: block; overflow-x: auto; }
+}
 @media print {
+  .definitions summary { list-style: none; font-weight: 600; }
+  .definitions summary::-webkit-details-marker { display: none; }
   @page { size: A4; margin: 15mm; }
   .lang-switch { display: none; }
   .report { max-width: none; padding: 0; }

@@ -29,6 +29,16 @@ pub const DEF_REICHWEITE: &str = "Reichweite (years of supply): supply available
 pub const DEF_PRICES: &str = "Prices of supply plots with a price (not on request), per zoning: min and median of the lower bound of each plot's range, max of the upper bound (or the lower bound where there is no range). Euros per m².";
 pub const DEF_SIZES: &str = "Size classes by the stated area, else the measured one: under_5000_m2, 0_5_to_1_ha (5,000 to under 10,000 m²), 1_to_5_ha, 5_to_10_ha, over_10_ha (10 ha or more).";
 
+/// The definitions in German, for the German report page (same order as `Definitions`).
+pub const DEF_DE: [&str; 6] = [
+    "Angebot: veröffentlichte, nicht gelöschte Flächen, die am Stichtag verfügbar, in Verhandlung oder in Planung sind. Reservierte Flächen zählen nicht zum Angebot, sondern gesondert. Entwürfe und gelöschte Flächen zählen nie.",
+    "In Planung: Status „in Planung“ oder B-Plan in Aufstellung. Sofort verfügbar: sonst voll erschlossen und „verfügbar ab“ leer oder spätestens am Stichtag. Bis 2 Jahre: sonst „verfügbar ab“ innerhalb von zwei Jahren nach dem Stichtag, oder nicht voll erschlossen mit „verfügbar ab“ leer oder innerhalb von zwei Jahren. Später: „verfügbar ab“ mehr als zwei Jahre nach dem Stichtag.",
+    "Flächenumsatz: eine Fläche, die im Kalenderjahr (Europe/Berlin) aus einem anderen Status verkauft (gesondert: reserviert) wurde, während sie veröffentlicht und nicht gelöscht war, mit Fläche, Gemeinde, Gewerbegebiet und Nutzungsart zu diesem Zeitpunkt. Verkauft, wieder angeboten und erneut verkauft zählt als zwei Verkäufe. Verkäufe von bis zum Stichtag gelöschten Flächen zählen nicht. Das Jahr des Stichtags ist unvollständig. Gleitendes Mittel: mittlere verkaufte Hektar des Jahres und der 2 (4) Jahre davor; Jahre vor der erfassten Historie zählen als null.",
+    "Reichweite (Jahre): sofort verfügbares Angebot (ha) ÷ mittlerer jährlicher Flächenumsatz verkauft (ha) der letzten 5 (oder 3) vollständigen Kalenderjahre vor dem Jahr des Stichtags; leer, wenn in diesen Jahren nichts verkauft wurde.",
+    "Preise der Angebotsflächen mit Preis (nicht „auf Anfrage“), je Nutzungsart: Minimum und Median der Untergrenzen, Maximum der Obergrenzen (oder der Untergrenze ohne Spanne). Euro je m².",
+    "Größenklassen nach der angegebenen, sonst der gemessenen Fläche: unter 5.000 m², 0,5 bis unter 1 ha, 1 bis 5 ha, 5 bis 10 ha, 10 ha und mehr.",
+];
+
 /// How soon a plot on offer can be built on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Availability {

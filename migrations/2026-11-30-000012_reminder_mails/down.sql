@@ -1,0 +1,2 @@
+DROP TABLE reminder_mails;
+ALTER TABLE users DROP COLUMN language;
