@@ -76,6 +76,7 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
         crate::api::maps::tile_listener::spawn(
             settings.database_url.expose().to_owned(),
             cache.clone(),
+            std::time::Duration::from_millis(settings.tile_listener_retry_ms),
         );
     }
     let limits = Arc::new(RateLimits::new(&settings.protection.rates));

@@ -79,6 +79,10 @@ pub struct Settings {
     /// requests. A cached tile is served only while no plot, estate or municipality has changed
     /// since it was made (checked per request against the database). Units: MiB.
     pub tile_cache_mb: usize,
+    /// `GWF_TILE_LISTENER_RETRY_MS` (default 250): the first wait before the tile cache's
+    /// notification listener reconnects after losing its connection; it doubles up to 30 s.
+    /// Until it is back, tiles ask the database for its version on every request. Units: ms.
+    pub tile_listener_retry_ms: u64,
     /// `GWF_GEOMETRY_MAX_RING_POSITIONS` (2,000), `GWF_GEOMETRY_MAX_RINGS` (50 per polygon),
     /// `GWF_GEOMETRY_MAX_PARTS` (50 polygons), `GWF_GEOMETRY_MAX_POSITIONS` (10,000 in all):
     /// the largest geometry a request may send (plots, imports, drawn search areas); checked
@@ -228,6 +232,7 @@ impl Settings {
             number("GWF_IMPORT_MAX_BYTES", 128 * 1024 * 1024, 1024, 1 << 31) as usize;
         let import_max_features = number("GWF_IMPORT_MAX_FEATURES", 100_000, 1, 1_000_000) as usize;
         let tile_cache_mb = number("GWF_TILE_CACHE_MB", 64, 0, 65_536) as usize;
+        let tile_listener_retry_ms = number("GWF_TILE_LISTENER_RETRY_MS", 250, 10, 30_000) as u64;
         let stale_after_days = number("GWF_STALE_AFTER_DAYS", 365, 1, 3650) as u32;
         let defaults = crate::domain::geometry::GeometryLimits::default();
         let geometry_limits = crate::domain::geometry::GeometryLimits {
@@ -387,6 +392,7 @@ impl Settings {
             import_max_bytes,
             import_max_features,
             tile_cache_mb,
+            tile_listener_retry_ms,
             geometry_limits,
             db_timeouts,
             cpu_timeout,

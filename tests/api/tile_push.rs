@@ -138,7 +138,9 @@ async fn another_instance_sees_a_write_within_the_bound() {
 
 #[tokio::test]
 async fn a_lost_listener_means_asking_per_request_until_it_is_back() {
-    let app = spawn_app().await;
+    // A long first retry, so the instance is surely without its listener while the test
+    // changes a plot behind its back (with 250 ms, a loaded machine could reconnect first).
+    let app = spawn_app_with(&[("GWF_TILE_LISTENER_RETRY_MS", "3000")]).await;
     let plot = fixture(&app).await;
     let mut conn = app.db().await;
     wait_for_listeners(&mut conn, 1).await;
@@ -153,8 +155,8 @@ async fn a_lost_listener_means_asking_per_request_until_it_is_back() {
     .get_result::<Count>(&mut conn)
     .await
     .unwrap();
-    // The instance sees the closed socket at once; this is margin. It retries after 250 ms.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The instance sees the closed socket at once; this is margin. It retries after 3 s.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     set_status_by_sql(&mut conn, plot, "reserved").await;
     let asked = etag(&app).await;
     assert_ne!(

@@ -20,19 +20,19 @@ use super::tile_cache::TileCache;
 use crate::db;
 
 const HEARTBEAT: Duration = Duration::from_secs(2);
-const FIRST_RETRY: Duration = Duration::from_millis(250);
 const LAST_RETRY: Duration = Duration::from_secs(30);
 
 /// Starts the listener on the current Tokio runtime; it runs as long as the process.
-pub fn spawn(database_url: String, cache: Arc<TileCache>) {
+/// `first_retry` (`GWF_TILE_LISTENER_RETRY_MS`) is the first wait after a lost connection.
+pub fn spawn(database_url: String, cache: Arc<TileCache>, first_retry: Duration) {
     tokio::spawn(async move {
-        let mut retry = FIRST_RETRY;
+        let mut retry = first_retry;
         loop {
             let started = Instant::now();
             let error = listen(&database_url, &cache).await;
             cache.set_listening(false);
             if started.elapsed() > LAST_RETRY {
-                retry = FIRST_RETRY;
+                retry = first_retry;
             }
             tracing::warn!(%error, retry_ms = retry.as_millis() as u64,
                 "tile cache listener lost; tiles ask the database for its version until it is back");
