@@ -232,7 +232,7 @@ impl Settings {
             number("GWF_IMPORT_MAX_BYTES", 128 * 1024 * 1024, 1024, 1 << 31) as usize;
         let import_max_features = number("GWF_IMPORT_MAX_FEATURES", 100_000, 1, 1_000_000) as usize;
         let tile_cache_mb = number("GWF_TILE_CACHE_MB", 64, 0, 65_536) as usize;
-        let tile_listener_retry_ms = number("GWF_TILE_LISTENER_RETRY_MS", 250, 10, 30_000) as u64;
+        let tile_listener_retry_ms = number("GWF_TILE_LISTENER_RETRY_MS", 250, 10, 30_000);
         let stale_after_days = number("GWF_STALE_AFTER_DAYS", 365, 1, 3650) as u32;
         let defaults = crate::domain::geometry::GeometryLimits::default();
         let geometry_limits = crate::domain::geometry::GeometryLimits {

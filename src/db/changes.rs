@@ -85,7 +85,8 @@ pub struct Publication {
     pub published_at: DateTime<Utc>,
 }
 
-/// The latest publications of plots that are still published, newest first.
+/// The latest publications of plots that are still published, newest first (by number: the
+/// order they committed in).
 pub async fn publications(
     conn: &mut AsyncPgConnection,
     limit: i64,
@@ -102,7 +103,7 @@ pub async fn publications(
          FROM plot_changes c JOIN plots p ON p.id = c.plot_id \
          JOIN municipalities m ON m.id = p.municipality_id \
          WHERE c.kind = 'published' AND p.published{filter} \
-         ORDER BY c.changed_at DESC, c.seq DESC LIMIT $1"
+         ORDER BY c.seq DESC LIMIT $1"
     ))
     .bind::<BigInt, _>(limit);
     match municipalities {
