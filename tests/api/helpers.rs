@@ -186,8 +186,22 @@ pub async fn spawn_bare(database_url: String, extra: &[(&str, &str)]) -> TestApp
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
     }
-    let settings = Settings::from_map(&vars).expect("test settings are valid");
-    let app = Application::build(settings).await.expect("the app starts");
+    // The app's start-up connects within the pool's 2 s create timeout; on a machine loaded
+    // by 200 parallel tests, a connection can take longer. Try again rather than fail a test
+    // for the machine's load (the timeout itself is tested in tests/api/abuse/database.rs).
+    let mut attempt = 1;
+    let app = loop {
+        let settings = Settings::from_map(&vars).expect("test settings are valid");
+        match Application::build(settings).await {
+            Ok(app) => break app,
+            Err(e) if attempt < 3 => {
+                eprintln!("the app did not start (attempt {attempt}, trying again): {e:#}");
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("the app starts: {e:#}"),
+        }
+    };
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {
