@@ -632,7 +632,7 @@ import {
   function addClusters(map) {
     map.addLayer({ id: 'clusters', type: 'circle', source: 'plots', 'source-layer': 'clusters',
       paint: {
-        'circle-color': '#2f6f4e', 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2,
+        'circle-color': '#374151', 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2,
         'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 10, 10, 13, 100, 18, 1000, 25]
       } });
     var zoomIn = function (lngLat) {
