@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::result::QueryResult;
-use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -38,25 +38,17 @@ pub async fn page(
     limit: i64,
     municipalities: Option<&[i64]>,
 ) -> QueryResult<Vec<ChangeRow>> {
-    let filter = match municipalities {
-        Some(_) => " AND municipality_id = ANY($3)",
-        None => "",
-    };
-    let query = diesel::sql_query(format!(
+    // NULL: every municipality (one statement text either way).
+    diesel::sql_query(
         "SELECT seq, plot_id, reference, municipality_id, kind, changed_at FROM plot_changes \
-         WHERE seq > $1{filter} ORDER BY seq LIMIT $2"
-    ))
+         WHERE seq > $1 AND ($3::bigint[] IS NULL OR municipality_id = ANY($3)) \
+         ORDER BY seq LIMIT $2",
+    )
     .bind::<BigInt, _>(after.0)
-    .bind::<BigInt, _>(limit);
-    match municipalities {
-        Some(ids) => {
-            query
-                .bind::<Array<BigInt>, _>(ids.to_vec())
-                .load(conn)
-                .await
-        }
-        None => query.load(conn).await,
-    }
+    .bind::<BigInt, _>(limit)
+    .bind::<Nullable<Array<BigInt>>, _>(municipalities.map(<[i64]>::to_vec))
+    .load(conn)
+    .await
 }
 
 /// A newly published plot for the Atom feed, as it is now (still published).
@@ -68,9 +60,9 @@ pub struct Publication {
     pub plot_id: i64,
     #[diesel(sql_type = Text)]
     pub reference: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    #[diesel(sql_type = Nullable<Text>)]
     pub title_de: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    #[diesel(sql_type = Nullable<Text>)]
     pub title_en: Option<String>,
     #[diesel(sql_type = Text)]
     pub municipality: String,
@@ -92,29 +84,20 @@ pub async fn publications(
     limit: i64,
     municipalities: Option<&[i64]>,
 ) -> QueryResult<Vec<Publication>> {
-    let filter = match municipalities {
-        Some(_) => " AND c.municipality_id = ANY($2)",
-        None => "",
-    };
-    let query = diesel::sql_query(format!(
+    diesel::sql_query(
         "SELECT c.seq, c.plot_id, p.reference, p.title_de, p.title_en, m.name AS municipality, \
                 coalesce(p.area_stated_m2::float8, p.area_geodesic_m2) AS area_m2, p.zoning, \
                 p.status, c.changed_at AS published_at \
          FROM plot_changes c JOIN plots p ON p.id = c.plot_id \
          JOIN municipalities m ON m.id = p.municipality_id \
-         WHERE c.kind = 'published' AND p.published{filter} \
-         ORDER BY c.seq DESC LIMIT $1"
-    ))
-    .bind::<BigInt, _>(limit);
-    match municipalities {
-        Some(ids) => {
-            query
-                .bind::<Array<BigInt>, _>(ids.to_vec())
-                .load(conn)
-                .await
-        }
-        None => query.load(conn).await,
-    }
+         WHERE c.kind = 'published' AND p.published \
+           AND ($2::bigint[] IS NULL OR c.municipality_id = ANY($2)) \
+         ORDER BY c.seq DESC LIMIT $1",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<Nullable<Array<BigInt>>, _>(municipalities.map(<[i64]>::to_vec))
+    .load(conn)
+    .await
 }
 
 /// The municipalities of regions (to filter the feed by region).
