@@ -4,6 +4,7 @@
 //! `domain` (types and rules, no IO) → `schema` (the tables). docs/architecture.md draws them.
 
 pub mod api;
+pub mod basemap;
 pub mod boundaries;
 pub mod config;
 pub mod db;

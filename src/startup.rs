@@ -50,7 +50,15 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         drop(pool);
-        let server = run(listener, settings)?;
+        let basemap = match &settings.basemap_pmtiles {
+            Some(path) => Some(Arc::new(
+                crate::basemap::Basemap::open(path)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("GWF_BASEMAP_PMTILES: {e}"))?,
+            )),
+            None => None,
+        };
+        let server = run(listener, settings, basemap)?;
         Ok(Application { port, server })
     }
 
@@ -65,7 +73,11 @@ impl Application {
     }
 }
 
-fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
+fn run(
+    listener: TcpListener,
+    settings: Settings,
+    basemap: Option<Arc<crate::basemap::Basemap>>,
+) -> anyhow::Result<Server> {
     let workers = settings.workers;
     let shutdown_timeout = settings.shutdown_timeout_secs;
     let per_worker = settings.db_pool_size.div_ceil(workers).max(1);
@@ -110,6 +122,7 @@ fn run(listener: TcpListener, settings: Settings) -> anyhow::Result<Server> {
             limits: limits.clone(),
             hashing: hashing.clone(),
             metrics: sources.clone(),
+            basemap: basemap.clone(),
         });
         App::new()
             .app_data(state)

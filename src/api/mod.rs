@@ -39,6 +39,8 @@ pub struct AppState {
     /// Turns at password hashing (`GWF_ARGON2_CONCURRENCY`).
     pub hashing: Arc<tokio::sync::Semaphore>,
     pub metrics: Arc<metrics::Sources>,
+    /// The offline basemap (`GWF_BASEMAP_PMTILES`), opened once.
+    pub basemap: Option<Arc<crate::basemap::Basemap>>,
 }
 
 impl AppState {
@@ -222,6 +224,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/plots/{key}/profile", "GET")
                 .route(web::get().to(maps::profile::plot::plot_profile)),
+        )
+        .service(
+            resource("/plots/{key}/image.png", "GET")
+                .route(web::get().to(maps::profile::image::plot_image)),
         )
         .service(
             resource("/estates/{id}/profile", "GET")

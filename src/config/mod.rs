@@ -112,6 +112,9 @@ pub struct Settings {
     /// `GWF_BASEMAP_ORIGINS`: further origins the basemap style loads tiles, glyphs and
     /// sprites from (allowed by the pages' Content-Security-Policy).
     pub basemap_origins: Vec<String>,
+    /// `GWF_BASEMAP_PMTILES`: a PMTiles archive of vector tiles (a regional OpenStreetMap
+    /// extract) the service serves as its own offline basemap and draws preview images on.
+    pub basemap_pmtiles: Option<std::path::PathBuf>,
     /// `GWF_WEB_DIR`: serve `/embed` and `/assets/*` from this folder instead of the copies
     /// compiled into the binary (for front-end development).
     pub web_dir: Option<std::path::PathBuf>,
@@ -335,6 +338,10 @@ impl Settings {
                 None
             }
         };
+        let basemap_pmtiles = get("GWF_BASEMAP_PMTILES").map(std::path::PathBuf::from);
+        if basemap_pmtiles.as_ref().is_some_and(|f| !f.is_file()) {
+            problems.push("GWF_BASEMAP_PMTILES is not a file".to_owned());
+        }
         let web_dir = get("GWF_WEB_DIR").map(std::path::PathBuf::from);
         if web_dir.as_ref().is_some_and(|d| !d.is_dir()) {
             problems.push("GWF_WEB_DIR is not a directory".to_owned());
@@ -402,6 +409,7 @@ impl Settings {
             cors_origins,
             basemap_style,
             basemap_origins,
+            basemap_pmtiles,
             web_dir,
             protection,
             preview_secret,

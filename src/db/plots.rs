@@ -493,3 +493,42 @@ pub async fn summaries_with_outlines(
     .load(conn)
     .await
 }
+
+/// Plots that `set` holds and whose outline meets `bbox` ([west, south, east, north], degrees,
+/// EPSG:4326), with their outline (GeoJSON text, 6 decimals), at most `limit`, nearest to the
+/// box's centre first: the neighbours a preview image of one plot shows.
+pub async fn outlines_in(
+    conn: &mut AsyncPgConnection,
+    set: &PlotSet,
+    bbox: [f64; 4],
+    limit: i64,
+) -> QueryResult<Vec<(PlotSummaryRow, Option<String>)>> {
+    let envelope = || {
+        sql![
+            "ST_MakeEnvelope(",
+            Bind::F64(bbox[0]),
+            ", ",
+            Bind::F64(bbox[1]),
+            ", ",
+            Bind::F64(bbox[2]),
+            ", ",
+            Bind::F64(bbox[3]),
+            ", 4326)"
+        ]
+    };
+    sql![
+        "SELECT ",
+        text_of(&PlotSummaryRow::as_select()),
+        ", ST_AsGeoJSON(plots.geom, 6) FROM plots WHERE plots.geom && ",
+        envelope(),
+        " AND ",
+        condition(set),
+        " ORDER BY plots.geom <-> ST_Centroid(",
+        envelope(),
+        ") LIMIT ",
+        Bind::I64(limit)
+    ]
+    .query::<(AsSelect<PlotSummaryRow, Pg>, Nullable<Text>)>()
+    .load(conn)
+    .await
+}

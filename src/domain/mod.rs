@@ -14,6 +14,7 @@ pub mod geometry;
 pub mod history;
 pub mod import;
 pub mod mail;
+pub mod map_view;
 pub mod money;
 pub mod monitoring;
 pub mod ogc;

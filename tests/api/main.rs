@@ -29,6 +29,7 @@ mod parcels;
 mod place_checks;
 mod place_writes;
 mod places;
+mod plot_image;
 mod plots_crud;
 mod portal;
 mod region_setup;

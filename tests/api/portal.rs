@@ -95,6 +95,9 @@ async fn sitemap_and_robots_list_published_pages_only() {
         r#"<xhtml:link rel="alternate" hreflang="en" href="https://flaechen.example/plots/P-001/profile?lang=en"/>"#
     ));
     assert!(xml.contains(&format!("/estates/{estate}/profile?lang=en")));
+    assert!(xml.contains(
+        "<image:image><image:loc>https://flaechen.example/plots/P-001/image.png</image:loc></image:image>"
+    ));
     assert!(!xml.contains("P-002"), "drafts are never listed");
     let robots = app.get("/robots.txt").await.text().await.unwrap();
     assert!(robots.contains("Sitemap: https://flaechen.example/sitemap.xml"));

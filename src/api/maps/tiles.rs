@@ -205,7 +205,7 @@ pub async fn plot_tile(
 }
 
 /// The data version to serve under: pushed, or read (`tile_cache` has the rules).
-async fn current_version(
+pub(crate) async fn current_version(
     cache: &TileCache,
     conn: &mut diesel_async::AsyncPgConnection,
 ) -> Result<i64, ApiError> {

@@ -302,6 +302,7 @@ pub fn portal_page(state: &AppState, req: &HttpRequest, links: &[Link]) -> HttpR
             "inLanguage": lang.code(),
             "description": description,
         })),
+        image: None,
     };
     let other = match lang {
         Lang::De => Lang::En,

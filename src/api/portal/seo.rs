@@ -23,6 +23,8 @@ pub struct Head<'a> {
     pub og_type: &'a str,
     /// schema.org JSON-LD, if any.
     pub json_ld: Option<Value>,
+    /// A preview image for link previews (`og:image`): its path and its text alternative.
+    pub image: Option<(String, String)>,
 }
 
 impl Head<'_> {
@@ -53,7 +55,18 @@ impl Head<'_> {
             meta property="og:url" content=(canonical);
             meta property="og:locale" content=(locale);
             meta property="og:locale:alternate" content=(other_locale);
-            meta name="twitter:card" content="summary";
+            @if let Some((path, alt)) = &self.image {
+                meta property="og:image" content=(format!("{}{path}", self.base));
+                meta property="og:image:type" content="image/png";
+                meta property="og:image:width" content=(crate::api::views::plot_image::WIDTH);
+                meta property="og:image:height" content=(crate::api::views::plot_image::HEIGHT);
+                meta property="og:image:alt" content=(alt);
+                meta name="twitter:card" content="summary_large_image";
+                meta name="twitter:image" content=(format!("{}{path}", self.base));
+                meta name="twitter:image:alt" content=(alt);
+            } @else {
+                meta name="twitter:card" content="summary";
+            }
             meta name="twitter:title" content=(self.title);
             meta name="twitter:description" content=(self.description);
             @if let Some(ld) = &self.json_ld {

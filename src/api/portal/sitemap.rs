@@ -1,5 +1,6 @@
 //! `GET /sitemap.xml`: the portal and every published plot and estate profile, in German and
-//! English, with `hreflang` alternates (sitemaps.org 0.9 with the xhtml links Google reads).
+//! English, with `hreflang` alternates (sitemaps.org 0.9 with the xhtml links Google reads) and
+//! each plot's preview image (Google's image extension).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -21,7 +22,13 @@ fn escape(text: &str) -> String {
 }
 
 /// Both language versions of one page, each naming the other.
-fn entries(out: &mut String, base: &str, path: &str, modified: Option<DateTime<Utc>>) {
+fn entries(
+    out: &mut String,
+    base: &str,
+    path: &str,
+    modified: Option<DateTime<Utc>>,
+    image: Option<&str>,
+) {
     let at = |lang: &str| escape(&format!("{base}{path}?lang={lang}"));
     for lang in ["de", "en"] {
         out.push_str("<url><loc>");
@@ -34,6 +41,12 @@ fn entries(out: &mut String, base: &str, path: &str, modified: Option<DateTime<U
             out.push_str(&format!(
                 r#"<xhtml:link rel="alternate" hreflang="{alt}" href="{}"/>"#,
                 at(alt)
+            ));
+        }
+        if let Some(image) = image {
+            out.push_str(&format!(
+                "<image:image><image:loc>{}</image:loc></image:image>",
+                escape(&format!("{base}{image}"))
             ));
         }
         out.push_str("</url>\n");
@@ -50,15 +63,14 @@ pub async fn sitemap(
     let estates = db::pages::published_estates(&mut conn, MAX_PAGES).await?;
     drop(conn);
     let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\" xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\">\n",
     );
-    entries(&mut out, &base, "/", None);
+    entries(&mut out, &base, "/", None, None);
     for (reference, updated) in &plots {
-        let path = format!(
-            "/plots/{}/profile",
-            form_urlencoded::byte_serialize(reference.as_bytes()).collect::<String>()
-        );
-        entries(&mut out, &base, &path, Some(*updated));
+        let encoded = form_urlencoded::byte_serialize(reference.as_bytes()).collect::<String>();
+        let path = format!("/plots/{encoded}/profile");
+        let image = format!("/plots/{encoded}/image.png");
+        entries(&mut out, &base, &path, Some(*updated), Some(&image));
     }
     for (id, updated) in &estates {
         entries(
@@ -66,6 +78,7 @@ pub async fn sitemap(
             &base,
             &format!("/estates/{id}/profile"),
             Some(*updated),
+            None,
         );
     }
     out.push_str("</urlset>\n");

@@ -6,6 +6,7 @@
 mod checks;
 mod places;
 mod plot;
+pub mod plot_image;
 
 pub use checks::{
     ChecksFeatureCollection, ChecksReport, EstateWithWarnings, FindingFeature, FindingProperties,

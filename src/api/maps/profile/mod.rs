@@ -4,6 +4,7 @@
 //! from a JSON data block: the pages run no inline script).
 
 pub mod estate;
+pub mod image;
 pub mod plot;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};

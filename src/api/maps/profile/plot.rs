@@ -135,10 +135,13 @@ fn seo_head(
         Some(d) => crate::api::portal::seo::short(&format!("{summary}. {d}"), 160),
         None => summary,
     };
-    let path = format!(
-        "/plots/{}/profile",
-        form_urlencoded::byte_serialize(f.reference.as_bytes()).collect::<String>()
-    );
+    let encoded = form_urlencoded::byte_serialize(f.reference.as_bytes()).collect::<String>();
+    let path = format!("/plots/{encoded}/profile");
+    let image = format!("/plots/{encoded}/image.png");
+    let alt = match lang {
+        Lang::De => format!("Lage der Fläche {} auf der Karte", f.reference),
+        Lang::En => format!("Map of plot {}", f.reference),
+    };
     let head = crate::api::portal::seo::Head {
         lang,
         title,
@@ -148,6 +151,7 @@ fn seo_head(
         default_is_german: true,
         og_type: "place",
         json_ld: None,
+        image: Some((image.clone(), alt)),
     };
     let mut place = serde_json::json!({
         "@context": "https://schema.org",
@@ -156,6 +160,7 @@ fn seo_head(
         "description": text,
         "url": head.url(lang),
         "identifier": f.reference,
+        "image": format!("{base}{image}"),
         "address": {"@type": "PostalAddress", "addressLocality": municipality, "addressCountry": "DE"},
     });
     if let Some((lon, lat)) = geometry.and_then(centre) {
