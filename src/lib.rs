@@ -16,3 +16,4 @@ pub mod reminders;
 pub mod schema;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;

@@ -104,6 +104,19 @@ fn run(
         serve_metrics(address, sources.clone())?;
     }
     spawn_housekeeping(&settings)?;
+    crate::webhooks::spawn(
+        db::pool(settings.database_url.expose(), 1, settings.db_timeouts)?,
+        crate::webhooks::WorkerOptions {
+            poll: std::time::Duration::from_millis(settings.webhook_poll_ms),
+            retries_ms: settings.webhook_retries_ms.clone(),
+            base_url: settings.public_url.clone().unwrap_or_else(|| {
+                format!(
+                    "http://{}",
+                    listener.local_addr().map_or(settings.bind, |a| a)
+                )
+            }),
+        },
+    )?;
     let server = HttpServer::new(move || {
         // One pool per worker thread: a connection's protocol task then runs on the worker
         // that uses it, instead of waking another thread for every query (measured: the

@@ -77,6 +77,21 @@ pub struct Change {
     pub href: String,
 }
 
+impl Change {
+    /// As the feed and webhooks send it; links start with `base`.
+    pub fn from_row(r: db::changes::ChangeRow, base: &str) -> Option<Change> {
+        Some(Change {
+            cursor: r.cursor().to_string(),
+            kind: ChangeKind::parse(&r.kind)?,
+            href: format!("{base}/plots/{}", r.plot_id),
+            plot_id: r.plot_id,
+            reference: r.reference,
+            municipality_id: r.municipality_id,
+            changed_at: r.changed_at,
+        })
+    }
+}
+
 /// A page of the change feed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangePage {
@@ -91,7 +106,7 @@ pub struct ChangePage {
 }
 
 /// Municipality ids the request names, checked (an unknown one is a 400), or `None` for all.
-async fn chosen_municipalities(
+pub(crate) async fn chosen_municipalities(
     state: &AppState,
     municipality: &Option<Vec<String>>,
     region: &Option<Vec<String>>,
@@ -170,17 +185,7 @@ pub async fn changes(
     let more = rows.len() as i64 == limit;
     let changes: Vec<Change> = rows
         .into_iter()
-        .filter_map(|r| {
-            Some(Change {
-                cursor: r.cursor().to_string(),
-                kind: ChangeKind::parse(&r.kind)?,
-                href: format!("{base}/plots/{}", r.plot_id),
-                plot_id: r.plot_id,
-                reference: r.reference,
-                municipality_id: r.municipality_id,
-                changed_at: r.changed_at,
-            })
-        })
+        .filter_map(|r| Change::from_row(r, &base))
         .collect();
     let page_href = |cursor: ChangeCursor| {
         let mut query = form_urlencoded::Serializer::new(String::new());

@@ -21,6 +21,7 @@ pub mod plots;
 pub mod portal;
 pub mod protection;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -193,6 +194,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/places/checks", "GET").route(web::get().to(checks::place_checks)))
         .service(resource("/changes", "GET").route(web::get().to(changes::changes)))
         .service(resource("/changes/atom", "GET").route(web::get().to(changes::atom)))
+        .service(
+            resource("/webhooks", "GET, POST")
+                .route(web::get().to(webhooks::list_webhooks))
+                .route(web::post().to(webhooks::create_webhook)),
+        )
+        .service(
+            resource("/webhooks/{id}", "GET, PATCH, DELETE")
+                .route(web::get().to(webhooks::get_webhook))
+                .route(web::patch().to(webhooks::patch_webhook))
+                .route(web::delete().to(webhooks::delete_webhook)),
+        )
+        .service(
+            resource("/webhooks/{id}/deliveries", "GET")
+                .route(web::get().to(webhooks::webhook_deliveries)),
+        )
         .service(resource("/monitoring", "GET").route(web::get().to(monitoring::monitoring)))
         .service(
             resource("/monitoring/reminders", "GET, POST")

@@ -83,6 +83,13 @@ pub struct Settings {
     /// notification listener reconnects after losing its connection; it doubles up to 30 s.
     /// Until it is back, tiles ask the database for its version on every request. Units: ms.
     pub tile_listener_retry_ms: u64,
+    /// `GWF_WEBHOOK_POLL_MS` (default 1000): how often the webhook worker looks for changes to
+    /// deliver; a change reaches a receiver within about this long. Units: ms.
+    pub webhook_poll_ms: u64,
+    /// `GWF_WEBHOOK_RETRIES_MS` (default `5000,300000,1800000,7200000,18000000,36000000,36000000`,
+    /// 27 h 35 min in all): the waits before each retry of a failed delivery, comma-separated; after the
+    /// last the webhook is dead until an admin resumes it. Units: ms.
+    pub webhook_retries_ms: Vec<u64>,
     /// `GWF_GEOMETRY_MAX_RING_POSITIONS` (2,000), `GWF_GEOMETRY_MAX_RINGS` (50 per polygon),
     /// `GWF_GEOMETRY_MAX_PARTS` (50 polygons), `GWF_GEOMETRY_MAX_POSITIONS` (10,000 in all):
     /// the largest geometry a request may send (plots, imports, drawn search areas); checked
@@ -236,6 +243,20 @@ impl Settings {
         let import_max_features = number("GWF_IMPORT_MAX_FEATURES", 100_000, 1, 1_000_000) as usize;
         let tile_cache_mb = number("GWF_TILE_CACHE_MB", 64, 0, 65_536) as usize;
         let tile_listener_retry_ms = number("GWF_TILE_LISTENER_RETRY_MS", 250, 10, 30_000);
+        let webhook_poll_ms = number("GWF_WEBHOOK_POLL_MS", 1000, 10, 60_000);
+        let webhook_retries_ms: Option<Vec<u64>> = match get("GWF_WEBHOOK_RETRIES_MS") {
+            None => Some(crate::domain::webhooks::DEFAULT_RETRIES_MS.to_vec()),
+            Some(text) => text
+                .split(',')
+                .map(|w| {
+                    w.trim()
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|w| *w <= 7 * 86_400_000)
+                })
+                .collect::<Option<Vec<u64>>>()
+                .filter(|waits| waits.len() <= 20),
+        };
         let stale_after_days = number("GWF_STALE_AFTER_DAYS", 365, 1, 3650) as u32;
         let defaults = crate::domain::geometry::GeometryLimits::default();
         let geometry_limits = crate::domain::geometry::GeometryLimits {
@@ -338,6 +359,13 @@ impl Settings {
                 None
             }
         };
+        let webhook_retries_ms = webhook_retries_ms.unwrap_or_else(|| {
+            problems.push(
+                "GWF_WEBHOOK_RETRIES_MS: up to 20 waits in ms (each at most 7 days), comma-separated"
+                    .to_owned(),
+            );
+            Vec::new()
+        });
         let basemap_pmtiles = get("GWF_BASEMAP_PMTILES").map(std::path::PathBuf::from);
         if basemap_pmtiles.as_ref().is_some_and(|f| !f.is_file()) {
             problems.push("GWF_BASEMAP_PMTILES is not a file".to_owned());
@@ -400,6 +428,8 @@ impl Settings {
             import_max_features,
             tile_cache_mb,
             tile_listener_retry_ms,
+            webhook_poll_ms,
+            webhook_retries_ms,
             geometry_limits,
             db_timeouts,
             cpu_timeout,

@@ -18,6 +18,7 @@ pub mod search;
 pub mod sql;
 pub mod tiles;
 pub mod users;
+pub mod webhooks;
 
 use anyhow::Context;
 use diesel::sql_types::Text;

@@ -24,6 +24,7 @@ pub mod plot;
 pub mod preview;
 pub mod reminders;
 pub mod search;
+pub mod webhooks;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

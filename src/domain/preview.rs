@@ -4,31 +4,17 @@
 //! it names no account and cannot be turned to another plot or a later expiry without the
 //! server's secret.
 
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
 /// How long a preview link works. Units: s.
 pub const PREVIEW_TTL_SECS: i64 = 3600;
 
-const BLOCK: usize = 64;
-
 /// HMAC-SHA256 (RFC 2104) of `message` under `key`.
 fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.map(|b| b ^ byte);
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 fn mac_hex(secret: &[u8], plot_id: i64, expires: i64) -> String {

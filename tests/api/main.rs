@@ -40,3 +40,4 @@ mod search;
 mod tile_push;
 mod upgrade;
 mod visibility;
+mod webhooks;

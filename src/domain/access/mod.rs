@@ -415,6 +415,18 @@ pub fn authorize_user_admin(caller: Option<&Principal>) -> Result<(), Denied> {
     }
 }
 
+/// Only admins manage webhooks: they send the region's changes to other hosts.
+pub fn authorize_webhooks(caller: Option<&Principal>) -> Result<(), Denied> {
+    match caller {
+        None => Err(Denied::Unauthenticated),
+        Some(p) if p.role != Role::Admin => {
+            Err(Denied::Forbidden("only an admin manages webhooks".into()))
+        }
+        Some(p) if !p.may(Scope::Admin) => Err(lacks(Scope::Admin)),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Only admins look through deleted plots (they alone can restore them).
 pub fn authorize_deleted_read(caller: Option<&Principal>) -> Result<(), Denied> {
     match caller {

@@ -186,3 +186,20 @@ fn monitoring_is_for_staff_unless_the_region_publishes_it() {
     );
     assert!(freshness_scope(None).is_err());
 }
+
+#[test]
+fn webhooks_are_for_admins_with_the_admin_scope() {
+    let mut admin = editor(&[]);
+    admin.role = Role::Admin;
+    assert!(authorize_webhooks(Some(&admin)).is_ok());
+    assert_eq!(authorize_webhooks(None), Err(Denied::Unauthenticated));
+    assert!(authorize_webhooks(Some(&editor(&[1]))).is_err());
+    let mut viewer = editor(&[]);
+    viewer.role = Role::Viewer;
+    assert!(authorize_webhooks(Some(&viewer)).is_err());
+    admin.scopes = vec![Scope::Read, Scope::Write];
+    assert!(
+        authorize_webhooks(Some(&admin)).is_err(),
+        "an admin's token without `admin`"
+    );
+}
