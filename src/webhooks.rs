@@ -109,6 +109,10 @@ pub async fn deliver_due(
             .filter_map(|r| Change::from_row(r, &options.base_url))
             .collect();
         let attempt = deliver(client, &claim, &changes, last, options).await;
+        crate::api::counters::webhook_attempt(
+            attempt.outcome,
+            f64::from(attempt.duration_ms) / 1000.0,
+        );
         db::webhooks::record(&mut conn, &attempt.as_row(&claim, last, changes.len())).await?;
         sent += 1;
     }

@@ -14,6 +14,7 @@ use crate::api::extract::QueryParams;
 use crate::api::plots::filters::{known_places, NamedPlaces};
 use crate::api::plots::values::{ids, municipalities};
 use crate::api::views::Link;
+use crate::api::xml::escape;
 use crate::api::AppState;
 use crate::db;
 use crate::domain::access::{PlotSet, ReadScope};
@@ -226,13 +227,6 @@ fn area_text(m2: f64, english: bool) -> String {
         true => format!("{grouped} m²"),
         false => format!("{} m²", grouped.replace(',', ".")),
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Newly published plots (Atom)

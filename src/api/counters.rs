@@ -25,3 +25,9 @@ pub fn import_done(seconds: f64, features: usize, bytes: usize) {
     histogram!("gwf_import_features").record(features as f64);
     counter!("gwf_import_bytes_total").increment(bytes as u64);
 }
+
+/// One webhook delivery attempt. `outcome`: `delivered`, `failed` or `dead`. Units: seconds.
+pub fn webhook_attempt(outcome: &'static str, seconds: f64) {
+    counter!("gwf_webhook_deliveries_total", "outcome" => outcome).increment(1);
+    histogram!("gwf_webhook_delivery_seconds").record(seconds);
+}

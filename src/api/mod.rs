@@ -22,6 +22,7 @@ pub mod portal;
 pub mod protection;
 pub mod views;
 pub mod webhooks;
+pub mod xml;
 
 use std::sync::Arc;
 

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, JsonBody};
+use crate::api::xml::escape;
 use crate::api::AppState;
 use crate::db;
 use crate::domain::access::{self, Role};
@@ -209,13 +210,6 @@ pub async fn feed(
         .content_type("application/atom+xml; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .body(body))
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The feed document: one entry per municipality that needs attention, its id fixed per feed,

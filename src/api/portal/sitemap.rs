@@ -7,19 +7,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
 use crate::api::error::ApiError;
+use crate::api::xml::escape;
 use crate::api::AppState;
 use crate::db;
 
 /// A sitemap holds at most 50,000 URLs; each page is listed in two languages.
 const MAX_PAGES: i64 = 12_000;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
 
 /// Both language versions of one page, each naming the other.
 fn entries(
