@@ -31,6 +31,7 @@ mod place_writes;
 mod places;
 mod plots_crud;
 mod portal;
+mod portal_estates;
 mod region_setup;
 mod reminder_mails;
 mod reminders;

@@ -13,9 +13,10 @@
  */
 import {
   STATUSES, MAPLIBRE_LOCALE, readConfig, formats, el, fetchJSON, fetchCollection,
-  loadBasemap, plainStyle, extentOf, addOutlineLayers, firstSymbolLayer
+  loadBasemap, plainStyle, extentOf, addOutlineLayers, firstSymbolLayer, addClusterLayer, plotTilesUrl
 } from './map.js';
 import { plotViews, addResultLayers, points } from './portal-plot.js';
+import { parseArea, formatArea, areaPolygon, areaExtent, addAreaLayers, showArea, drawTool } from './portal-draw.js';
 
 const CONFIG = readConfig();
 const lang = CONFIG.lang === 'en' ? 'en' : 'de';
@@ -48,7 +49,7 @@ function readUrl(href) {
   const m = /^(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(p.get('map') || '');
   if (m && +m[1] <= 22 && Math.abs(+m[2]) <= 85 && Math.abs(+m[3]) <= 180) view = { zoom: +m[1], center: [+m[3], +m[2]] };
   const compare = (p.get('compare') || '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, MAX_COMPARE);
-  return { filters, sort, view, plot: p.get('plot') || null, compare };
+  return { filters, sort, view, plot: p.get('plot') || null, compare, area: parseArea(p.get('area')) };
 }
 
 function urlOf(s) {
@@ -56,6 +57,7 @@ function urlOf(s) {
   q.set('lang', lang);
   s.filters.forEach((v, k) => q.set(k, v));
   if (s.sort !== 'reference') q.set('sort', s.sort);
+  if (s.area) q.set('area', formatArea(s.area));
   if (s.view) q.set('map', s.view.zoom.toFixed(2) + '/' + s.view.center[1].toFixed(5) + '/' + s.view.center[0].toFixed(5));
   if (s.plot) q.set('plot', s.plot);
   if (s.compare.length) q.set('compare', s.compare.join(','));
@@ -94,6 +96,7 @@ function writeForm(s) {
   const more = document.getElementById('more-filters');
   if (Array.from(more.querySelectorAll('[name]')).some((i) => s.filters.has(i.name))) more.open = true;
   document.getElementById('bbox-note').hidden = !s.filters.has('bbox');
+  document.getElementById('area-note').hidden = !s.area;
 }
 
 function readForm() {
@@ -135,6 +138,18 @@ function apiQuery(s, extra) {
   return q.toString().replace(/%2C/g, ',');
 }
 
+// The drawn-area search (POST /plots/search) takes the same parameters in a JSON body, typed.
+const NUMBERS = ['area_min', 'area_max', 'min_broadband_mbit', 'max_dist_motorway_km', 'limit'];
+const BOOLEANS = ['rail_siding', 'grw_area', 'price_on_request'];
+
+function searchBody(s, extra) {
+  const body = { geometry: areaPolygon(s.area), relation: 'intersects' };
+  new URLSearchParams(apiQuery(s, extra)).forEach((v, k) => {
+    body[k] = NUMBERS.indexOf(k) >= 0 && v !== '' && isFinite(v) ? Number(v) : BOOLEANS.indexOf(k) >= 0 ? v === 'true' : v;
+  });
+  return body;
+}
+
 function search() {
   const my = ++seq;
   const started = inputAt !== null ? inputAt : performance.now();
@@ -145,8 +160,15 @@ function search() {
   countBox.textContent = TEXT.loading;
   document.getElementById('results').setAttribute('aria-busy', 'true');
   updateDownloads();
-  const url = '/plots?' + apiQuery(state, { f: 'geojson', geometry_form: 'simplified', limit: '1000', count: 'exact', fields: FIELDS });
-  return fetchJSON(url, inFlight ? { signal: inFlight.signal } : undefined).then((fc) => {
+  const extra = { f: 'geojson', geometry_form: 'simplified', limit: '1000', count: 'exact', fields: FIELDS };
+  const url = state.area ? '/plots/search' : '/plots?' + apiQuery(state, extra);
+  const options = inFlight ? { signal: inFlight.signal } : {};
+  if (state.area) {
+    options.method = 'POST';
+    options.headers = { Accept: 'application/geo+json', 'Content-Type': 'application/json' };
+    options.body = JSON.stringify(searchBody(state, extra));
+  }
+  return fetchJSON(url, options).then((fc) => {
     if (my !== seq) return;
     results = (fc.features || []).map((f) => Object.assign({ id: f.id, geometry: f.geometry }, f.properties));
     byRef = new Map(results.map((p) => [p.reference, p]));
@@ -157,7 +179,7 @@ function search() {
     document.getElementById('results').removeAttribute('aria-busy');
     const ms = performance.now() - started;
     app.searches += 1;
-    app.lastSearch = { url: url, count: results.length, ms: ms };
+    app.lastSearch = { url: url, body: options.body ? JSON.parse(options.body) : null, count: results.length, ms: ms };
     app.timings.push(ms);
     app.results = results.map((p) => p.reference);
     document.documentElement.setAttribute('data-search-seq', String(app.searches));
@@ -266,12 +288,28 @@ let mapReady = null;
 let hovered = null;
 let selectedId = null;
 let fittedOnce = false;
+let draw = null;
+let tilesShown = null;
+
+// A plot's state on both its outline (tiles) and its dot (the listed page).
+function plotState(id, value) {
+  map.setFeatureState({ source: 'plots', sourceLayer: 'plots', id: id }, value);
+  map.setFeatureState({ source: 'result-points', id: id }, value);
+}
+
+// The map draws every match from the tiles (the list is a page of them): the same filters as
+// the list's GET /plots; a drawn area narrows the tiles to its extent (the list to the area).
+function tileQuery(s) {
+  const q = new URLSearchParams(s.filters);
+  if (s.area && !q.has('bbox')) q.set('bbox', areaExtent(s.area).join(','));
+  return q.toString().replace(/%2C/g, ',');
+}
 
 function setHover(id) {
-  if (!map || !map.getSource('results')) return;
-  if (hovered !== null) map.setFeatureState({ source: 'results', id: hovered }, { hover: false });
+  if (!map || !map.getSource('plots')) return;
+  if (hovered !== null) plotState(hovered, { hover: false });
   hovered = id;
-  if (id !== null) map.setFeatureState({ source: 'results', id: id }, { hover: true });
+  if (id !== null) plotState(id, { hover: true });
   document.querySelectorAll('.result.hover').forEach((n) => n.classList.remove('hover'));
   if (id !== null) {
     const item = document.querySelector('.result[data-id="' + id + '"]');
@@ -280,18 +318,19 @@ function setHover(id) {
 }
 
 function setSelectedFeature(id) {
-  if (!map || !map.getSource('results')) return;
-  if (selectedId !== null) map.setFeatureState({ source: 'results', id: selectedId }, { selected: false });
+  if (!map || !map.getSource('plots')) return;
+  if (selectedId !== null) plotState(selectedId, { selected: false });
   selectedId = id;
-  if (id !== null) map.setFeatureState({ source: 'results', id: id }, { selected: true });
+  if (id !== null) plotState(id, { selected: true });
 }
 
 function updateMap(fc) {
   if (!mapReady) return;
   mapReady.then(() => {
-    selectedId = null;
-    hovered = null;
-    map.getSource('results').setData({ type: 'FeatureCollection', features: fc.features || [] });
+    setSelectedFeature(null);
+    setHover(null);
+    const tiles = plotTilesUrl(tileQuery(state));
+    if (tiles !== tilesShown) { tilesShown = tiles; map.getSource('plots').setTiles([tiles]); }
     map.getSource('result-points').setData(points(fc));
     if (!fittedOnce && !state.view) {
       const ext = extentOf(fc.features || []);
@@ -299,7 +338,9 @@ function updateMap(fc) {
     }
     fittedOnce = true;
     if (state.plot && byRef.has(state.plot)) setSelectedFeature(byRef.get(state.plot).id);
+    const searched = app.searches;
     map.once('idle', () => {
+      app.mapDrawn = searched;
       if (!app.ready) {
         app.ready = true;
         document.documentElement.setAttribute('data-gwf-state', 'ready');
@@ -349,11 +390,20 @@ function startMap(municipalities, estates, basemap) {
     map.on('load', () => {
       map.addSource('municipalities', { type: 'geojson', data: municipalities });
       map.addSource('estates', { type: 'geojson', data: estates });
-      map.addSource('results', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'id' });
+      // Overzoom beyond 16: a z16 tile (≈ 600 m here) at 4096 units is finer than 20 cm.
+      tilesShown = plotTilesUrl(tileQuery(state));
+      map.addSource('plots', { type: 'vector', tiles: [tilesShown], minzoom: 0, maxzoom: 16 });
       map.addSource('result-points', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'id' });
       const before = firstSymbolLayer(map);
       addOutlineLayers(map, { muni: true, estate: true }, !!basemap, before);
+      addClusterLayer(map, (count, area) => ({ label: fill(TEXT.cluster, { n: fmt.number(count), a: fmt.area(area) }), text: fmt.number(count) }));
       addResultLayers(map, before);
+      addAreaLayers(map);
+      showArea(map, state.area);
+      draw = drawTool(map, {
+        start: document.getElementById('draw-area'), bar: document.getElementById('draw-bar'), hint: document.getElementById('draw-hint'),
+        addCentre: document.getElementById('draw-add-centre'), finish: document.getElementById('draw-finish'), cancel: document.getElementById('draw-cancel')
+      }, setArea);
       bindMap();
       resolve();
     });
@@ -372,8 +422,12 @@ function bindMap() {
   });
   map.on('mouseout', () => setHover(null));
   map.on('click', (e) => {
+    if (draw && draw.drawing()) return;
     const hit = map.queryRenderedFeatures(e.point, { layers: layers })[0];
-    if (hit && hit.properties.reference) select(hit.properties.reference, { fly: false, push: true, scroll: true });
+    if (!hit || !hit.properties.reference) return;
+    // A plot beyond the listed page: its card from the tile's properties.
+    if (!byRef.has(hit.properties.reference)) byRef.set(hit.properties.reference, fromTile(hit));
+    select(hit.properties.reference, { fly: false, push: true, scroll: true });
   });
   map.on('moveend', () => {
     state.view = { zoom: map.getZoom(), center: [map.getCenter().lng, map.getCenter().lat] };
@@ -481,6 +535,8 @@ function bindForm() {
     inputAt = performance.now();
     commit();
   });
+  document.getElementById('clear-area').addEventListener('click', () => { setArea(null); document.getElementById('draw-area').focus(); });
+  ['csv-excel', 'csv-plain'].forEach((id) => document.getElementById(id).addEventListener('click', downloadArea));
   document.getElementById('clear-bbox').addEventListener('click', () => {
     document.getElementById('f-bbox').value = '';
     commit();
@@ -516,17 +572,48 @@ function bindForm() {
   document.getElementById('compare-clear').addEventListener('click', () => { state.compare = []; setUrl(false); renderCompare(); });
   window.addEventListener('popstate', () => {
     const next = readUrl(window.location.href);
-    const again = next.filters.toString() !== state.filters.toString() || next.sort !== state.sort;
+    const areaOf = (s) => (s.area ? formatArea(s.area) : '');
+    const again = next.filters.toString() !== state.filters.toString() || next.sort !== state.sort || areaOf(next) !== areaOf(state);
     state = next;
     writeForm(state);
     narrowEstates();
     renderCompare();
     updateLangSwitch();
     if (map && state.view) map.jumpTo({ center: state.view.center, zoom: state.view.zoom });
+    if (mapReady) mapReady.then(() => showArea(map, state.area));
     if (again) search();
     else if (state.plot) select(state.plot, { fly: false, push: false });
     else { markSelected(); closeCard(); }
   });
+}
+
+// A drawn area (an open ring, or null) replaces the previous one; each is a history step.
+function setArea(ring) {
+  state.area = ring;
+  state.plot = null;
+  closeCard();
+  document.getElementById('area-note').hidden = !ring;
+  if (mapReady) mapReady.then(() => showArea(map, ring));
+  setUrl(true);
+  inputAt = performance.now();
+  search();
+}
+
+// A GET link cannot carry a drawn area: its CSV comes from POST /plots/search, saved as a file.
+function downloadArea(e) {
+  if (!state.area) return;
+  e.preventDefault();
+  const f = new URL(e.currentTarget.href, window.location.href).searchParams.get('f');
+  fetch('/plots/search', {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', Accept: 'text/csv' },
+    body: JSON.stringify(searchBody(state, { f: f }))
+  }).then((r) => { if (!r.ok) throw new Error('HTTP ' + r.status); return r.blob(); }).then((blob) => {
+    const a = el('a', { href: URL.createObjectURL(blob), download: 'plots.csv' });
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }).catch((err) => console.error(err));
 }
 
 // On a phone the filters start folded (unless the link sets some), so the map is in view.
@@ -603,6 +690,11 @@ function start() {
     const list = Array.isArray(regions) ? regions : regions.items || [];
     if (list.length === 1 && list[0].name) document.getElementById('region-name').textContent = list[0].name;
   }).catch(() => { /* the tagline stays generic */ });
+}
+
+function fromTile(f) {
+  const t = f.properties;
+  return Object.assign({}, t, { id: f.id, price_min_eur_m2: t.price_min_eur, price_max_eur_m2: t.price_max_eur, geometry: null });
 }
 
 function asFeature(p) {

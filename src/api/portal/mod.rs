@@ -234,6 +234,11 @@ fn results_panel(lang: Lang) -> Markup {
                 " "
                 button #clear-bbox type="button" { (t("Überall suchen", "Search everywhere")) }
             }
+            p #area-note hidden {
+                (t("Nur Flächen im gezeichneten Gebiet.", "Only plots in the drawn area."))
+                " "
+                button #clear-area type="button" { (t("Gebiet entfernen", "Clear the area")) }
+            }
             p #stand.stand {}
             ol #result-list aria-labelledby="results-title" {}
             div #compare-bar hidden {
@@ -344,7 +349,20 @@ pub fn portal_page(state: &AppState, req: &HttpRequest, links: &[Link]) -> HttpR
                         div #map role="region" aria-label=(t(
                             "Karte der Flächen (die Ergebnisliste enthält dieselben Flächen)",
                             "Map of the plots (the result list holds the same plots)")) {}
-                        button #search-area type="button" { (t("In diesem Kartenausschnitt suchen", "Search this map area")) }
+                        div #map-tools {
+                            button #search-area type="button" { (t("In diesem Kartenausschnitt suchen", "Search this map area")) }
+                            button #draw-area type="button" aria-pressed="false" { (t("Gebiet zeichnen", "Draw an area")) }
+                        }
+                        div #draw-bar hidden {
+                            p #draw-hint tabindex="-1" { (t(
+                                "Ecken anklicken; Doppelklick oder Eingabe schließt das Gebiet, Esc bricht ab. Ohne Maus: Karte mit den Pfeiltasten verschieben und die Mitte hinzufügen.",
+                                "Click the corners; double-click or Enter closes the area, Esc cancels. Without a mouse: move the map with the arrow keys and add its centre.")) }
+                            div.draw-buttons {
+                                button #draw-add-centre type="button" { (t("Kartenmitte hinzufügen", "Add the map centre")) }
+                                button #draw-finish type="button" disabled { (t("Fertig", "Finish")) }
+                                button #draw-cancel type="button" { (t("Abbrechen", "Cancel")) }
+                            }
+                        }
                         aside #plot-card aria-live="polite" hidden {}
                         div #map-legend.legend aria-hidden="true" {}
                     }

@@ -3,6 +3,7 @@
 //! print stylesheet (`profile.css`) and one map script (`profile.js`, which reads the outlines
 //! from a JSON data block: the pages run no inline script).
 
+mod caption;
 pub mod estate;
 pub mod plot;
 
@@ -69,6 +70,7 @@ pub(crate) struct Labels {
     total_price: &'static str,
     max_storeys: &'static str,
     road_access: &'static str,
+    heavy_vehicle_access: &'static str,
 }
 
 const DE: Labels = Labels {
@@ -125,6 +127,7 @@ const DE: Labels = Labels {
     total_price: "Gesamtpreis (Richtwert: Fläche × Preis)",
     max_storeys: "Max. Vollgeschosse",
     road_access: "Straßenanbindung",
+    heavy_vehicle_access: "Schwerlastverkehr (bis 40 t)",
 };
 
 const EN: Labels = Labels {
@@ -181,6 +184,7 @@ const EN: Labels = Labels {
     total_price: "Total price (indicative: area × price)",
     max_storeys: "Max. full storeys",
     road_access: "Road access",
+    heavy_vehicle_access: "Heavy-goods vehicles (up to 40 t)",
 };
 
 pub(crate) fn labels(lang: Lang) -> &'static Labels {
@@ -464,6 +468,7 @@ impl Layout<'_> {
                     }
                     script src="/assets/maplibre-gl.js" {}
                     script src="/assets/profile.js" {}
+                    script src="/assets/profile-locator.js" {}
                 }
             }
         }
