@@ -68,9 +68,14 @@ async fn estate_profiles_carry_meta_for_search_engines_without_drafts_or_interna
         assert!(html.contains(&format!(r#"hreflang="de" href="{base}?lang=de""#)));
         assert!(html.contains(&format!(r#"hreflang="en" href="{base}?lang=en""#)));
         assert!(html.contains(r#"hreflang="x-default""#));
-        assert!(html.contains(r#"<meta property="og:title" content="GE Nord – Ludwigslust">"#));
         assert!(html.contains(r#"<meta property="og:type" content="place">"#));
     }
+    assert!(en.contains(
+        r#"<meta property="og:title" content="GE Nord – business estate in Ludwigslust">"#
+    ));
+    assert!(de.contains(
+        r#"<meta property="og:title" content="GE Nord – Gewerbegebiet in Ludwigslust">"#
+    ));
     assert!(en.contains("Right on the A14.") && en.contains(r#"content="en_GB""#));
     assert!(de.contains("Direkt an der A14.") && de.contains(r#"content="de_DE""#));
 

@@ -105,7 +105,10 @@ fn seo_head(
         Some(d) => crate::api::portal::seo::short(&format!("{summary}. {d}"), 160),
         None => summary,
     };
-    let title = format!("{} – {}", e.name, municipality);
+    let title = match lang {
+        Lang::De => format!("{} – Gewerbegebiet in {municipality}", e.name),
+        Lang::En => format!("{} – business estate in {municipality}", e.name),
+    };
     let path = format!("/estates/{}/profile", e.id);
     let head = crate::api::portal::seo::Head {
         lang,
