@@ -1,7 +1,8 @@
 //! What search engines and link previews read on an estate's profile (`/estates/{id}/profile`):
 //! per-language title and description, canonical URL, `hreflang`, OpenGraph and a schema.org
 //! `Place` with `geo` that contains the estate's published plots — never drafts, never internal
-//! fields, and nothing of it on a draft estate's page. Plus the heavy-vehicle fact on profiles.
+//! fields, and nothing of it on a draft estate's page. Plus the heavy-vehicle fact on profiles
+//! and as a search filter.
 
 use serde_json::{json, Value};
 
@@ -124,6 +125,27 @@ async fn estate_profiles_carry_meta_for_search_engines_without_drafts_or_interna
     assert!(plot_de.contains("Schwerlastverkehr (bis 40 t)"));
     let api: Value = app.get("/plots/P-001").await.json().await.unwrap();
     assert_eq!(api["heavy_vehicle_access"], true);
+    // A filter too: known yes, known no; unknown matches neither.
+    let mut unknown = plot_body("P-003", municipality, None);
+    unknown["geometry"] = json!({"type": "Polygon", "coordinates": [square(11.52, 53.33, 0.001)]});
+    app.create_plot(&unknown).await;
+    for (value, want) in [("true", vec!["P-001"]), ("false", vec![])] {
+        let page: Value = app
+            .get(&format!(
+                "/plots?heavy_vehicle_access={value}&fields=reference"
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let refs: Vec<&str> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["reference"].as_str().unwrap())
+            .collect();
+        assert_eq!(refs, want, "heavy_vehicle_access={value}");
+    }
 }
 
 #[tokio::test]

@@ -30,7 +30,7 @@ const { TEXT, fill, priceText, titleOf, profileUrl, facts, meta } = plotViews(la
 
 // The form's fields, named as GET /plots names its parameters.
 const FILTERS = ['q', 'municipality', 'estate', 'area_min', 'area_max', 'zoning', 'status', 'available_by', 'max_price',
-  'servicing', 'max_dist_motorway_km', 'min_broadband_mbit', 'rail_siding', 'grw_area', 'price_on_request', 'bbox'];
+  'servicing', 'max_dist_motorway_km', 'min_broadband_mbit', 'rail_siding', 'heavy_vehicle_access', 'grw_area', 'price_on_request', 'bbox'];
 const SORTS = ['reference', '-area', 'area', 'price', '-price', '-updated'];
 const MAX_COMPARE = 4;
 
@@ -140,7 +140,7 @@ function apiQuery(s, extra) {
 
 // The drawn-area search (POST /plots/search) takes the same parameters in a JSON body, typed.
 const NUMBERS = ['area_min', 'area_max', 'min_broadband_mbit', 'max_dist_motorway_km', 'limit'];
-const BOOLEANS = ['rail_siding', 'grw_area', 'price_on_request'];
+const BOOLEANS = ['rail_siding', 'heavy_vehicle_access', 'grw_area', 'price_on_request'];
 
 function searchBody(s, extra) {
   const body = { geometry: areaPolygon(s.area), relation: 'intersects' };

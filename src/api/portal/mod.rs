@@ -177,6 +177,10 @@ fn search_form(lang: Lang) -> Markup {
                             input #f-rail type="checkbox" name="rail_siding" value="true";
                             (t("Gleisanschluss", "Rail siding"))
                         }
+                        label for="f-heavy" {
+                            input #f-heavy type="checkbox" name="heavy_vehicle_access" value="true";
+                            (t("Schwerlastverkehr (40 t)", "Heavy-goods vehicles (40 t)"))
+                        }
                         label for="f-grw" {
                             input #f-grw type="checkbox" name="grw_area" value="true";
                             (t("GRW-Fördergebiet", "GRW aid area"))
