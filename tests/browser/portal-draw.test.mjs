@@ -120,6 +120,11 @@ test('portal draw: Escape cancels; without a mouse the map centre adds corners',
   const s = await searchAfter(page, () => page.keyboard.press('Enter'));
   eq(s.body.geometry.coordinates[0].length, 4, 'a triangle');
   eq((await listedRefs(page)).join(','), (await searchApi(s.body.geometry)).join(','), 'list = POST /plots/search');
+  // "Reset filters" means everywhere: the area goes too.
+  const reset = await searchAfter(page, () => page.click('#reset-filters'));
+  eq(reset.url.startsWith('/plots?'), true, 'a plain GET /plots again');
+  eq(new URL(page.url()).searchParams.get('area'), null, 'no area in the URL after reset');
+  eq(await page.isHidden('#area-note'), true, 'the area note is gone');
 });
 
 test('portal map: plots come from the vector tiles, clusters when zoomed out', async (browser, t) => {

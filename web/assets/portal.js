@@ -491,11 +491,12 @@ function select(ref, opts) {
 
 let typing = null;
 
-function commit() {
+// `force`: search even if filters and sort are as before (the drawn area was cleared).
+function commit(force) {
   clearTimeout(typing);
   const filters = readForm();
   const sort = SORTS.indexOf(sortSelect.value) >= 0 ? sortSelect.value : 'reference';
-  if (filters.toString() === state.filters.toString() && sort === state.sort) return;
+  if (!force && filters.toString() === state.filters.toString() && sort === state.sort) return;
   state.filters = filters;
   state.sort = sort;
   state.plot = null;
@@ -525,7 +526,12 @@ function bindForm() {
     Array.from(form.elements).forEach((i) => { if (i.type === 'hidden' && i.name === 'bbox') i.value = ''; });
     sortSelect.value = 'reference';
     narrowEstates();
-    commit();
+    // Reset means everywhere: the drawn area goes too.
+    const hadArea = !!state.area;
+    state.area = null;
+    document.getElementById('area-note').hidden = true;
+    if (mapReady) mapReady.then(() => showArea(map, null));
+    commit(hadArea);
   });
   document.getElementById('search-area').addEventListener('click', () => {
     if (!map) return;
