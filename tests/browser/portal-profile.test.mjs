@@ -54,9 +54,9 @@ test('profile map: coordinates, access, scale bar and locator; the print keeps t
   const de = await openProfile(browser, t, path + '?lang=de', { viewport: { width: 375, height: 740 } });
   const deCaption = await de.locator('#map-caption').innerText();
   assert(/Koordinaten \(WGS 84\): \d{2},\d{4}° N, \d{1,2},\d{4}° O/.test(deCaption), `German coordinates: ${deCaption}`);
+  await screenshot(de, 'profile-map-phone-de');
   await de.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
   eq(await outlineInView(de), true, 'printed from a phone: the whole outline in frame');
-  await screenshot(de, 'profile-map-phone-de');
   t.note = caption;
 });
 

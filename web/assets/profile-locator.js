@@ -81,6 +81,16 @@
     svg.appendChild(el('circle', { cx: c[0].toFixed(1), cy: c[1].toFixed(1), r: 7, class: 'halo' }, true));
     svg.appendChild(el('circle', { cx: c[0].toFixed(1), cy: c[1].toFixed(1), r: 4, class: 'mark' }, true));
     box.appendChild(svg);
+    // The outline beside the inset, not under it.
+    withMap(function (map) { map.fitBounds(bounds, { padding: framePadding(), duration: 0 }); });
+  }
+
+  // Room for the inset on the right and the scale bar at the bottom.
+  function framePadding() {
+    var inset = box.querySelector('.locator');
+    var right = inset ? inset.getBoundingClientRect().width + 16 : 24;
+    var side = Math.min(right, box.clientWidth / 3);
+    return { top: 20, bottom: 36, left: Math.min(24, side), right: side };
   }
 
   function fetchAll(url, features, n) {
@@ -122,7 +132,7 @@
       box.style.width = '680px';
       box.style.height = '272px';
       map.resize();
-      map.fitBounds(bounds, { padding: 24, duration: 0, maxZoom: 17 });
+      map.fitBounds(bounds, { padding: framePadding(), duration: 0, maxZoom: 17 });
       map.redraw();
       updateScale(map);
       picture();
@@ -133,7 +143,7 @@
       box.style.height = saved.height;
       saved = null;
       map.resize();
-      map.fitBounds(bounds, { padding: 40, duration: 0 });
+      map.fitBounds(bounds, { padding: framePadding(), duration: 0 });
     });
   });
   window.gwfProfileLocator = { bounds: bounds, centre: centre, lang: lang };
