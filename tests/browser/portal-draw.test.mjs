@@ -3,7 +3,11 @@
 // the shared URL and restored from it, Escape cancels, the keyboard way (map centre), clearing.
 // Also: the map draws the plots from the vector tiles (clusters when zoomed out).
 
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { BASE, assert, eq, screenshot, newContext, openPage, test } from './lib.mjs';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 async function waitPortal(page) {
   await page.waitForFunction(() => document.documentElement.getAttribute('data-gwf-state') === 'ready', null, { timeout: 20000 });
@@ -99,6 +103,10 @@ test('portal draw: Escape cancels; without a mouse the map centre adds corners',
     const p = await mapPoint(page, fx, fy);
     await page.mouse.click(p.x, p.y);
   }
+  // The drawing bar keeps the page at 0 WCAG 2.1 A/AA violations (axe-core, as portal.test.mjs).
+  await page.evaluate(AXE_SOURCE);
+  const axe = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  eq(axe.violations.map((v) => v.id).join(','), '', 'axe-core while drawing');
   await page.keyboard.press('Escape');
   eq(await page.isHidden('#draw-bar'), true, 'Escape ends the drawing');
   eq(await page.evaluate(() => document.activeElement.id), 'draw-area', 'focus back on "Draw an area"');
