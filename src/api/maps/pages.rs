@@ -65,6 +65,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../web/assets/portal-plot.js"),
     ),
     (
+        "portal-state.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/portal-state.js"),
+    ),
+    (
         "portal-draw.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../web/assets/portal-draw.js"),
