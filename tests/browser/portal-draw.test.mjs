@@ -145,6 +145,12 @@ test('portal map: plots come from the vector tiles, clusters when zoomed out', a
   const counted = await page.locator('.gwf-cluster').evaluateAll((b) => b.reduce((a, x) => a + Number(x.dataset.count), 0));
   const all = (await listedRefs(page)).length;
   eq(counted, all, 'the clusters count every match');
+  // A filter changes the clusters' counts in place (same zoom): the map's tiles follow the list's query.
+  const gi = await searchAfter(page, () => page.check('#f-zoning-GI'));
+  await page.waitForFunction((n) => window.gwfPortal.mapDrawn === window.gwfPortal.searches && window.gwfMap.loaded()
+    && [...document.querySelectorAll('.gwf-cluster')].reduce((a, x) => a + Number(x.dataset.count), 0) === n, gi.count, { timeout: 15000 });
+  await page.uncheck('#f-zoning-GI');
+  await page.waitForFunction((n) => [...document.querySelectorAll('.gwf-cluster')].reduce((a, x) => a + Number(x.dataset.count), 0) === n, all, { timeout: 15000 });
   // Hovering a result still highlights it among the clusters (its dot).
   const first = page.locator('#result-list .result').first();
   const id = Number(await first.getAttribute('data-id'));

@@ -271,11 +271,12 @@ export function addClusterLayer(map, describe) {
     const seen = {};
     map.querySourceFeatures('plots', { sourceLayer: 'clusters' }).forEach((f) => {
       const at = f.geometry.coordinates;
-      const key = at[0].toFixed(5) + ',' + at[1].toFixed(5);
+      const count = Number(f.properties.count);
+      // The count is part of the key: new filters (the portal's) give the same place a new count.
+      const key = at[0].toFixed(5) + ',' + at[1].toFixed(5) + ',' + count;
       if (seen[key]) return;
       seen[key] = true;
       if (markers[key]) return;
-      const count = Number(f.properties.count);
       const d = describe(count, Number(f.properties.area_m2));
       const button = el('button', { type: 'button', className: 'gwf-cluster', 'data-count': String(count), 'aria-label': d.label, text: d.text });
       button.addEventListener('click', (e) => { e.stopPropagation(); zoomIn(at); });
