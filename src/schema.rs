@@ -129,6 +129,7 @@ diesel::table! {
         operation_24h -> Nullable<Bool>,
         servicing -> Text,
         road_access -> Nullable<Bool>,
+        heavy_vehicle_access -> Nullable<Bool>,
         water -> Nullable<Bool>,
         sewage -> Nullable<Bool>,
         electricity -> Nullable<Bool>,

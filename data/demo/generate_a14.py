@@ -835,6 +835,8 @@ def main():
             "operation_24h": planning["operation_24h"],
             "servicing": p["servicing"],
             "road_access": util["road_access"],
+            # Lorries up to 40 t: industrial and commercial zones with a road; not the mixed ones.
+            "heavy_vehicle_access": util["road_access"] and p["zoning"] in ("GI", "GE"),
             "water": util["water"],
             "sewage": util["sewage"],
             "electricity": util["electricity"],

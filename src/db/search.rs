@@ -120,6 +120,11 @@ pub fn where_clause(query: &PlotQuery, set: &PlotSet) -> Sql {
             .rail_siding
             .map(|v| sql!["plots.rail_siding = ", Bind::Bool(v)]),
     );
+    when(
+        query
+            .heavy_vehicle_access
+            .map(|v| sql!["plots.heavy_vehicle_access = ", Bind::Bool(v)]),
+    );
     // Location facts a plot leaves empty are its published estate's (`domain::place`): the
     // filters compare the value the plot shows. The subquery runs only for plots without their
     // own value, and only when the filter is asked for.

@@ -185,6 +185,7 @@ pub struct PlotQuery {
     pub max_price: Option<Cents>,
     pub include_price_on_request: bool,
     pub rail_siding: Option<bool>,
+    pub heavy_vehicle_access: Option<bool>,
     pub min_broadband_mbit: Option<i32>,
     pub max_dist_motorway_km: Option<f64>,
     pub max_dist_rail_station_km: Option<f64>,

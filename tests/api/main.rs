@@ -32,6 +32,7 @@ mod places;
 mod plot_image;
 mod plots_crud;
 mod portal;
+mod portal_estates;
 mod region_setup;
 mod reminder_mails;
 mod reminders;

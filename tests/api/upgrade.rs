@@ -111,6 +111,12 @@ async fn a_database_of_migration_000004_reads_the_same_after_the_upgrade() {
             assert_eq!(parcels, Some(serde_json::json!([])), "migration 000005");
             let owner_type = new.as_object_mut().unwrap().remove("owner_type");
             assert_eq!(owner_type, Some(Value::Null), "migration 000009");
+            let heavy = new.as_object_mut().unwrap().remove("heavy_vehicle_access");
+            assert_eq!(
+                heavy,
+                Some(Value::Null),
+                "migration 000016: unknown, not guessed"
+            );
             let age = new.as_object_mut().unwrap().remove("data_age_days");
             assert!(
                 age.is_some_and(|a| a.as_i64().is_some()),

@@ -41,11 +41,13 @@ async function listedRefs(page) {
   return page.locator('#result-list .result').evaluateAll((items) => items.map((i) => i.dataset.ref));
 }
 
-// The references the map's result source holds (the map draws exactly these).
+// The references the map's plot tiles hold once it has drawn the latest search (the map
+// draws every match from /tiles/plots; the fitted view holds them all on the demo data).
 async function mapRefs(page) {
+  await page.waitForFunction(() => window.gwfPortal.mapDrawn === window.gwfPortal.searches && window.gwfMap.loaded(), null, { timeout: 15000 });
   return page.evaluate(() => {
-    const data = window.gwfMap.getSource('results').serialize().data;
-    return data.features.map((f) => f.properties.reference);
+    const refs = window.gwfMap.querySourceFeatures('plots', { sourceLayer: 'plots' }).map((f) => f.properties.reference);
+    return [...new Set(refs)];
   });
 }
 
@@ -166,10 +168,10 @@ test('portal: list and map highlight each other; a map click selects the plot', 
   const first = page.locator('#result-list .result').first();
   const id = Number(await first.getAttribute('data-id'));
   await first.hover();
-  const hover = await page.evaluate((i) => window.gwfMap.getFeatureState({ source: 'results', id: i }).hover, id);
+  const hover = await page.evaluate((i) => window.gwfMap.getFeatureState({ source: 'plots', sourceLayer: 'plots', id: i }).hover, id);
   eq(hover, true, 'hovering the list highlights the plot on the map');
   await first.locator('.show-on-map').click();
-  await page.waitForFunction((i) => window.gwfMap.getFeatureState({ source: 'results', id: i }).selected === true, id);
+  await page.waitForFunction((i) => window.gwfMap.getFeatureState({ source: 'plots', sourceLayer: 'plots', id: i }).selected === true, id);
   await page.waitForTimeout(900);
   // Click the map where the selected plot is drawn: the same plot stays selected, card shown.
   const point = await page.evaluate((i) => {

@@ -16,7 +16,7 @@
  */
 import {
   ORIGIN, STATUSES, ZONINGS, STATUS_STYLE, statusMatch, MAPLIBRE_LOCALE, readConfig, el, fetchJSON, fetchCollection,
-  loadBasemap as loadStyle, plainStyle, extentOf, labelPoint, usableBounds, addOutlineLayers
+  loadBasemap as loadStyle, plainStyle, extentOf, labelPoint, usableBounds, addOutlineLayers, addClusterLayer
 } from './map.js';
 
 (function () {
@@ -626,45 +626,10 @@ import {
       paint: { 'line-color': '#1a1a1a', 'line-width': isKiosk ? 5 : 3.5, 'line-opacity': ['case', selected, 1, 0] } }, before);
   }
 
-  // Up to zoom 9 the tiles hold clusters (layer `clusters`: `count`, `area_m2` in m²) instead of
-  // outlines: a circle per cluster, its count as an HTML button above it (no glyphs needed), and
-  // a click on either zooms in by two levels around it.
   function addClusters(map) {
-    map.addLayer({ id: 'clusters', type: 'circle', source: 'plots', 'source-layer': 'clusters',
-      paint: {
-        'circle-color': '#374151', 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2,
-        'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 10, 10, 13, 100, 18, 1000, 25]
-      } });
-    var zoomIn = function (lngLat) {
-      map.easeTo({ center: lngLat, zoom: Math.min(map.getZoom() + 2, 16) });
-    };
-    var markers = {};
-    var update = function () {
-      var seen = {};
-      map.querySourceFeatures('plots', { sourceLayer: 'clusters' }).forEach(function (f) {
-        var at = f.geometry.coordinates;
-        var key = at[0].toFixed(5) + ',' + at[1].toFixed(5);
-        if (seen[key]) return;
-        seen[key] = true;
-        if (markers[key]) return;
-        var count = Number(f.properties.count);
-        var button = el('button', { type: 'button', className: 'gwf-cluster', 'data-count': String(count),
-          'aria-label': t('clusterLabel')(count, formatArea(Number(f.properties.area_m2))), text: nf(0).format(count) });
-        button.addEventListener('click', function (e) { e.stopPropagation(); zoomIn(at); });
-        markers[key] = new maplibregl.Marker({ element: button }).setLngLat(at).addTo(map);
-      });
-      Object.keys(markers).forEach(function (key) {
-        if (!seen[key]) { markers[key].remove(); delete markers[key]; }
-      });
-    };
-    map.on('idle', update);
-    map.on('zoomstart', function () {
-      // Counts of one zoom are wrong at the next; the circles stay until the new tiles are in.
-      Object.keys(markers).forEach(function (key) { markers[key].remove(); delete markers[key]; });
+    addClusterLayer(map, function (count, area) {
+      return { label: t('clusterLabel')(count, formatArea(area)), text: nf(0).format(count) };
     });
-    map.on('click', 'clusters', function (e) { zoomIn(e.features[0].geometry.coordinates); });
-    map.on('mouseenter', 'clusters', function () { map.getCanvas().style.cursor = 'pointer'; });
-    map.on('mouseleave', 'clusters', function () { map.getCanvas().style.cursor = ''; });
   }
 
   // HTML labels for the municipalities (always) and estates (from zoom 13); no glyphs needed.

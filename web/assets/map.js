@@ -253,3 +253,49 @@ export function firstSymbolLayer(map) {
   const first = map.getStyle().layers.filter((l) => l.type === 'symbol')[0];
   return first ? first.id : undefined;
 }
+
+// Up to zoom 9 the plot tiles (source `plots`) hold clusters (layer `clusters`: `count`,
+// `area_m2` in m²) instead of outlines: a circle per cluster, its count as an HTML button above
+// it (no glyphs needed), and a click on either zooms in by two levels around it.
+// `describe(count, areaM2)` gives the button's `{ label, text }` in the page's language.
+export function addClusterLayer(map, describe) {
+  map.addLayer({ id: 'clusters', type: 'circle', source: 'plots', 'source-layer': 'clusters',
+    paint: {
+      'circle-color': '#374151', 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2,
+      'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 10, 10, 13, 100, 18, 1000, 25]
+    } });
+  const zoomIn = (lngLat) => map.easeTo({ center: lngLat, zoom: Math.min(map.getZoom() + 2, 16) });
+  const markers = {};
+  const clear = () => Object.keys(markers).forEach((key) => { markers[key].remove(); delete markers[key]; });
+  const update = () => {
+    const seen = {};
+    map.querySourceFeatures('plots', { sourceLayer: 'clusters' }).forEach((f) => {
+      const at = f.geometry.coordinates;
+      const count = Number(f.properties.count);
+      // The count is part of the key: new filters (the portal's) give the same place a new count.
+      const key = at[0].toFixed(5) + ',' + at[1].toFixed(5) + ',' + count;
+      if (seen[key]) return;
+      seen[key] = true;
+      if (markers[key]) return;
+      const d = describe(count, Number(f.properties.area_m2));
+      const button = el('button', { type: 'button', className: 'gwf-cluster', 'data-count': String(count), 'aria-label': d.label, text: d.text });
+      button.addEventListener('click', (e) => { e.stopPropagation(); zoomIn(at); });
+      markers[key] = new maplibregl.Marker({ element: button }).setLngLat(at).addTo(map);
+    });
+    Object.keys(markers).forEach((key) => { if (!seen[key]) { markers[key].remove(); delete markers[key]; } });
+  };
+  map.on('idle', update);
+  // Counts of one zoom (or of other filters) are wrong at the next; the circles stay until the
+  // new tiles are in.
+  map.on('zoomstart', clear);
+  map.on('click', 'clusters', (e) => zoomIn(e.features[0].geometry.coordinates));
+  map.on('mouseenter', 'clusters', () => { map.getCanvas().style.cursor = 'pointer'; });
+  map.on('mouseleave', 'clusters', () => { map.getCanvas().style.cursor = ''; });
+  return { clear: clear };
+}
+
+// The URL template of the plot tiles for a `GET /plots` query string (filters only), on this
+// page's origin.
+export function plotTilesUrl(query) {
+  return ORIGIN + '/tiles/plots/{z}/{x}/{y}.mvt' + (query ? '?' + query : '');
+}

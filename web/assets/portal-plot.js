@@ -9,6 +9,7 @@ const TEXTS = {
   de: {
     status: { available: 'verfügbar', reserved: 'reserviert', under_negotiation: 'in Verhandlung', sold: 'verkauft', planned: 'in Planung' },
     count: { 0: 'Keine Fläche gefunden', 1: '1 Fläche gefunden', n: '{n} Flächen gefunden' },
+    cluster: '{n} Flächen, {a} – hineinzoomen',
     countTotalArea: 'zusammen {a}',
     countMore: 'die ersten {n} werden gezeigt',
     loading: 'Suche läuft …',
@@ -26,6 +27,7 @@ const TEXTS = {
   en: {
     status: { available: 'available', reserved: 'reserved', under_negotiation: 'under negotiation', sold: 'sold', planned: 'planned' },
     count: { 0: 'No plot found', 1: '1 plot found', n: '{n} plots found' },
+    cluster: '{n} plots, {a} – zoom in',
     countTotalArea: '{a} in all',
     countMore: 'showing the first {n}',
     loading: 'Searching …',
@@ -103,25 +105,35 @@ export function plotViews(lang, fmt, staleDays) {
 
 // ---- the results on the map -------------------------------------------------------------------
 
+// The outlines come from the plot tiles (source `plots`, layer `plots`, from zoom 10; clusters
+// below), so the map shows every match however many there are; the dots (source
+// `result-points`) mark the listed page's plots, so a small plot stays findable zoomed out and a
+// highlighted result is visible even among the clusters.
 export function addResultLayers(map, before) {
   const selected = ['boolean', ['feature-state', 'selected'], false];
   const hover = ['boolean', ['feature-state', 'hover'], false];
-  map.addLayer({ id: 'plots-fill', type: 'fill', source: 'results',
+  const tiles = { source: 'plots', 'source-layer': 'plots' };
+  map.addLayer(Object.assign({ id: 'plots-fill', type: 'fill',
     paint: {
       'fill-color': statusMatch('fill', '#888888'),
       'fill-opacity': ['case', selected, 0.9, hover, 0.85, ['==', ['get', 'status'], 'sold'], 0.45, 0.7]
-    } }, before);
-  map.addLayer({ id: 'plots-line', type: 'line', source: 'results', filter: ['!=', ['get', 'status'], 'planned'],
-    paint: { 'line-color': statusMatch('line', '#444444'), 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.8, 16, 2] } }, before);
-  map.addLayer({ id: 'plots-line-planned', type: 'line', source: 'results', filter: ['==', ['get', 'status'], 'planned'],
-    paint: { 'line-color': STATUS_STYLE.planned.line, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 1, 16, 2.5], 'line-dasharray': [2, 1.5] } }, before);
-  map.addLayer({ id: 'plots-highlight-halo', type: 'line', source: 'results',
-    paint: { 'line-color': '#ffffff', 'line-width': 7, 'line-opacity': ['case', selected, 1, hover, 0.9, 0] } }, before);
-  map.addLayer({ id: 'plots-highlight', type: 'line', source: 'results',
-    paint: { 'line-color': '#1a1a1a', 'line-width': ['case', selected, 3.5, 2.5], 'line-opacity': ['case', selected, 1, hover, 1, 0] } }, before);
-  // Small plots stay findable when zoomed out: a dot at each plot's label point.
+    } }, tiles), before);
+  map.addLayer(Object.assign({ id: 'plots-line', type: 'line', filter: ['!=', ['get', 'status'], 'planned'],
+    paint: { 'line-color': statusMatch('line', '#444444'), 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.8, 16, 2] } }, tiles), before);
+  map.addLayer(Object.assign({ id: 'plots-line-planned', type: 'line', filter: ['==', ['get', 'status'], 'planned'],
+    paint: { 'line-color': STATUS_STYLE.planned.line, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 1, 16, 2.5], 'line-dasharray': [2, 1.5] } }, tiles), before);
+  map.addLayer(Object.assign({ id: 'plots-highlight-halo', type: 'line',
+    paint: { 'line-color': '#ffffff', 'line-width': 7, 'line-opacity': ['case', selected, 1, hover, 0.9, 0] } }, tiles), before);
+  map.addLayer(Object.assign({ id: 'plots-highlight', type: 'line',
+    paint: { 'line-color': '#1a1a1a', 'line-width': ['case', selected, 3.5, 2.5], 'line-opacity': ['case', selected, 1, hover, 1, 0] } }, tiles), before);
+  // Among the clusters (zoom < 10) only the highlighted result's dot.
+  const shown = ['step', ['zoom'], ['case', selected, 1, hover, 1, 0], 10, 1];
   map.addLayer({ id: 'plots-dot', type: 'circle', source: 'result-points', maxzoom: 12.5,
-    paint: { 'circle-radius': 5, 'circle-color': statusMatch('fill', '#888888'), 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5 } }, before);
+    paint: {
+      'circle-radius': ['case', selected, 7, hover, 7, 5], 'circle-color': statusMatch('fill', '#888888'),
+      'circle-stroke-color': ['case', selected, '#1a1a1a', hover, '#1a1a1a', '#ffffff'], 'circle-stroke-width': ['case', selected, 2.5, hover, 2.5, 1.5],
+      'circle-opacity': shown, 'circle-stroke-opacity': shown
+    } });
 }
 
 export function points(fc) {

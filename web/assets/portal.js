@@ -13,9 +13,13 @@
  */
 import {
   STATUSES, MAPLIBRE_LOCALE, readConfig, formats, el, fetchJSON, fetchCollection,
-  loadBasemap, plainStyle, extentOf, addOutlineLayers, firstSymbolLayer
+  loadBasemap, plainStyle, extentOf, addOutlineLayers, firstSymbolLayer, addClusterLayer, plotTilesUrl
 } from './map.js';
 import { plotViews, addResultLayers, points } from './portal-plot.js';
+import { formatArea, addAreaLayers, showArea, drawTool } from './portal-draw.js';
+import {
+  SORTS, MAX_COMPARE, readUrl, urlOf as urlOfState, writeForm as writeFormOf, readForm as readFormOf, apiQuery, searchBody, tileQuery
+} from './portal-state.js';
 
 const CONFIG = readConfig();
 const lang = CONFIG.lang === 'en' ? 'en' : 'de';
@@ -25,42 +29,10 @@ const STALE_DAYS = Number(CONFIG.staleAfterDays) || 365;
 const { TEXT, fill, priceText, titleOf, profileUrl, facts, meta } = plotViews(lang, fmt, STALE_DAYS);
 
 
-// ---- state <-> URL <-> form ------------------------------------------------------------------
-
-// The form's fields, named as GET /plots names its parameters.
-const FILTERS = ['q', 'municipality', 'estate', 'area_min', 'area_max', 'zoning', 'status', 'available_by', 'max_price',
-  'servicing', 'max_dist_motorway_km', 'min_broadband_mbit', 'rail_siding', 'grw_area', 'price_on_request', 'bbox'];
-const SORTS = ['reference', '-area', 'area', 'price', '-price', '-updated'];
-const MAX_COMPARE = 4;
+// ---- state <-> URL <-> form (portal-state.js) ---------------------------------------------
 
 const form = document.getElementById('filters');
 const sortSelect = document.getElementById('f-sort');
-
-function readUrl(href) {
-  const p = new URL(href).searchParams;
-  const filters = new URLSearchParams();
-  FILTERS.forEach((name) => {
-    const v = p.get(name);
-    if (v !== null && v.trim() !== '') filters.set(name, v.trim());
-  });
-  const sort = SORTS.indexOf(p.get('sort')) >= 0 ? p.get('sort') : 'reference';
-  let view = null;
-  const m = /^(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(p.get('map') || '');
-  if (m && +m[1] <= 22 && Math.abs(+m[2]) <= 85 && Math.abs(+m[3]) <= 180) view = { zoom: +m[1], center: [+m[3], +m[2]] };
-  const compare = (p.get('compare') || '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, MAX_COMPARE);
-  return { filters, sort, view, plot: p.get('plot') || null, compare };
-}
-
-function urlOf(s) {
-  const q = new URLSearchParams();
-  q.set('lang', lang);
-  s.filters.forEach((v, k) => q.set(k, v));
-  if (s.sort !== 'reference') q.set('sort', s.sort);
-  if (s.view) q.set('map', s.view.zoom.toFixed(2) + '/' + s.view.center[1].toFixed(5) + '/' + s.view.center[0].toFixed(5));
-  if (s.plot) q.set('plot', s.plot);
-  if (s.compare.length) q.set('compare', s.compare.join(','));
-  return '/?' + q.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
-}
 
 // The language switch keeps the whole search.
 function updateLangSwitch() {
@@ -75,44 +47,9 @@ function setUrl(push) {
   updateLangSwitch();
 }
 
-function writeForm(s) {
-  Array.from(form.elements).forEach((input) => {
-    if (!input.name || FILTERS.indexOf(input.name) < 0) return;
-    const v = s.filters.get(input.name) || '';
-    if (input.type === 'checkbox') {
-      input.checked = input.name === 'zoning' || input.name === 'status' ? v.split(',').indexOf(input.value) >= 0 : v === input.value;
-    } else if (input.tagName === 'SELECT') {
-      // An option the list does not have yet (estates load later) is kept for when it does.
-      input.dataset.wanted = v;
-      input.value = v;
-    } else {
-      input.value = v;
-    }
-  });
-  sortSelect.value = s.sort;
-  // Filters that are set open the "more filters" box, so nothing set is hidden.
-  const more = document.getElementById('more-filters');
-  if (Array.from(more.querySelectorAll('[name]')).some((i) => s.filters.has(i.name))) more.open = true;
-  document.getElementById('bbox-note').hidden = !s.filters.has('bbox');
-}
-
-function readForm() {
-  const filters = new URLSearchParams();
-  const lists = {};
-  Array.from(form.elements).forEach((input) => {
-    if (!input.name || FILTERS.indexOf(input.name) < 0) return;
-    if (input.type === 'checkbox') {
-      if (!input.checked) return;
-      if (input.name === 'zoning' || input.name === 'status') (lists[input.name] = lists[input.name] || []).push(input.value);
-      else filters.set(input.name, input.value);
-      return;
-    }
-    const v = String(input.value || '').trim();
-    if (v !== '') filters.set(input.name, v);
-  });
-  Object.keys(lists).forEach((k) => filters.set(k, lists[k].join(',')));
-  return filters;
-}
+const urlOf = (s) => urlOfState(s, lang);
+const writeForm = (s) => writeFormOf(form, sortSelect, s);
+const readForm = () => readFormOf(form);
 
 let state = readUrl(window.location.href);
 
@@ -128,13 +65,6 @@ let seq = 0;
 let inFlight = null;
 let inputAt = null;
 
-function apiQuery(s, extra) {
-  const q = new URLSearchParams(s.filters);
-  if (s.sort !== 'reference') q.set('sort', s.sort);
-  Object.keys(extra || {}).forEach((k) => q.set(k, extra[k]));
-  return q.toString().replace(/%2C/g, ',');
-}
-
 function search() {
   const my = ++seq;
   const started = inputAt !== null ? inputAt : performance.now();
@@ -145,8 +75,15 @@ function search() {
   countBox.textContent = TEXT.loading;
   document.getElementById('results').setAttribute('aria-busy', 'true');
   updateDownloads();
-  const url = '/plots?' + apiQuery(state, { f: 'geojson', geometry_form: 'simplified', limit: '1000', count: 'exact', fields: FIELDS });
-  return fetchJSON(url, inFlight ? { signal: inFlight.signal } : undefined).then((fc) => {
+  const extra = { f: 'geojson', geometry_form: 'simplified', limit: '1000', count: 'exact', fields: FIELDS };
+  const url = state.area ? '/plots/search' : '/plots?' + apiQuery(state, extra);
+  const options = inFlight ? { signal: inFlight.signal } : {};
+  if (state.area) {
+    options.method = 'POST';
+    options.headers = { Accept: 'application/geo+json', 'Content-Type': 'application/json' };
+    options.body = JSON.stringify(searchBody(state, extra));
+  }
+  return fetchJSON(url, options).then((fc) => {
     if (my !== seq) return;
     results = (fc.features || []).map((f) => Object.assign({ id: f.id, geometry: f.geometry }, f.properties));
     byRef = new Map(results.map((p) => [p.reference, p]));
@@ -157,7 +94,7 @@ function search() {
     document.getElementById('results').removeAttribute('aria-busy');
     const ms = performance.now() - started;
     app.searches += 1;
-    app.lastSearch = { url: url, count: results.length, ms: ms };
+    app.lastSearch = { url: url, body: options.body ? JSON.parse(options.body) : null, count: results.length, ms: ms };
     app.timings.push(ms);
     app.results = results.map((p) => p.reference);
     document.documentElement.setAttribute('data-search-seq', String(app.searches));
@@ -266,12 +203,20 @@ let mapReady = null;
 let hovered = null;
 let selectedId = null;
 let fittedOnce = false;
+let draw = null;
+let tilesShown = null;
+
+// A plot's state on both its outline (tiles) and its dot (the listed page).
+function plotState(id, value) {
+  map.setFeatureState({ source: 'plots', sourceLayer: 'plots', id: id }, value);
+  map.setFeatureState({ source: 'result-points', id: id }, value);
+}
 
 function setHover(id) {
-  if (!map || !map.getSource('results')) return;
-  if (hovered !== null) map.setFeatureState({ source: 'results', id: hovered }, { hover: false });
+  if (!map || !map.getSource('plots')) return;
+  if (hovered !== null) plotState(hovered, { hover: false });
   hovered = id;
-  if (id !== null) map.setFeatureState({ source: 'results', id: id }, { hover: true });
+  if (id !== null) plotState(id, { hover: true });
   document.querySelectorAll('.result.hover').forEach((n) => n.classList.remove('hover'));
   if (id !== null) {
     const item = document.querySelector('.result[data-id="' + id + '"]');
@@ -280,18 +225,19 @@ function setHover(id) {
 }
 
 function setSelectedFeature(id) {
-  if (!map || !map.getSource('results')) return;
-  if (selectedId !== null) map.setFeatureState({ source: 'results', id: selectedId }, { selected: false });
+  if (!map || !map.getSource('plots')) return;
+  if (selectedId !== null) plotState(selectedId, { selected: false });
   selectedId = id;
-  if (id !== null) map.setFeatureState({ source: 'results', id: id }, { selected: true });
+  if (id !== null) plotState(id, { selected: true });
 }
 
 function updateMap(fc) {
   if (!mapReady) return;
   mapReady.then(() => {
-    selectedId = null;
-    hovered = null;
-    map.getSource('results').setData({ type: 'FeatureCollection', features: fc.features || [] });
+    setSelectedFeature(null);
+    setHover(null);
+    const tiles = plotTilesUrl(tileQuery(state));
+    if (tiles !== tilesShown) { tilesShown = tiles; map.getSource('plots').setTiles([tiles]); }
     map.getSource('result-points').setData(points(fc));
     if (!fittedOnce && !state.view) {
       const ext = extentOf(fc.features || []);
@@ -299,7 +245,9 @@ function updateMap(fc) {
     }
     fittedOnce = true;
     if (state.plot && byRef.has(state.plot)) setSelectedFeature(byRef.get(state.plot).id);
+    const searched = app.searches;
     map.once('idle', () => {
+      app.mapDrawn = searched;
       if (!app.ready) {
         app.ready = true;
         document.documentElement.setAttribute('data-gwf-state', 'ready');
@@ -349,11 +297,20 @@ function startMap(municipalities, estates, basemap) {
     map.on('load', () => {
       map.addSource('municipalities', { type: 'geojson', data: municipalities });
       map.addSource('estates', { type: 'geojson', data: estates });
-      map.addSource('results', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'id' });
+      // Overzoom beyond 16: a z16 tile (≈ 600 m here) at 4096 units is finer than 20 cm.
+      tilesShown = plotTilesUrl(tileQuery(state));
+      map.addSource('plots', { type: 'vector', tiles: [tilesShown], minzoom: 0, maxzoom: 16 });
       map.addSource('result-points', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'id' });
       const before = firstSymbolLayer(map);
       addOutlineLayers(map, { muni: true, estate: true }, !!basemap, before);
+      addClusterLayer(map, (count, area) => ({ label: fill(TEXT.cluster, { n: fmt.number(count), a: fmt.area(area) }), text: fmt.number(count) }));
       addResultLayers(map, before);
+      addAreaLayers(map);
+      showArea(map, state.area);
+      draw = drawTool(map, {
+        start: document.getElementById('draw-area'), bar: document.getElementById('draw-bar'), hint: document.getElementById('draw-hint'),
+        addCentre: document.getElementById('draw-add-centre'), finish: document.getElementById('draw-finish'), cancel: document.getElementById('draw-cancel')
+      }, setArea);
       bindMap();
       resolve();
     });
@@ -372,8 +329,12 @@ function bindMap() {
   });
   map.on('mouseout', () => setHover(null));
   map.on('click', (e) => {
+    if (draw && draw.drawing()) return;
     const hit = map.queryRenderedFeatures(e.point, { layers: layers })[0];
-    if (hit && hit.properties.reference) select(hit.properties.reference, { fly: false, push: true, scroll: true });
+    if (!hit || !hit.properties.reference) return;
+    // A plot beyond the listed page: its card from the tile's properties.
+    if (!byRef.has(hit.properties.reference)) byRef.set(hit.properties.reference, fromTile(hit));
+    select(hit.properties.reference, { fly: false, push: true, scroll: true });
   });
   map.on('moveend', () => {
     state.view = { zoom: map.getZoom(), center: [map.getCenter().lng, map.getCenter().lat] };
@@ -437,11 +398,12 @@ function select(ref, opts) {
 
 let typing = null;
 
-function commit() {
+// `force`: search even if filters and sort are as before (the drawn area was cleared).
+function commit(force) {
   clearTimeout(typing);
   const filters = readForm();
   const sort = SORTS.indexOf(sortSelect.value) >= 0 ? sortSelect.value : 'reference';
-  if (filters.toString() === state.filters.toString() && sort === state.sort) return;
+  if (!force && filters.toString() === state.filters.toString() && sort === state.sort) return;
   state.filters = filters;
   state.sort = sort;
   state.plot = null;
@@ -471,7 +433,12 @@ function bindForm() {
     Array.from(form.elements).forEach((i) => { if (i.type === 'hidden' && i.name === 'bbox') i.value = ''; });
     sortSelect.value = 'reference';
     narrowEstates();
-    commit();
+    // Reset means everywhere: the drawn area goes too.
+    const hadArea = !!state.area;
+    state.area = null;
+    document.getElementById('area-note').hidden = true;
+    if (mapReady) mapReady.then(() => showArea(map, null));
+    commit(hadArea);
   });
   document.getElementById('search-area').addEventListener('click', () => {
     if (!map) return;
@@ -481,6 +448,8 @@ function bindForm() {
     inputAt = performance.now();
     commit();
   });
+  document.getElementById('clear-area').addEventListener('click', () => { setArea(null); document.getElementById('draw-area').focus(); });
+  ['csv-excel', 'csv-plain'].forEach((id) => document.getElementById(id).addEventListener('click', downloadArea));
   document.getElementById('clear-bbox').addEventListener('click', () => {
     document.getElementById('f-bbox').value = '';
     commit();
@@ -516,17 +485,48 @@ function bindForm() {
   document.getElementById('compare-clear').addEventListener('click', () => { state.compare = []; setUrl(false); renderCompare(); });
   window.addEventListener('popstate', () => {
     const next = readUrl(window.location.href);
-    const again = next.filters.toString() !== state.filters.toString() || next.sort !== state.sort;
+    const areaOf = (s) => (s.area ? formatArea(s.area) : '');
+    const again = next.filters.toString() !== state.filters.toString() || next.sort !== state.sort || areaOf(next) !== areaOf(state);
     state = next;
     writeForm(state);
     narrowEstates();
     renderCompare();
     updateLangSwitch();
     if (map && state.view) map.jumpTo({ center: state.view.center, zoom: state.view.zoom });
+    if (mapReady) mapReady.then(() => showArea(map, state.area));
     if (again) search();
     else if (state.plot) select(state.plot, { fly: false, push: false });
     else { markSelected(); closeCard(); }
   });
+}
+
+// A drawn area (an open ring, or null) replaces the previous one; each is a history step.
+function setArea(ring) {
+  state.area = ring;
+  state.plot = null;
+  closeCard();
+  document.getElementById('area-note').hidden = !ring;
+  if (mapReady) mapReady.then(() => showArea(map, ring));
+  setUrl(true);
+  inputAt = performance.now();
+  search();
+}
+
+// A GET link cannot carry a drawn area: its CSV comes from POST /plots/search, saved as a file.
+function downloadArea(e) {
+  if (!state.area) return;
+  e.preventDefault();
+  const f = new URL(e.currentTarget.href, window.location.href).searchParams.get('f');
+  fetch('/plots/search', {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', Accept: 'text/csv' },
+    body: JSON.stringify(searchBody(state, { f: f }))
+  }).then((r) => { if (!r.ok) throw new Error('HTTP ' + r.status); return r.blob(); }).then((blob) => {
+    const a = el('a', { href: URL.createObjectURL(blob), download: 'plots.csv' });
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }).catch((err) => console.error(err));
 }
 
 // On a phone the filters start folded (unless the link sets some), so the map is in view.
@@ -603,6 +603,11 @@ function start() {
     const list = Array.isArray(regions) ? regions : regions.items || [];
     if (list.length === 1 && list[0].name) document.getElementById('region-name').textContent = list[0].name;
   }).catch(() => { /* the tagline stays generic */ });
+}
+
+function fromTile(f) {
+  const t = f.properties;
+  return Object.assign({}, t, { id: f.id, price_min_eur_m2: t.price_min_eur, price_max_eur_m2: t.price_max_eur, geometry: null });
 }
 
 function asFeature(p) {

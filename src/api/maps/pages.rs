@@ -45,6 +45,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../web/assets/profile.js"),
     ),
     (
+        "profile-locator.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/profile-locator.js"),
+    ),
+    (
         "map.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../web/assets/map.js"),
@@ -58,6 +63,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "portal-plot.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../web/assets/portal-plot.js"),
+    ),
+    (
+        "portal-state.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/portal-state.js"),
+    ),
+    (
+        "portal-draw.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/portal-draw.js"),
     ),
     (
         "portal.css",

@@ -79,6 +79,9 @@ pub struct SearchParams {
     pub price_on_request: Option<bool>,
     /// Only plots with (true) or without (false) a rail siding.
     pub rail_siding: Option<bool>,
+    /// Only plots that heavy-goods vehicles (lorries up to 40 t) can (true) or cannot (false)
+    /// reach; plots where it is unknown match neither.
+    pub heavy_vehicle_access: Option<bool>,
     /// Smallest broadband. Units: Mbit/s.
     #[param(minimum = 0, maximum = 100000)]
     #[schema(minimum = 0, maximum = 100000)]
@@ -277,6 +280,7 @@ impl SearchParams {
             max_price,
             include_price_on_request: self.price_on_request.unwrap_or(false),
             rail_siding: self.rail_siding,
+            heavy_vehicle_access: self.heavy_vehicle_access,
             min_broadband_mbit: self.min_broadband_mbit,
             max_dist_motorway_km: self.max_dist_motorway_km,
             max_dist_rail_station_km: self.max_dist_rail_station_km,

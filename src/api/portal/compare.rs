@@ -150,6 +150,10 @@ fn rows(lang: Lang) -> Vec<Row> {
             Box::new(move |p: &Plot| yes_no(p.facts.operation_24h, lang)),
         ),
         (
+            t("Schwerlastverkehr", "Heavy-goods vehicles"),
+            Box::new(move |p: &Plot| yes_no(p.facts.heavy_vehicle_access, lang)),
+        ),
+        (
             t("Erschließung", "Servicing"),
             Box::new(move |p: &Plot| p.facts.servicing.label(lang).into()),
         ),

@@ -177,6 +177,10 @@ fn search_form(lang: Lang) -> Markup {
                             input #f-rail type="checkbox" name="rail_siding" value="true";
                             (t("Gleisanschluss", "Rail siding"))
                         }
+                        label for="f-heavy" {
+                            input #f-heavy type="checkbox" name="heavy_vehicle_access" value="true";
+                            (t("Schwerlastverkehr (40 t)", "Heavy-goods vehicles (40 t)"))
+                        }
                         label for="f-grw" {
                             input #f-grw type="checkbox" name="grw_area" value="true";
                             (t("GRW-Fördergebiet", "GRW aid area"))
@@ -233,6 +237,11 @@ fn results_panel(lang: Lang) -> Markup {
                 (t("Nur Flächen im gewählten Kartenausschnitt.", "Only plots in the chosen map area."))
                 " "
                 button #clear-bbox type="button" { (t("Überall suchen", "Search everywhere")) }
+            }
+            p #area-note hidden {
+                (t("Nur Flächen im gezeichneten Gebiet.", "Only plots in the drawn area."))
+                " "
+                button #clear-area type="button" { (t("Gebiet entfernen", "Clear the area")) }
             }
             p #stand.stand {}
             ol #result-list aria-labelledby="results-title" {}
@@ -345,7 +354,20 @@ pub fn portal_page(state: &AppState, req: &HttpRequest, links: &[Link]) -> HttpR
                         div #map role="region" aria-label=(t(
                             "Karte der Flächen (die Ergebnisliste enthält dieselben Flächen)",
                             "Map of the plots (the result list holds the same plots)")) {}
-                        button #search-area type="button" { (t("In diesem Kartenausschnitt suchen", "Search this map area")) }
+                        div #map-tools {
+                            button #search-area type="button" { (t("In diesem Kartenausschnitt suchen", "Search this map area")) }
+                            button #draw-area type="button" aria-pressed="false" { (t("Gebiet zeichnen", "Draw an area")) }
+                        }
+                        div #draw-bar hidden {
+                            p #draw-hint tabindex="-1" { (t(
+                                "Ecken anklicken; Doppelklick oder Eingabe schließt das Gebiet, Esc bricht ab. Ohne Maus: Karte mit den Pfeiltasten verschieben und die Mitte hinzufügen.",
+                                "Click the corners; double-click or Enter closes the area, Esc cancels. Without a mouse: move the map with the arrow keys and add its centre.")) }
+                            div.draw-buttons {
+                                button #draw-add-centre type="button" { (t("Kartenmitte hinzufügen", "Add the map centre")) }
+                                button #draw-finish type="button" disabled { (t("Fertig", "Finish")) }
+                                button #draw-cancel type="button" { (t("Abbrechen", "Cancel")) }
+                            }
+                        }
                         aside #plot-card aria-live="polite" hidden {}
                         div #map-legend.legend aria-hidden="true" {}
                     }

@@ -32,6 +32,7 @@ pub const EXPORT_COLUMNS: &[(&str, &str)] = &[
     ("operation_24h", "24h-Betrieb"),
     ("servicing", "Erschließung"),
     ("road_access", "Straßenanbindung"),
+    ("heavy_vehicle_access", "Schwerlastverkehr"),
     ("water", "Wasser"),
     ("sewage", "Abwasser"),
     ("electricity", "Strom"),

@@ -117,6 +117,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("24h_betrieb", "operation_24h"),
     ("erschliessung", "servicing"),
     ("strassenanbindung", "road_access"),
+    ("schwerlastverkehr", "heavy_vehicle_access"),
     ("wasser", "water"),
     ("abwasser", "sewage"),
     ("strom", "electricity"),

@@ -101,6 +101,10 @@ pub struct PlotFacts {
     pub servicing: Servicing,
     #[serde(default)]
     pub road_access: Option<bool>,
+    /// Heavy-goods vehicles (lorries up to 40 t, articulated) can reach the plot: the access
+    /// road's load limit, width and turning circles allow them. Unknown when absent.
+    #[serde(default)]
+    pub heavy_vehicle_access: Option<bool>,
     #[serde(default)]
     pub water: Option<bool>,
     #[serde(default)]

@@ -81,11 +81,87 @@ fn plot_list(l: &super::Labels, lang: Lang, plots: &[(PlotSummaryRow, Option<Str
     }
 }
 
+/// Title, description, canonical URL, alternates, OpenGraph and schema.org JSON-LD (a `Place`
+/// with `geo` that `containsPlace` its published plots) of an estate: public facts only. The
+/// layout leaves it out of drafts.
+fn seo_head(
+    e: &EstateRow,
+    municipality: &str,
+    plots: &[(PlotSummaryRow, Option<String>)],
+    lang: Lang,
+    base: &str,
+) -> Markup {
+    let l = labels(lang);
+    let mut summary = format!("{} · {}", l.estate, municipality);
+    if let Some(a) = e.gross_area_m2 {
+        summary.push_str(&format!(" · {}", m2(a as f64, lang)));
+    }
+    summary.push_str(&format!(" · {}: {}", l.plots, plots.len()));
+    let description = match lang {
+        Lang::De => e.description_de.as_deref(),
+        Lang::En => e.description_en.as_deref().or(e.description_de.as_deref()),
+    };
+    let text = match description {
+        Some(d) => crate::api::portal::seo::short(&format!("{summary}. {d}"), 160),
+        None => summary,
+    };
+    let title = match lang {
+        Lang::De => format!("{} – Gewerbegebiet in {municipality}", e.name),
+        Lang::En => format!("{} – business estate in {municipality}", e.name),
+    };
+    let path = format!("/estates/{}/profile", e.id);
+    let head = crate::api::portal::seo::Head {
+        lang,
+        title: &title,
+        description: &text,
+        base,
+        path: &path,
+        default_is_german: true,
+        og_type: "place",
+        json_ld: None,
+    };
+    let contains: Vec<Value> = plots
+        .iter()
+        .map(|(p, _)| {
+            let name = match lang {
+                Lang::De => p.title_de.as_str(),
+                Lang::En => p.title_en.as_deref().unwrap_or(&p.title_de),
+            };
+            let reference =
+                form_urlencoded::byte_serialize(p.reference.as_bytes()).collect::<String>();
+            json!({
+                "@type": "Place",
+                "name": name,
+                "identifier": p.reference,
+                "url": format!("{base}/plots/{reference}/profile?lang={}", lang.code()),
+            })
+        })
+        .collect();
+    let mut place = json!({
+        "@context": "https://schema.org",
+        "@type": "Place",
+        "name": e.name,
+        "description": text,
+        "url": head.url(lang),
+        "address": {"@type": "PostalAddress", "addressLocality": municipality, "addressCountry": "DE"},
+        "containsPlace": contains,
+    });
+    if let Some((lon, lat)) = e.outline_geojson.as_deref().and_then(super::plot::centre) {
+        place["geo"] = json!({"@type": "GeoCoordinates", "latitude": (lat * 1e6).round() / 1e6, "longitude": (lon * 1e6).round() / 1e6});
+    }
+    crate::api::portal::seo::Head {
+        json_ld: Some(place),
+        ..head
+    }
+    .render()
+}
+
 fn render(
     e: &EstateRow,
     municipality: &MunicipalityContactRow,
     plots: &[(PlotSummaryRow, Option<String>)],
     lang: Lang,
+    base: &str,
 ) -> Markup {
     let l = labels(lang);
     let mut facts: Vec<Fact> = Vec::new();
@@ -130,7 +206,15 @@ fn render(
         Some(estate_contact(e)),
         Some(municipality_contact(municipality)),
     );
+    let access = super::caption::Access {
+        estate: Some(&e.name),
+        municipality: &municipality.name,
+        junction: shown.motorway_junction.as_ref().map(|s| s.value.as_str()),
+        dist_motorway_km: shown.dist_motorway_km.as_ref().map(|s| s.value),
+    };
+    let centre = e.outline_geojson.as_deref().and_then(super::plot::centre);
     let body = html! {
+        (super::caption::map_caption(lang, centre, &access))
         @if !facts.is_empty() { (definitions(&facts)) }
         @if let Some(text) = description { p.description { (text) } }
         @if !planning.is_empty() {
@@ -154,7 +238,7 @@ fn render(
         data_id: "profile-geometry",
         geometry_json: &map_data(e, plots),
         stand: Some(date(e.updated_at.date_naive(), lang)),
-        seo: None,
+        seo: Some(seo_head(e, &municipality.name, plots, lang, base)),
     }
     .render(body)
 }
@@ -214,7 +298,7 @@ pub async fn estate_profile(
     let plots = db::plots::summaries_with_outlines(&mut conn, &public, id, MAX_PLOTS).await?;
     drop(conn);
     let draft = !estate.published;
-    let html = render(&estate, &municipality, &plots, lang);
+    let html = render(&estate, &municipality, &plots, lang, &state.base_url(&req));
     let mut response = html_response(&state.settings, html.into_string());
     if draft {
         super::mark_draft(&mut response);

@@ -3,6 +3,7 @@
 //! print stylesheet (`profile.css`) and one map script (`profile.js`, which reads the outlines
 //! from a JSON data block: the pages run no inline script).
 
+mod caption;
 pub mod estate;
 pub mod image;
 pub mod plot;
@@ -70,6 +71,7 @@ pub(crate) struct Labels {
     total_price: &'static str,
     max_storeys: &'static str,
     road_access: &'static str,
+    heavy_vehicle_access: &'static str,
 }
 
 const DE: Labels = Labels {
@@ -126,6 +128,7 @@ const DE: Labels = Labels {
     total_price: "Gesamtpreis (Richtwert: Fläche × Preis)",
     max_storeys: "Max. Vollgeschosse",
     road_access: "Straßenanbindung",
+    heavy_vehicle_access: "Schwerlastverkehr (bis 40 t)",
 };
 
 const EN: Labels = Labels {
@@ -182,6 +185,7 @@ const EN: Labels = Labels {
     total_price: "Total price (indicative: area × price)",
     max_storeys: "Max. full storeys",
     road_access: "Road access",
+    heavy_vehicle_access: "Heavy-goods vehicles (up to 40 t)",
 };
 
 pub(crate) fn labels(lang: Lang) -> &'static Labels {
@@ -465,6 +469,7 @@ impl Layout<'_> {
                     }
                     script src="/assets/maplibre-gl.js" {}
                     script src="/assets/profile.js" {}
+                    script src="/assets/profile-locator.js" {}
                 }
             }
         }

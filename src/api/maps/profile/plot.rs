@@ -88,7 +88,7 @@ fn euros(value: i64, lang: Lang) -> String {
 }
 
 /// The centre of an outline's bounding box (GeoJSON in EPSG:4326): `[lon, lat]`.
-fn centre(geometry: &str) -> Option<(f64, f64)> {
+pub(super) fn centre(geometry: &str) -> Option<(f64, f64)> {
     let value: serde_json::Value = serde_json::from_str(geometry).ok()?;
     let mut b = [
         f64::INFINITY,
@@ -291,6 +291,9 @@ fn render(
     if let Some(road) = f.road_access {
         location.push((l.road_access, yes_no(road)));
     }
+    if let Some(heavy) = f.heavy_vehicle_access {
+        location.push((l.heavy_vehicle_access, yes_no(heavy)));
+    }
     location.extend(location_rows(l, lang, &shown));
     location.push((l.rail_siding, yes_no(f.rail_siding)));
     let (title, description) = match lang {
@@ -322,7 +325,15 @@ fn render(
         estate.map(estate_contact),
         Some(municipality_contact(municipality)),
     );
+    let access = super::caption::Access {
+        estate: estate_name,
+        municipality: &municipality.name,
+        junction: shown.motorway_junction.as_ref().map(|s| s.value.as_str()),
+        dist_motorway_km: shown.dist_motorway_km.as_ref().map(|s| s.value),
+    };
+    let caption = super::caption::map_caption(lang, geometry.and_then(centre), &access);
     let body = html! {
+        (caption)
         (definitions(&facts))
         @if let Some(text) = description { p.description { (text) } }
         section.section { h2 { (l.planning) } (definitions(&planning)) }
