@@ -119,6 +119,8 @@ fn seo_head(
         default_is_german: true,
         og_type: "place",
         json_ld: None,
+        // Preview images are drawn per plot; an estate's page names none yet.
+        image: None,
     };
     let contains: Vec<Value> = plots
         .iter()
