@@ -25,3 +25,8 @@ pub fn import_done(seconds: f64, features: usize, bytes: usize) {
     histogram!("gwf_import_features").record(features as f64);
     counter!("gwf_import_bytes_total").increment(bytes as u64);
 }
+
+/// An inquiry whose hidden field was filled (a robot): answered like any other, dropped.
+pub fn inquiry_dropped() {
+    counter!("gwf_inquiries_dropped_total").increment(1);
+}

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod checks;
 pub mod cql2;
 pub mod imports;
+pub mod inquiries;
 pub mod monitoring;
 pub mod ogc;
 pub mod pages;
