@@ -45,7 +45,11 @@ pub async fn maintenance(settings: &Settings, command: MaintenanceCommand) -> an
     let anonymised = conn
         .transaction(async |conn| db::inquiries::anonymise_expired(conn, days).await)
         .await?;
-    tracing::info!(anonymised, retention_days = days, "inquiries past retention anonymised");
+    tracing::info!(
+        anonymised,
+        retention_days = days,
+        "inquiries past retention anonymised"
+    );
     println!("{anonymised} inquiries anonymised (no activity for {days} days)");
     Ok(())
 }
