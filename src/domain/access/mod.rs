@@ -9,6 +9,10 @@
 //!   cannot move a plot into a foreign municipality;
 //! - an `admin` does everything, including restoring deleted plots and managing users.
 //!
+//! Inquiries (leads) are personal data: anyone sends one; an editor reads and works those routed
+//! to their municipalities, an admin all of them (requirement profiles are routed to admins
+//! only) and answers data-protection requests; viewers read none (`authorize_inquiry`).
+//!
 //! A plot the caller may not read does not exist for them (404), so drafts of other towns are
 //! not disclosed; a plot they may read but not change is 403.
 //!
