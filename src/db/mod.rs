@@ -7,6 +7,7 @@ pub mod checks;
 pub mod cql2;
 pub mod imports;
 pub mod inquiries;
+pub mod inquiry_demand;
 pub mod monitoring;
 pub mod ogc;
 pub mod pages;

@@ -33,7 +33,7 @@ use crate::domain::inquiry::stats::DemandReport;
 pub async fn demand(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     access::authorize_monitoring(caller.principal(), state.settings.monitoring_public)?;
     let mut conn = state.pool.get().await?;
-    let report = db::inquiries::demand(&mut conn).await?;
+    let report = db::inquiry_demand::demand(&mut conn).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, max-age=60"))
         .json(report))
