@@ -7,6 +7,7 @@ use gewerbeflaechen::config::Settings;
 use gewerbeflaechen::startup::Application;
 use gewerbeflaechen::{api, db, demo, telemetry};
 
+mod inquiries_cli;
 mod places_cli;
 mod reminders_cli;
 
@@ -41,6 +42,13 @@ enum Command {
     /// Freshness digests by e-mail, for a cron job or systemd timer (docs/monitoring.md).
     #[command(subcommand)]
     Reminders(reminders_cli::RemindersCommand),
+    /// Periodic clean-up for a daily cron job or systemd timer (docs/inquiries.md).
+    #[command(subcommand)]
+    Maintenance(inquiries_cli::MaintenanceCommand),
+    /// Data-protection requests about one person's inquiries: export or erase by e-mail
+    /// address (docs/inquiries.md).
+    #[command(subcommand)]
+    Inquiries(inquiries_cli::InquiriesCommand),
     /// Print the SQL a request runs, with its values inlined: for EXPLAIN ANALYZE, psql and
     /// pgbench. No database needed.
     SearchSql {
@@ -150,6 +158,8 @@ fn main() -> ExitCode {
             Command::User(command) => user(&settings, command).await,
             Command::Places(command) => places_cli::places(&settings, command).await,
             Command::Reminders(command) => reminders_cli::reminders(&settings, command).await,
+            Command::Maintenance(command) => inquiries_cli::maintenance(&settings, command).await,
+            Command::Inquiries(command) => inquiries_cli::inquiries(&settings, command).await,
             Command::Openapi | Command::SearchSql { .. } => {
                 unreachable!("handled before configuration")
             }

@@ -281,6 +281,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inquiries (id) {
+        id -> Int8,
+        submission -> Int8,
+        kind -> Text,
+        municipality_id -> Nullable<Int8>,
+        plot_ids -> Array<Int8>,
+        profile -> Nullable<Jsonb>,
+        source -> Text,
+        message -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_company -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        language -> Text,
+        consent_version -> Text,
+        consent_at -> Timestamptz,
+        status -> Text,
+        lost_reason -> Nullable<Text>,
+        assignee_id -> Nullable<Int8>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        first_response_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        staff_notified_at -> Nullable<Timestamptz>,
+        confirmation_sent_at -> Nullable<Timestamptz>,
+        anonymised_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    inquiry_history (id) {
+        id -> Int8,
+        inquiry_id -> Int8,
+        at -> Timestamptz,
+        user_id -> Nullable<Int8>,
+        actor -> Text,
+        action -> Text,
+        changes -> Jsonb,
+    }
+}
+
 diesel::joinable!(municipalities -> regions (region_id));
 diesel::joinable!(estates -> municipalities (municipality_id));
 diesel::joinable!(plots -> municipalities (municipality_id));

@@ -128,6 +128,12 @@ fn run(
         )
         .expect("the same pool configuration was built once at start-up");
         sources.pools.add(pool.clone());
+        // Per worker, like the pool: lettre's connection pool runs on the runtime it is made on.
+        let mailer = settings
+            .smtp_url
+            .as_ref()
+            .zip(settings.mail_from.as_deref())
+            .and_then(|(url, from)| crate::mail::Mailer::new(url.expose(), from).ok());
         let state = web::Data::new(AppState {
             pool,
             settings: settings.clone(),
@@ -136,6 +142,7 @@ fn run(
             hashing: hashing.clone(),
             metrics: sources.clone(),
             basemap: basemap.clone(),
+            mailer,
         });
         App::new()
             .app_data(state)

@@ -31,3 +31,8 @@ pub fn webhook_attempt(outcome: &'static str, seconds: f64) {
     counter!("gwf_webhook_deliveries_total", "outcome" => outcome).increment(1);
     histogram!("gwf_webhook_delivery_seconds").record(seconds);
 }
+
+/// An inquiry whose hidden field was filled (a robot): answered like any other, dropped.
+pub fn inquiry_dropped() {
+    counter!("gwf_inquiries_dropped_total").increment(1);
+}

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod health;
 pub mod i18n;
 pub mod imports;
+pub mod inquiries;
 pub mod limits;
 pub mod maps;
 pub mod metrics;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Sources>,
     /// The offline basemap (`GWF_BASEMAP_PMTILES`), opened once.
     pub basemap: Option<Arc<crate::basemap::Basemap>>,
+    /// `None` without `GWF_SMTP_URL`: no mails (inquiry notices, shortlists).
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 impl AppState {
@@ -225,6 +228,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(monitoring::reminders::feed)),
         )
         .service(
+            resource("/monitoring/inquiries", "GET")
+                .route(web::get().to(monitoring::inquiries::demand)),
+        )
+        .service(
+            resource("/inquiries", "GET, POST")
+                .route(web::get().to(inquiries::staff::list_inquiries))
+                .route(web::post().to(inquiries::submit_inquiry)),
+        )
+        .service(
+            resource("/inquiries/privacy/export", "POST")
+                .route(web::post().to(inquiries::privacy::export_person)),
+        )
+        .service(
+            resource("/inquiries/privacy/erase", "POST")
+                .route(web::post().to(inquiries::privacy::erase_person)),
+        )
+        .service(
             resource("/monitoring/freshness", "GET")
                 .route(web::get().to(monitoring::freshness::freshness_report)),
         )
@@ -249,6 +269,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/estates/{id}/profile", "GET")
                 .route(web::get().to(maps::profile::estate::estate_profile)),
+        )
+        .service(
+            resource("/inquiries/{id}", "GET, PATCH")
+                .route(web::get().to(inquiries::staff::get_inquiry))
+                .route(web::patch().to(inquiries::staff::patch_inquiry)),
+        )
+        .service(
+            resource("/inquiries/{id}/matches", "GET")
+                .route(web::get().to(inquiries::matches::inquiry_matches)),
+        )
+        .service(
+            resource("/inquiries/{id}/shortlist", "POST")
+                .route(web::post().to(inquiries::matches::send_shortlist)),
         )
         .service(
             resource("/plots/{key}/preview-link", "POST")

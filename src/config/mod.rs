@@ -146,6 +146,10 @@ pub struct Settings {
     /// `GWF_MAIL_FROM`: the sender of mails, e.g. `Gewerbeflächen A14 <noreply@a14.example>`;
     /// needed with `GWF_SMTP_URL`.
     pub mail_from: Option<String>,
+    /// `GWF_INQUIRY_RETENTION_DAYS` (default 730, 30–3650): an inquiry without activity for
+    /// this long loses its personal data at the next `gewerbeflaechen maintenance run`.
+    /// Units: days.
+    pub inquiry_retention_days: u32,
 }
 
 /// Everything wrong with the configuration, reported together.
@@ -258,6 +262,7 @@ impl Settings {
                 .filter(|waits| waits.len() <= 20),
         };
         let stale_after_days = number("GWF_STALE_AFTER_DAYS", 365, 1, 3650) as u32;
+        let inquiry_retention_days = number("GWF_INQUIRY_RETENTION_DAYS", 730, 30, 3650) as u32;
         let defaults = crate::domain::geometry::GeometryLimits::default();
         let geometry_limits = crate::domain::geometry::GeometryLimits {
             ring_positions: number(
@@ -447,6 +452,7 @@ impl Settings {
             stale_after_days,
             smtp_url,
             mail_from,
+            inquiry_retention_days,
         })
     }
 }

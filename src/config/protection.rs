@@ -15,16 +15,19 @@ pub enum Class {
     Heavy,
     /// Changes by accounts (everything but reads and logins).
     Write,
+    /// Inquiries sent by anyone (`POST /inquiries`), per client address.
+    Inquiry,
 }
 
 impl Class {
-    pub const ALL: [Class; 3] = [Class::Login, Class::Heavy, Class::Write];
+    pub const ALL: [Class; 4] = [Class::Login, Class::Heavy, Class::Write, Class::Inquiry];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Login => "login",
             Class::Heavy => "heavy",
             Class::Write => "write",
+            Class::Inquiry => "inquiry",
         }
     }
 }
@@ -46,7 +49,8 @@ pub struct Protection {
     /// Requests per minute per client address and in all, per class:
     /// `GWF_RATE_LOGIN_PER_MIN` (10) / `GWF_RATE_LOGIN_TOTAL_PER_MIN` (100),
     /// `GWF_RATE_HEAVY_PER_MIN` (300) / `GWF_RATE_HEAVY_TOTAL_PER_MIN` (3,000),
-    /// `GWF_RATE_WRITE_PER_MIN` (300) / `GWF_RATE_WRITE_TOTAL_PER_MIN` (3,000). 0 = off.
+    /// `GWF_RATE_WRITE_PER_MIN` (300) / `GWF_RATE_WRITE_TOTAL_PER_MIN` (3,000),
+    /// `GWF_RATE_INQUIRY_PER_MIN` (5) / `GWF_RATE_INQUIRY_TOTAL_PER_MIN` (60). 0 = off.
     pub rates: Vec<(Class, Rate)>,
     /// `GWF_ARGON2_CONCURRENCY` (default: number of CPUs): password checks at once.
     pub argon2_concurrency: usize,
@@ -93,6 +97,7 @@ pub(super) fn parse(
         rate(Class::Login, 10, 100),
         rate(Class::Heavy, 300, 3_000),
         rate(Class::Write, 300, 3_000),
+        rate(Class::Inquiry, 5, 60),
     ];
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
     let argon2_concurrency = number("GWF_ARGON2_CONCURRENCY", cpus, 1, 256) as usize;

@@ -6,6 +6,8 @@ pub mod changes;
 pub mod checks;
 pub mod cql2;
 pub mod imports;
+pub mod inquiries;
+pub mod inquiry_demand;
 pub mod monitoring;
 pub mod ogc;
 pub mod pages;

@@ -13,6 +13,7 @@ pub mod freshness;
 pub mod geometry;
 pub mod history;
 pub mod import;
+pub mod inquiry;
 pub mod mail;
 pub mod map_view;
 pub mod money;

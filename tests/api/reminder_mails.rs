@@ -17,15 +17,16 @@ use crate::helpers::*;
 
 /// A mail as the sink received it.
 #[derive(Debug, Clone)]
-struct Captured {
-    to: Vec<String>,
-    data: String,
+pub(crate) struct Captured {
+    pub(crate) to: Vec<String>,
+    pub(crate) data: String,
 }
 
-type Inbox = Arc<Mutex<Vec<Captured>>>;
+pub(crate) type Inbox = Arc<Mutex<Vec<Captured>>>;
 
 /// Enough of SMTP (RFC 5321) for lettre: greets, accepts every command, keeps each message.
-fn sink() -> (u16, Inbox) {
+/// Also used by the inquiry mail tests.
+pub(crate) fn sink() -> (u16, Inbox) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let inbox: Inbox = Arc::default();
@@ -78,7 +79,7 @@ fn session(stream: TcpStream, inbox: &Inbox) {
 }
 
 /// The text of a quoted-printable part, soft line breaks undone (enough for these checks).
-fn unfold(data: &str) -> String {
+pub(crate) fn unfold(data: &str) -> String {
     let mut out = data.replace("=\n", "");
     for (code, c) in [("=C3=A4", "ä"), ("=C3=BC", "ü"), ("=3D", "=")] {
         out = out.replace(code, c);

@@ -18,6 +18,7 @@ import {
   ORIGIN, STATUSES, ZONINGS, STATUS_STYLE, statusMatch, MAPLIBRE_LOCALE, readConfig, el, fetchJSON, fetchCollection,
   loadBasemap as loadStyle, plainStyle, extentOf, labelPoint, usableBounds, addOutlineLayers, addClusterLayer
 } from './map.js';
+import { inquiryButton } from './inquiry.js';
 
 (function () {
   'use strict';
@@ -324,6 +325,7 @@ import {
         title: t('openProfile') + ' ' + t('newTab')
       }, [t('openProfile') + ' ↗']));
     }
+    children.push(inquiryButton(p.reference, lang, isKiosk ? 'kiosk' : 'embed'));
     return el('div', { className: 'plot-card', 'data-reference': p.reference }, children);
   }
 

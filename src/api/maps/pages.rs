@@ -75,6 +75,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../web/assets/portal-draw.js"),
     ),
     (
+        "inquiry.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/inquiry.js"),
+    ),
+    (
+        "inquiry.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../web/assets/inquiry.css"),
+    ),
+    (
         "portal.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../web/assets/portal.css"),

@@ -3,6 +3,7 @@
 //! `freshness`: `GET /monitoring/freshness`.
 
 pub mod freshness;
+pub mod inquiries;
 mod page;
 pub mod reminders;
 

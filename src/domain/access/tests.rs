@@ -203,3 +203,44 @@ fn webhooks_are_for_admins_with_the_admin_scope() {
         "an admin's token without `admin`"
     );
 }
+
+#[test]
+fn inquiries_are_read_by_those_they_are_routed_to() {
+    let e = editor(&[1]);
+    let mut admin = editor(&[]);
+    admin.role = Role::Admin;
+    let mut viewer = editor(&[]);
+    viewer.role = Role::Viewer;
+    assert!(authorize_inquiry(None, InquiryAction::Submit).is_ok());
+    assert_eq!(
+        authorize_inquiry(None, InquiryAction::Read),
+        Err(Denied::Unauthenticated)
+    );
+    assert!(authorize_inquiry(Some(&viewer), InquiryAction::Read).is_err());
+    assert_eq!(
+        inquiry_scope(Some(&e)),
+        Ok(InquiryScope::Municipalities(vec![1]))
+    );
+    assert_eq!(inquiry_scope(Some(&admin)), Ok(InquiryScope::Region));
+    assert!(
+        !InquiryScope::Municipalities(vec![1]).covers(None),
+        "profiles: admins"
+    );
+    let own = InquiryAction::Change { routed_to: Some(1) };
+    assert!(authorize_inquiry(Some(&e), own).is_ok());
+    assert!(authorize_inquiry(Some(&e), InquiryAction::Change { routed_to: Some(2) }).is_err());
+    assert!(authorize_inquiry(Some(&e), InquiryAction::Change { routed_to: None }).is_err());
+    assert!(authorize_inquiry(Some(&e), InquiryAction::Privacy).is_err());
+    assert!(authorize_inquiry(Some(&admin), InquiryAction::Privacy).is_ok());
+    let mut read_only = e.clone();
+    read_only.scopes = vec![Scope::Read];
+    assert!(authorize_inquiry(Some(&read_only), InquiryAction::Read).is_ok());
+    assert!(authorize_inquiry(Some(&read_only), own).is_err());
+    assert!(may_be_assigned(Role::Editor, &[1], Some(1)));
+    assert!(!may_be_assigned(Role::Editor, &[1], None));
+    assert!(!may_be_assigned(Role::Viewer, &[1], Some(1)));
+    assert!(notified(Role::Editor, &[1], Some(1), true));
+    assert!(!notified(Role::Admin, &[], Some(1), true));
+    assert!(notified(Role::Admin, &[], Some(1), false));
+    assert!(notified(Role::Admin, &[], None, false));
+}

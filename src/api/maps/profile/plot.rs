@@ -339,6 +339,11 @@ fn render(
         section.section { h2 { (l.planning) } (definitions(&planning)) }
         section.section { h2 { (l.location) } (definitions(&location)) }
         (contact_section(l, contact, estate_name, &municipality.name))
+        // The inquiry form (web/assets/inquiry.js); drafts cannot be inquired about.
+        @if row.internal.published {
+            div.inquiry data-inquiry-form data-plot=(f.reference) data-lang=(lang.code()) data-source="profile" {}
+            script type="module" src="/assets/inquiry.js" {}
+        }
     };
     Layout {
         lang,

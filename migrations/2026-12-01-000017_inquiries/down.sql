@@ -1,0 +1,3 @@
+DROP TABLE inquiry_history;
+DROP TABLE inquiries;
+DROP SEQUENCE inquiry_submissions;
