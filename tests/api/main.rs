@@ -5,6 +5,7 @@ mod helpers;
 mod abuse;
 mod accounts;
 mod authorization;
+mod basemap;
 mod boundaries;
 mod changes;
 mod clusters;

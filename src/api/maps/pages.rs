@@ -64,6 +64,17 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/css; charset=utf-8",
         include_bytes!("../../../web/assets/portal.css"),
     ),
+    // The offline basemap's reader and style (`map.js` loads them only when it is configured).
+    (
+        "pmtiles.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/pmtiles.js"),
+    ),
+    (
+        "basemap.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/basemap.js"),
+    ),
 ];
 
 /// Content-Security-Policy of the HTML pages: everything from this origin only (plus the
@@ -90,7 +101,21 @@ fn html_csp(settings: &Settings) -> String {
     )
 }
 
+/// Every HTML page: with an offline basemap configured, a `<meta name="gwf-basemap-pmtiles">`
+/// at the start of `<head>` tells `map.js` where it is. One place for all pages (portal,
+/// `/embed`, profiles), so their templates and config blocks need not know about it.
 pub(crate) fn html_response(settings: &Settings, body: String) -> HttpResponse {
+    let body = match (&settings.basemap_pmtiles, body.find("<head>")) {
+        (Some(_), Some(at)) => {
+            let at = at + "<head>".len();
+            let meta = format!(
+                r#"<meta name="gwf-basemap-pmtiles" content="{}">"#,
+                super::basemap::PATH
+            );
+            [&body[..at], &meta, &body[at..]].concat()
+        }
+        _ => body,
+    };
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, html_csp(settings)))
