@@ -1,18 +1,21 @@
 // The map of a profile page: a plot (/plots/{key}/profile; its outline in the JSON data block
 // #plot-geometry) or an estate (/estates/{id}/profile; #profile-geometry, a FeatureCollection of
-// the estate's outline and its plots with their status). Nothing else is loaded.
-//
-// Over the offline basemap when one is configured (map.js's loadBasemap; imported from beside
-// this script, which stays a classic script so every page that loads it keeps working).
+// the estate's outline and its plots with their status). Nothing else is loaded, unless the
+// offline basemap is configured: then it is drawn under them (map.js's loadBasemap, imported
+// from beside this script, which stays a classic script so every page that loads it works).
 (function () {
   var source = document.getElementById('plot-geometry') || document.getElementById('profile-geometry');
   var data = source ? JSON.parse(source.textContent) : null;
   if (!data || !window.maplibregl) return;
-  var mapModule = new URL('./map.js', document.currentScript.src).href;
-  import(mapModule)
-    .then(function (m) { return m.loadBasemap(null); })
-    .catch(function () { return null; })
-    .then(function (basemap) { draw(data, basemap); });
+  // Without an offline basemap the page needs nothing more (no online style on profiles).
+  if (!document.querySelector('meta[name="gwf-basemap-pmtiles"]')) {
+    draw(data, null);
+  } else {
+    import(new URL('./map.js', document.currentScript.src).href)
+      .then(function (m) { return m.loadBasemap(null); })
+      .catch(function () { return null; })
+      .then(function (basemap) { draw(data, basemap); });
+  }
 
   function draw(data, basemap) {
     // One shape for both: features with a kind (a plot's page has one plot).
