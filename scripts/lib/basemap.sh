@@ -13,7 +13,9 @@ BASEMAP_SERVER_PID=""
 # Installs what is missing and makes the archive; exit 3 = tools not to be had (skip).
 _basemap_build() {
   if ! command -v tilemaker >/dev/null 2>&1 || ! command -v osmium >/dev/null 2>&1; then
-    gwf_is_root && gwf_apt_install tilemaker osmium-tool >/dev/null 2>&1
+    if gwf_is_root && command -v apt-get >/dev/null 2>&1; then
+      gwf_apt_install tilemaker osmium-tool >/dev/null 2>&1 || true
+    fi
   fi
   command -v tilemaker >/dev/null 2>&1 && command -v osmium >/dev/null 2>&1 || {
     echo "tilemaker/osmium missing and not installable here (sudo apt-get install -y tilemaker osmium-tool)"
