@@ -11,7 +11,9 @@
 #      /usr/bin/chromium, driven by playwright-core; installed with apt-get
 #      when root and missing). They run against the server of stage 3 once it
 #      is up with the demo data, before schemathesis writes to its database.
-#      Screenshots: artifacts/screenshots/.
+#      Screenshots: artifacts/screenshots/. The offline basemap's tests run against a
+#      second server with GWF_BASEMAP_PMTILES (scripts/lib/basemap.sh; tilemaker,
+#      osmium-tool from apt and pmtiles from PyPI installed when missing).
 #   3. schemathesis: property-based API tests of the real binary. A fresh
 #      database `gwf_schemathesis` is migrated and seeded with demo data, the
 #      server is started on a free port with an admin's API token, and
@@ -72,6 +74,8 @@ BR_TIMEOUT="${GWF_BROWSER_TIMEOUT_TOTAL:-300}"
 # Set by start_test_server.
 ST_PORT=""
 ST_TOKEN=""
+ST_URL=""
+source "$GWF_ROOT/scripts/lib/basemap.sh"
 
 # rustup installs into ~/.cargo/bin but only new login shells have it on PATH.
 if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
@@ -105,6 +109,7 @@ stop_server() {
     wait "$SERVER_PID" 2>/dev/null || true
   fi
   SERVER_PID=""
+  basemap_stop_server
 }
 trap stop_server EXIT
 trap 'exit 130' INT
@@ -212,6 +217,8 @@ ensure_browser_deps() {
 # Stage 2, against the running test server.
 stage_browser() {
   ensure_browser_deps || return 1
+  # The offline basemap's archive is made meanwhile (scripts/lib/basemap.sh).
+  basemap_fixture_start
   gwf_log "browser tests: node tests/browser/run.mjs against http://127.0.0.1:$ST_PORT ($("$CHROMIUM" --version 2>/dev/null | head -n 1))"
   local rc=0
   GWF_BASE_URL="http://127.0.0.1:$ST_PORT" GWF_CHROMIUM="$CHROMIUM" GWF_STAFF_TOKEN="$ST_TOKEN" \
@@ -219,6 +226,7 @@ stage_browser() {
   if ((rc == 124)); then
     echo "error: the browser tests exceeded GWF_BROWSER_TIMEOUT_TOTAL=${BR_TIMEOUT}s" >&2
   fi
+  stage_offline_basemap || rc=1
   return "$rc"
 }
 
@@ -307,6 +315,7 @@ EOF
   fi
   ST_PORT="$port"
   ST_TOKEN="$token"
+  ST_URL="$st_url"
 }
 
 # Stage 3, against the running test server; called as `stage_schemathesis || st_rc=$?`.

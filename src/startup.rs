@@ -260,8 +260,11 @@ async fn problem_for_bare_errors(
     };
     let (req, old) = response.into_parts();
     let mut new = problem_response(&generic_problem(status, &detail));
-    if let Some(allow) = old.headers().get(header::ALLOW) {
-        new.headers_mut().insert(header::ALLOW, allow.clone());
+    // What the client needs to ask again: the methods of a 405, the length of a 416 (RFC 9110).
+    for name in [header::ALLOW, header::CONTENT_RANGE] {
+        if let Some(value) = old.headers().get(&name) {
+            new.headers_mut().insert(name, value.clone());
+        }
     }
     Ok(ServiceResponse::new(req, new).map_into_right_body())
 }

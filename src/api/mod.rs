@@ -162,6 +162,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(maps::tiles::tiles_fallback)),
         )
         .service(resource("/embed", "GET").route(web::get().to(maps::pages::embed)))
+        .service(resource(maps::basemap::PATH, "GET").route(web::get().to(maps::basemap::pmtiles)))
         .service(resource("/compare", "GET").route(web::get().to(portal::compare::compare_page)))
         .service(resource("/sitemap.xml", "GET").route(web::get().to(portal::sitemap::sitemap)))
         .service(resource("/robots.txt", "GET").route(web::get().to(portal::robots)))

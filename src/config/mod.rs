@@ -119,8 +119,10 @@ pub struct Settings {
     /// `GWF_BASEMAP_ORIGINS`: further origins the basemap style loads tiles, glyphs and
     /// sprites from (allowed by the pages' Content-Security-Policy).
     pub basemap_origins: Vec<String>,
-    /// `GWF_BASEMAP_PMTILES`: a PMTiles archive of vector tiles (a regional OpenStreetMap
-    /// extract) the service serves as its own offline basemap and draws preview images on.
+    /// `GWF_BASEMAP_PMTILES`: a regional vector basemap (a PMTiles v3 archive with
+    /// OpenMapTiles-schema tiles, docs/basemap.md) that the service serves itself at
+    /// `/basemap.pmtiles`; the pages then draw it with the bundled style and ask no other host,
+    /// and preview images of plots are drawn on it.
     pub basemap_pmtiles: Option<std::path::PathBuf>,
     /// `GWF_WEB_DIR`: serve `/embed` and `/assets/*` from this folder instead of the copies
     /// compiled into the binary (for front-end development).
@@ -372,8 +374,8 @@ impl Settings {
             Vec::new()
         });
         let basemap_pmtiles = get("GWF_BASEMAP_PMTILES").map(std::path::PathBuf::from);
-        if basemap_pmtiles.as_ref().is_some_and(|f| !f.is_file()) {
-            problems.push("GWF_BASEMAP_PMTILES is not a file".to_owned());
+        if let Some(problem) = basemap_pmtiles.as_deref().and_then(pmtiles_problem) {
+            problems.push(format!("GWF_BASEMAP_PMTILES: {problem}"));
         }
         let web_dir = get("GWF_WEB_DIR").map(std::path::PathBuf::from);
         if web_dir.as_ref().is_some_and(|d| !d.is_dir()) {
@@ -457,6 +459,28 @@ impl Settings {
     }
 }
 
+/// Why a file is not a PMTiles v3 archive, if it is not: checked at start-up so a wrong path
+/// is a configuration error, not a blank map at the trade fair.
+fn pmtiles_problem(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    let mut magic = [0u8; 8];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic));
+    match read {
+        Err(e) => Some(format!("cannot read {}: {e}", path.display())),
+        // The archive's header starts with `PMTiles` and the spec version byte.
+        Ok(()) if &magic[..7] != b"PMTiles" => Some(format!(
+            "{} is not a PMTiles archive (make one with `pmtiles convert`, docs/basemap.md)",
+            path.display()
+        )),
+        Ok(()) if magic[7] != 3 => Some(format!(
+            "{} is PMTiles version {}; the map reads version 3 (`pmtiles convert` it again)",
+            path.display(),
+            magic[7]
+        )),
+        Ok(()) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,5 +510,36 @@ mod tests {
         ]))
         .unwrap_err();
         assert_eq!(err.0.len(), 4, "{err}");
+    }
+
+    #[test]
+    fn the_basemap_must_be_a_pmtiles_v3_archive() {
+        let dir = std::env::temp_dir().join(format!("gwf-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.pmtiles");
+        std::fs::write(&good, b"PMTiles\x03rest of the header").unwrap();
+        let old = dir.join("old.pmtiles");
+        std::fs::write(&old, b"PMTiles\x02").unwrap();
+        let other = dir.join("region.mbtiles");
+        std::fs::write(&other, b"SQLite format 3\0").unwrap();
+        let with = |path: &std::path::Path| {
+            Settings::from_map(&map(&[
+                ("DATABASE_URL", "postgres://localhost/db"),
+                ("GWF_BASEMAP_PMTILES", path.to_str().unwrap()),
+            ]))
+        };
+        assert_eq!(
+            with(&good).unwrap().basemap_pmtiles.as_deref(),
+            Some(&*good)
+        );
+        for (path, says) in [
+            (&old, "version 2"),
+            (&other, "not a PMTiles"),
+            (&dir.join("missing.pmtiles"), "cannot read"),
+        ] {
+            let err = with(path).unwrap_err().to_string();
+            assert!(err.contains(says), "{err}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -4,7 +4,9 @@ mod helpers;
 
 mod abuse;
 mod accounts;
+mod assets;
 mod authorization;
+mod basemap;
 mod boundaries;
 mod changes;
 mod clusters;

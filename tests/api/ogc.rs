@@ -217,7 +217,8 @@ async fn items_page_to_the_end_and_hide_drafts() {
         let r = app.get(path).await;
         assert_eq!(r.status(), 200, "{path}");
         let body = r.text().await.unwrap();
-        assert!(body.contains("/assets/profile.js"), "{path}");
+        // By its hashed name (profile.<hash>.js).
+        assert!(body.contains("\"/assets/profile."), "{path}");
     }
     assert_problem(app.get("/collections/plots/items/999999").await, 404).await;
     assert_problem(app.get("/collections/plots/items/LWL-1").await, 404).await;

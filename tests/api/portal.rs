@@ -44,7 +44,8 @@ async fn the_start_page_is_the_portal_for_browsers_and_json_for_clients() {
         html.contains("<html lang=\"de\""),
         "German by Accept-Language"
     );
-    assert!(html.contains("id=\"filters\"") && html.contains("/assets/portal.js"));
+    // Assets by their hashed names (portal.<hash>.js).
+    assert!(html.contains("id=\"filters\"") && html.contains("\"/assets/portal."));
     assert!(html.contains("Fläche ab (m²)"));
     // The landing page's links stay reachable for people (OGC API – Features, HTML class).
     for rel in ["service-doc", "service-desc", "conformance"] {

@@ -520,7 +520,7 @@ test('profile page: exposé layout and a printout of at most two pages', async (
   const context = await newContext(browser, t, { viewport: { width: 1000, height: 1300 } });
   const page = await openPage(context, t, '/plots/LWL-001/profile?lang=de');
   await page.locator('.profile').waitFor();
-  const css = await page.evaluate(() => [...document.styleSheets].some((s) => (s.href || '').endsWith('/assets/profile.css') && s.cssRules.length > 5));
+  const css = await page.evaluate(() => [...document.styleSheets].some((s) => /\/assets\/profile(\.[0-9a-f]{16})?\.css$/.test(s.href || '') && s.cssRules.length > 5));
   assert(css, 'profile.css not applied');
   await page.waitForFunction(() => !window.gwfProfileMap || window.gwfProfileMap.loaded(), null, { timeout: 15000 }).catch(() => {});
   await page.waitForTimeout(500);

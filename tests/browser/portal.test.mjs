@@ -307,7 +307,7 @@ test('portal: first-load bytes besides the map library (reported)', async (brows
     const r = urls.get(id);
     if (!r) continue;
     const path = new URL(r.url, BASE).pathname;
-    if (/maplibre-gl\.(js|css)$/.test(path)) mapLib += n;
+    if (/maplibre-gl(\.[0-9a-f]{16})?\.(js|css)$/.test(path)) mapLib += n;
     else if (['Document', 'Script', 'Stylesheet'].includes(r.type)) { rest += n; parts.push(`${path} ${n}${r.encoding ? ' ' + r.encoding : ''}`); }
     else data += n;
   }

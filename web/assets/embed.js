@@ -843,8 +843,9 @@ import { inquiryButton } from './inquiry.js';
       container: 'map',
       style: basemap || plainStyle(),
       locale: MAPLIBRE_LOCALE[lang],
-      // On a kiosk the sources are written out: no small (i) button to tap.
-      attributionControl: { compact: !isKiosk },
+      // On a kiosk the sources are written out: no small (i) button to tap; over a basemap
+      // always (ODbL: © OpenStreetMap contributors on screen whenever it is drawn).
+      attributionControl: { compact: !isKiosk && !basemap },
       maxZoom: 19,
       dragRotate: false,
       pitchWithRotate: false,

@@ -3,8 +3,8 @@
  * (/, portal.js). A plain ES module, no build step, served from /assets like the pages.
  *
  * Vocabularies and status colours, MapLibre's control texts, number/area/price/date formats
- * per language, fetching from this origin (following `next` links), the optional online
- * basemap, the plain offline style, and geometry helpers.
+ * per language, fetching from this origin (following `next` links), the basemap (the operator's
+ * offline archive or an online style), the plain style, and geometry helpers.
  */
 
 export const ORIGIN = window.location.origin;
@@ -160,8 +160,12 @@ export function fetchCollection(path, options) {
   return page(path, 0);
 }
 
-// An online basemap style, if configured and reachable (5 s); otherwise null.
+// The basemap style: the operator's offline archive if the page names one (a meta element the
+// server adds to every page; the archive is on this origin, and nothing else is asked for),
+// else an online style if configured and reachable (5 s); otherwise null.
 export function loadBasemap(url) {
+  const offline = document.querySelector('meta[name="gwf-basemap-pmtiles"]');
+  if (offline && offline.content.charAt(0) === '/') return loadOfflineBasemap(offline.content);
   if (!url || typeof url !== 'string') return Promise.resolve(null);
   const ctrl = typeof AbortController === 'function' ? new AbortController() : null;
   const timer = setTimeout(() => { if (ctrl) ctrl.abort(); }, 5000);
@@ -169,6 +173,31 @@ export function loadBasemap(url) {
     .then((r) => { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
     .then((style) => { clearTimeout(timer); return style && style.version === 8 ? style : null; })
     .catch((e) => { clearTimeout(timer); console.warn('basemap unavailable, using the plain background', e); return null; });
+}
+
+// The `pmtiles` reader (web/assets/pmtiles.js, a classic script) and the bundled style
+// (basemap.js) load only on pages that draw the offline basemap.
+let pmtilesProtocol = null;
+function loadOfflineBasemap(path) {
+  if (!window.maplibregl) return Promise.resolve(null);
+  const reader = window.pmtiles ? Promise.resolve() : new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = new URL('./pmtiles.js', import.meta.url).href;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error('pmtiles.js did not load'));
+    document.head.appendChild(script);
+  });
+  return Promise.all([reader, import('./basemap.js')])
+    .then((r) => {
+      if (!pmtilesProtocol) {
+        pmtilesProtocol = new window.pmtiles.Protocol();
+        window.maplibregl.addProtocol('pmtiles', pmtilesProtocol.tile);
+      }
+      // A kiosk has no way back from the licence page: its attribution is text only.
+      const kiosk = new URLSearchParams(window.location.search).get('kiosk') === '1';
+      return r[1].offlineStyle('pmtiles://' + ORIGIN + path, !kiosk);
+    })
+    .catch((e) => { console.warn('offline basemap unavailable, using the plain background', e); return null; });
 }
 
 export function plainStyle() {

@@ -270,7 +270,8 @@ function startMap(municipalities, estates, basemap) {
     container: 'map',
     style: basemap || plainStyle(),
     locale: MAPLIBRE_LOCALE[lang],
-    attributionControl: { compact: true },
+    // Over a basemap its sources (ODbL: © OpenStreetMap contributors) stay written out.
+    attributionControl: { compact: !basemap },
     maxZoom: 19,
     dragRotate: false,
     pitchWithRotate: false,

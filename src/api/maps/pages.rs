@@ -5,7 +5,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use super::tiles::content_hash;
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+
+use super::assets::Table;
 use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::config::Settings;
@@ -89,6 +92,17 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/css; charset=utf-8",
         include_bytes!("../../../web/assets/portal.css"),
     ),
+    // The offline basemap's reader and style (`map.js` loads them only when it is configured).
+    (
+        "pmtiles.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/pmtiles.js"),
+    ),
+    (
+        "basemap.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/basemap.js"),
+    ),
 ];
 
 /// Content-Security-Policy of the HTML pages: everything from this origin only (plus the
@@ -115,7 +129,22 @@ fn html_csp(settings: &Settings) -> String {
     )
 }
 
+/// Every HTML page: with an offline basemap configured, a `<meta name="gwf-basemap-pmtiles">`
+/// at the start of `<head>` tells `map.js` where it is. One place for all pages (portal,
+/// `/embed`, profiles), so their templates and config blocks need not know about it.
 pub(crate) fn html_response(settings: &Settings, body: String) -> HttpResponse {
+    let body = match (&settings.basemap_pmtiles, body.find("<head>")) {
+        (Some(_), Some(at)) => {
+            let at = at + "<head>".len();
+            let meta = format!(
+                r#"<meta name="gwf-basemap-pmtiles" content="{}">"#,
+                super::basemap::PATH
+            );
+            [&body[..at], &meta, &body[at..]].concat()
+        }
+        _ => body,
+    };
+    let body = asset_table(settings).rewrite_html(&body);
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, html_csp(settings)))
@@ -147,31 +176,49 @@ pub async fn embed(state: web::Data<AppState>) -> HttpResponse {
     html_response(settings, html)
 }
 
-/// Bundled front-end assets.
+/// The assets with their hashed names: the compiled-in copies once, or with `GWF_WEB_DIR` the
+/// folder's files on every call (front-end work without rebuilding).
+fn asset_table(settings: &Settings) -> Arc<Table> {
+    static COMPILED: OnceLock<Arc<Table>> = OnceLock::new();
+    if settings.web_dir.is_none() {
+        let compiled = || {
+            let sources = ASSETS
+                .iter()
+                .map(|(name, mime, bytes)| (*name, *mime, Cow::Borrowed(*bytes)))
+                .collect();
+            Arc::new(Table::build(sources))
+        };
+        return COMPILED.get_or_init(compiled).clone();
+    }
+    let sources = ASSETS
+        .iter()
+        .map(|(name, mime, bytes)| {
+            let body = read_web_file(settings, &format!("assets/{name}"))
+                .map_or(Cow::Borrowed(*bytes), Cow::Owned);
+            (*name, *mime, body)
+        })
+        .collect();
+    Arc::new(Table::build(sources))
+}
+
+/// Bundled front-end assets: by their hashed name (what the pages use) cached for a year, by
+/// their plain name (old embed snippets) for five minutes.
 pub async fn asset(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(index) = ASSETS.iter().position(|(n, _, _)| *n == name.as_str()) else {
+    let table = asset_table(&state.settings);
+    let Some((asset, immutable)) = table.get(name.as_str()) else {
         return Err(ApiError::NotFound(format!("no asset `{name}`")));
     };
-    let (name, mime, compiled) = ASSETS[index];
-    // The compiled-in copies never change: hash them once, and serve them without copying.
-    static HASHES: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
-    let (body, hash) = match read_web_file(&state.settings, &format!("assets/{name}")) {
-        Some(bytes) => {
-            let hash = content_hash(&bytes);
-            (web::Bytes::from(bytes), hash)
-        }
-        None => {
-            let hashes =
-                HASHES.get_or_init(|| ASSETS.iter().map(|(_, _, b)| content_hash(b)).collect());
-            (web::Bytes::from_static(compiled), hashes[index])
-        }
+    let cache = if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
     };
     Ok(HttpResponse::Ok()
-        .content_type(mime)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .insert_header((header::ETAG, format!("\"{hash:016x}\"")))
-        .body(body))
+        .content_type(asset.mime)
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::ETAG, format!("\"{:016x}\"", asset.hash)))
+        .body(asset.body.clone()))
 }
