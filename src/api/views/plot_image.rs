@@ -334,9 +334,11 @@ pub fn render(p: &PlotPicture) -> Vec<u8> {
     pixmap.fill(Color::from_rgba8(0xF2, 0xF0, 0xEB, 255));
     draw_basemap(&mut pixmap, p.basemap);
     if let Some(estate) = p.estate.and_then(|e| outline_path(&p.view, e)) {
+        // Lighter over a basemap, so its roads show through (as the maps do, `map.js`).
+        let alpha = if p.basemap.is_empty() { 140 } else { 70 };
         pixmap.fill_path(
             &estate,
-            &paint(0xE4, 0xDC, 0xCB, 140),
+            &paint(0xE4, 0xDC, 0xCB, alpha),
             FillRule::EvenOdd,
             id,
             None,
