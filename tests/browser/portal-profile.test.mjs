@@ -71,10 +71,15 @@ test('phone: an /embed popup stays on screen with its close button in reach', as
   await page.mouse.click(target.x, target.y);
   const popup = page.locator('.maplibregl-popup');
   await popup.waitFor({ state: 'visible', timeout: 5000 });
-  const box = await popup.boundingBox();
+  // The map may still pan to fit the popup: measure once it has come to rest.
+  await page.waitForFunction(() => !window.gwfMap.isMoving(), null, { timeout: 5000 });
+  await page.waitForTimeout(300);
+  let box = await popup.boundingBox();
   assert(box.x >= 0 && box.y >= 0 && box.x + box.width <= 360 && box.y + box.height <= 640, `popup off screen: ${JSON.stringify(box)}`);
   // Scrolled to the end of a long card, the close button is still on screen and works.
   await page.locator('.maplibregl-popup-content').evaluate((n) => { n.scrollTop = n.scrollHeight; });
+  await page.waitForTimeout(100);
+  box = await popup.boundingBox();
   const close = page.locator('.maplibregl-popup-close-button');
   const c = await close.boundingBox();
   assert(c && c.y >= box.y && c.y + c.height <= 640 && c.x + c.width <= 360, `close button out of reach: ${JSON.stringify(c)}`);
