@@ -55,7 +55,7 @@ const STATUS: &[&str] = &[
 const ZONING: &[&str] = &["GI", "GE", "GE-e", "MI", "MU", "SO", "other"];
 const SERVICING: &[&str] = &["full", "partial", "none"];
 
-static PLOTS: [Queryable; 16] = [
+static PLOTS: [Queryable; 17] = [
     q(
         "geometry",
         Kind::Geometry,
@@ -106,6 +106,12 @@ static PLOTS: [Queryable; 16] = [
         Kind::Bool,
         "plots.rail_siding",
         "Has a rail siding",
+    ),
+    q(
+        "heavy_vehicle_access",
+        Kind::Bool,
+        "plots.heavy_vehicle_access",
+        "Reachable by heavy-goods vehicles (up to 40 t); unknown for plots that do not say",
     ),
     q(
         "grw_area",
