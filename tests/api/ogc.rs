@@ -102,7 +102,10 @@ async fn landing_conformance_and_collections() {
     );
     let queryables: Value = queryables.json().await.unwrap();
     assert_eq!(queryables["properties"]["status"]["type"], "string");
-    assert_eq!(queryables["properties"]["heavy_vehicle_access"]["type"], "boolean");
+    assert_eq!(
+        queryables["properties"]["heavy_vehicle_access"]["type"],
+        "boolean"
+    );
     assert!(queryables["properties"].get("internal_notes").is_none());
     assert_problem(app.get("/collections/parcels").await, 404).await;
     // People get HTML, by Accept or by `f`.
