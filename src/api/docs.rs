@@ -108,6 +108,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::maps::tiles::plot_tilejson,
         super::maps::profile::plot::plot_profile,
         super::maps::profile::image::plot_image,
+        super::maps::profile::image::estate_image,
         super::maps::profile::estate::estate_profile,
         super::maps::preview::preview_link,
         super::health::healthz,

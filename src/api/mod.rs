@@ -264,6 +264,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(maps::profile::plot::plot_profile)),
         )
         .service(
+            resource("/estates/{id}/image.png", "GET")
+                .route(web::get().to(maps::profile::image::estate_image)),
+        )
+        .service(
             resource("/plots/{key}/image.png", "GET")
                 .route(web::get().to(maps::profile::image::plot_image)),
         )

@@ -247,3 +247,52 @@ fn rand_suffix() -> u128 {
         .unwrap()
         .as_nanos()
 }
+
+#[tokio::test]
+async fn a_published_estate_has_a_preview_image_and_a_draft_none() {
+    let app = spawn_app().await;
+    let (municipality, estate) = app.place().await;
+    app.create_plot(&plot_body("IMG-5", municipality, Some(estate)))
+        .await;
+    // A draft estate: no picture, and its page names none.
+    assert_problem(app.get(&format!("/estates/{estate}/image.png")).await, 404).await;
+    let mut conn = app.db().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE estates SET published = true WHERE id = $1")
+            .bind::<diesel::sql_types::BigInt, _>(estate),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    // Published, but without an outline there is nothing to frame.
+    assert_problem(app.get(&format!("/estates/{estate}/image.png")).await, 404).await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE estates SET outline = ST_Multi(ST_MakeEnvelope(11.499, 53.329, 11.503, 53.332, 4326)) WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(estate),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    let response = app.get(&format!("/estates/{estate}/image.png")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let pixmap = Pixmap::decode_png(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!((pixmap.width(), pixmap.height()), (1200, 630));
+    // Its plot (available: #009E73 at 150/255 over the estate and the land) in full colour.
+    assert!(share(&pixmap, (97, 189, 160), 20) > 0.005);
+    let page = app
+        .get(&format!("/estates/{estate}/profile?lang=en"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/estates/{estate}/image.png\">")),
+        "{page}"
+    );
+    assert!(page.contains("summary_large_image"));
+    assert_problem(app.get("/estates/999999/image.png").await, 404).await;
+    assert_problem(app.get("/estates/abc/image.png").await, 404).await;
+}

@@ -1,4 +1,5 @@
-//! The preview image of a published plot (`GET /plots/{key}/image.png`): what mail and chat
+//! The preview image of a published plot (`GET /plots/{key}/image.png`) or estate
+//! (`GET /estates/{id}/image.png`): what mail and chat
 //! programs show beside a shared link (OpenGraph `og:image`). The plot in its status colour
 //! among its neighbours and its estate, on the offline basemap when one is configured, with a
 //! scale bar, its reference and area, and the basemap's attribution.
@@ -35,11 +36,13 @@ fn face() -> &'static ttf_parser::Face<'static> {
 /// Everything a preview shows. Outlines in degrees (WGS 84), basemap shapes in picture pixels.
 pub struct PlotPicture<'a> {
     pub view: View,
-    pub plot: &'a MultiPolygon<f64>,
-    pub status: PlotStatus,
+    /// The plot the picture is of, in its status colour; `None` for an estate's picture.
+    pub plot: Option<(&'a MultiPolygon<f64>, PlotStatus)>,
     /// Other published plots in view, with their status.
     pub neighbours: &'a [(MultiPolygon<f64>, PlotStatus)],
     pub estate: Option<&'a MultiPolygon<f64>>,
+    /// The picture is of the estate: its outline drawn strong, its plots in full colour.
+    pub estate_is_subject: bool,
     pub basemap: &'a [Shape],
     /// E.g. `LWL-003 · 12 500 m² · Ludwigslust`.
     pub caption: &'a str,
@@ -343,19 +346,40 @@ pub fn render(p: &PlotPicture) -> Vec<u8> {
             id,
             None,
         );
-        let mut dashed = stroke(2.5);
-        dashed.dash = StrokeDash::new(vec![10.0, 6.0], 0.0);
-        pixmap.stroke_path(&estate, &paint(0x77, 0x73, 0x6B, 255), &dashed, id, None);
+        if p.estate_is_subject {
+            pixmap.stroke_path(&estate, &paint(255, 255, 255, 230), &stroke(8.0), id, None);
+            pixmap.stroke_path(
+                &estate,
+                &paint(0x4A, 0x3F, 0x2C, 255),
+                &stroke(4.0),
+                id,
+                None,
+            );
+        } else {
+            let mut dashed = stroke(2.5);
+            dashed.dash = StrokeDash::new(vec![10.0, 6.0], 0.0);
+            pixmap.stroke_path(&estate, &paint(0x77, 0x73, 0x6B, 255), &dashed, id, None);
+        }
     }
+    // Around a plot its neighbours are context (faint); in an estate's picture they are the
+    // offer (as strong as the plot of a plot's picture).
+    let (fill, line) = if p.estate_is_subject {
+        (150, 255)
+    } else {
+        (70, 160)
+    };
     for (outline, status) in p.neighbours {
         if let Some(path) = outline_path(&p.view, outline) {
             let ((r, g, b), (lr, lg, lb)) = status_colours(*status);
-            pixmap.fill_path(&path, &paint(r, g, b, 70), FillRule::EvenOdd, id, None);
-            pixmap.stroke_path(&path, &paint(lr, lg, lb, 160), &stroke(1.5), id, None);
+            pixmap.fill_path(&path, &paint(r, g, b, fill), FillRule::EvenOdd, id, None);
+            pixmap.stroke_path(&path, &paint(lr, lg, lb, line), &stroke(1.5), id, None);
         }
     }
-    if let Some(path) = outline_path(&p.view, p.plot) {
-        let ((r, g, b), (lr, lg, lb)) = status_colours(p.status);
+    if let Some((path, status)) = p
+        .plot
+        .and_then(|(m, s)| Some((outline_path(&p.view, m)?, s)))
+    {
+        let ((r, g, b), (lr, lg, lb)) = status_colours(status);
         pixmap.fill_path(&path, &paint(r, g, b, 150), FillRule::EvenOdd, id, None);
         // A white halo keeps the outline visible on any background.
         pixmap.stroke_path(&path, &paint(255, 255, 255, 230), &stroke(9.0), id, None);
@@ -397,10 +421,10 @@ mod tests {
         let view = View::framing([11.5, 53.33, 11.502, 53.332], WIDTH, HEIGHT, MARGIN);
         let png = render(&PlotPicture {
             view,
-            plot: &plot,
-            status: PlotStatus::Available,
+            plot: Some((&plot, PlotStatus::Available)),
             neighbours: &[(square(11.503, 53.33, 0.001), PlotStatus::Sold)],
             estate: None,
+            estate_is_subject: false,
             basemap: &[],
             caption: "LWL-003 · 12 500 m²",
             attribution: Some("© OpenStreetMap contributors"),

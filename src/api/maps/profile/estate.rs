@@ -119,8 +119,13 @@ fn seo_head(
         default_is_german: true,
         og_type: "place",
         json_ld: None,
-        // Preview images are drawn per plot; an estate's page names none yet.
-        image: None,
+        image: e.outline_geojson.is_some().then(|| {
+            let alt = match lang {
+                Lang::De => format!("Lage des Gewerbegebiets {} auf der Karte", e.name),
+                Lang::En => format!("Map of the business estate {}", e.name),
+            };
+            (format!("/estates/{}/image.png", e.id), alt)
+        }),
     };
     let contains: Vec<Value> = plots
         .iter()
@@ -150,6 +155,9 @@ fn seo_head(
     });
     if let Some((lon, lat)) = e.outline_geojson.as_deref().and_then(super::plot::centre) {
         place["geo"] = json!({"@type": "GeoCoordinates", "latitude": (lat * 1e6).round() / 1e6, "longitude": (lon * 1e6).round() / 1e6});
+    }
+    if let Some((path, _)) = &head.image {
+        place["image"] = json!(format!("{base}{path}"));
     }
     crate::api::portal::seo::Head {
         json_ld: Some(place),

@@ -1,5 +1,5 @@
-//! `GET /plots/{key}/image.png`: the preview image of a published plot that profile pages name
-//! as their `og:image` (`api::views::plot_image` draws it). Kept in the tile cache under the
+//! `GET /plots/{key}/image.png` and `GET /estates/{id}/image.png`: the preview images of a
+//! published plot or estate that their profile pages name as their `og:image` (`api::views::plot_image` draws it). Kept in the tile cache under the
 //! map data version, like tiles: it shows plots and estates, so it is exactly as fresh as they
 //! are, and a link shared in a busy chat is drawn once.
 
@@ -79,91 +79,179 @@ pub async fn plot_image(
             PlotKey::Reference(r) => format!("no published plot `{r}`"),
         }));
     };
-    let cache_key = format!("plot-image/{}", row.id);
-    let cache = match state.tiles.as_deref() {
-        Some(cache) => Some((cache, current_version(cache, &mut conn).await?)),
-        None => None,
+    let (cache, hit) = cached(&state, &mut conn, &format!("plot-image/{}", row.id)).await?;
+    if let Some(image) = hit {
+        return Ok(respond(&req, image));
+    }
+    // Drawing costs a database read and some milliseconds of CPU: as a tile does.
+    state.limits.check(Class::Heavy, state.client(&req))?;
+    let plot = geometry
+        .as_deref()
+        .and_then(outline)
+        .ok_or_else(|| ApiError::NotFound(format!("plot {} has no outline", row.id)))?;
+    let estate = db::places::plot_places(
+        &mut conn,
+        &PUBLIC,
+        row.facts.municipality_id,
+        row.facts.estate_id,
+    )
+    .await?
+    .and_then(|(_, estate)| estate)
+    .and_then(|e| e.outline_geojson.as_deref().and_then(outline));
+    let area = row
+        .facts
+        .area_stated_m2
+        .map_or(row.area_geodesic_m2, |a| a as f64);
+    let caption = format!(
+        "{} · {} · {}",
+        row.facts.reference,
+        area_text(area),
+        row.municipality_name
+    );
+    let subject = Subject {
+        plot: Some((plot, row.facts.status, row.id)),
+        estate,
+        estate_is_subject: false,
+        caption,
     };
-    let image = match cache.and_then(|(cache, version)| cache.get(version, &cache_key)) {
-        Some(image) => image,
-        None => {
-            // Drawing costs a database read and some milliseconds of CPU: as a tile does.
-            state.limits.check(Class::Heavy, state.client(&req))?;
-            let plot = geometry
-                .as_deref()
-                .and_then(outline)
-                .ok_or_else(|| ApiError::NotFound(format!("plot {} has no outline", row.id)))?;
-            let Some(rect) = plot.bounding_rect() else {
-                return Err(ApiError::NotFound(format!(
-                    "plot {} has no outline",
-                    row.id
-                )));
-            };
-            let view = View::framing(
-                [rect.min().x, rect.min().y, rect.max().x, rect.max().y],
-                WIDTH,
-                HEIGHT,
-                MARGIN,
-            );
-            let estate = db::places::plot_places(
-                &mut conn,
-                &PUBLIC,
-                row.facts.municipality_id,
-                row.facts.estate_id,
-            )
-            .await?
-            .and_then(|(_, estate)| estate)
-            .and_then(|e| e.outline_geojson.as_deref().and_then(outline));
-            let neighbours: Vec<_> =
-                db::plots::outlines_in(&mut conn, &PUBLIC, view.bbox(), MAX_NEIGHBOURS)
-                    .await?
-                    .into_iter()
-                    .filter(|(n, _)| n.id != row.id)
-                    .filter_map(|(n, g)| Some((outline(g.as_deref()?)?, n.status)))
-                    .collect();
-            drop(conn);
-            let basemap = match &state.basemap {
-                Some(basemap) => basemap.shapes(&view).await,
-                None => Vec::new(),
-            };
-            let area = row
-                .facts
-                .area_stated_m2
-                .map_or(row.area_geodesic_m2, |a| a as f64);
-            let caption = format!(
-                "{} · {} · {}",
-                row.facts.reference,
-                area_text(area),
-                row.municipality_name
-            );
-            let status = row.facts.status;
-            let attribution = state.basemap.is_some().then_some(OSM_ATTRIBUTION);
-            // Some milliseconds of pure CPU: off the async workers.
-            let png = web::block(move || {
-                plot_image::render(&PlotPicture {
-                    view,
-                    plot: &plot,
-                    status,
-                    neighbours: &neighbours,
-                    estate: estate.as_ref(),
-                    basemap: &basemap,
-                    caption: &caption,
-                    attribution,
-                })
-            })
-            .await
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("drawing a preview image: {e}")))?;
-            let image = CachedTile {
-                etag: format!("\"{:016x}\"", content_hash(&png)),
-                body: png.into(),
-            };
-            if let Some((cache, version)) = cache {
-                cache.put(version, cache_key, image.clone());
-            }
-            image
-        }
+    let image = draw(&state, &mut conn, subject).await?;
+    store(cache, image.clone());
+    Ok(respond(&req, image))
+}
+
+#[utoipa::path(
+    get,
+    path = "/estates/{id}/image.png",
+    tag = "maps",
+    params(("id" = i64, Path, description = "Estate id")),
+    responses(
+        (status = 200, description = "The estate with its published plots, on the offline basemap when one is configured, 1200 × 630 px: the `og:image` of its profile page", content_type = "image/png"),
+        (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
+        (status = 404, description = "No such published estate, or it has no outline", body = Problem, content_type = "application/problem+json"),
+        r::Busy,
+        r::RateLimited,
+    )
+)]
+pub async fn estate_image(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no published estate `{id}` with an outline"));
+    let estate_id: i64 = id.parse().map_err(|_| not_found())?;
+    let mut conn = state.pool.get().await?;
+    let Some((estate, municipality)) =
+        db::places::estate_with_municipality(&mut conn, &PUBLIC, estate_id).await?
+    else {
+        return Err(not_found());
     };
-    let mut response = if not_modified(&req, &image.etag) {
+    let Some(shape) = estate.outline_geojson.as_deref().and_then(outline) else {
+        return Err(not_found());
+    };
+    let (cache, hit) = cached(&state, &mut conn, &format!("estate-image/{estate_id}")).await?;
+    if let Some(image) = hit {
+        return Ok(respond(&req, image));
+    }
+    state.limits.check(Class::Heavy, state.client(&req))?;
+    let subject = Subject {
+        plot: None,
+        estate: Some(shape),
+        estate_is_subject: true,
+        caption: format!("{} · {}", estate.name, municipality.name),
+    };
+    let image = draw(&state, &mut conn, subject).await?;
+    store(cache, image.clone());
+    Ok(respond(&req, image))
+}
+
+/// What a picture is of. Outlines in degrees (EPSG:4326).
+struct Subject {
+    /// The plot (outline, status, id), or none for an estate's picture.
+    plot: Option<(MultiPolygon<f64>, crate::domain::plot::PlotStatus, i64)>,
+    estate: Option<MultiPolygon<f64>>,
+    estate_is_subject: bool,
+    caption: String,
+}
+
+type Cache<'a> = Option<(&'a crate::api::maps::tile_cache::TileCache, i64, String)>;
+
+/// The cached picture under the current map data version, if any, and where to keep a new one.
+async fn cached<'a>(
+    state: &'a AppState,
+    conn: &mut diesel_async::AsyncPgConnection,
+    key: &str,
+) -> Result<(Cache<'a>, Option<CachedTile>), ApiError> {
+    let Some(tiles) = state.tiles.as_deref() else {
+        return Ok((None, None));
+    };
+    let version = current_version(tiles, conn).await?;
+    let hit = tiles.get(version, key);
+    Ok((Some((tiles, version, key.to_owned())), hit))
+}
+
+fn store(cache: Cache<'_>, image: CachedTile) {
+    if let Some((tiles, version, key)) = cache {
+        tiles.put(version, key, image);
+    }
+}
+
+/// Draws the picture: framed on the plot (or the estate), with the published plots in view and
+/// the basemap's shapes.
+async fn draw(
+    state: &AppState,
+    conn: &mut diesel_async::AsyncPgConnection,
+    subject: Subject,
+) -> Result<CachedTile, ApiError> {
+    let framed = match (&subject.plot, &subject.estate) {
+        (Some((plot, _, _)), _) => plot,
+        (None, Some(estate)) => estate,
+        (None, None) => return Err(ApiError::NotFound("nothing to draw".into())),
+    };
+    let Some(rect) = framed.bounding_rect() else {
+        return Err(ApiError::NotFound("an empty outline".into()));
+    };
+    let view = View::framing(
+        [rect.min().x, rect.min().y, rect.max().x, rect.max().y],
+        WIDTH,
+        HEIGHT,
+        MARGIN,
+    );
+    let own = subject.plot.as_ref().map(|(_, _, id)| *id);
+    let neighbours: Vec<_> = db::plots::outlines_in(conn, &PUBLIC, view.bbox(), MAX_NEIGHBOURS)
+        .await?
+        .into_iter()
+        .filter(|(n, _)| Some(n.id) != own)
+        .filter_map(|(n, g)| Some((outline(g.as_deref()?)?, n.status)))
+        .collect();
+    let basemap = match &state.basemap {
+        Some(basemap) => basemap.shapes(&view).await,
+        None => Vec::new(),
+    };
+    let attribution = state.basemap.is_some().then_some(OSM_ATTRIBUTION);
+    // Some milliseconds of pure CPU: off the async workers.
+    let png = web::block(move || {
+        plot_image::render(&PlotPicture {
+            view,
+            plot: subject.plot.as_ref().map(|(m, status, _)| (m, *status)),
+            neighbours: &neighbours,
+            estate: subject.estate.as_ref(),
+            estate_is_subject: subject.estate_is_subject,
+            basemap: &basemap,
+            caption: &subject.caption,
+            attribution,
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("drawing a preview image: {e}")))?;
+    Ok(CachedTile {
+        etag: format!("\"{:016x}\"", content_hash(&png)),
+        body: png.into(),
+    })
+}
+
+fn respond(req: &HttpRequest, image: CachedTile) -> HttpResponse {
+    let unchanged = not_modified(req, &image.etag);
+    let mut response = if unchanged {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
@@ -172,10 +260,10 @@ pub async fn plot_image(
         .insert_header((header::ETAG, image.etag.clone()))
         // Link previews fetch once; a browser revalidates after ten minutes.
         .insert_header((header::CACHE_CONTROL, "public, max-age=600"));
-    if not_modified(&req, &image.etag) {
-        return Ok(response.finish());
+    if unchanged {
+        return response.finish();
     }
-    Ok(response.content_type("image/png").body(image.body))
+    response.content_type("image/png").body(image.body)
 }
 
 #[cfg(test)]
