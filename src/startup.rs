@@ -146,6 +146,7 @@ fn run(
         });
         App::new()
             .app_data(state)
+            .wrap(from_fn(head_as_get))
             .wrap(from_fn(crate::api::maps::tiles::count_writes))
             .wrap(from_fn(problem_for_bare_errors))
             .wrap(from_fn(crate::api::protection::headers))
@@ -231,6 +232,20 @@ async fn request_id_header(
             .insert(header::HeaderName::from_static("x-request-id"), value);
     }
     Ok(response)
+}
+
+/// HEAD is GET without the body (RFC 9110 §9.3.2): link checkers, uptime monitors and `curl -I`
+/// send it. It is routed as GET; actix-http writes the headers of the answer (its length
+/// included) and no body, because the connection saw a HEAD. Innermost: logs and metrics still
+/// show the HEAD.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Turns error responses that did not come from `ApiError` (router 405, actix internals) into

@@ -401,9 +401,18 @@ fn beside_plot_key(path: &'static str, allow: &'static str) -> actix_web::Resour
 }
 
 fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(move || async move {
-        actix_web::HttpResponse::MethodNotAllowed()
-            .insert_header((actix_web::http::header::ALLOW, allow))
-            .finish()
+    // HEAD is answered wherever GET is (`startup::head_as_get`), so a 405 names it too.
+    let allow = if allow.split(", ").any(|m| m == "GET") {
+        format!("{allow}, HEAD")
+    } else {
+        allow.to_owned()
+    };
+    web::resource(path).default_service(web::to(move || {
+        let allow = allow.clone();
+        async move {
+            actix_web::HttpResponse::MethodNotAllowed()
+                .insert_header((actix_web::http::header::ALLOW, allow))
+                .finish()
+        }
     }))
 }

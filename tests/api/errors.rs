@@ -28,7 +28,39 @@ async fn unknown_routes_and_ids_are_404_problems() {
 async fn wrong_method_is_a_405_problem() {
     let app = spawn_app().await;
     let response = app.client.delete(app.url("/plots")).send().await.unwrap();
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("HEAD"), "{allow}");
     assert_problem(response, 405).await;
+}
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let app = spawn_app().await;
+    for path in [
+        "/plots?limit=2",
+        "/assets/embed.js",
+        "/healthz",
+        "/collections",
+    ] {
+        let get = app.get(path).await;
+        assert_eq!(get.status(), 200, "{path}");
+        let get_type = get.headers()["content-type"].clone();
+        let head = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert_eq!(head.headers()["content-type"], get_type, "HEAD {path}");
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has no body"
+        );
+    }
+    // Not where GET is not.
+    let head = app
+        .client
+        .head(app.url("/auth/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 405);
 }
 
 #[tokio::test]
