@@ -161,9 +161,13 @@ fn url(text: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::Validation(vec![FieldError::new("/url", e.detail)]))
 }
 
+/// The one answer for an id that names no webhook (or is no number).
+fn missing(id: impl std::fmt::Display) -> ApiError {
+    ApiError::NotFound(format!("no webhook {id}"))
+}
+
 fn webhook_id(id: &str) -> Result<i64, ApiError> {
-    id.parse()
-        .map_err(|_| ApiError::NotFound(format!("no webhook {id}")))
+    id.parse().map_err(|_| missing(id))
 }
 
 /// Register a webhook
@@ -281,7 +285,7 @@ pub async fn get_webhook(
     let mut conn = state.pool.get().await?;
     let row = db::webhooks::get(&mut conn, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no webhook {id}")))?;
+        .ok_or_else(|| missing(id))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .json(Webhook::from(row)))
@@ -336,7 +340,7 @@ pub async fn patch_webhook(
         new_state.map(WebhookState::as_str),
     )
     .await?
-    .ok_or_else(|| ApiError::NotFound(format!("no webhook {id}")))?;
+    .ok_or_else(|| missing(id))?;
     Ok(HttpResponse::Ok().json(Webhook::from(row)))
 }
 
@@ -364,7 +368,7 @@ pub async fn delete_webhook(
     let id = webhook_id(&id)?;
     let mut conn = state.pool.get().await?;
     if !db::webhooks::delete(&mut conn, id).await? {
-        return Err(ApiError::NotFound(format!("no webhook {id}")));
+        return Err(missing(id));
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -404,7 +408,7 @@ pub async fn webhook_deliveries(
     }
     let mut conn = state.pool.get().await?;
     if db::webhooks::get(&mut conn, id).await?.is_none() {
-        return Err(ApiError::NotFound(format!("no webhook {id}")));
+        return Err(missing(id));
     }
     let log: Vec<Delivery> = db::webhooks::deliveries(&mut conn, id, limit)
         .await?
