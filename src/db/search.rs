@@ -444,10 +444,14 @@ fn cursor_at(query: &PlotQuery, anchor: &Hit, backward: bool) -> Cursor {
     }
 }
 
+/// Matches counted up to `COUNT_CAP + 1`, with the sum of their sizes.
 #[derive(QueryableByName)]
-struct CountRow {
+pub struct Counted {
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    pub n: i64,
+    /// Sum of the counted plots' sizes (stated area where known, else computed). Units: m².
+    #[diesel(sql_type = Double)]
+    pub area_m2: f64,
 }
 
 /// Matches counted up to `COUNT_CAP + 1`: a result above the cap means "more than the cap".
@@ -455,9 +459,10 @@ pub async fn count(
     conn: &mut AsyncPgConnection,
     query: &PlotQuery,
     set: &PlotSet,
-) -> QueryResult<i64> {
-    let row: CountRow = sql![
-        "SELECT count(*) AS n FROM (SELECT 1 FROM plots",
+) -> QueryResult<Counted> {
+    sql![
+        "SELECT count(*) AS n, coalesce(sum(area_m2), 0) AS area_m2 \
+         FROM (SELECT plots.area_m2 FROM plots",
         where_clause(query, set),
         " LIMIT ",
         Bind::I64(COUNT_CAP + 1),
@@ -465,8 +470,7 @@ pub async fn count(
     ]
     .untyped()
     .get_result(conn)
-    .await?;
-    Ok(row.n)
+    .await
 }
 
 /// One line of the facet table; which dimension it belongs to is told by which column is set.

@@ -111,9 +111,11 @@ function search() {
 function renderCount(total, more) {
   const n = total ? total.value : results.length;
   const text = n === 0 ? TEXT.count[0] : n === 1 ? TEXT.count[1] : fill(TEXT.count.n, { n: fmt.number(n) + (total && total.relation === 'gte' ? '+' : '') });
-  const area = results.reduce((a, p) => a + (Number(p.area_m2) || 0), 0);
+  // The area of every match, from the count (exact up to its cap), not just of the listed page.
+  const area = total && typeof total.area_m2 === 'number' ? total.area_m2
+    : more ? null : results.reduce((a, p) => a + (Number(p.area_m2) || 0), 0);
   const parts = [text];
-  if (n > 0) parts.push(fill(TEXT.countTotalArea, { a: fmt.area(area) }));
+  if (n > 0 && area !== null) parts.push(fill(TEXT.countTotalArea, { a: fmt.area(area) }));
   if (more) parts.push(fill(TEXT.countMore, { n: fmt.number(results.length) }));
   document.getElementById('result-count').textContent = parts.join(' · ');
 }

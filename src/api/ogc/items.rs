@@ -123,7 +123,7 @@ async fn items_of(
     crate::api::plots::filters::settle(&mut conn, &mut query, &set).await?;
     let page = db::search::page_both_ways(&mut conn, &query, &set, query.limit).await?;
     let matched = match query.count_exact {
-        true => Some(db::search::count(&mut conn, &query, &set).await?)
+        true => Some(db::search::count(&mut conn, &query, &set).await?.n)
             .filter(|n| *n <= crate::domain::search::COUNT_CAP),
         false => None,
     };

@@ -257,7 +257,10 @@ async fn respond(
     }
     let (hits, next) = db::search::page(&mut conn, &query, &set, query.limit).await?;
     let total = match query.count_exact {
-        true => Some(Total::of(db::search::count(&mut conn, &query, &set).await?)),
+        true => {
+            let counted = db::search::count(&mut conn, &query, &set).await?;
+            Some(Total::of(counted.n, counted.area_m2))
+        }
         false => None,
     };
     drop(conn);

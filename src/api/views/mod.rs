@@ -58,21 +58,29 @@ pub struct Total {
     /// `eq`: exactly `value`; `gte`: at least `value` (counting stopped at the cap).
     #[schema(pattern = "^(eq|gte)$")]
     pub relation: &'static str,
+    /// Sum of all matches' sizes (stated area where known, else computed), rounded to 0.1;
+    /// only with `relation` `eq`, since the count stops at the cap. Units: m².
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 184250.5)]
+    pub area_m2: Option<f64>,
 }
 
 impl Total {
-    /// A count made up to `COUNT_CAP + 1`: above the cap it says "at least the cap".
-    pub fn of(counted: i64) -> Total {
+    /// A count made up to `COUNT_CAP + 1` and the counted plots' area (m²): above the cap it says
+    /// "at least the cap" and gives no area.
+    pub fn of(counted: i64, area_m2: f64) -> Total {
         use crate::domain::search::COUNT_CAP;
         if counted > COUNT_CAP {
             Total {
                 value: COUNT_CAP,
                 relation: "gte",
+                area_m2: None,
             }
         } else {
             Total {
                 value: counted,
                 relation: "eq",
+                area_m2: Some((area_m2 * 10.0).round() / 10.0),
             }
         }
     }
