@@ -165,14 +165,18 @@ pub async fn subscribe(
     if request.is_bait_taken() {
         crate::api::counters::alert_dropped();
         // Answered like any other: a robot learns nothing.
+        let with_email = request
+            .email
+            .as_deref()
+            .is_some_and(|e| !e.trim().is_empty());
         return Ok(created(Subscribed {
-            state: "active",
+            state: if with_email { "pending" } else { "active" },
             token,
             feed_url,
             manage_url,
             unsubscribe_url,
             matching_now: 0,
-            confirm_within_hours: None,
+            confirm_within_hours: with_email.then_some(state.settings.alerts.confirm_hours),
         }));
     }
     let new = request.check().map_err(ApiError::Validation)?;
