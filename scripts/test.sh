@@ -28,7 +28,10 @@
 #      (aiosmtpd, pip, in .venv) on loopback, on a database of its own
 #      (`gwf_mail`) with the demo data and two editors (German, English): each
 #      gets their town's digest once, a second run sends nothing
-#      (tests/mail/reminders_check.py; the sink stops with it).
+#      (tests/mail/reminders_check.py; the sink stops with it). Then alert mails of
+#      `serve` on the same database: a saved search confirmed by the mailed link, a
+#      digest with List-Unsubscribe (RFC 8058), one-click unsubscribe
+#      (tests/mail/alerts_check.py; server log: artifacts/alerts-check-server.log).
 #   4. fault tests (scripts/faults.sh): PostgreSQL restarted under load, and the
 #      service killed in the middle of a large import, on a cluster of their own.
 #
@@ -294,6 +297,7 @@ EOF
     GWF_RATE_WRITE_PER_MIN=100000 GWF_RATE_WRITE_TOTAL_PER_MIN=100000 \
     GWF_RATE_HEAVY_PER_MIN=100000 GWF_RATE_HEAVY_TOTAL_PER_MIN=100000 \
     GWF_RATE_INQUIRY_PER_MIN=100000 GWF_RATE_INQUIRY_TOTAL_PER_MIN=100000 \
+    GWF_RATE_ALERT_PER_MIN=100000 GWF_RATE_ALERT_TOTAL_PER_MIN=100000 \
     "$BIN" serve >"$ARTIFACTS/schemathesis-server.log" 2>&1 </dev/null &
   SERVER_PID=$!
 
@@ -421,7 +425,10 @@ stage_mail() {
   DATABASE_URL="$url" "$BIN" user add --email editor-en@mail-check.example --name "Invest Ludwigslust" \
     --role editor --municipality 13076090 --language en >/dev/null || return 1
   timeout --foreground --kill-after=10 300 \
-    "$VENV/bin/python" "$GWF_ROOT/tests/mail/reminders_check.py" "$BIN" "$url" </dev/null
+    "$VENV/bin/python" "$GWF_ROOT/tests/mail/reminders_check.py" "$BIN" "$url" </dev/null || return 1
+  gwf_log "alert mails: serve against aiosmtpd, double opt-in, digest, one-click unsubscribe"
+  GWF_ARTIFACTS="$ARTIFACTS" timeout --foreground --kill-after=10 300 \
+    "$VENV/bin/python" "$GWF_ROOT/tests/mail/alerts_check.py" "$BIN" "$url" </dev/null
 }
 
 ensure_database

@@ -3,6 +3,7 @@
 //! Layers, called in one direction: `startup` → `api` (HTTP) → `db` (PostGIS queries) →
 //! `domain` (types and rules, no IO) → `schema` (the tables). docs/architecture.md draws them.
 
+pub mod alerts;
 pub mod api;
 pub mod basemap;
 pub mod boundaries;

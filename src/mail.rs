@@ -1,7 +1,8 @@
 //! Outgoing e-mail: one SMTP transport (`GWF_SMTP_URL`, sender `GWF_MAIL_FROM`) and one place
 //! that turns a [`MailContent`] into a message — plain text with an HTML alternative, marked
 //! as sent automatically (RFC 3834) so that out-of-office replies stay away. What a mail says
-//! is decided in `domain` (`domain::reminders`; inquiries and alerts next).
+//! is decided in `domain` (`domain::reminders`, `domain::inquiry::mails`,
+//! `domain::alerts::mails`).
 //!
 //! Neither addresses nor the password reach a log line or an error: [`MailError`] keeps only
 //! what kind of failure it was and the SMTP code (a server's own words may quote an address).
@@ -81,6 +82,39 @@ impl Header for AutoSubmitted {
     }
     fn display(&self) -> HeaderValue {
         HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
+/// `List-Unsubscribe: <https://…>` (RFC 2369): mail programs show an unsubscribe button.
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the button POSTs to the
+/// link, which unsubscribes at once (a GET, which scanners also send, only shows a page).
+#[derive(Debug, Clone)]
+struct OneClick;
+
+impl Header for OneClick {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(OneClick)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
     }
 }
 
@@ -164,14 +198,31 @@ impl Mailer {
 
     /// The message to `to`: the text with the HTML as its alternative.
     pub fn message(&self, to: &str, content: &MailContent) -> Result<Message, MailError> {
+        self.message_with(to, content, None)
+    }
+
+    /// The message, with `unsubscribe` (an https link that unsubscribes on POST) in the
+    /// `List-Unsubscribe` headers of RFC 2369 and RFC 8058.
+    pub fn message_with(
+        &self,
+        to: &str,
+        content: &MailContent,
+        unsubscribe: Option<&str>,
+    ) -> Result<Message, MailError> {
         let to: Mailbox = to.parse().map_err(|_| MailError::BadRecipient)?;
-        Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(content.subject.clone())
             .message_id(None)
             .header(ContentLanguage(content.language.to_owned()))
-            .header(AutoSubmitted)
+            .header(AutoSubmitted);
+        if let Some(link) = unsubscribe {
+            builder = builder
+                .header(ListUnsubscribe(link.to_owned()))
+                .header(OneClick);
+        }
+        builder
             .multipart(
                 MultiPart::alternative()
                     .singlepart(
@@ -190,7 +241,17 @@ impl Mailer {
 
     /// Sends one mail; `Ok` once the server accepted it.
     pub async fn send(&self, to: &str, content: &MailContent) -> Result<(), MailError> {
-        let message = self.message(to, content)?;
+        self.send_with(to, content, None).await
+    }
+
+    /// Sends one mail with an unsubscribe link in its headers (`message_with`).
+    pub async fn send_with(
+        &self,
+        to: &str,
+        content: &MailContent,
+        unsubscribe: Option<&str>,
+    ) -> Result<(), MailError> {
+        let message = self.message_with(to, content, unsubscribe)?;
         self.transport
             .send(message)
             .await
@@ -258,6 +319,22 @@ mod tests {
         ] {
             assert!(raw.contains(want), "{want} in {raw}");
         }
+        let listed = String::from_utf8(
+            mailer
+                .message_with(
+                    "staff@grabow.example",
+                    &content,
+                    Some("https://flaechen.example.org/saved-searches/gwf_x/unsubscribe"),
+                )
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
+        assert!(listed.contains(
+            "List-Unsubscribe: <https://flaechen.example.org/saved-searches/gwf_x/unsubscribe>"
+        ));
+        assert!(listed.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        assert!(!raw.contains("List-Unsubscribe"));
         assert_eq!(
             mailer.message("not an address", &content).unwrap_err(),
             MailError::BadRecipient

@@ -45,6 +45,9 @@ enum Command {
     /// Periodic clean-up for a daily cron job or systemd timer (docs/inquiries.md).
     #[command(subcommand)]
     Maintenance(inquiries_cli::MaintenanceCommand),
+    /// Saved searches with alerts: one round of the worker (docs/alerts.md).
+    #[command(subcommand)]
+    Alerts(inquiries_cli::AlertsCommand),
     /// Data-protection requests about one person's inquiries: export or erase by e-mail
     /// address (docs/inquiries.md).
     #[command(subcommand)]
@@ -160,6 +163,7 @@ fn main() -> ExitCode {
             Command::Reminders(command) => reminders_cli::reminders(&settings, command).await,
             Command::Maintenance(command) => inquiries_cli::maintenance(&settings, command).await,
             Command::Inquiries(command) => inquiries_cli::inquiries(&settings, command).await,
+            Command::Alerts(command) => inquiries_cli::alerts(&settings, command).await,
             Command::Openapi | Command::SearchSql { .. } => {
                 unreachable!("handled before configuration")
             }

@@ -117,6 +117,24 @@ fn run(
             }),
         },
     )?;
+    crate::alerts::spawn(
+        db::pool(settings.database_url.expose(), 1, settings.db_timeouts)?,
+        crate::alerts::WorkerOptions {
+            alerts: settings.alerts,
+            base_url: settings.public_url.clone().unwrap_or_else(|| {
+                format!(
+                    "http://{}",
+                    listener.local_addr().map_or(settings.bind, |a| a)
+                )
+            }),
+            stale_after_days: settings.stale_after_days,
+        },
+        settings
+            .smtp_url
+            .as_ref()
+            .zip(settings.mail_from.as_deref())
+            .map(|(url, from)| (url.expose().to_owned(), from.to_owned())),
+    );
     let server = HttpServer::new(move || {
         // One pool per worker thread: a connection's protocol task then runs on the worker
         // that uses it, instead of waking another thread for every query (measured: the

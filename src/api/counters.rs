@@ -36,3 +36,33 @@ pub fn webhook_attempt(outcome: &'static str, seconds: f64) {
 pub fn inquiry_dropped() {
     counter!("gwf_inquiries_dropped_total").increment(1);
 }
+
+/// A saved search whose hidden field was filled (a robot): answered like any other, dropped.
+pub fn alert_dropped() {
+    counter!("gwf_alert_dropped_total").increment(1);
+}
+
+/// A search saved, with an address to confirm or as a feed only.
+pub fn alert_subscribed(with_email: bool) {
+    let kind = if with_email { "email" } else { "feed" };
+    counter!("gwf_alert_subscriptions_total", "kind" => kind).increment(1);
+}
+
+pub fn alert_confirmed() {
+    counter!("gwf_alert_confirmations_total").increment(1);
+}
+
+pub fn alert_unsubscribed() {
+    counter!("gwf_alert_unsubscriptions_total").increment(1);
+}
+
+/// Plots that newly matched a saved search (feed entries made by the worker).
+pub fn alert_entries(n: u64) {
+    counter!("gwf_alert_entries_total").increment(n);
+}
+
+/// One alert mail. `kind`: `confirmation` or `digest`; `outcome`: `sent`, `failed` (tried
+/// again) or `refused` (the address is refused for good: the subscription is deleted).
+pub fn alert_mail(kind: &'static str, outcome: &'static str) {
+    counter!("gwf_alert_mails_total", "kind" => kind, "outcome" => outcome).increment(1);
+}

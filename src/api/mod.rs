@@ -1,5 +1,6 @@
 //! HTTP layer: routes, extractors, views, errors and the OpenAPI document.
 
+pub mod alerts;
 pub mod auth;
 pub mod changes;
 pub mod checks;
@@ -227,6 +228,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/monitoring/reminders/{token}/atom", "GET")
                 .route(web::get().to(monitoring::reminders::feed)),
+        )
+        .service(resource("/saved-searches", "POST").route(web::post().to(alerts::subscribe)))
+        .service(resource("/monitoring/alerts", "GET").route(web::get().to(alerts::counts)))
+        .service(
+            resource("/saved-searches/{token}", "GET, DELETE")
+                .route(web::get().to(alerts::get_saved_search))
+                .route(web::delete().to(alerts::delete_saved_search)),
+        )
+        .service(resource("/saved-searches/{token}/atom", "GET").route(web::get().to(alerts::feed)))
+        .service(
+            resource("/saved-searches/{token}/confirm", "GET, POST")
+                .route(web::get().to(alerts::pages::confirm_page))
+                .route(web::post().to(alerts::pages::confirm)),
+        )
+        .service(
+            resource("/saved-searches/{token}/unsubscribe", "GET, POST")
+                .route(web::get().to(alerts::pages::unsubscribe_page))
+                .route(web::post().to(alerts::pages::unsubscribe)),
         )
         .service(
             resource("/monitoring/inquiries", "GET")

@@ -51,6 +51,16 @@ pub struct DbTimeouts {
     pub pool_wait: std::time::Duration,
 }
 
+/// How saved searches behave (`Settings::alerts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertSettings {
+    /// Units: ms.
+    pub poll_ms: u64,
+    pub digest_hours: u32,
+    pub confirm_hours: u32,
+    pub unused_days: u32,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `DATABASE_URL`: PostgreSQL with PostGIS.
@@ -90,6 +100,13 @@ pub struct Settings {
     /// 27 h 35 min in all): the waits before each retry of a failed delivery, comma-separated; after the
     /// last the webhook is dead until an admin resumes it. Units: ms.
     pub webhook_retries_ms: Vec<u64>,
+    /// Saved searches (docs/alerts.md): `GWF_ALERT_POLL_MS` (default 2000) how often the alert
+    /// worker follows the change feed (a feed entry appears within about this long);
+    /// `GWF_ALERT_DIGEST_HOURS` (24) the least time between two digests to one subscriber;
+    /// `GWF_ALERT_CONFIRM_HOURS` (72) how long an address may stay unconfirmed before the
+    /// subscription is deleted; `GWF_ALERT_UNUSED_DAYS` (365) how long a feed-only subscription
+    /// lives without its feed being read.
+    pub alerts: AlertSettings,
     /// `GWF_GEOMETRY_MAX_RING_POSITIONS` (2,000), `GWF_GEOMETRY_MAX_RINGS` (50 per polygon),
     /// `GWF_GEOMETRY_MAX_PARTS` (50 polygons), `GWF_GEOMETRY_MAX_POSITIONS` (10,000 in all):
     /// the largest geometry a request may send (plots, imports, drawn search areas); checked
@@ -262,6 +279,12 @@ impl Settings {
                 })
                 .collect::<Option<Vec<u64>>>()
                 .filter(|waits| waits.len() <= 20),
+        };
+        let alerts = AlertSettings {
+            poll_ms: number("GWF_ALERT_POLL_MS", 2000, 10, 600_000),
+            digest_hours: number("GWF_ALERT_DIGEST_HOURS", 24, 1, 24 * 31) as u32,
+            confirm_hours: number("GWF_ALERT_CONFIRM_HOURS", 72, 1, 24 * 31) as u32,
+            unused_days: number("GWF_ALERT_UNUSED_DAYS", 365, 1, 3650) as u32,
         };
         let stale_after_days = number("GWF_STALE_AFTER_DAYS", 365, 1, 3650) as u32;
         let inquiry_retention_days = number("GWF_INQUIRY_RETENTION_DAYS", 730, 30, 3650) as u32;
@@ -437,6 +460,7 @@ impl Settings {
             tile_listener_retry_ms,
             webhook_poll_ms,
             webhook_retries_ms,
+            alerts,
             geometry_limits,
             db_timeouts,
             cpu_timeout,

@@ -17,10 +17,18 @@ pub enum Class {
     Write,
     /// Inquiries sent by anyone (`POST /inquiries`), per client address.
     Inquiry,
+    /// Saved searches (`POST /saved-searches`): each may send a confirmation mail.
+    Alert,
 }
 
 impl Class {
-    pub const ALL: [Class; 4] = [Class::Login, Class::Heavy, Class::Write, Class::Inquiry];
+    pub const ALL: [Class; 5] = [
+        Class::Login,
+        Class::Heavy,
+        Class::Write,
+        Class::Inquiry,
+        Class::Alert,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,6 +36,7 @@ impl Class {
             Class::Heavy => "heavy",
             Class::Write => "write",
             Class::Inquiry => "inquiry",
+            Class::Alert => "alert",
         }
     }
 }
@@ -98,6 +107,7 @@ pub(super) fn parse(
         rate(Class::Heavy, 300, 3_000),
         rate(Class::Write, 300, 3_000),
         rate(Class::Inquiry, 5, 60),
+        rate(Class::Alert, 5, 60),
     ];
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
     let argon2_concurrency = number("GWF_ARGON2_CONCURRENCY", cpus, 1, 256) as usize;

@@ -1,6 +1,7 @@
 //! Database access: connection pool, migrations, and the queries of each table. Rows defined here
 //! are never serialised to clients; `api/` has its own views.
 
+pub mod alerts;
 pub mod boundaries;
 pub mod changes;
 pub mod checks;

@@ -3,6 +3,7 @@
 //! API, the importer and the demo seeder all go through here.
 
 pub mod access;
+pub mod alerts;
 pub mod boundaries;
 pub mod changes;
 pub mod checks;

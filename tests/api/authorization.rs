@@ -179,6 +179,34 @@ async fn every_role_gets_exactly_its_rights() {
             ));
         }
     }
+    // Saved searches (issue 18): anyone saves one; the counts are for staff whose token
+    // reads, like the monitoring figures (tests/api/alerts.rs has the rest).
+    for role in [Role::Anonymous, Role::Viewer, Role::Editor, Role::Admin] {
+        for (method, path, want) in [
+            (
+                "GET",
+                "/monitoring/alerts",
+                if role == Role::Anonymous { 401 } else { 200 },
+            ),
+            ("POST", "/saved-searches", 201),
+        ] {
+            n += 1;
+            let request = match method {
+                "GET" => app.client.get(app.url(path)),
+                _ => app.client.post(app.url(path)).json(&json!({"search": {}})),
+            };
+            let request = match token(role) {
+                Some(t) => request.bearer_auth(t),
+                None => request,
+            };
+            let got = request.send().await.unwrap().status().as_u16();
+            if got != want {
+                failures.push(format!(
+                    "{role:?} {method} {path}: expected {want}, got {got}"
+                ));
+            }
+        }
+    }
     assert!(
         failures.is_empty(),
         "{} of {n} cases wrong:\n{}",

@@ -227,7 +227,7 @@ async fn an_admin_exports_and_erases_one_persons_data() {
             &["inquiries", "erase", "--email", "erika.muster@example.com"]
         )
         .trim(),
-        "0 inquiries anonymised"
+        "0 inquiries anonymised, 0 saved searches deleted"
     );
 }
 

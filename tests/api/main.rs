@@ -4,6 +4,8 @@ mod helpers;
 
 mod abuse;
 mod accounts;
+mod alerts;
+mod alerts_mail;
 mod assets;
 mod authorization;
 mod basemap;

@@ -86,12 +86,13 @@ export function apiQuery(s, extra) {
   return q.toString().replace(/%2C/g, ',');
 }
 
-// The drawn-area search (POST /plots/search) takes the same parameters in a JSON body, typed.
+// The drawn-area search (POST /plots/search) takes the same parameters in a JSON body, typed;
+// without an area it is the body of a saved search's filters (portal-alerts.js).
 const NUMBERS = ['area_min', 'area_max', 'min_broadband_mbit', 'max_dist_motorway_km', 'limit'];
 const BOOLEANS = ['rail_siding', 'heavy_vehicle_access', 'grw_area', 'price_on_request'];
 
 export function searchBody(s, extra) {
-  const body = { geometry: areaPolygon(s.area), relation: 'intersects' };
+  const body = s.area ? { geometry: areaPolygon(s.area), relation: 'intersects' } : {};
   new URLSearchParams(apiQuery(s, extra)).forEach((v, k) => {
     body[k] = NUMBERS.indexOf(k) >= 0 && v !== '' && isFinite(v) ? Number(v) : BOOLEANS.indexOf(k) >= 0 ? v === 'true' : v;
   });

@@ -1,6 +1,7 @@
 //! Data-protection requests (GDPR Art. 15 and 17) about one person, found by e-mail address:
-//! a copy of everything stored about them in inquiries, and its erasure (anonymising: the
-//! contact, messages and notes go; what was asked for and the pipeline's figures stay). For
+//! a copy of everything stored about them in inquiries and saved searches, and its erasure (anonymising: the
+//! contact, messages and notes go; what was asked for and the pipeline's figures stay; saved
+//! searches with the address are deleted). For
 //! admins, through the API or the CLI (`gewerbeflaechen inquiries export|erase`). The address
 //! travels in the body, never in a URL (which proxies log).
 
@@ -37,12 +38,50 @@ pub struct PersonalInquiry {
     pub history: Vec<InquiryHistoryEntry>,
 }
 
-/// Everything stored about one person in inquiries.
+/// One saved search (alert) with the person's address (docs/alerts.md).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonalSavedSearch {
+    pub id: i64,
+    pub email: String,
+    pub language: String,
+    /// `pending` or `active`.
+    pub state: String,
+    /// The saved filters, as `GET /plots` takes them.
+    #[schema(value_type = Object)]
+    pub search: serde_json::Value,
+    /// Whether a drawn area is part of the search.
+    pub has_area: bool,
+    pub consent_version: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub last_digest_at: Option<DateTime<Utc>>,
+}
+
+impl From<db::alerts::PersonRow> for PersonalSavedSearch {
+    fn from(r: db::alerts::PersonRow) -> Self {
+        PersonalSavedSearch {
+            id: r.id,
+            email: r.email,
+            language: r.language,
+            state: r.state,
+            search: serde_json::from_str(&r.params).unwrap_or(serde_json::Value::Null),
+            has_area: r.has_area,
+            consent_version: r.consent_version,
+            created_at: r.created_at,
+            confirmed_at: r.confirmed_at,
+            last_digest_at: r.last_digest_at,
+        }
+    }
+}
+
+/// Everything stored about one person in inquiries and saved searches.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PersonalData {
     pub email: String,
     pub exported_at: DateTime<Utc>,
     pub inquiries: Vec<PersonalInquiry>,
+    /// Saved searches (alerts) with this address.
+    pub saved_searches: Vec<PersonalSavedSearch>,
 }
 
 /// What an erasure did.
@@ -50,6 +89,8 @@ pub struct PersonalData {
 pub struct Erased {
     /// Inquiries whose personal data was cleared now.
     pub anonymised: usize,
+    /// Saved searches (alerts) with this address, deleted now.
+    pub saved_searches_deleted: usize,
 }
 
 /// The person's data (an address that is not one finds nothing).
@@ -70,10 +111,16 @@ pub async fn export(conn: &mut AsyncPgConnection, email: &str) -> anyhow::Result
             }
         })
         .collect();
+    let saved_searches = db::alerts::of_person(conn, email)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(PersonalData {
         email: email.trim().to_owned(),
         exported_at: Utc::now(),
         inquiries,
+        saved_searches,
     })
 }
 
@@ -153,9 +200,20 @@ pub async fn erase_person(
     access::authorize_inquiry(caller.principal(), InquiryAction::Privacy)?;
     let email = checked(&body.email)?;
     let mut conn = state.pool.get().await?;
-    let anonymised: usize = conn
-        .transaction(async |conn| db::inquiries::erase_email(conn, email).await)
+    let (anonymised, saved_searches_deleted) = conn
+        .transaction(async |conn| {
+            let anonymised = db::inquiries::erase_email(conn, email).await?;
+            let deleted = db::alerts::erase_person(conn, email).await?;
+            Ok::<_, diesel::result::Error>((anonymised, deleted))
+        })
         .await?;
-    tracing::info!(anonymised, "inquiries erased on request");
-    Ok(HttpResponse::Ok().json(Erased { anonymised }))
+    tracing::info!(
+        anonymised,
+        saved_searches_deleted,
+        "inquiries and saved searches erased on request"
+    );
+    Ok(HttpResponse::Ok().json(Erased {
+        anonymised,
+        saved_searches_deleted,
+    }))
 }

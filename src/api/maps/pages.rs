@@ -78,6 +78,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../web/assets/portal-draw.js"),
     ),
     (
+        "portal-alerts.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/portal-alerts.js"),
+    ),
+    (
         "inquiry.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../web/assets/inquiry.js"),

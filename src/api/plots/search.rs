@@ -185,13 +185,31 @@ pub async fn search_plots(
     caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let Value::Object(mut object) = body else {
+    let Value::Object(object) = body else {
         return Err(ApiError::bad_params(vec![FieldError::new(
             "",
             "the body must be a JSON object",
         )]));
     };
-    let geometry = object.remove("geometry");
+    let (params, geometry, relation) = split_body(object)?;
+    let drawn = checked_area(&state, &req, &caller, geometry, relation).await?;
+    let query = params.into_query(drawn).map_err(ApiError::bad_params)?;
+    check_fields(&query)?;
+    let format = output_format(&req, &query)?;
+    if query.drawn.is_none() && format.is_csv() {
+        heavy(&state, &req, &caller, 1)?;
+    }
+    let self_href = format!("{}/plots/search", state.base_url(&req));
+    // A next page is a POST with `next_cursor` as `cursor`: no GET link can express it.
+    respond(&state, caller, query, format, self_href, |_| None).await
+}
+
+/// The body of `POST /plots/search` taken apart: the parameters of `GET /plots`, the drawn
+/// area (not yet checked) and its relation. Saved searches take the same body.
+pub(crate) fn split_body(
+    mut object: Map<String, Value>,
+) -> Result<(SearchParams, Option<Value>, SpatialRelation), ApiError> {
+    let geometry = object.remove("geometry").filter(|g| !g.is_null());
     let relation = match object.remove("relation") {
         None | Some(Value::Null) => SpatialRelation::Intersects,
         Some(value) => serde_json::from_value(value).map_err(|_| {
@@ -203,29 +221,29 @@ pub async fn search_plots(
     };
     let params: SearchParams = serde_json::from_value(Value::Object(object))
         .map_err(|e| ApiError::bad_params(vec![FieldError::new("", e.to_string())]))?;
-    let drawn = match geometry {
-        None | Some(Value::Null) => None,
-        Some(geometry) => {
-            // Priced by size: validation grows with the positions (up to ~0.3 s at the limits),
-            // so each started thousand counts as one more request against the heavy limit.
-            let cost = 1 + position_count(&geometry) / 1_000;
-            heavy(&state, &req, &caller, cost as u32)?;
-            let limits = state.settings.geometry_limits;
-            let checked = off_worker(state.settings.cpu_timeout, move || {
-                drawn_area(&geometry, relation, &limits)
-            });
-            Some(checked.await?.map_err(ApiError::bad_params)?)
-        }
+    Ok((params, geometry, relation))
+}
+
+/// A drawn area checked as a search area, off the async workers. Priced by size: validation
+/// grows with the positions (up to ~0.3 s at the limits), so each started thousand counts as
+/// one more request against the heavy limit.
+pub(crate) async fn checked_area(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    geometry: Option<Value>,
+    relation: SpatialRelation,
+) -> Result<Option<crate::domain::search::DrawnArea>, ApiError> {
+    let Some(geometry) = geometry else {
+        return Ok(None);
     };
-    let query = params.into_query(drawn).map_err(ApiError::bad_params)?;
-    check_fields(&query)?;
-    let format = output_format(&req, &query)?;
-    if query.drawn.is_none() && format.is_csv() {
-        heavy(&state, &req, &caller, 1)?;
-    }
-    let self_href = format!("{}/plots/search", state.base_url(&req));
-    // A next page is a POST with `next_cursor` as `cursor`: no GET link can express it.
-    respond(&state, caller, query, format, self_href, |_| None).await
+    let cost = 1 + position_count(&geometry) / 1_000;
+    heavy(state, req, caller, cost as u32)?;
+    let limits = state.settings.geometry_limits;
+    let checked = off_worker(state.settings.cpu_timeout, move || {
+        drawn_area(&geometry, relation, &limits)
+    });
+    Ok(Some(checked.await?.map_err(ApiError::bad_params)?))
 }
 
 /// Drawn-area searches and CSV exports of anonymous callers count against the heavy limit

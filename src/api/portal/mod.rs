@@ -233,6 +233,7 @@ fn results_panel(lang: Lang) -> Markup {
                     }
                 }
             }
+            (alert_box(lang))
             p #bbox-note hidden {
                 (t("Nur Flächen im gewählten Kartenausschnitt.", "Only plots in the chosen map area."))
                 " "
@@ -248,6 +249,39 @@ fn results_panel(lang: Lang) -> Markup {
             div #compare-bar hidden {
                 a #compare-link href="/compare" {}
                 button #compare-clear type="button" { (t("Auswahl leeren", "Clear selection")) }
+            }
+        }
+    }
+}
+
+/// Version of the consent text of the alert form; stored with each subscription that gives
+/// an address. Change it with the text.
+const ALERT_CONSENT_VERSION: &str = "2026-12";
+
+/// "Alert me": saves the current search (`web/assets/portal-alerts.js`, docs/alerts.md).
+fn alert_box(lang: Lang) -> Markup {
+    let t = |de, en| tr(lang, de, en);
+    html! {
+        details #alert-box {
+            summary { (t("Suchauftrag: über neue passende Flächen informieren", "Alert me about new matching plots")) }
+            form #alert-form novalidate data-consent-version=(ALERT_CONSENT_VERSION) {
+                p { (t(
+                    "Speichert diese Suche, auch ein gezeichnetes Gebiet. Ohne E-Mail-Adresse erhalten Sie einen geheimen Feed-Link; mit Adresse nach Bestätigung höchstens eine E-Mail am Tag.",
+                    "Saves this search, a drawn area included. Without an address you get a secret feed link; with one, after confirming it, at most one e-mail a day.")) }
+                label for="alert-email" { (t("E-Mail-Adresse (freiwillig)", "E-mail address (optional)")) }
+                input #alert-email type="email" name="email" autocomplete="email" maxlength="254";
+                div.alert-consent {
+                    input #alert-consent type="checkbox" name="consent";
+                    label for="alert-consent" { (t(
+                        "Ich willige ein, dass meine Adresse für diesen Suchauftrag gespeichert wird. Jede E-Mail enthält einen Abmeldelink; mit der Abmeldung wird sie gelöscht.",
+                        "I agree that my address is stored for this alert. Every e-mail has an unsubscribe link; unsubscribing deletes it.")) }
+                }
+                div.alert-trap aria-hidden="true" {
+                    label for="alert-website" { "Website" }
+                    input #alert-website type="text" name="website" tabindex="-1" autocomplete="off";
+                }
+                button type="submit" { (t("Suche speichern", "Save this search")) }
+                div #alert-status role="status" aria-live="polite" {}
             }
         }
     }
@@ -383,6 +417,7 @@ pub fn portal_page(state: &AppState, req: &HttpRequest, links: &[Link]) -> HttpR
                 }
                 script src="/assets/maplibre-gl.js" {}
                 script type="module" src="/assets/portal.js" {}
+                script type="module" src="/assets/portal-alerts.js" {}
             }
         }
     };

@@ -564,6 +564,9 @@ pub fn authorize_token_scopes(caller: Option<&Principal>, scopes: &[Scope]) -> R
     }
 }
 
+mod alerts;
+pub use alerts::{authorize_alert, AlertAction};
+
 mod inquiries;
 pub use inquiries::{
     authorize_inquiry, inquiry_scope, may_be_assigned, notified, InquiryAction, InquiryScope,

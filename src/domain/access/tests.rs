@@ -244,3 +244,18 @@ fn inquiries_are_read_by_those_they_are_routed_to() {
     assert!(notified(Role::Admin, &[], Some(1), false));
     assert!(notified(Role::Admin, &[], None, false));
 }
+
+#[test]
+fn anyone_saves_a_search_and_staff_see_only_counts() {
+    let mut viewer = editor(&[]);
+    viewer.role = Role::Viewer;
+    assert!(authorize_alert(None, AlertAction::Subscribe).is_ok());
+    assert!(authorize_alert(None, AlertAction::UseToken).is_ok());
+    assert_eq!(
+        authorize_alert(None, AlertAction::Statistics),
+        Err(Denied::Unauthenticated)
+    );
+    assert!(authorize_alert(Some(&viewer), AlertAction::Statistics).is_ok());
+    viewer.scopes = vec![Scope::Write];
+    assert!(authorize_alert(Some(&viewer), AlertAction::Statistics).is_err());
+}
