@@ -12,8 +12,9 @@ use gewerbeflaechen::db;
 #[derive(Subcommand)]
 pub enum MaintenanceCommand {
     /// Periodic clean-up, for a daily cron job or systemd timer: clears the personal data of
-    /// inquiries without activity for GWF_INQUIRY_RETENTION_DAYS (default 730). Running it
-    /// again changes nothing new.
+    /// inquiries without activity for GWF_INQUIRY_RETENTION_DAYS (default 730) and deletes
+    /// shortlists not opened for GWF_SHORTLIST_RETENTION_DAYS (default 180). Running it again
+    /// changes nothing new.
     Run,
 }
 
@@ -51,6 +52,10 @@ pub async fn maintenance(settings: &Settings, command: MaintenanceCommand) -> an
         "inquiries past retention anonymised"
     );
     println!("{anonymised} inquiries anonymised (no activity for {days} days)");
+    let days = settings.shortlist_retention_days;
+    let deleted = db::shortlists::delete_unused(&mut conn, days).await?;
+    tracing::info!(deleted, retention_days = days, "unused shortlists deleted");
+    println!("{deleted} shortlists deleted (not opened for {days} days)");
     Ok(())
 }
 

@@ -36,3 +36,8 @@ pub fn webhook_attempt(outcome: &'static str, seconds: f64) {
 pub fn inquiry_dropped() {
     counter!("gwf_inquiries_dropped_total").increment(1);
 }
+
+/// A shortlist made (`POST /shortlists`).
+pub fn shortlist_created() {
+    counter!("gwf_shortlists_created_total").increment(1);
+}

@@ -104,6 +104,9 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::inquiries::matches::send_shortlist,
         super::inquiries::privacy::export_person,
         super::inquiries::privacy::erase_person,
+        super::shortlists::create_shortlist,
+        super::shortlists::get_shortlist,
+        super::shortlists::shortlist_qr,
         super::maps::tiles::plot_tile,
         super::maps::tiles::plot_tilejson,
         super::maps::profile::plot::plot_profile,
@@ -132,6 +135,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::changes::ChangePage, super::changes::Change, crate::domain::changes::ChangeKind, super::webhooks::Webhook, super::webhooks::NewWebhook, super::webhooks::WebhookRequest, super::webhooks::WebhookPatch, super::webhooks::Delivery, crate::domain::webhooks::WebhookState, super::monitoring::MonitoringReport, super::monitoring::RegionRef, crate::domain::monitoring::Definitions, crate::domain::monitoring::Figures, crate::domain::monitoring::Group, crate::domain::monitoring::Supply, crate::domain::monitoring::Bucket, crate::domain::monitoring::TakeUp, crate::domain::monitoring::TakeUpYear, crate::domain::monitoring::Reichweite, crate::domain::monitoring::PriceRange, super::monitoring::freshness::FreshnessReport, crate::domain::freshness::MunicipalityFreshness, crate::domain::freshness::PlotFreshness, super::monitoring::reminders::FeedRequest, super::monitoring::reminders::Feed, super::monitoring::reminders::NewFeed,
         crate::domain::inquiry::InquiryRequest, crate::domain::inquiry::PlotRef, crate::domain::inquiry::Profile, crate::domain::inquiry::Contact, crate::domain::inquiry::Consent, crate::domain::inquiry::Source, crate::domain::inquiry::InquiryStatus, crate::domain::inquiry::LostReason, crate::domain::inquiry::stats::DemandReport, crate::domain::inquiry::stats::DemandYear,
         super::inquiries::Received, super::inquiries::Inquiry, super::inquiries::ContactView, super::inquiries::RoutedTo, super::inquiries::InquiryHistoryEntry, super::inquiries::staff::InquiryPage, super::inquiries::staff::InquiryDetail, super::inquiries::staff::InquiryPatch, super::inquiries::matches::Match, super::inquiries::matches::Matches, super::inquiries::matches::ShortlistRequest, super::inquiries::privacy::PersonRequest, super::inquiries::privacy::PersonalData, super::inquiries::privacy::PersonalInquiry, super::inquiries::privacy::Erased,
+        crate::domain::shortlist::CreateShortlist, super::shortlists::Shortlist,
     )),
     modifiers(&BearerAuth, &InlineFlattened, &PatchSchema, &BodyLists),
     tags(
@@ -143,6 +147,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         (name = "changes", description = "Changes of the public plots, for websites and portals that keep a copy in sync (and an Atom feed of new plots)"),
         (name = "monitoring", description = "Market monitoring (Flächenbilanz): supply, take-up, Reichweite, prices — for any past date"),
         (name = "inquiries", description = "Inquiries (leads) from investors, routed to the town owning the plots or to the region's admins; the staff pipeline, matching and data-protection requests"),
+        (name = "shortlists", description = "Shortlists: plots a visitor collected, behind a short unguessable link (a compare page, and a QR code for the kiosk)"),
         (name = "operations", description = "Health probes"),
         (name = "ogcapi", description = "OGC API – Features (Parts 1, 2, 3): the plots, estates and municipalities as feature collections for QGIS, ArcGIS and GDAL"),
     )

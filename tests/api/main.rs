@@ -44,6 +44,7 @@ mod reminder_mails;
 mod reminders;
 mod resync;
 mod search;
+mod shortlists;
 mod tile_push;
 mod upgrade;
 mod visibility;

@@ -19,6 +19,7 @@ import {
   loadBasemap as loadStyle, plainStyle, extentOf, labelPoint, usableBounds, addOutlineLayers, addClusterLayer
 } from './map.js';
 import { inquiryButton } from './inquiry.js';
+import { shortlistButton, mountTray } from './shortlist.js';
 
 (function () {
   'use strict';
@@ -325,6 +326,7 @@ import { inquiryButton } from './inquiry.js';
         title: t('openProfile') + ' ' + t('newTab')
       }, [t('openProfile') + ' ↗']));
     }
+    children.push(shortlistButton(p.reference, lang, plotTitle(p)));
     children.push(inquiryButton(p.reference, lang, isKiosk ? 'kiosk' : 'embed'));
     return el('div', { className: 'plot-card', 'data-reference': p.reference }, children);
   }
@@ -990,10 +992,16 @@ import { inquiryButton } from './inquiry.js';
       });
     }
 
+    // Nobody touched the screen for a while: the next visitor starts with an empty shortlist.
+    function idleReset() {
+      tray.reset();
+      overview();
+    }
+
     function interacted(e) {
       clearTimeout(cycleTimer);
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(overview, KIOSK_IDLE_MS);
+      idleTimer = setTimeout(idleReset, KIOSK_IDLE_MS);
       if (app.kioskState === 'interaction') return;
       app.kioskState = 'interaction';
       // A touch on the card keeps it (to read it); anywhere else the cycle's highlight goes.
@@ -1007,6 +1015,7 @@ import { inquiryButton } from './inquiry.js';
     function setLanguage(newLang) {
       lang = newLang;
       applyStaticTexts();
+      tray.setLang(lang);
       renderKioskTexts();
       if (popup) popup.remove();
       var current = index >= 0 && !card.hidden ? plots[index] : null;
@@ -1064,6 +1073,7 @@ import { inquiryButton } from './inquiry.js';
     };
   })();
 
+  var tray = mountTray({ lang: lang, kiosk: isKiosk });
   if (isKiosk) kiosk.setup();
   // Small embeds: the legend starts folded (one tap opens it), so it does not hide the map.
   else if (window.innerWidth < 520 || window.innerHeight < 420) document.getElementById('legend').open = false;

@@ -565,9 +565,11 @@ pub fn authorize_token_scopes(caller: Option<&Principal>, scopes: &[Scope]) -> R
 }
 
 mod inquiries;
+mod shortlists;
 pub use inquiries::{
     authorize_inquiry, inquiry_scope, may_be_assigned, notified, InquiryAction, InquiryScope,
 };
+pub use shortlists::{authorize_shortlist, shortlist_scope, ShortlistAction};
 
 #[cfg(test)]
 mod tests;
