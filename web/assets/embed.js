@@ -1073,7 +1073,14 @@ import { shortlistButton, mountTray } from './shortlist.js';
     };
   })();
 
-  var tray = mountTray({ lang: lang, kiosk: isKiosk });
+  // The kiosk's tray sits in its header; on /embed at the top right (the legend holds the
+  // bottom left, an estate's panel the top left).
+  var tray = mountTray({
+    lang: lang,
+    kiosk: isKiosk,
+    container: isKiosk ? document.querySelector('#kiosk-header .kiosk-buttons') : null,
+    placement: 'sl-top-right'
+  });
   if (isKiosk) kiosk.setup();
   // Small embeds: the legend starts folded (one tap opens it), so it does not hide the map.
   else if (window.innerWidth < 520 || window.innerHeight < 420) document.getElementById('legend').open = false;

@@ -6,8 +6,9 @@
  * whose inquiry names the shortlist. Plain ES module, nothing from another host.
  *
  * - `shortlistButton(plot, lang, title)`: a toggle button "Merken / Add to shortlist";
- * - `mountTray({ lang, kiosk })`: the tray, fixed at the page's corner; returns
- *   `{ setLang, reset }` (the kiosk's idle reset calls `reset` so the next visitor starts
+ * - `mountTray({ lang, kiosk, container, placement })`: the tray, fixed at the page's corner
+ *   (`placement`: a class, `sl-top-right` on /embed where the legend holds the bottom left),
+ *   or inside `container` (the kiosk's header); returns `{ setLang, reset }` (the kiosk's idle reset calls `reset` so the next visitor starts
  *   empty);
  * - elements `[data-shortlist-button][data-plot]` get a button, and the page a tray, when this
  *   module loads (profile pages).
@@ -153,17 +154,20 @@ async function create(references) {
 }
 
 /** The tray; `{ setLang, reset }`. */
-export function mountTray({ lang, kiosk }) {
+export function mountTray({ lang, kiosk, container, placement }) {
   ensureStyles();
   let t = TEXT[lang === 'en' ? 'en' : 'de'];
   let currentLang = lang;
-  const tray = make('section', { className: 'sl-tray' + (kiosk ? ' sl-kiosk' : ''), 'aria-labelledby': 'sl-tray-toggle' });
+  const classes = ['sl-tray', kiosk ? 'sl-kiosk' : '', container ? 'sl-inline' : '', placement || ''];
+  const tray = make('section', { className: classes.join(' ').trim(), 'aria-labelledby': 'sl-tray-toggle' });
   const toggleButton = make('button', { type: 'button', id: 'sl-tray-toggle', className: 'sl-tray-toggle', 'aria-expanded': 'false', 'aria-controls': 'sl-tray-panel' });
   const panel = make('div', { id: 'sl-tray-panel', className: 'sl-tray-panel', hidden: true });
   const status = make('p', { className: 'sl-status', role: 'status' });
   tray.append(toggleButton, panel);
   const dialog = make('dialog', { className: 'sl-dialog' + (kiosk ? ' sl-kiosk' : ''), 'aria-labelledby': 'sl-dialog-title' });
-  document.body.append(tray, dialog);
+  if (container) container.prepend(tray);
+  else document.body.append(tray);
+  document.body.append(dialog);
 
   function render() {
     const list = items();
