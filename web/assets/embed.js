@@ -326,8 +326,11 @@ import { shortlistButton, mountTray } from './shortlist.js';
         title: t('openProfile') + ' ' + t('newTab')
       }, [t('openProfile') + ' ↗']));
     }
-    children.push(shortlistButton(p.reference, lang, plotTitle(p)));
-    children.push(inquiryButton(p.reference, lang, isKiosk ? 'kiosk' : 'embed'));
+    // Side by side, so the card grows by no more than the inquiry button did alone.
+    children.push(el('div', { className: 'card-actions' }, [
+      shortlistButton(p.reference, lang, plotTitle(p)),
+      inquiryButton(p.reference, lang, isKiosk ? 'kiosk' : 'embed')
+    ]));
     return el('div', { className: 'plot-card', 'data-reference': p.reference }, children);
   }
 
@@ -1079,7 +1082,7 @@ import { shortlistButton, mountTray } from './shortlist.js';
     lang: lang,
     kiosk: isKiosk,
     container: isKiosk ? document.querySelector('#kiosk-header .kiosk-buttons') : null,
-    placement: 'sl-top-right'
+    placement: isKiosk ? null : 'sl-top-right'
   });
   if (isKiosk) kiosk.setup();
   // Small embeds: the legend starts folded (one tap opens it), so it does not hide the map.

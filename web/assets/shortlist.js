@@ -172,7 +172,8 @@ export function mountTray({ lang, kiosk, container, placement }) {
   function render() {
     const list = items();
     toggleButton.textContent = t.tray + ' (' + list.length + ')';
-    tray.hidden = !kiosk && list.length === 0 && panel.hidden;
+    // Out of the way until something is collected (the kiosk's header keeps its layout).
+    tray.hidden = list.length === 0 && panel.hidden;
     panel.textContent = '';
     if (!list.length) {
       panel.append(make('p', { className: 'sl-empty', text: t.empty }));
