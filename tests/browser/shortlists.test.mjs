@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { BASE, assert, eq, screenshot, openPage, openEmbed, waitReady, pointOnPlot, renderedPlots, test } from './lib.mjs';
+import { BASE, assert, eq, screenshot, newContext, openPage, openEmbed, waitReady, pointOnPlot, renderedPlots, test } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -151,4 +151,22 @@ test('shortlist on the kiosk: QR code shown large, contact form, emptied by the 
   eq(await page.evaluate(() => localStorage.getItem('gwf-shortlist-kiosk')), '[]', 'storage emptied');
   await screenshot(page, 'shortlist-kiosk-after-idle-reset');
   t.note = `${reference} → /s/${code}${STAFF ? ', inquiry read back' : ''}`;
+});
+
+test("shortlist from the portal's compare selection", async (browser, t) => {
+  const context = await newContext(browser, t);
+  const page = await openPage(context, t, '/?lang=en');
+  await page.waitForFunction(() => document.documentElement.getAttribute('data-gwf-state') === 'ready', null, { timeout: 20000 });
+  const items = page.locator('#result-list .result');
+  const refs = [];
+  for (let i = 0; i < 3; i++) {
+    refs.push(await items.nth(i).getAttribute('data-ref'));
+    await items.nth(i).locator('.compare-toggle input').check();
+  }
+  await page.getByRole('button', { name: 'Share as shortlist' }).click();
+  await page.waitForURL(/\/s\/[0-9a-z]{12}\?lang=en$/, { timeout: 10000 });
+  eq(await page.locator('h1').innerText(), 'Shortlist', 'the shortlist page');
+  const shown = await page.locator('table.compare thead th .ref').allInnerTexts();
+  eq(JSON.stringify(shown), JSON.stringify(refs), 'the selection, in order');
+  t.note = `${refs.join(', ')} → ${new URL(page.url()).pathname}`;
 });

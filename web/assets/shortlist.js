@@ -10,6 +10,7 @@
  *   (`placement`: a class, `sl-top-right` on /embed where the legend holds the bottom left),
  *   or inside `container` (the kiosk's header); returns `{ setLang, reset }` (the kiosk's idle reset calls `reset` so the next visitor starts
  *   empty);
+ * - `shareOnClick(button, references, lang)`: the portal's "Share as shortlist";
  * - elements `[data-shortlist-button][data-plot]` get a button, and the page a tray, when this
  *   module loads (profile pages).
  *
@@ -151,6 +152,25 @@ async function create(references) {
     return { gone };
   }
   return { status: response.status };
+}
+
+/**
+ * `button` makes a shortlist of `references()` and opens its page (the portal's compare
+ * selection); on failure it shows its `data-failed` text.
+ */
+export function shareOnClick(button, references, lang) {
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const result = await create(references());
+      if (result.shortlist) {
+        window.location.href = '/s/' + result.shortlist.code + '?lang=' + lang;
+        return;
+      }
+    } catch (e) { /* told below */ }
+    button.textContent = button.dataset.failed;
+    button.disabled = false;
+  });
 }
 
 /** The tray; `{ setLang, reset }`. */

@@ -118,6 +118,7 @@ fn view(base: &str, loaded: Loaded) -> Shortlist {
         (status = 413, description = "Body larger than 2 KiB", body = Problem, content_type = "application/problem+json"),
         r::NotJson,
         (status = 422, description = "No plots, more than 12, or one that is not a published plot (each named in `errors`)", body = Problem, content_type = "application/problem+json"),
+        r::BadToken,
         r::RateLimited,
         r::Busy,
     ),
@@ -199,6 +200,7 @@ pub async fn create_shortlist(
     responses(
         (status = 200, description = "The shortlist", body = Shortlist),
         (status = 404, description = "No such shortlist (never made, deleted after the retention time, or not a code)", body = Problem, content_type = "application/problem+json"),
+        r::BadToken,
         r::Busy,
     ),
     security((), ("bearer" = []))
