@@ -308,6 +308,15 @@ async fn the_page_compares_the_plots_in_german_and_english_and_is_not_indexed() 
     assert!(en.contains("<h1>Shortlist</h1>"));
     assert!(en.contains("Plots compared"));
     assert_problem(app.get(&format!("/s/{code}?lang=fr")).await, 400).await;
+    // Profiles of published plots offer collecting them.
+    let profile = app
+        .get("/plots/LWL-001/profile?lang=en")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(profile.contains(r#"data-shortlist-button data-plot="LWL-001""#));
+    assert!(profile.contains("/assets/shortlist."), "the tray's script");
     // More than four plots: groups of four, each its own table (prints page by page).
     let own = two_towns_own(&app).await;
     let mut refs = vec!["LWL-001".to_owned(), "GRA-001".to_owned()];

@@ -95,6 +95,14 @@ test('shortlist collected in the /embed popup, shared and opened as a page', asy
   await axeCheck(shortlistPage, 'shortlist page (de)');
   await shortlistPage.emulateMedia({ media: 'print' });
   await screenshot(shortlistPage, 'shortlist-page-de-print');
+  // A profile page of the same site knows the collection (the same localStorage).
+  const profile = await openPage(context, t, `/plots/${collected[0]}/profile?lang=en`);
+  const onProfile = profile.locator('.sl-toggle');
+  await onProfile.waitFor({ timeout: 5000 });
+  eq(await onProfile.getAttribute('aria-pressed'), 'true', 'collected, as the profile shows');
+  eq(await profile.locator('.sl-tray-toggle').innerText(), `Shortlist (${collected.length})`, 'the tray on the profile');
+  await axeCheck(profile, 'profile with the shortlist button');
+  await screenshot(profile, 'shortlist-profile-en');
   t.note = `${collected.join(', ')} → /s/${code}`;
 });
 
