@@ -45,6 +45,10 @@ test('shortlist collected in the /embed popup, shared and opened as a page', asy
     if (collected.indexOf(reference) < 0) {
       eq(await add.getAttribute('aria-pressed'), 'false', 'not yet collected');
       await add.click();
+      await page.waitForFunction((ref) => {
+        const b = document.querySelector(`.maplibregl-popup .sl-toggle[data-plot="${ref}"]`);
+        return b && b.getAttribute('aria-pressed') === 'true';
+      }, reference, { timeout: 3000 }).catch(() => {});
       eq(await add.getAttribute('aria-pressed'), 'true', 'collected');
       collected.push(reference);
     }
