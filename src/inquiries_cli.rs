@@ -15,7 +15,8 @@ pub enum MaintenanceCommand {
     /// Periodic clean-up, for a daily cron job or systemd timer: clears the personal data of
     /// inquiries without activity for GWF_INQUIRY_RETENTION_DAYS (default 730), deletes saved
     /// searches never confirmed within GWF_ALERT_CONFIRM_HOURS (72) and feed-only ones unread
-    /// for GWF_ALERT_UNUSED_DAYS (365) (docs/alerts.md). Running it again changes nothing new.
+    /// for GWF_ALERT_UNUSED_DAYS (365) (docs/alerts.md), and deletes shortlists not opened for
+    /// GWF_SHORTLIST_RETENTION_DAYS (default 180). Running it again changes nothing new.
     Run,
 }
 
@@ -111,6 +112,10 @@ pub async fn maintenance(settings: &Settings, command: MaintenanceCommand) -> an
         "{} saved searches deleted unconfirmed (after {} h), {} unused (after {} days); {} old entries",
         expired.unconfirmed, a.confirm_hours, expired.unused, a.unused_days, expired.entries
     );
+    let days = settings.shortlist_retention_days;
+    let deleted = db::shortlists::delete_unused(&mut conn, days).await?;
+    tracing::info!(deleted, retention_days = days, "unused shortlists deleted");
+    println!("{deleted} shortlists deleted (not opened for {days} days)");
     Ok(())
 }
 

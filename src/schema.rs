@@ -309,6 +309,7 @@ diesel::table! {
         staff_notified_at -> Nullable<Timestamptz>,
         confirmation_sent_at -> Nullable<Timestamptz>,
         anonymised_at -> Nullable<Timestamptz>,
+        shortlist_code -> Nullable<Text>,
     }
 }
 
@@ -321,6 +322,15 @@ diesel::table! {
         actor -> Text,
         action -> Text,
         changes -> Jsonb,
+    }
+}
+
+diesel::table! {
+    shortlists (code) {
+        code -> Text,
+        plot_ids -> Array<Int8>,
+        created_at -> Timestamptz,
+        last_used_at -> Timestamptz,
     }
 }
 

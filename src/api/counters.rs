@@ -66,3 +66,8 @@ pub fn alert_entries(n: u64) {
 pub fn alert_mail(kind: &'static str, outcome: &'static str) {
     counter!("gwf_alert_mails_total", "kind" => kind, "outcome" => outcome).increment(1);
 }
+
+/// A shortlist made (`POST /shortlists`).
+pub fn shortlist_created() {
+    counter!("gwf_shortlists_created_total").increment(1);
+}

@@ -113,6 +113,9 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         super::alerts::pages::unsubscribe_page,
         super::alerts::pages::unsubscribe,
         super::alerts::counts,
+        super::shortlists::create_shortlist,
+        super::shortlists::get_shortlist,
+        super::shortlists::shortlist_qr,
         super::maps::tiles::plot_tile,
         super::maps::tiles::plot_tilejson,
         super::maps::profile::plot::plot_profile,
@@ -142,6 +145,8 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         crate::domain::inquiry::InquiryRequest, crate::domain::inquiry::PlotRef, crate::domain::inquiry::Profile, crate::domain::inquiry::Contact, crate::domain::inquiry::Consent, crate::domain::inquiry::Source, crate::domain::inquiry::InquiryStatus, crate::domain::inquiry::LostReason, crate::domain::inquiry::stats::DemandReport, crate::domain::inquiry::stats::DemandYear,
         super::inquiries::Received, super::inquiries::Inquiry, super::inquiries::ContactView, super::inquiries::RoutedTo, super::inquiries::InquiryHistoryEntry, super::inquiries::staff::InquiryPage, super::inquiries::staff::InquiryDetail, super::inquiries::staff::InquiryPatch, super::inquiries::matches::Match, super::inquiries::matches::Matches, super::inquiries::matches::ShortlistRequest, super::inquiries::privacy::PersonRequest, super::inquiries::privacy::PersonalData, super::inquiries::privacy::PersonalInquiry, super::inquiries::privacy::Erased, super::inquiries::privacy::PersonalSavedSearch,
         crate::domain::alerts::SubscribeRequest, super::alerts::Subscribed, super::alerts::SavedSearch, super::alerts::AlertCounts,
+        super::inquiries::Received, super::inquiries::Inquiry, super::inquiries::ContactView, super::inquiries::RoutedTo, super::inquiries::InquiryHistoryEntry, super::inquiries::staff::InquiryPage, super::inquiries::staff::InquiryDetail, super::inquiries::staff::InquiryPatch, super::inquiries::matches::Match, super::inquiries::matches::Matches, super::inquiries::matches::ShortlistRequest, super::inquiries::privacy::PersonRequest, super::inquiries::privacy::PersonalData, super::inquiries::privacy::PersonalInquiry, super::inquiries::privacy::Erased,
+        crate::domain::shortlist::CreateShortlist, super::shortlists::Shortlist,
     )),
     modifiers(&BearerAuth, &InlineFlattened, &PatchSchema, &BodyLists),
     tags(
@@ -154,6 +159,7 @@ Reading published plots needs no account. Staff authenticate with `Authorization
         (name = "monitoring", description = "Market monitoring (Flächenbilanz): supply, take-up, Reichweite, prices — for any past date"),
         (name = "inquiries", description = "Inquiries (leads) from investors, routed to the town owning the plots or to the region's admins; the staff pipeline, matching and data-protection requests"),
         (name = "alerts", description = "Saved searches with alerts: an Atom feed at a secret URL, or a digest by e-mail after double opt-in, of plots that newly match"),
+        (name = "shortlists", description = "Shortlists: plots a visitor collected, behind a short unguessable link (a compare page, and a QR code for the kiosk)"),
         (name = "operations", description = "Health probes"),
         (name = "ogcapi", description = "OGC API – Features (Parts 1, 2, 3): the plots, estates and municipalities as feature collections for QGIS, ArcGIS and GDAL"),
     )

@@ -22,6 +22,7 @@ pub mod places;
 pub mod plots;
 pub mod portal;
 pub mod protection;
+pub mod shortlists;
 pub mod views;
 pub mod webhooks;
 pub mod xml;
@@ -265,6 +266,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(inquiries::privacy::erase_person)),
         )
         .service(
+            resource("/shortlists", "POST").route(web::post().to(shortlists::create_shortlist)),
+        )
+        .service(
             resource("/monitoring/freshness", "GET")
                 .route(web::get().to(monitoring::freshness::freshness_report)),
         )
@@ -294,6 +298,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/estates/{id}/profile", "GET")
                 .route(web::get().to(maps::profile::estate::estate_profile)),
         )
+        .service(
+            resource("/shortlists/{code}", "GET").route(web::get().to(shortlists::get_shortlist)),
+        )
+        .service(
+            resource("/s/{code}", "GET").route(web::get().to(shortlists::page::shortlist_page)),
+        )
+        .service(resource("/s/{code}/qr.svg", "GET").route(web::get().to(shortlists::shortlist_qr)))
         .service(
             resource("/inquiries/{id}", "GET, PATCH")
                 .route(web::get().to(inquiries::staff::get_inquiry))

@@ -169,6 +169,9 @@ pub struct Settings {
     /// this long loses its personal data at the next `gewerbeflaechen maintenance run`.
     /// Units: days.
     pub inquiry_retention_days: u32,
+    /// `GWF_SHORTLIST_RETENTION_DAYS` (default 180, 1–3650): a shortlist not opened for this
+    /// long is deleted at the next `gewerbeflaechen maintenance run`. Units: days.
+    pub shortlist_retention_days: u32,
 }
 
 /// Everything wrong with the configuration, reported together.
@@ -288,6 +291,7 @@ impl Settings {
         };
         let stale_after_days = number("GWF_STALE_AFTER_DAYS", 365, 1, 3650) as u32;
         let inquiry_retention_days = number("GWF_INQUIRY_RETENTION_DAYS", 730, 30, 3650) as u32;
+        let shortlist_retention_days = number("GWF_SHORTLIST_RETENTION_DAYS", 180, 1, 3650) as u32;
         let defaults = crate::domain::geometry::GeometryLimits::default();
         let geometry_limits = crate::domain::geometry::GeometryLimits {
             ring_positions: number(
@@ -479,6 +483,7 @@ impl Settings {
             smtp_url,
             mail_from,
             inquiry_retention_days,
+            shortlist_retention_days,
         })
     }
 }

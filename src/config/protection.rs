@@ -19,15 +19,18 @@ pub enum Class {
     Inquiry,
     /// Saved searches (`POST /saved-searches`): each may send a confirmation mail.
     Alert,
+    /// Shortlists made by anyone (`POST /shortlists`), per client address.
+    Shortlist,
 }
 
 impl Class {
-    pub const ALL: [Class; 5] = [
+    pub const ALL: [Class; 6] = [
         Class::Login,
         Class::Heavy,
         Class::Write,
         Class::Inquiry,
         Class::Alert,
+        Class::Shortlist,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +40,7 @@ impl Class {
             Class::Write => "write",
             Class::Inquiry => "inquiry",
             Class::Alert => "alert",
+            Class::Shortlist => "shortlist",
         }
     }
 }
@@ -59,7 +63,8 @@ pub struct Protection {
     /// `GWF_RATE_LOGIN_PER_MIN` (10) / `GWF_RATE_LOGIN_TOTAL_PER_MIN` (100),
     /// `GWF_RATE_HEAVY_PER_MIN` (300) / `GWF_RATE_HEAVY_TOTAL_PER_MIN` (3,000),
     /// `GWF_RATE_WRITE_PER_MIN` (300) / `GWF_RATE_WRITE_TOTAL_PER_MIN` (3,000),
-    /// `GWF_RATE_INQUIRY_PER_MIN` (5) / `GWF_RATE_INQUIRY_TOTAL_PER_MIN` (60). 0 = off.
+    /// `GWF_RATE_INQUIRY_PER_MIN` (5) / `GWF_RATE_INQUIRY_TOTAL_PER_MIN` (60),
+    /// `GWF_RATE_SHORTLIST_PER_MIN` (10) / `GWF_RATE_SHORTLIST_TOTAL_PER_MIN` (300). 0 = off.
     pub rates: Vec<(Class, Rate)>,
     /// `GWF_ARGON2_CONCURRENCY` (default: number of CPUs): password checks at once.
     pub argon2_concurrency: usize,
@@ -108,6 +113,7 @@ pub(super) fn parse(
         rate(Class::Write, 300, 3_000),
         rate(Class::Inquiry, 5, 60),
         rate(Class::Alert, 5, 60),
+        rate(Class::Shortlist, 10, 300),
     ];
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
     let argon2_concurrency = number("GWF_ARGON2_CONCURRENCY", cpus, 1, 256) as usize;

@@ -76,8 +76,9 @@ pub async fn create(
         let row: Id = diesel::sql_query(
             "INSERT INTO inquiries (submission, kind, municipality_id, plot_ids, profile, source, \
                message, contact_name, contact_company, contact_email, contact_phone, language, \
-               consent_version, consent_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now()) RETURNING id",
+               consent_version, consent_at, shortlist_code) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), $14) \
+             RETURNING id",
         )
         .bind::<BigInt, _>(submission.id)
         .bind::<Text, _>(kind)
@@ -92,6 +93,7 @@ pub async fn create(
         .bind::<Nullable<Text>, _>(new.phone.as_deref())
         .bind::<Text, _>(new.language.code())
         .bind::<Text, _>(&new.consent_version)
+        .bind::<Nullable<Text>, _>(new.shortlist.as_ref().map(|c| c.as_str()))
         .get_result(conn)
         .await?;
         add_history(conn, row.id, None, "inquirer", "created", &Value::Null).await?;
@@ -155,6 +157,8 @@ pub struct InquiryRow {
     pub closed_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub anonymised_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub shortlist_code: Option<String>,
 }
 
 const COLUMNS: &str = "i.id, i.submission, i.kind, i.municipality_id, \
@@ -165,7 +169,7 @@ const COLUMNS: &str = "i.id, i.submission, i.kind, i.municipality_id, \
     i.profile, i.source, i.message, i.contact_name, i.contact_company, i.contact_email, \
     i.contact_phone, i.language, i.consent_version, i.consent_at, i.status, i.lost_reason, \
     i.assignee_id, i.version, i.created_at, i.updated_at, i.first_response_at, i.closed_at, \
-    i.anonymised_at";
+    i.anonymised_at, i.shortlist_code";
 
 /// `scope` as SQL over `inquiries i`, with `$1` bound to its municipalities (empty for the
 /// region).

@@ -18,6 +18,7 @@ pub mod plots;
 pub mod reminders;
 pub mod scope;
 pub mod search;
+pub mod shortlists;
 pub mod sql;
 pub mod tiles;
 pub mod users;

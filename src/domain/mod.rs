@@ -26,6 +26,7 @@ pub mod plot;
 pub mod preview;
 pub mod reminders;
 pub mod search;
+pub mod shortlist;
 pub mod webhooks;
 
 use serde::de::DeserializeOwned;

@@ -329,3 +329,73 @@ async fn editors_see_internal_fields_of_their_own_plots_only_in_lists() {
         "{csv}"
     );
 }
+
+/// Shortlists are public links: every role (and no role) makes and reads them with the same
+/// answer, and a draft goes into none, not even an admin's (it would be shown to everyone the
+/// link reaches). `domain::access::authorize_shortlist`, `shortlist_scope`.
+#[tokio::test]
+async fn shortlists_are_the_same_public_link_for_every_role() {
+    let app = spawn_app_with(&[("GWF_RATE_SHORTLIST_PER_MIN", "1000")]).await;
+    let (own, _) = app.place().await;
+    app.account_with_token("editor@ludwigslust.example", "editor", &[own], EDITOR)
+        .await;
+    app.account_with_token("viewer@region.example", "viewer", &[], VIEWER)
+        .await;
+    app.create_plot(&plot_body("S-PUB", own, None)).await;
+    let mut draft = plot_body("S-DRAFT", own, None);
+    draft["published"] = false.into();
+    draft["geometry"]["coordinates"] = json!([square(11.7, 53.3, 0.001)]);
+    app.create_plot(&draft).await;
+    let mut failures = Vec::new();
+    for role in [Role::Anonymous, Role::Viewer, Role::Editor, Role::Admin] {
+        let with = |request: reqwest::RequestBuilder| match token(role) {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        };
+        for (plots, want) in [(json!(["S-PUB"]), 201), (json!(["S-DRAFT"]), 422)] {
+            let response = with(app.client.post(app.url("/shortlists")))
+                .json(&json!({ "plots": plots }))
+                .send()
+                .await
+                .unwrap();
+            let got = response.status().as_u16();
+            if got != want {
+                failures.push(format!(
+                    "{role:?} POST /shortlists {plots}: {got}, want {want}"
+                ));
+                continue;
+            }
+            if got != 201 {
+                continue;
+            }
+            let made: Value = response.json().await.unwrap();
+            let code = made["code"].as_str().unwrap();
+            for path in [
+                format!("/shortlists/{code}"),
+                format!("/s/{code}"),
+                format!("/s/{code}/qr.svg"),
+            ] {
+                let got = with(app.client.get(app.url(&path)))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16();
+                if got != 200 {
+                    failures.push(format!("{role:?} GET {path}: {got}, want 200"));
+                }
+            }
+            let read: Value = with(app.client.get(app.url(&format!("/shortlists/{code}"))))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if read["plots"][0].get("internal_notes").is_some() {
+                failures.push(format!("{role:?} reads internal fields in a shortlist"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -46,6 +46,7 @@ mod reminder_mails;
 mod reminders;
 mod resync;
 mod search;
+mod shortlists;
 mod tile_push;
 mod upgrade;
 mod visibility;

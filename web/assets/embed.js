@@ -19,6 +19,7 @@ import {
   loadBasemap as loadStyle, plainStyle, extentOf, labelPoint, usableBounds, addOutlineLayers, addClusterLayer
 } from './map.js';
 import { inquiryButton } from './inquiry.js';
+import { shortlistButton, mountTray } from './shortlist.js';
 
 (function () {
   'use strict';
@@ -325,7 +326,11 @@ import { inquiryButton } from './inquiry.js';
         title: t('openProfile') + ' ' + t('newTab')
       }, [t('openProfile') + ' ↗']));
     }
-    children.push(inquiryButton(p.reference, lang, isKiosk ? 'kiosk' : 'embed'));
+    // Side by side, so the card grows by no more than the inquiry button did alone.
+    children.push(el('div', { className: 'card-actions' }, [
+      shortlistButton(p.reference, lang, plotTitle(p)),
+      inquiryButton(p.reference, lang, isKiosk ? 'kiosk' : 'embed')
+    ]));
     return el('div', { className: 'plot-card', 'data-reference': p.reference }, children);
   }
 
@@ -990,10 +995,16 @@ import { inquiryButton } from './inquiry.js';
       });
     }
 
+    // Nobody touched the screen for a while: the next visitor starts with an empty shortlist.
+    function idleReset() {
+      tray.reset();
+      overview();
+    }
+
     function interacted(e) {
       clearTimeout(cycleTimer);
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(overview, KIOSK_IDLE_MS);
+      idleTimer = setTimeout(idleReset, KIOSK_IDLE_MS);
       if (app.kioskState === 'interaction') return;
       app.kioskState = 'interaction';
       // A touch on the card keeps it (to read it); anywhere else the cycle's highlight goes.
@@ -1007,6 +1018,7 @@ import { inquiryButton } from './inquiry.js';
     function setLanguage(newLang) {
       lang = newLang;
       applyStaticTexts();
+      tray.setLang(lang);
       renderKioskTexts();
       if (popup) popup.remove();
       var current = index >= 0 && !card.hidden ? plots[index] : null;
@@ -1064,6 +1076,14 @@ import { inquiryButton } from './inquiry.js';
     };
   })();
 
+  // The kiosk's tray sits in its header; on /embed at the top right (the legend holds the
+  // bottom left, an estate's panel the top left).
+  var tray = mountTray({
+    lang: lang,
+    kiosk: isKiosk,
+    container: isKiosk ? document.querySelector('#kiosk-header .kiosk-buttons') : null,
+    placement: isKiosk ? null : 'sl-top-right'
+  });
   if (isKiosk) kiosk.setup();
   // Small embeds: the legend starts folded (one tap opens it), so it does not hide the map.
   else if (window.innerWidth < 520 || window.innerHeight < 420) document.getElementById('legend').open = false;

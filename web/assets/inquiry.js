@@ -3,11 +3,13 @@
  * /embed popup and on the kiosk card. Plain ES module, no build step, nothing from another
  * host.
  *
- * - `mountInquiryForm(container, { plot, lang, source })` puts the form into `container`;
+ * - `mountInquiryForm(container, { plot, shortlist, lang, source })` puts the form into
+ *   `container`: about one plot (a reference), or about a shortlist's plots (its code);
  * - `inquiryButton(plot, lang, source)` is a button that opens the form in its place (popups
  *   and the kiosk card stay small until someone wants to write);
- * - every element `[data-inquiry-form][data-plot]` on the page gets a form when this module
- *   loads (`data-lang`: de|en, `data-source`: profile|embed|kiosk).
+ * - every element `[data-inquiry-form]` with `data-plot` or `data-shortlist` on the page gets
+ *   a form when this module loads (`data-lang`: de|en, `data-source`: profile|embed|kiosk|
+ *   shortlist).
  *
  * Accessible: every field has a <label>; errors are listed in a summary announced by screen
  * readers (role=alert) and tied to their fields (aria-invalid, aria-describedby); success is
@@ -23,6 +25,7 @@ const TEXT = {
   de: {
     open: 'Anfrage zu dieser Fläche',
     heading: 'Anfrage senden',
+    headingShortlist: 'Anfrage zu dieser Merkliste',
     intro: 'Die Wirtschaftsförderung der Gemeinde meldet sich bei Ihnen.',
     name: 'Name',
     company: 'Firma (optional)',
@@ -49,6 +52,7 @@ const TEXT = {
   en: {
     open: 'Inquire about this plot',
     heading: 'Send an inquiry',
+    headingShortlist: 'Inquire about this shortlist',
     intro: "The municipality's economic development office will contact you.",
     name: 'Name',
     company: 'Company (optional)',
@@ -108,7 +112,7 @@ const POINTERS = {
  * Puts the inquiry form about `plot` (a reference) into `container`. `onClose` (optional)
  * adds a cancel button.
  */
-export function mountInquiryForm(container, { plot, lang, source, onClose }) {
+export function mountInquiryForm(container, { plot, shortlist, lang, source, onClose }) {
   ensureStyles();
   const t = TEXT[lang === 'en' ? 'en' : 'de'];
   const id = 'inq' + (++counter);
@@ -129,7 +133,7 @@ export function mountInquiryForm(container, { plot, lang, source, onClose }) {
     ]);
   }
 
-  const heading = make('h2', { className: 'inq-heading', id: id + '-heading', text: t.heading });
+  const heading = make('h2', { className: 'inq-heading', id: id + '-heading', text: shortlist ? t.headingShortlist : t.heading });
   const summary = make('div', { className: 'inq-summary', role: 'alert', id: id + '-summary' });
   const language = make('select', {}, [
     make('option', { value: 'de', text: t.de }),
@@ -153,7 +157,7 @@ export function mountInquiryForm(container, { plot, lang, source, onClose }) {
     cancel.addEventListener('click', onClose);
     buttons.append(cancel);
   }
-  const form = make('form', { className: 'inq-form', novalidate: true, 'aria-labelledby': heading.id, 'data-plot': plot }, [
+  const form = make('form', { className: 'inq-form', novalidate: true, 'aria-labelledby': heading.id, 'data-plot': plot || null, 'data-shortlist': shortlist || null }, [
     heading,
     make('p', { className: 'inq-intro', text: t.intro }),
     summary,
@@ -220,7 +224,7 @@ export function mountInquiryForm(container, { plot, lang, source, onClose }) {
     send.textContent = t.sending;
     const value = (name) => fields[name].value.trim() || null;
     const body = {
-      plots: [plot],
+      ...(shortlist ? { shortlist } : { plots: [plot] }),
       message: value('message'),
       contact: {
         name: value('name'),
@@ -281,6 +285,7 @@ export function inquiryButton(plot, lang, source) {
   return holder;
 }
 
-for (const node of document.querySelectorAll('[data-inquiry-form][data-plot]')) {
-  mountInquiryForm(node, { plot: node.dataset.plot, lang: node.dataset.lang, source: node.dataset.source });
+for (const node of document.querySelectorAll('[data-inquiry-form]')) {
+  if (!node.dataset.plot && !node.dataset.shortlist) continue;
+  mountInquiryForm(node, { plot: node.dataset.plot, shortlist: node.dataset.shortlist, lang: node.dataset.lang, source: node.dataset.source });
 }

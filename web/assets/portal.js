@@ -16,6 +16,7 @@ import {
   loadBasemap, plainStyle, extentOf, addOutlineLayers, firstSymbolLayer, addClusterLayer, plotTilesUrl
 } from './map.js';
 import { plotViews, addResultLayers, points } from './portal-plot.js';
+import { shareOnClick } from './shortlist.js';
 import { formatArea, addAreaLayers, showArea, drawTool } from './portal-draw.js';
 import {
   SORTS, MAX_COMPARE, readUrl, urlOf as urlOfState, writeForm as writeFormOf, readForm as readFormOf, apiQuery, searchBody, tileQuery
@@ -173,6 +174,7 @@ function renderCompare() {
   const bar = document.getElementById('compare-bar');
   const link = document.getElementById('compare-link');
   bar.hidden = state.compare.length === 0;
+  document.getElementById('compare-share').hidden = state.compare.length === 0;
   if (state.compare.length >= 2) {
     link.textContent = fill(TEXT.compareLink, { n: state.compare.length });
     link.href = '/compare?plots=' + state.compare.map(encodeURIComponent).join(',') + '&lang=' + lang;
@@ -485,6 +487,7 @@ function bindForm() {
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !document.getElementById('plot-card').hidden) document.querySelector('#plot-card .card-close').click();
   });
+  shareOnClick(document.getElementById('compare-share'), () => state.compare, lang);
   document.getElementById('compare-clear').addEventListener('click', () => { state.compare = []; setUrl(false); renderCompare(); });
   window.addEventListener('popstate', () => {
     const next = readUrl(window.location.href);

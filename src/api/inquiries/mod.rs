@@ -88,9 +88,10 @@ pub async fn submit_inquiry(
     }
     let new = request.check().map_err(ApiError::Validation)?;
     let mut conn = state.pool.get().await?;
-    let routes = match &new.profile {
-        Some(_) => vec![(None, Vec::new())],
-        None => {
+    let routes = match (&new.profile, &new.shortlist) {
+        (Some(_), _) => vec![(None, Vec::new())],
+        (None, Some(code)) => shortlist_routes(&mut conn, code).await?,
+        (None, None) => {
             let found = db::inquiries::published_plots(&mut conn, &new.plots).await?;
             let missing: Vec<FieldError> = new
                 .plots
@@ -129,6 +130,39 @@ pub async fn submit_inquiry(
         });
     }
     Ok(received())
+}
+
+/// The towns of a shortlist's plots still published, each with its plots in the shortlist's
+/// order: routed as an inquiry naming those plots would be.
+async fn shortlist_routes(
+    conn: &mut diesel_async::AsyncPgConnection,
+    code: &crate::domain::shortlist::Code,
+) -> Result<Vec<(Option<i64>, Vec<i64>)>, ApiError> {
+    let Some(shortlist) = db::shortlists::get(conn, code).await? else {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "/shortlist",
+            "no such shortlist",
+        )]));
+    };
+    let keys: Vec<crate::domain::plot::PlotKey> = shortlist
+        .plot_ids
+        .iter()
+        .map(|id| crate::domain::plot::PlotKey::Id(*id))
+        .collect();
+    let found = db::inquiries::published_plots(conn, &keys).await?;
+    let mut towns: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for id in &shortlist.plot_ids {
+        if let Some(plot) = found.iter().find(|p| p.id == *id) {
+            towns.entry(plot.municipality_id).or_default().push(plot.id);
+        }
+    }
+    if towns.is_empty() {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "/shortlist",
+            "none of the shortlist's plots is still published",
+        )]));
+    }
+    Ok(towns.into_iter().map(|(m, ids)| (Some(m), ids)).collect())
 }
 
 fn received() -> HttpResponse {
@@ -254,6 +288,8 @@ pub struct Inquiry {
     pub plot_ids: Vec<i64>,
     pub plot_references: Vec<String>,
     pub profile: Option<Profile>,
+    /// The shortlist's code when it was sent from one (`/s/{code}`).
+    pub shortlist: Option<String>,
     pub source: Source,
     /// Free text of the inquirer (`null` once anonymised).
     pub message: Option<String>,
@@ -291,6 +327,7 @@ impl From<db::inquiries::InquiryRow> for Inquiry {
             }),
             plot_ids: row.plot_ids,
             plot_references: row.plot_references,
+            shortlist: row.shortlist_code,
             message: row.message,
             contact: ContactView {
                 name: row.contact_name,

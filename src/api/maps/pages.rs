@@ -93,6 +93,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../web/assets/inquiry.css"),
     ),
     (
+        "shortlist.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/shortlist.js"),
+    ),
+    (
+        "shortlist.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../web/assets/shortlist.css"),
+    ),
+    (
         "portal.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../web/assets/portal.css"),

@@ -236,7 +236,7 @@ fn rows(lang: Lang) -> Vec<Row> {
     ]
 }
 
-fn table(lang: Lang, plots: &[Plot]) -> Markup {
+pub(crate) fn table(lang: Lang, plots: &[Plot]) -> Markup {
     let title = |p: &Plot| match lang {
         Lang::De => p.facts.title_de.clone(),
         Lang::En => p

@@ -248,6 +248,10 @@ fn results_panel(lang: Lang) -> Markup {
             ol #result-list aria-labelledby="results-title" {}
             div #compare-bar hidden {
                 a #compare-link href="/compare" {}
+                // The selection as a shortlist (docs/shortlists.md): a short link to pass on.
+                button #compare-share type="button" data-failed=(t("Merkliste nicht erstellt – bitte erneut versuchen", "Shortlist not made – please try again")) {
+                    (t("Als Merkliste teilen", "Share as shortlist"))
+                }
                 button #compare-clear type="button" { (t("Auswahl leeren", "Clear selection")) }
             }
         }

@@ -568,9 +568,11 @@ mod alerts;
 pub use alerts::{authorize_alert, AlertAction};
 
 mod inquiries;
+mod shortlists;
 pub use inquiries::{
     authorize_inquiry, inquiry_scope, may_be_assigned, notified, InquiryAction, InquiryScope,
 };
+pub use shortlists::{authorize_shortlist, shortlist_scope, ShortlistAction};
 
 #[cfg(test)]
 mod tests;

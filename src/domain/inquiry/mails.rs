@@ -227,6 +227,7 @@ fn source_de(s: Source) -> &'static str {
         Source::Profile => "ein Flächenexposé",
         Source::Embed => "die Flächenkarte",
         Source::Kiosk => "das Info-Terminal",
+        Source::Shortlist => "eine Merkliste",
         Source::Api => "die Schnittstelle",
     }
 }
@@ -236,6 +237,7 @@ fn source_en(s: Source) -> &'static str {
         Source::Profile => "a plot's profile page",
         Source::Embed => "the plot map",
         Source::Kiosk => "the kiosk",
+        Source::Shortlist => "a shortlist",
         Source::Api => "the API",
     }
 }

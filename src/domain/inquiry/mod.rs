@@ -127,6 +127,8 @@ pub enum Source {
     Embed,
     /// The kiosk, a visitor on the spot.
     Kiosk,
+    /// A shortlist's page (`/s/{code}`).
+    Shortlist,
     /// Another client of the API.
     #[default]
     Api,
@@ -138,12 +140,13 @@ impl Source {
             Source::Profile => "profile",
             Source::Embed => "embed",
             Source::Kiosk => "kiosk",
+            Source::Shortlist => "shortlist",
             Source::Api => "api",
         }
     }
 }
 
-/// `POST /inquiries`: about `plots`, or a `profile`; never both, never neither.
+/// `POST /inquiries`: about `plots`, a `shortlist`'s plots, or a `profile`; exactly one.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InquiryRequest {
@@ -153,6 +156,11 @@ pub struct InquiryRequest {
     pub plots: Vec<PlotRef>,
     #[serde(default)]
     pub profile: Option<Profile>,
+    /// A shortlist's code (`/s/{code}`): the inquiry is about its plots still published, and
+    /// names the shortlist. Instead of `plots`.
+    #[serde(default)]
+    #[schema(example = "7k2m9qx4rt0b")]
+    pub shortlist: Option<String>,
     /// Free text, up to 5,000 characters.
     #[serde(default)]
     pub message: Option<String>,
@@ -170,6 +178,8 @@ pub struct InquiryRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewInquiry {
     pub plots: Vec<PlotKey>,
+    /// The shortlist it was sent from; its plots are looked up by the handler.
+    pub shortlist: Option<super::shortlist::Code>,
     pub profile: Option<Profile>,
     pub message: Option<String>,
     pub name: String,
@@ -260,10 +270,26 @@ impl InquiryRequest {
                 )),
             }
         }
+        let shortlist = match self.shortlist.as_deref().map(str::trim) {
+            None => None,
+            Some(text) => {
+                let code = super::shortlist::Code::parse(text);
+                if code.is_none() {
+                    errors.push(FieldError::new("/shortlist", "is not a shortlist code"));
+                }
+                code
+            }
+        };
+        if self.shortlist.is_some() && (!self.plots.is_empty() || self.profile.is_some()) {
+            errors.push(FieldError::new(
+                "/shortlist",
+                "a shortlist stands for its plots: send it without `plots` or `profile`",
+            ));
+        }
         match (self.plots.len(), &self.profile) {
-            (0, None) => errors.push(FieldError::new(
+            (0, None) if self.shortlist.is_none() => errors.push(FieldError::new(
                 "/plots",
-                "name the plots asked about, or give a requirement `profile`",
+                "name the plots asked about, give a `shortlist`, or a requirement `profile`",
             )),
             (n, Some(_)) if n > 0 => errors.push(FieldError::new(
                 "/profile",
@@ -284,6 +310,7 @@ impl InquiryRequest {
             {
                 Ok(NewInquiry {
                     plots,
+                    shortlist,
                     profile: self.profile.map(Profile::normalised),
                     message,
                     name,

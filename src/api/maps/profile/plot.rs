@@ -341,8 +341,11 @@ fn render(
         (contact_section(l, contact, estate_name, &municipality.name))
         // The inquiry form (web/assets/inquiry.js); drafts cannot be inquired about.
         @if row.internal.published {
+            // Collect it into a shortlist (web/assets/shortlist.js, docs/shortlists.md).
+            div.shortlist data-shortlist-button data-plot=(f.reference) data-lang=(lang.code()) data-title=(title) {}
             div.inquiry data-inquiry-form data-plot=(f.reference) data-lang=(lang.code()) data-source="profile" {}
             script type="module" src="/assets/inquiry.js" {}
+            script type="module" src="/assets/shortlist.js" {}
         }
     };
     Layout {

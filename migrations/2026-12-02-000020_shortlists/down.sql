@@ -1,0 +1,2 @@
+ALTER TABLE inquiries DROP COLUMN shortlist_code;
+DROP TABLE shortlists;
