@@ -136,13 +136,17 @@ pub struct Opened {
     pub created_at: DateTime<Utc>,
 }
 
-/// The subscription a key opens, marking it used (expiry counts from the last use).
+/// The subscription a key opens, marking it used (expiry counts from the last use). A feed
+/// reader polls often: the mark is written at most once an hour, not on every read.
 pub async fn open(conn: &mut AsyncPgConnection, hash: &[u8; 32]) -> QueryResult<Option<Opened>> {
     diesel::sql_query(
-        "UPDATE saved_searches s SET used_at = now() FROM saved_search_keys k \
-         WHERE k.token_hash = $1 AND s.id = k.saved_search_id \
-         RETURNING s.id, k.kind, s.state, s.language, s.params::text AS params, s.area, \
-                   s.relation, s.email IS NOT NULL AS has_email, s.created_at",
+        "WITH k AS (SELECT saved_search_id, kind FROM saved_search_keys WHERE token_hash = $1), \
+         used AS (UPDATE saved_searches SET used_at = now() \
+                  WHERE id = (SELECT saved_search_id FROM k) \
+                    AND used_at < now() - interval '1 hour' RETURNING 1) \
+         SELECT s.id, k.kind, s.state, s.language, s.params::text AS params, s.area, \
+                s.relation, s.email IS NOT NULL AS has_email, s.created_at \
+         FROM saved_searches s JOIN k ON s.id = k.saved_search_id",
     )
     .bind::<Binary, _>(hash.as_slice())
     .get_result(conn)
