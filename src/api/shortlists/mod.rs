@@ -263,8 +263,8 @@ pub async fn shortlist_qr(
 
 /// `text` as a QR code in SVG: error correction M (a smudged kiosk screen or a phone at an
 /// angle still reads it), black on white, the four-module quiet zone readers need. The
-/// `qrcode` crate writes two paths and no script; the text is at most a URL of a configured
-/// base and a code, far within a QR code's capacity.
+/// `qrcode` crate writes a rectangle and one path, no script; the text is at most a URL of a
+/// configured base and a code, far within a QR code's capacity.
 pub fn qr_svg(text: &str) -> anyhow::Result<String> {
     use qrcode::render::svg;
     let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)?;
