@@ -162,13 +162,13 @@ pub async fn subscribe(
     let base = state.base_url(&req);
     let (token, hash) = credentials::new_token().map_err(ApiError::internal)?;
     let (feed_url, manage_url, unsubscribe_url) = urls(&base, &token);
-    if request.is_bait_taken() {
+    // A robot is answered like a person: a request that breaks the body's own rules gets their
+    // 400/422, a well-formed one with the bait taken a 201 that opens nothing.
+    let bait = request.is_bait_taken();
+    let new = request.check().map_err(ApiError::Validation)?;
+    if bait {
         crate::api::counters::alert_dropped();
-        // Answered like any other: a robot learns nothing.
-        let with_email = request
-            .email
-            .as_deref()
-            .is_some_and(|e| !e.trim().is_empty());
+        let with_email = new.email.is_some();
         return Ok(created(Subscribed {
             state: if with_email { "pending" } else { "active" },
             token,
@@ -179,7 +179,6 @@ pub async fn subscribe(
             confirm_within_hours: with_email.then_some(state.settings.alerts.confirm_hours),
         }));
     }
-    let new = request.check().map_err(ApiError::Validation)?;
     let mut object: Map<String, Value> = new.params.clone();
     if let Some(g) = &new.geometry {
         object.insert("geometry".into(), g.clone());

@@ -82,11 +82,14 @@ pub async fn submit_inquiry(
     let mut payload = payload.into_inner();
     let body = read_body_capped(&req, &mut payload, MAX_BODY_BYTES).await?;
     let request: InquiryRequest = parse_json(&body)?;
-    if request.is_bait_taken() {
+    // A robot is answered like a person: a body that breaks its own rules gets their 422, a
+    // well-formed one with the bait taken the 202 of any inquiry, and nothing is stored.
+    let bait = request.is_bait_taken();
+    let new = request.check().map_err(ApiError::Validation)?;
+    if bait {
         crate::api::counters::inquiry_dropped();
         return Ok(received());
     }
-    let new = request.check().map_err(ApiError::Validation)?;
     let mut conn = state.pool.get().await?;
     let routes = match (&new.profile, &new.shortlist) {
         (Some(_), _) => vec![(None, Vec::new())],
