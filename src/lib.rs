@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod mail;
+pub mod media_store;
 pub mod memory;
 pub mod reminders;
 pub mod schema;

@@ -3,6 +3,7 @@
 //! environment wins). Validated once at start-up;
 //! secrets are wrapped so they never reach a log line.
 
+pub mod media;
 pub mod protection;
 
 pub use protection::Protection;
@@ -152,6 +153,8 @@ pub struct Settings {
     /// this long loses its personal data at the next `gewerbeflaechen maintenance run`.
     /// Units: days.
     pub inquiry_retention_days: u32,
+    /// `GWF_MEDIA_*`: photos and documents (`media.rs`).
+    pub media: media::MediaSettings,
 }
 
 /// Everything wrong with the configuration, reported together.
@@ -310,6 +313,11 @@ impl Settings {
             &mut number,
             &mut more_problems,
         );
+        let media = media::parse(
+            &|key| get(key).map(str::to_owned),
+            &mut number,
+            &mut more_problems,
+        );
         problems.extend(more_problems);
         if get("GWF_WRITE_TOKEN").is_some() {
             problems.push(
@@ -455,6 +463,7 @@ impl Settings {
             smtp_url,
             mail_from,
             inquiry_retention_days,
+            media,
         })
     }
 }

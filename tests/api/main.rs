@@ -26,6 +26,7 @@ mod inquiries_access;
 mod inquiries_matching;
 mod inquiries_privacy;
 mod maps;
+mod media;
 mod monitoring;
 mod monitoring_page;
 mod officer_details;
