@@ -27,6 +27,7 @@ mod inquiries_matching;
 mod inquiries_privacy;
 mod maps;
 mod media;
+mod media_s3;
 mod monitoring;
 mod monitoring_page;
 mod officer_details;
