@@ -9,6 +9,7 @@ pub mod boundaries;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_media;
 pub mod domain;
 pub mod mail;
 pub mod media_store;

@@ -223,6 +223,9 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         unchanged = report.plots_kept,
         "demo data of the Städteverbund A14 loaded (made-up plots, marked demo)"
     );
+    let store = gewerbeflaechen::media_store::MediaStore::open(&settings.media)?;
+    let pictures = gewerbeflaechen::demo_media::seed_media(&mut conn, &store).await?;
+    tracing::info!(pictures, store = %store.description, "demo pictures drawn");
     Ok(())
 }
 

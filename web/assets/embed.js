@@ -19,6 +19,7 @@ import {
   loadBasemap as loadStyle, plainStyle, extentOf, labelPoint, usableBounds, addOutlineLayers, addClusterLayer
 } from './map.js';
 import { inquiryButton } from './inquiry.js';
+import { addPhoto, addKioskPhoto } from './embed-media.js';
 
 (function () {
   'use strict';
@@ -389,6 +390,7 @@ import { inquiryButton } from './inquiry.js';
   function addLocation(card, plotId) {
     if (plotId === null || plotId === undefined) return Promise.resolve();
     return fetchJSON('/plots/' + encodeURIComponent(plotId)).then(function (plot) {
+      if (addPhoto(card, plot, lang, 'thumb')) keepPopupInView();
       var estate = present(plot.estate_id) ? estateById[plot.estate_id] || null : null;
       var rows = locationRows(plot, estate);
       // "Stand": the date the data was last confirmed, so an investor sees how current it is.
@@ -940,6 +942,7 @@ import { inquiryButton } from './inquiry.js';
       card.hidden = false;
       app.highlighted = p.reference;
       document.documentElement.setAttribute('data-kiosk-ref', p.reference);
+      addKioskPhoto(card, p.id, p.reference, lang);
     }
 
     function next() {
