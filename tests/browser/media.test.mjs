@@ -120,7 +120,7 @@ test('photos: upload, publish, then the gallery on the profile and the thumbnail
   const photo = map.locator('.maplibregl-popup .plot-card .plot-photo img');
   await photo.waitFor({ state: 'visible', timeout: 10000 });
   await map.waitForFunction(() => { const i = document.querySelector('.plot-photo img'); return i && i.complete && i.naturalWidth > 0; }, null, { timeout: 10000 });
-  eq(await photo.evaluate((i) => i.naturalWidth), 160, 'the thumbnail');
+  eq(await photo.evaluate((i) => i.naturalWidth), 400, 'the 400 px size, sharp in a 320 px popup');
   const credit = await map.locator('.plot-photo figcaption').innerText();
   assert(credit.includes('Browser-Test'), `credit under the thumbnail: ${credit}`);
   await screenshot(map, 'media-embed-popup');

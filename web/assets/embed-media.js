@@ -12,7 +12,7 @@ export function coverOf(plot) {
   return photos.find((m) => m.cover) || photos[0] || null;
 }
 
-/** Puts the photo at the top of `card` (once); `size` is 'thumb' (popup) or 'small' (kiosk). */
+/** Puts the photo at the top of `card` (once); `size` is 'thumb' or 'small' (400 px: the popup and the kiosk, sharp at their widths). */
 export function addPhoto(card, plot, lang, size) {
   const m = coverOf(plot);
   if (!card || !m || card.querySelector('.plot-photo')) return false;
