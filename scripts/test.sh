@@ -3,7 +3,9 @@
 #
 # Stages (all run; the exit status is non-zero if any of them failed):
 #   1. cargo test --all-targets  against DATABASE_URL = admin (superuser)
-#      connection of the project-local PostGIS cluster (scripts/lib/db.sh).
+#      connection of the project-local PostGIS cluster (scripts/lib/db.sh),
+#      with moto's S3 server (pip, in .venv) on loopback for the media store's
+#      S3 test (GWF_TEST_S3_ENDPOINT; stopped after the stage).
 #      The Rust test harness creates its own template and per-test databases
 #      on that server; it needs superuser rights for CREATE EXTENSION postgis.
 #   2. browser tests (tests/browser/run.mjs runs every tests/browser/*.test.mjs): the embeddable map /embed, its
@@ -100,6 +102,10 @@ fi
 # Whatever happens (failure, Ctrl-C, kill), do not leave the API server
 # running: it would keep the port and the gwf_schemathesis database busy.
 stop_server() {
+  # The S3 stand-in of stage 1 too, if the script ends while it runs.
+  if [[ -n "${S3_PID:-}" ]]; then
+    kill "$S3_PID" 2>/dev/null || true
+  fi
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     # Graceful shutdown may wait for keep-alive connections; cap it.
@@ -436,11 +442,44 @@ ensure_database
 ADMIN_URL="$DATABASE_URL"
 
 # ---- stage 1: cargo test ---------------------------------------------------
+# The media store's S3 test (tests/api/media_s3.rs) runs against moto's S3 server (PyPI
+# `moto[server]`, in .venv) on loopback, started here and stopped after the stage; without it
+# the test says SKIP.
+S3_PID=""
+start_s3_server() {
+  ensure_venv || return 1
+  local port
+  port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" || return 1
+  mkdir -p "$GWF_ROOT/artifacts"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$GWF_ROOT/artifacts/moto-s3.log" 2>&1 &
+  S3_PID=$!
+  for _ in $(seq 1 100); do
+    if "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+      "http://127.0.0.1:$port/" 2>/dev/null; then
+      export GWF_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+      gwf_log "S3 stand-in (moto) on $GWF_TEST_S3_ENDPOINT"
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "error: moto_server did not answer on port $port (artifacts/moto-s3.log)" >&2
+  return 1
+}
+stop_s3_server() {
+  if [[ -n "$S3_PID" ]]; then
+    kill "$S3_PID" 2>/dev/null || true
+    wait "$S3_PID" 2>/dev/null || true
+    S3_PID=""
+  fi
+  unset GWF_TEST_S3_ENDPOINT
+}
+start_s3_server || echo "WARNING: no S3 stand-in: tests/api/media_s3.rs will SKIP" >&2
 gwf_log "cargo test --all-targets $*"
 cargo_result=passed
 cargo_rc=0
 cargo test --all-targets "$@" || cargo_rc=$?
 ((cargo_rc == 0)) || cargo_result="FAILED (exit $cargo_rc)"
+stop_s3_server
 
 # ---- stages 2 and 3: browser tests and schemathesis, on one test server -----
 skip_browser=0

@@ -48,6 +48,9 @@ enum Command {
     /// Saved searches with alerts: one round of the worker (docs/alerts.md).
     #[command(subcommand)]
     Alerts(inquiries_cli::AlertsCommand),
+    /// Photos and documents (docs/media.md).
+    #[command(subcommand)]
+    Media(MediaCommand),
     /// Data-protection requests about one person's inquiries: export or erase by e-mail
     /// address (docs/inquiries.md).
     #[command(subcommand)]
@@ -68,6 +71,15 @@ enum Command {
         #[arg(long)]
         staff: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Compare the database's media rows with the stored files (GWF_MEDIA_DIR or
+    /// GWF_MEDIA_S3_*): lists objects without rows and rows without objects. Exits 1 if any
+    /// row lacks its files; objects without rows are reported only (an upload that failed
+    /// after writing its files leaves them; deleting them is safe).
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -164,6 +176,7 @@ fn main() -> ExitCode {
             Command::Maintenance(command) => inquiries_cli::maintenance(&settings, command).await,
             Command::Inquiries(command) => inquiries_cli::inquiries(&settings, command).await,
             Command::Alerts(command) => inquiries_cli::alerts(&settings, command).await,
+            Command::Media(MediaCommand::Check) => media_check(&settings).await,
             Command::Openapi | Command::SearchSql { .. } => {
                 unreachable!("handled before configuration")
             }
@@ -214,6 +227,9 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         unchanged = report.plots_kept,
         "demo data of the Städteverbund A14 loaded (made-up plots, marked demo)"
     );
+    let store = gewerbeflaechen::media_store::MediaStore::open(&settings.media)?;
+    let pictures = gewerbeflaechen::demo_media::seed_media(&mut conn, &store).await?;
+    tracing::info!(pictures, store = %store.description, "demo pictures drawn");
     Ok(())
 }
 
@@ -401,4 +417,33 @@ fn search_sql(query: &str, plot: Option<&str>, tile: Option<&str>, staff: bool) 
     };
     println!("{};", sql.inline());
     ExitCode::SUCCESS
+}
+
+async fn media_check(settings: &Settings) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use diesel_async::AsyncConnection;
+    let store = gewerbeflaechen::media_store::MediaStore::open(&settings.media)?;
+    let mut conn = diesel_async::AsyncPgConnection::establish(settings.database_url.expose())
+        .await
+        .context("cannot connect to the database")?;
+    let report = gewerbeflaechen::media_store::check(&mut conn, &store).await?;
+    println!(
+        "{} content hashes in the database, store: {}",
+        report.hashes_checked, store.description
+    );
+    for (hash, missing) in &report.rows_without_objects {
+        println!("row without object: {hash} lacks {}", missing.join(", "));
+    }
+    for object in &report.objects_without_rows {
+        println!("object without row: {object}");
+    }
+    println!(
+        "{} rows without objects, {} objects without rows",
+        report.rows_without_objects.len(),
+        report.objects_without_rows.len()
+    );
+    if !report.rows_without_objects.is_empty() {
+        anyhow::bail!("some media rows lack their files: restore them from the backup");
+    }
+    Ok(())
 }

@@ -334,6 +334,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    media (id) {
+        id -> Int8,
+        plot_id -> Nullable<Int8>,
+        estate_id -> Nullable<Int8>,
+        kind -> Text,
+        content_hash -> Text,
+        content_type -> Text,
+        bytes -> Int8,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        caption_de -> Nullable<Text>,
+        caption_en -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        licence -> Nullable<Text>,
+        position -> Int4,
+        cover -> Bool,
+        internal -> Bool,
+        inline -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(municipalities -> regions (region_id));
 diesel::joinable!(estates -> municipalities (municipality_id));
 diesel::joinable!(plots -> municipalities (municipality_id));
@@ -342,6 +368,8 @@ diesel::joinable!(user_municipalities -> users (user_id));
 diesel::joinable!(user_municipalities -> municipalities (municipality_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(plot_history -> plots (plot_id));
+diesel::joinable!(media -> plots (plot_id));
+diesel::joinable!(media -> estates (estate_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -352,5 +380,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_municipalities,
     auth_tokens,
     plot_history,
-    place_history
+    place_history,
+    media
 );

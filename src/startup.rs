@@ -95,6 +95,8 @@ fn run(
     let hashing = Arc::new(tokio::sync::Semaphore::new(
         settings.protection.argon2_concurrency,
     ));
+    let media = crate::media_store::MediaStore::open(&settings.media)?;
+    let media_turns = Arc::new(tokio::sync::Semaphore::new(settings.media.concurrency));
     metrics::handle();
     let sources = Arc::new(metrics::Sources {
         pools: Arc::new(metrics::Pools::default()),
@@ -161,6 +163,8 @@ fn run(
             metrics: sources.clone(),
             basemap: basemap.clone(),
             mailer,
+            media: media.clone(),
+            media_turns: media_turns.clone(),
         });
         App::new()
             .app_data(state)

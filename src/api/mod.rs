@@ -15,6 +15,7 @@ pub mod imports;
 pub mod inquiries;
 pub mod limits;
 pub mod maps;
+pub mod media;
 pub mod metrics;
 pub mod monitoring;
 pub mod ogc;
@@ -48,6 +49,10 @@ pub struct AppState {
     pub basemap: Option<Arc<crate::basemap::Basemap>>,
     /// `None` without `GWF_SMTP_URL`: no mails (inquiry notices, shortlists).
     pub mailer: Option<crate::mail::Mailer>,
+    /// Photos and documents (`GWF_MEDIA_DIR` or `GWF_MEDIA_S3_*`).
+    pub media: crate::media_store::MediaStore,
+    /// Turns at decoding uploaded images (`GWF_MEDIA_CONCURRENCY`).
+    pub media_turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -321,6 +326,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/plots/{key}/preview-link", "POST")
                 .route(web::post().to(maps::preview::preview_link)),
+        )
+        .service(
+            resource("/plots/{key}/media", "GET, POST")
+                .route(web::get().to(media::list_plot_media))
+                .route(web::post().to(media::upload_plot_media)),
+        )
+        .service(
+            resource("/media/{id}", "GET, PATCH, DELETE")
+                .route(web::get().to(media::get_media))
+                .route(web::patch().to(media::patch_media))
+                .route(web::delete().to(media::delete_media)),
+        )
+        .service(
+            resource("/media/{id}/{hash}/{file}", "GET")
+                .route(web::get().to(media::serve::media_file)),
         )
         .service(
             resource("/plots/{key}/history", "GET")

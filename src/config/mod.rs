@@ -3,6 +3,7 @@
 //! environment wins). Validated once at start-up;
 //! secrets are wrapped so they never reach a log line.
 
+pub mod media;
 pub mod protection;
 
 pub use protection::Protection;
@@ -172,6 +173,8 @@ pub struct Settings {
     /// `GWF_SHORTLIST_RETENTION_DAYS` (default 180, 1–3650): a shortlist not opened for this
     /// long is deleted at the next `gewerbeflaechen maintenance run`. Units: days.
     pub shortlist_retention_days: u32,
+    /// `GWF_MEDIA_*`: photos and documents (`media.rs`).
+    pub media: media::MediaSettings,
 }
 
 /// Everything wrong with the configuration, reported together.
@@ -337,6 +340,11 @@ impl Settings {
             &mut number,
             &mut more_problems,
         );
+        let media = media::parse(
+            &|key| get(key).map(str::to_owned),
+            &mut number,
+            &mut more_problems,
+        );
         problems.extend(more_problems);
         if get("GWF_WRITE_TOKEN").is_some() {
             problems.push(
@@ -484,6 +492,7 @@ impl Settings {
             mail_from,
             inquiry_retention_days,
             shortlist_retention_days,
+            media,
         })
     }
 }

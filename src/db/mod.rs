@@ -9,6 +9,7 @@ pub mod cql2;
 pub mod imports;
 pub mod inquiries;
 pub mod inquiry_demand;
+pub mod media;
 pub mod monitoring;
 pub mod ogc;
 pub mod pages;

@@ -392,6 +392,26 @@ pub async fn confirm(
     Ok(version)
 }
 
+/// Records a change beside the plot's own facts (its media) as an `update` entry: the plot's
+/// version goes up, since its representation (the media links) changed. Returns the new version.
+pub async fn touch(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    actor: &Actor,
+    changes: &serde_json::Value,
+) -> QueryResult<i32> {
+    let version: i32 = diesel::update(plots::table.filter(plots::id.eq(id)))
+        .set((
+            plots::version.eq(plots::version + 1),
+            plots::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(plots::version)
+        .get_result(conn)
+        .await?;
+    record(conn, id, version, HistoryAction::Update, actor, changes).await?;
+    Ok(version)
+}
+
 /// One entry of a plot's history.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = plot_history, check_for_backend(Pg))]

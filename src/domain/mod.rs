@@ -17,6 +17,7 @@ pub mod import;
 pub mod inquiry;
 pub mod mail;
 pub mod map_view;
+pub mod media;
 pub mod money;
 pub mod monitoring;
 pub mod ogc;

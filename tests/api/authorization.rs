@@ -21,6 +21,26 @@ enum Op {
     Publish,
     Unpublish,
     History,
+    /// `GET /plots/{id}/media`.
+    ListMedia,
+    /// `POST /plots/{id}/media`.
+    UploadMedia,
+    /// `PATCH /media/{id}` of an item the admin uploaded.
+    PatchMedia,
+}
+
+impl Op {
+    const ALL: [Op; 9] = [
+        Op::Get,
+        Op::Patch,
+        Op::Delete,
+        Op::Publish,
+        Op::Unpublish,
+        Op::History,
+        Op::ListMedia,
+        Op::UploadMedia,
+        Op::PatchMedia,
+    ];
 }
 
 const EDITOR: &str = "gwf_matrix-editor";
@@ -40,23 +60,24 @@ fn token(role: Role) -> Option<&'static str> {
 fn expected(role: Role, own: bool, published: bool, op: Op) -> u16 {
     let write_ok = match op {
         Op::Delete => 204,
+        Op::UploadMedia => 201,
         _ => 200,
     };
     match role {
         Role::Anonymous => match op {
-            Op::Get if published => 200,
-            Op::Get => 404,
+            Op::Get | Op::ListMedia if published => 200,
+            Op::Get | Op::ListMedia => 404,
             _ => 401,
         },
         Role::Viewer => match op {
-            Op::Get | Op::History => 200,
+            Op::Get | Op::History | Op::ListMedia => 200,
             _ => 403,
         },
         Role::Admin => write_ok,
         Role::Editor if !own && !published => 404,
         Role::Editor if own => write_ok,
         Role::Editor => match op {
-            Op::Get => 200,
+            Op::Get | Op::ListMedia => 200,
             _ => 403,
         },
     }
@@ -75,9 +96,21 @@ async fn call(app: &TestApp, role: Role, op: Op, plot: &Value) -> reqwest::Respo
         Op::Delete => app.client.delete(app.url(&format!("/plots/{id}"))),
         Op::Publish => app.client.post(app.url(&format!("/plots/{id}/publish"))),
         Op::Unpublish => app.client.post(app.url(&format!("/plots/{id}/unpublish"))),
+        Op::ListMedia => app.client.get(app.url(&format!("/plots/{id}/media"))),
+        Op::UploadMedia => app
+            .client
+            .post(app.url(&format!(
+                "/plots/{id}/media?credit=Stadt&licence=CC%20BY%204.0"
+            )))
+            .body(crate::media::photo(8, 8)),
+        Op::PatchMedia => app
+            .client
+            .patch(app.url(&format!("/media/{}", plot["media"]["id"])))
+            .json(&json!({"caption_de": "Geändert"})),
     };
     let request = match op {
-        Op::Get | Op::History => request,
+        Op::Get | Op::History | Op::ListMedia | Op::UploadMedia => request,
+        Op::PatchMedia => request.header("If-Match", format!("\"{}\"", plot["media"]["version"])),
         _ => request.header("If-Match", version),
     };
     let request = match token(role) {
@@ -102,18 +135,31 @@ async fn every_role_gets_exactly_its_rights() {
     for role in [Role::Anonymous, Role::Viewer, Role::Editor, Role::Admin] {
         for (is_own, municipality) in [(true, own), (false, foreign)] {
             for published in [true, false] {
-                for op in [
-                    Op::Get,
-                    Op::Patch,
-                    Op::Delete,
-                    Op::Publish,
-                    Op::Unpublish,
-                    Op::History,
-                ] {
+                for op in Op::ALL {
                     n += 1;
                     let mut body = plot_body(&format!("M-{n:03}"), municipality, None);
                     body["published"] = published.into();
-                    let plot = app.create_plot(&body).await;
+                    let mut plot = app.create_plot(&body).await;
+                    if op == Op::PatchMedia {
+                        let item: Value = crate::media::upload(
+                            &app,
+                            &plot,
+                            "credit=Stadt&licence=CC%20BY%204.0",
+                            "image/jpeg",
+                            crate::media::photo(8, 8),
+                        )
+                        .await
+                        .json()
+                        .await
+                        .unwrap();
+                        plot = app
+                            .get_staff(&format!("/plots/{}", plot["id"]))
+                            .await
+                            .json()
+                            .await
+                            .unwrap();
+                        plot["media"] = item;
+                    }
                     let response = call(&app, role, op, &plot).await;
                     let want = expected(role, is_own, published, op);
                     let got = response.status().as_u16();

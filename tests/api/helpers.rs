@@ -182,6 +182,15 @@ pub async fn spawn_bare(database_url: String, extra: &[(&str, &str)]) -> TestApp
         ("GWF_BODY_LIMIT_BYTES".into(), BODY_LIMIT.to_string()),
         ("GWF_DB_POOL_SIZE".into(), "4".into()),
         ("GWF_WORKERS".into(), "1".into()),
+        // Media files of tests that do not choose a directory (content-addressed: sharing is
+        // harmless), never in the working tree.
+        (
+            "GWF_MEDIA_DIR".into(),
+            std::env::temp_dir()
+                .join(format!("gwf-test-media-{}", std::process::id()))
+                .display()
+                .to_string(),
+        ),
     ]);
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());

@@ -20,6 +20,7 @@ import {
 } from './map.js';
 import { inquiryButton } from './inquiry.js';
 import { shortlistButton, mountTray } from './shortlist.js';
+import { addPhoto, addKioskPhoto } from './embed-media.js';
 
 (function () {
   'use strict';
@@ -394,6 +395,7 @@ import { shortlistButton, mountTray } from './shortlist.js';
   function addLocation(card, plotId) {
     if (plotId === null || plotId === undefined) return Promise.resolve();
     return fetchJSON('/plots/' + encodeURIComponent(plotId)).then(function (plot) {
+      if (addPhoto(card, plot, lang, 'small')) keepPopupInView();
       var estate = present(plot.estate_id) ? estateById[plot.estate_id] || null : null;
       var rows = locationRows(plot, estate);
       // "Stand": the date the data was last confirmed, so an investor sees how current it is.
@@ -945,6 +947,9 @@ import { shortlistButton, mountTray } from './shortlist.js';
       card.hidden = false;
       app.highlighted = p.reference;
       document.documentElement.setAttribute('data-kiosk-ref', p.reference);
+      // Landscape screens only: in portrait the card lies over the map, and a photo arriving
+      // after the camera has framed the plot would cover it.
+      if (window.innerWidth > window.innerHeight) addKioskPhoto(card, p.id, p.reference, lang);
     }
 
     function next() {

@@ -14,9 +14,11 @@ use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::Caller;
 use crate::api::plots::params::SearchParams;
+use crate::api::views::media::file_path;
 use crate::api::views::Plot;
 use crate::api::AppState;
 use crate::db;
+use crate::domain::media::Variant;
 
 use crate::domain::ogc::Collection;
 use crate::domain::search::{Cursor, PlotQuery};
@@ -241,6 +243,8 @@ pub async fn item(
         .ok()
         .filter(|i| *i >= 1)
         .ok_or_else(not_found)?;
+    // A plot's photos and documents as `enclosure` links (the 1200 px JPEG, the PDF).
+    let mut enclosures = Vec::new();
     let feature = match c {
         Collection::Plots => {
             let query = PlotQuery {
@@ -252,6 +256,28 @@ pub async fn item(
             let mut conn = state.pool.get().await?;
             let (hits, _) = db::search::page(&mut conn, &query, &set, 1).await?;
             let scope = caller.scope();
+            if let Some(h) = hits.first() {
+                let (municipality, published) =
+                    (h.row.facts.municipality_id, h.row.internal.published);
+                let base = state.base_url(&req);
+                for m in db::media::of_plots(&mut conn, &[h.row.id]).await? {
+                    if !crate::domain::access::may_read_media(
+                        &scope,
+                        municipality,
+                        published,
+                        m.internal,
+                    ) {
+                        continue;
+                    }
+                    let variant = if m.content_type == "application/pdf" {
+                        Variant::Document
+                    } else {
+                        Variant::Large
+                    };
+                    let href = format!("{base}{}", file_path(m.id, &m.content_hash, variant));
+                    enclosures.push(link(href, "enclosure", variant.content_type()));
+                }
+            }
             hits.into_iter()
                 .next()
                 .map(|h| feature(Plot::from_row(h.row, h.geometry, &scope), None))
@@ -267,6 +293,7 @@ pub async fn item(
         "collection",
         "application/json",
     ));
+    links.extend(enclosures);
     if args.out == Out::Html {
         return Ok(html::feature_page(&state, c, &feature, &links));
     }

@@ -153,11 +153,20 @@ pub async fn get_plot(
     let (row, geometry) = db::plots::find(&mut conn, &caller.plot_set(), &key)
         .await?
         .ok_or_else(|| not_found(&key))?;
-    Ok(plot_response(
-        actix_web::http::StatusCode::OK,
-        Plot::from_row(row, geometry, &caller.scope()),
-        format,
-    ))
+    let scope = caller.scope();
+    let (municipality, published) = (row.facts.municipality_id, row.internal.published);
+    let base = state.base_url(&req);
+    let media = db::media::of_plots(&mut conn, &[row.id])
+        .await?
+        .into_iter()
+        .filter(|m| {
+            crate::domain::access::may_read_media(&scope, municipality, published, m.internal)
+        })
+        .map(|m| super::views::media::Media::from_row(m, &base))
+        .collect();
+    let mut plot = Plot::from_row(row, geometry, &scope);
+    plot.media = Some(media);
+    Ok(plot_response(actix_web::http::StatusCode::OK, plot, format))
 }
 
 /// Create a plot
@@ -534,6 +543,8 @@ pub fn plot_data_from_document(body: Value) -> Result<PlotData, ApiError> {
     }
     // Write answers add `warnings` (`PlotWithWarnings`); one edited and sent back carries them.
     object.remove("warnings");
+    // Single reads add the plot's `media` (managed at /plots/{key}/media).
+    object.remove("media");
     // For a Feature, pointers name the plot member (`/grz`), not its place in `properties`.
     PlotData::from_object(object).map_err(ApiError::Validation)
 }

@@ -280,6 +280,12 @@ async fn change_state(
                 current_version: row.version,
             });
         }
+        if action == HistoryAction::Publish && from != to {
+            let lacking = db::media::uncredited(conn, row.id).await?;
+            if !lacking.is_empty() {
+                return Err(crate::api::media::uncredited_problem(&lacking));
+            }
+        }
         if from != to {
             let mut changes = vec![serde_json::json!({"field": field, "from": from, "to": to})];
             if action == HistoryAction::Delete && row.internal.published {

@@ -4,6 +4,7 @@
 //! coordinates `[lon, lat]` in EPSG:4326.
 
 mod checks;
+pub mod media;
 mod places;
 mod plot;
 pub mod plot_image;

@@ -70,6 +70,10 @@ pub struct Plot {
     /// When the plot was deleted; only in an admin's search of deleted plots.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Its photos and documents as the reader may see them, in gallery order, with the links to
+    /// their files (docs/media.md); only when one plot is read (`GET /plots/{key}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<Vec<super::media::Media>>,
 }
 
 /// A plot's change history.
@@ -161,6 +165,7 @@ impl Plot {
             internal: staff.then_some(row.internal),
             deleted_at: row.deleted_at,
             facts: row.facts,
+            media: None,
         }
     }
 
@@ -186,6 +191,8 @@ impl Plot {
                 version: 1,
                 internal: Some(data.internal),
                 deleted_at: Some(DateTime::<Utc>::UNIX_EPOCH),
+                // Not a member of searches, CSV or `fields`: single reads only.
+                media: None,
             };
             keys_in_order(&sample)
         })

@@ -173,6 +173,11 @@ pub enum PlotAction {
     Restore {
         current: i64,
     },
+    /// Upload, change or delete a photo or document of a plot of `current`: whoever may change
+    /// the plot (docs/media.md).
+    EditMedia {
+        current: i64,
+    },
 }
 
 /// A change to a region, municipality or estate.
@@ -305,6 +310,7 @@ fn authorize_with(
         | (Role::Editor, PlotAction::Publish { current })
         | (Role::Editor, PlotAction::Unpublish { current })
         | (Role::Editor, PlotAction::Delete { current })
+        | (Role::Editor, PlotAction::EditMedia { current })
             if !own(current) =>
         {
             Err(Denied::ForeignMunicipality {
@@ -405,6 +411,20 @@ fn authorize_writer(caller: Option<&Principal>, what: &str) -> Result<(), Denied
         ))),
         Role::Admin | Role::Editor => Ok(()),
     }
+}
+
+/// Whether a reader sees a photo or document of a plot in `municipality_id`: the item's plot
+/// must be readable to them (published, or a draft they read), and an `internal` item is for
+/// those who read the plot's internal fields. Deleted plots' media are gone with the plot.
+pub fn may_read_media(
+    scope: &ReadScope,
+    municipality_id: i64,
+    plot_published: bool,
+    internal: bool,
+) -> bool {
+    // Staff of the plot's town see everything of it; everyone else public items of published
+    // plots.
+    scope.internal(municipality_id) || (plot_published && !internal)
 }
 
 /// Only admins manage accounts.

@@ -5,6 +5,7 @@
 
 mod caption;
 pub mod estate;
+mod gallery;
 pub mod image;
 pub mod plot;
 

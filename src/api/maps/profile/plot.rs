@@ -191,13 +191,13 @@ fn seo_head(
 /// The page's contents in reading order: long because the page has many facts, not because it
 /// does many things.
 fn render(
-    row: &PlotRow,
-    geometry: Option<&str>,
+    (row, geometry): (&PlotRow, Option<&str>),
     municipality: &MunicipalityContactRow,
     estate: Option<&EstateRow>,
     lang: Lang,
     preview: Option<&str>,
     base: &str,
+    media: &[crate::db::media::MediaRow],
 ) -> Markup {
     let l = labels(lang);
     let f = &row.facts;
@@ -338,6 +338,7 @@ fn render(
         @if let Some(text) = description { p.description { (text) } }
         section.section { h2 { (l.planning) } (definitions(&planning)) }
         section.section { h2 { (l.location) } (definitions(&location)) }
+        (super::gallery::gallery(media, &f.reference, lang))
         (contact_section(l, contact, estate_name, &municipality.name))
         // The inquiry form (web/assets/inquiry.js); drafts cannot be inquired about.
         @if row.internal.published {
@@ -456,16 +457,33 @@ pub async fn plot_profile(
     )
     .await?
     .ok_or_else(|| ApiError::NotFound(format!("no municipality for plot {}", row.id)))?;
+    // The media as the caller reads them (a preview link's holder: as the public).
+    let reader = match preview {
+        Some(_) => ReadScope::Public,
+        None => caller.scope(),
+    };
+    let media: Vec<_> = db::media::of_plots(&mut conn, &[row.id])
+        .await?
+        .into_iter()
+        .filter(|m| {
+            crate::domain::access::may_read_media(
+                &reader,
+                row.facts.municipality_id,
+                row.internal.published,
+                m.internal,
+            )
+        })
+        .collect();
     drop(conn);
     let draft = !row.internal.published;
     let html = render(
-        &row,
-        geometry.as_deref(),
+        (&row, geometry.as_deref()),
         &municipality,
         estate.as_ref(),
         lang,
         preview.as_deref(),
         &state.base_url(&req),
+        &media,
     );
     let mut response = html_response(&state.settings, html.into_string());
     if draft {
