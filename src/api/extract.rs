@@ -91,6 +91,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         detail: format!("the body is not valid JSON: {e}"),
         errors: Vec::new(),
     })?;
+    // Every body this API takes is an object; serde would also fill a struct from an array
+    // (`["a@b.c"]` as `{"email": "a@b.c"}`), which no schema allows.
+    if !value.is_object() {
+        return Err(ApiError::bad_params(vec![crate::domain::FieldError::new(
+            "",
+            "the body must be a JSON object",
+        )]));
+    }
     integral_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(value)
         .map_err(|e| ApiError::Validation(vec![crate::domain::field_error(e)]))

@@ -165,6 +165,24 @@ async fn an_admin_exports_and_erases_one_persons_data() {
         422,
     )
     .await;
+    // Found by schemathesis: a NUL byte reached PostgreSQL (500), and an array was read as
+    // the object `{"email": …}`.
+    assert_problem(
+        post("/inquiries/privacy/export", TOKEN, "a\u{0}b@example.com")
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    let array = app
+        .client
+        .post(app.url("/inquiries/privacy/erase"))
+        .bearer_auth(TOKEN)
+        .json(&json!(["erika.muster@example.com"]))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(array, 400).await;
 
     // The CLI prints the same.
     let printed: Value = serde_json::from_str(&cli(

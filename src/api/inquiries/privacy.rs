@@ -126,10 +126,11 @@ pub async fn export(conn: &mut AsyncPgConnection, email: &str) -> anyhow::Result
 
 fn checked(email: &str) -> Result<&str, ApiError> {
     let email = email.trim();
-    if email.is_empty() || email.len() > 254 {
+    // PostgreSQL text holds no NUL, and no address holds a control character.
+    if email.is_empty() || email.len() > 254 || email.contains(char::is_control) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "/email",
-            "must have 1 to 254 characters",
+            "must have 1 to 254 characters, none of them control characters",
         )]));
     }
     Ok(email)
