@@ -76,14 +76,14 @@ pub struct CreateShortlist {
     /// Published plots, ids or references, in the order shown; 1–12 after duplicates are
     /// removed (the first of each stays).
     #[schema(example = json!(["LWL-003", "HAG-001"]))]
-    pub plots: Vec<crate::domain::inquiry::PlotRef>,
+    pub plots: Vec<crate::domain::plot::PlotRef>,
 }
 
 impl CreateShortlist {
     /// The plot keys in order without duplicates, or every broken rule. At most 100 entries
     /// are looked at, so a long list costs nothing before it is refused.
     pub fn check(&self) -> Result<Vec<PlotKey>, Vec<FieldError>> {
-        use crate::domain::inquiry::PlotRef;
+        use crate::domain::plot::PlotRef;
         let mut errors = Vec::new();
         if self.plots.is_empty() {
             errors.push(FieldError::new("/plots", "name 1 to 12 plots"));

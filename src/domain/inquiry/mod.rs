@@ -30,13 +30,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// Longest note of staff, in characters.
 pub const MAX_NOTE: usize = 5_000;
 
-/// A plot named in an inquiry: its id, or its reference (`LWL-003`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum PlotRef {
-    Id(i64),
-    Reference(String),
-}
+pub use crate::domain::plot::PlotRef;
 
 /// What an investor needs, when no plot fits yet or they want suggestions. Every member is
 /// optional; at least one must be given.

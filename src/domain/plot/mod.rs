@@ -15,6 +15,15 @@ pub use vocabulary::{
     BplanStatus, Lang, Offer, OwnerType, PlotStatus, Servicing, Vocabulary, VocabularyInfo, Zoning,
 };
 
+/// A plot named in a request body (an inquiry, a shortlist): its id, or its reference
+/// (`LWL-003`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum PlotRef {
+    Id(i64),
+    Reference(String),
+}
+
 /// A plot as named in a URL: its id, or its reference (references always hold a letter, ids
 /// never do).
 #[derive(Debug, Clone, PartialEq, Eq)]
