@@ -24,6 +24,9 @@ impl MediaStore {
     pub fn open(settings: &MediaSettings) -> anyhow::Result<MediaStore> {
         match &settings.s3 {
             Some(s3) => {
+                // The S3 client's TLS uses the process-wide rustls provider (Cargo.toml: ring, not
+                // aws-lc-rs). Installing it twice is harmless; the first one stays.
+                let _ = rustls::crypto::ring::default_provider().install_default();
                 let mut builder = object_store::aws::AmazonS3Builder::from_env()
                     .with_bucket_name(&s3.bucket)
                     .with_region(&s3.region)
