@@ -506,3 +506,36 @@ async fn staff_see_counts_only() {
     assert_eq!(counts["pending"], 0);
     assert_eq!(app.get("/monitoring/alerts").await.status(), 401);
 }
+
+#[tokio::test]
+async fn a_search_matching_more_than_five_thousand_plots_is_refused() {
+    let app = spawn_app_with(&[QUIET]).await;
+    let (municipality, _) = app.place().await;
+    // 5,001 published plots on a 100 × 51 grid of 0.001° squares near 11.0° E, 53.0° N.
+    let mut conn = app.db().await;
+    let insert = diesel::sql_query(
+        "INSERT INTO plots (reference, title_de, municipality_id, geom, area_geodesic_m2, status, zoning, \
+         bplan_status, servicing, offer, data_confirmed_on, published, price_min_ct) \
+         SELECT 'M-' || g, 'Fläche ' || g, $1, geom, ST_Area(geom::geography), 'available', 'GE', 'none', \
+         'full', 'sale', '2026-01-01', true, 1000 FROM (SELECT g, ST_Multi(ST_MakeEnvelope( \
+         11 + (g % 100) * 0.002, 53 + (g / 100) * 0.002, 11.001 + (g % 100) * 0.002, \
+         53.001 + (g / 100) * 0.002, 4326)) AS geom FROM generate_series(1, 5001) g) s",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(municipality);
+    diesel_async::RunQueryDsl::execute(insert, &mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let (status, problem) = subscribe(&app, json!({"search": {}})).await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(pointers(&problem), ["/search"]);
+    assert!(problem.to_string().contains("5000"), "{problem}");
+    // Narrowed to the first row of the grid (g = 1…99), the search is saved.
+    let (status, body) = subscribe(
+        &app,
+        json!({"search": {"bbox": "10.999,52.999,11.2,53.0015"}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["matching_now"], 99, "{body}");
+}
