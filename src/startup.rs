@@ -96,6 +96,18 @@ fn run(
         settings.protection.argon2_concurrency,
     ));
     let media = crate::media_store::MediaStore::open(&settings.media)?;
+    // The base of links in mails and deliveries: never a request's `Host`, which the sender of
+    // a request chooses (a forged one would put a stranger's link into a mail this service sends).
+    let own_base = settings.public_url.clone().unwrap_or_else(|| {
+        let address = listener.local_addr().map_or(settings.bind, |a| a);
+        if settings.smtp_url.is_some() {
+            tracing::warn!(
+                %address,
+                "GWF_PUBLIC_URL is not set: links in mails point at the listening address"
+            );
+        }
+        format!("http://{address}")
+    });
     let media_turns = Arc::new(tokio::sync::Semaphore::new(settings.media.concurrency));
     metrics::handle();
     let sources = Arc::new(metrics::Sources {
@@ -111,24 +123,14 @@ fn run(
         crate::webhooks::WorkerOptions {
             poll: std::time::Duration::from_millis(settings.webhook_poll_ms),
             retries_ms: settings.webhook_retries_ms.clone(),
-            base_url: settings.public_url.clone().unwrap_or_else(|| {
-                format!(
-                    "http://{}",
-                    listener.local_addr().map_or(settings.bind, |a| a)
-                )
-            }),
+            base_url: own_base.clone(),
         },
     )?;
     crate::alerts::spawn(
         db::pool(settings.database_url.expose(), 1, settings.db_timeouts)?,
         crate::alerts::WorkerOptions {
             alerts: settings.alerts,
-            base_url: settings.public_url.clone().unwrap_or_else(|| {
-                format!(
-                    "http://{}",
-                    listener.local_addr().map_or(settings.bind, |a| a)
-                )
-            }),
+            base_url: own_base.clone(),
             stale_after_days: settings.stale_after_days,
         },
         settings
@@ -165,6 +167,7 @@ fn run(
             mailer,
             media: media.clone(),
             media_turns: media_turns.clone(),
+            mail_base: own_base.clone(),
         });
         App::new()
             .app_data(state)

@@ -53,6 +53,9 @@ pub struct AppState {
     pub media: crate::media_store::MediaStore,
     /// Turns at decoding uploaded images (`GWF_MEDIA_CONCURRENCY`).
     pub media_turns: Arc<tokio::sync::Semaphore>,
+    /// The base of links in mails: `GWF_PUBLIC_URL`, else the listening address. Never taken
+    /// from a request (its `Host` is the sender's choice, and the mail goes to someone else).
+    pub mail_base: String,
 }
 
 impl AppState {

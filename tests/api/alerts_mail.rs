@@ -283,3 +283,28 @@ async fn a_persons_saved_searches_are_in_their_export_and_go_with_their_erasure(
         .unwrap();
     assert_eq!(feed.status(), 404);
 }
+
+#[tokio::test]
+async fn a_forged_host_never_reaches_a_mail() {
+    let (app, _mailer, inbox) = mail_app().await;
+    app.place().await;
+    // The sender of a request chooses its Host; the mail goes to someone else.
+    let response = app
+        .client
+        .post(app.url("/saved-searches"))
+        .header("host", "evil.example")
+        .json(&with_address(json!({"zoning": "GE"}), "de"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    // The answer goes back to the sender, with the links it asked for.
+    let saved: Value = response.json().await.unwrap();
+    assert!(saved["manage_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://evil.example/"));
+    let confirmation = mails(&inbox, 1).await.remove(0);
+    assert!(!confirmation.contains("evil.example"), "{confirmation}");
+    link(&confirmation, &app.base, "/confirm");
+}

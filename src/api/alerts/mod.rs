@@ -256,9 +256,9 @@ pub async fn subscribe(
     if let (Some(email), Some((confirm_token, _)), Some(mailer)) =
         (new.email, confirm, state.mailer.clone())
     {
-        let (_, mail_manage, mail_unsubscribe) = urls(&base, &confirm_token);
+        let (_, mail_manage, mail_unsubscribe) = urls(&state.mail_base, &confirm_token);
         let links = Links {
-            base: base.clone(),
+            base: state.mail_base.clone(),
             action: format!("{mail_manage}/confirm"),
             unsubscribe: mail_unsubscribe,
         };

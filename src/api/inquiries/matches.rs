@@ -165,7 +165,6 @@ pub struct ShortlistRequest {
     security(("bearer" = []))
 )]
 pub async fn send_shortlist(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
@@ -196,7 +195,7 @@ pub async fn send_shortlist(
         .contact_email
         .clone()
         .ok_or_else(|| conflict("the inquiry is anonymised: there is no address to mail"))?;
-    let base = state.base_url(&req);
+    let base = state.mail_base.clone();
     let plots: Vec<Match> = match body.plots {
         Some(refs) => {
             if refs.is_empty() || refs.len() > matching::SHOWN {

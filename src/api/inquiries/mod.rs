@@ -125,7 +125,7 @@ pub async fn submit_inquiry(
     tracing::info!(inquiries = ?ids, "inquiry received");
     if state.mailer.is_some() {
         let state = state.clone();
-        let base = state.base_url(&req);
+        let base = state.mail_base.clone();
         actix_web::rt::spawn(async move {
             if let Err(error) = notify(&state, &ids, &base).await {
                 tracing::warn!(%error, inquiries = ?ids, "inquiry mails not sent");
