@@ -262,6 +262,16 @@ async fn empty_and_invalid_tiles() {
     // Outside the grid of zoom 2 (x and y run 0..=3): no such tile.
     assert_problem(app.get("/tiles/plots/2/4/0.mvt").await, 404).await;
     assert_problem(app.get("/tiles/plots/2/0/0.mvt?status=lost").await, 400).await;
+    // Checked with or without the database: drafts are for staff, named places must exist.
+    let drafts = assert_problem(app.get("/tiles/plots/2/0/0.mvt?published=false").await, 400).await;
+    assert_eq!(pointers(&drafts), ["published"]);
+    let unknown = assert_problem(
+        app.get("/tiles/plots/2/0/0.mvt?municipality=99999999")
+            .await,
+        400,
+    )
+    .await;
+    assert_eq!(pointers(&unknown), ["municipality"]);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use super::tile_cache::{CachedTile, TileCache, Version};
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::QueryParams;
-use crate::api::plots::filters::settle;
+use crate::api::plots::filters::{check_drafts, names_places, settle};
 use crate::api::plots::params::SearchParams;
 use crate::api::AppState;
 use crate::config::protection::Class;
@@ -157,11 +157,17 @@ pub async fn plot_tile(
     let y = tile_coordinate("y", y.strip_suffix(".mvt").unwrap_or("-"), max)?;
     let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
     crate::api::plots::filters::fresh_since(&mut query, state.settings.stale_after_days);
-    let mut conn = state.pool.get().await?;
-    settle(&mut conn, &mut query, &PUBLIC).await?;
+    // A connection only when one is needed: a cached tile of a map without place filters, under
+    // a pushed data version, is answered from memory (bench/RESULTS.md, issue 20 item 2).
+    let mut conn = None;
+    if names_places(&query) {
+        settle(connection(&mut conn, &state).await?, &mut query, &PUBLIC).await?;
+    } else {
+        check_drafts(&query, &PUBLIC)?;
+    }
     let key = format!("{z}/{x}/{y}?{}", query.filter_key());
     let cache = match state.tiles.as_deref() {
-        Some(cache) => Some((cache, current_version(cache, &mut conn).await?)),
+        Some(cache) => Some((cache, version_to_serve(cache, &mut conn, &state).await?)),
         None => None,
     };
     let CachedTile { body: bytes, etag } =
@@ -171,7 +177,8 @@ pub async fn plot_tile(
                 // Only tiles that are made count against the heavy limit: a map reloading
                 // cached tiles costs next to nothing.
                 state.limits.check(Class::Heavy, state.client(&req))?;
-                let bytes = db::tiles::tile(&mut conn, &query, z, x, y).await?;
+                let conn = connection(&mut conn, &state).await?;
+                let bytes = db::tiles::tile(conn, &query, z, x, y).await?;
                 let tile = CachedTile {
                     etag: format!("\"{:016x}\"", content_hash(&bytes)),
                     body: bytes.into(),
@@ -202,6 +209,29 @@ pub async fn plot_tile(
             .content_type("application/vnd.mapbox-vector-tile")
             .body(bytes))
     }
+}
+
+/// The pool's connection in `slot`, taken on first use.
+async fn connection<'a>(
+    slot: &'a mut Option<db::DbConn>,
+    state: &AppState,
+) -> Result<&'a mut db::DbConn, ApiError> {
+    if slot.is_none() {
+        *slot = Some(state.pool.get().await?);
+    }
+    Ok(slot.as_mut().expect("filled above"))
+}
+
+/// `current_version`, taking a connection only if the version must be read.
+async fn version_to_serve(
+    cache: &TileCache,
+    slot: &mut Option<db::DbConn>,
+    state: &AppState,
+) -> Result<i64, ApiError> {
+    if let Version::Known(version) = cache.version() {
+        return Ok(version);
+    }
+    current_version(cache, connection(slot, state).await?).await
 }
 
 /// The data version to serve under: pushed, or read (`tile_cache` has the rules).

@@ -84,14 +84,8 @@ pub async fn known_places(
         .collect())
 }
 
-/// Makes a checked search ready to run for a reader of `set`: drafts only for staff, the
-/// places it names known to the reader, AGS keys turned into ids. A search without place
-/// filters costs no query.
-pub async fn settle(
-    conn: &mut AsyncPgConnection,
-    query: &mut PlotQuery,
-    set: &PlotSet,
-) -> Result<(), ApiError> {
+/// The part of `settle` without the database: drafts are for staff.
+pub fn check_drafts(query: &PlotQuery, set: &PlotSet) -> Result<(), ApiError> {
     let staff = match set {
         PlotSet::Readable(scope) => scope.is_staff(),
         PlotSet::Deleted => true,
@@ -102,6 +96,26 @@ pub async fn settle(
             "drafts (`published=false`) are for staff: send `Authorization: Bearer` with a token that may `read`",
         ));
     }
+    Ok(())
+}
+
+/// Whether `settle` would ask the database: only when the search names places.
+pub fn names_places(query: &PlotQuery) -> bool {
+    !(query.region_ids.is_empty()
+        && query.municipality_ids.is_empty()
+        && query.municipality_ags.is_empty()
+        && query.estate_ids.is_empty())
+}
+
+/// Makes a checked search ready to run for a reader of `set`: drafts only for staff, the
+/// places it names known to the reader, AGS keys turned into ids. A search without place
+/// filters costs no query.
+pub async fn settle(
+    conn: &mut AsyncPgConnection,
+    query: &mut PlotQuery,
+    set: &PlotSet,
+) -> Result<(), ApiError> {
+    check_drafts(query, set)?;
     let named = NamedPlaces {
         regions: ("region", query.region_ids.clone()),
         municipalities: ("municipality", query.municipality_ids.clone()),
