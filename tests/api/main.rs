@@ -29,6 +29,7 @@ mod inquiries_matching;
 mod inquiries_privacy;
 mod maps;
 mod media;
+mod media_estates;
 mod media_s3;
 mod media_search;
 mod media_views;

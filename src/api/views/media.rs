@@ -6,11 +6,14 @@ use utoipa::ToSchema;
 use crate::db::media::MediaRow;
 use crate::domain::media::{variants_of, MediaKind, Variant};
 
-/// A photo or document of a plot.
+/// A photo or document of a plot or an estate.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Media {
     pub id: i64,
+    /// The plot it belongs to (else `estate_id`).
     pub plot_id: Option<i64>,
+    /// The estate it belongs to (else `plot_id`).
+    pub estate_id: Option<i64>,
     pub kind: MediaKind,
     /// Decided from the file's bytes: `image/jpeg`, `image/png`, `image/webp` or
     /// `application/pdf`. Images are served as JPEG in three sizes (`links`).
@@ -79,6 +82,7 @@ impl Media {
         Media {
             id: row.id,
             plot_id: row.plot_id,
+            estate_id: row.estate_id,
             kind: MediaKind::parse(&row.kind).unwrap_or(MediaKind::Document),
             content_type: row.content_type,
             bytes: row.bytes,
@@ -103,6 +107,13 @@ impl Media {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MediaList {
     pub plot_id: i64,
+    pub items: Vec<Media>,
+}
+
+/// The media of an estate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EstateMediaList {
+    pub estate_id: i64,
     pub items: Vec<Media>,
 }
 

@@ -1,4 +1,4 @@
-//! The photos and documents of a plot on its profile page (docs/media.md): a grid of the 400 px
+//! The photos and documents of a plot or an estate on its profile page (docs/media.md): a grid of the 400 px
 //! sizes linking to the 1200 px ones, each with its caption and credit, then the documents. In
 //! print only the cover photo and the development plan's reference remain.
 
