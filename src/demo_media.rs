@@ -96,8 +96,8 @@ pub async fn seed_media(conn: &mut AsyncPgConnection, store: &MediaStore) -> any
 /// How many demo estates get a picture (their outline drawn the same way).
 const ESTATES: i64 = 2;
 
-/// Adds a drawing of their outline to the first published estates with an outline and no media
-/// yet; returns how many. Recorded in each estate's history like an upload.
+/// Adds a drawing of their outline to the first published estates with an outline, unless they
+/// have media already; returns how many (running it again adds nothing). Recorded in each estate's history like an upload.
 pub async fn seed_estate_media(
     conn: &mut AsyncPgConnection,
     store: &MediaStore,
@@ -107,9 +107,6 @@ pub async fn seed_estate_media(
         .filter(estates::published)
         .filter(estates::deleted_at.is_null())
         .filter(estates::outline.is_not_null())
-        .filter(diesel::dsl::not(diesel::dsl::exists(
-            media::table.filter(media::estate_id.eq(estates::id.nullable())),
-        )))
         .order(estates::id)
         .limit(ESTATES)
         .select(estates::id)
@@ -118,6 +115,15 @@ pub async fn seed_estate_media(
     let all = PlotSet::Readable(ReadScope::Region);
     let mut added = 0;
     for id in ids {
+        // The same estates each run: one that has media (drawn before, or uploaded) is kept.
+        let has: i64 = media::table
+            .filter(media::estate_id.eq(id))
+            .count()
+            .get_result(conn)
+            .await?;
+        if has > 0 {
+            continue;
+        }
         let Some(estate) = db::places::estate(conn, &all, id).await? else {
             continue;
         };
