@@ -33,6 +33,8 @@ test('estate photos: gallery on the estate profile, credit, print keeps the cove
   await screenshot(page, 'estate-profile-gallery-en');
   await page.emulateMedia({ media: 'print' });
   eq(await img.isVisible(), true, 'the cover is printed');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, 'estate-profile-print');
   await page.emulateMedia({ media: 'screen' });
 
   if (without) {
