@@ -61,6 +61,7 @@ pub async fn seed_media(conn: &mut AsyncPgConnection, store: &MediaStore) -> any
         let reference = row.facts.reference.clone();
         let new = db::media::NewMedia {
             plot_id: Some(id),
+            estate_id: None,
             kind: MediaKind::Aerial.as_str().to_owned(),
             content_hash: hash,
             content_type: Sniffed::Png.content_type().to_owned(),
@@ -87,6 +88,96 @@ pub async fn seed_media(conn: &mut AsyncPgConnection, store: &MediaStore) -> any
         let change =
             json!([{"field": "media", "from": null, "to": {"id": inserted.id, "kind": "aerial"}}]);
         db::plots::touch(conn, id, &actor, &change).await?;
+        added += 1;
+    }
+    Ok(added)
+}
+
+/// How many demo estates get a picture (their outline drawn the same way).
+const ESTATES: i64 = 2;
+
+/// Adds a drawing of their outline to the first published estates with an outline, unless they
+/// have media already; returns how many (running it again adds nothing). Recorded in each estate's history like an upload.
+pub async fn seed_estate_media(
+    conn: &mut AsyncPgConnection,
+    store: &MediaStore,
+) -> anyhow::Result<usize> {
+    use crate::schema::estates;
+    let ids: Vec<i64> = estates::table
+        .filter(estates::published)
+        .filter(estates::deleted_at.is_null())
+        .filter(estates::outline.is_not_null())
+        .order(estates::id)
+        .limit(ESTATES)
+        .select(estates::id)
+        .load(conn)
+        .await?;
+    let all = PlotSet::Readable(ReadScope::Region);
+    let mut added = 0;
+    for id in ids {
+        // The same estates each run: one that has media (drawn before, or uploaded) is kept.
+        let has: i64 = media::table
+            .filter(media::estate_id.eq(id))
+            .count()
+            .get_result(conn)
+            .await?;
+        if has > 0 {
+            continue;
+        }
+        let Some(estate) = db::places::estate(conn, &all, id).await? else {
+            continue;
+        };
+        let Some(outline) = estate.outline_geojson.as_deref() else {
+            continue;
+        };
+        let png = draw(&rings(outline), id as u64 + 1_000);
+        let hash = content_hash(&png);
+        let limits = PixelLimits {
+            max_pixels: 40_000_000,
+            max_side: 10_000,
+        };
+        let derived = derive(&png, Sniffed::Png, limits)
+            .map_err(|e| anyhow::anyhow!("demo picture of estate {id}: {e:?}"))?;
+        for (variant, bytes) in derived.objects {
+            store.put(&object_key(&hash, variant), bytes).await?;
+        }
+        let name = &estate.name;
+        let new = db::media::NewMedia {
+            plot_id: None,
+            estate_id: Some(id),
+            kind: MediaKind::Aerial.as_str().to_owned(),
+            content_hash: hash,
+            content_type: Sniffed::Png.content_type().to_owned(),
+            bytes: png.len() as i64,
+            width: Some(WIDTH as i32),
+            height: Some(HEIGHT as i32),
+            caption_de: Some(format!(
+                "Luftbild-Skizze des Gewerbegebiets {name} (gezeichnet)"
+            )),
+            caption_en: Some(format!("Aerial-style sketch of the estate {name} (drawn)")),
+            credit: Some("Städteverbund A14 (Demo), vom Dienst gezeichnet".to_owned()),
+            licence: Some("CC0 1.0".to_owned()),
+            position: 0,
+            cover: true,
+            internal: false,
+            inline: false,
+        };
+        let inserted = db::media::insert(conn, &new).await?;
+        let actor = Actor {
+            user_id: None,
+            name: "seed-demo".to_owned(),
+            via: Via::Cli,
+        };
+        let change =
+            json!([{"field": "media", "from": null, "to": {"id": inserted.id, "kind": "aerial"}}]);
+        db::place_writes::touch(
+            conn,
+            crate::domain::place::PlaceKind::Estate,
+            id,
+            &actor,
+            &change,
+        )
+        .await?;
         added += 1;
     }
     Ok(added)

@@ -229,7 +229,8 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     );
     let store = gewerbeflaechen::media_store::MediaStore::open(&settings.media)?;
     let pictures = gewerbeflaechen::demo_media::seed_media(&mut conn, &store).await?;
-    tracing::info!(pictures, store = %store.description, "demo pictures drawn");
+    let estate_pictures = gewerbeflaechen::demo_media::seed_estate_media(&mut conn, &store).await?;
+    tracing::info!(pictures, estate_pictures, store = %store.description, "demo pictures drawn");
     Ok(())
 }
 

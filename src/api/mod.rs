@@ -336,6 +336,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(media::upload_plot_media)),
         )
         .service(
+            resource("/estates/{id}/media", "GET, POST")
+                .route(web::get().to(media::estate::list_estate_media))
+                .route(web::post().to(media::estate::upload_estate_media)),
+        )
+        .service(
             resource("/media/{id}", "GET, PATCH, DELETE")
                 .route(web::get().to(media::get_media))
                 .route(web::patch().to(media::patch_media))

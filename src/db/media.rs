@@ -5,10 +5,11 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::schema::{media, plots};
+use crate::domain::media::MediaOwner;
+use crate::schema::{estates, media, plots};
 
 /// One item as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = media, check_for_backend(Pg))]
 pub struct MediaRow {
     pub id: i64,
@@ -34,12 +35,15 @@ pub struct MediaRow {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-/// An item with what its reader's rights depend on: its plot's municipality and state.
+/// An item with what its reader's rights depend on: its plot's or estate's municipality and
+/// state.
 #[derive(Debug, Clone)]
 pub struct OwnedMedia {
     pub row: MediaRow,
+    pub owner: MediaOwner,
     pub municipality_id: i64,
-    pub plot_published: bool,
+    /// The plot's or the estate's `published`.
+    pub published: bool,
 }
 
 /// A new item's row.
@@ -47,6 +51,7 @@ pub struct OwnedMedia {
 #[diesel(table_name = media)]
 pub struct NewMedia {
     pub plot_id: Option<i64>,
+    pub estate_id: Option<i64>,
     pub kind: String,
     pub content_hash: String,
     pub content_type: String,
@@ -86,34 +91,72 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewMedia) -> QueryResult
         .await
 }
 
-/// An item that is not deleted, of a plot that is not deleted; `lock` takes its row lock.
+/// An item that is not deleted, of a plot or estate that is not deleted; `lock` takes its row
+/// lock.
 pub async fn find(
     conn: &mut AsyncPgConnection,
     id: i64,
     lock: bool,
 ) -> QueryResult<Option<OwnedMedia>> {
-    let query = media::table
+    let of_plot = media::table
         .inner_join(plots::table)
         .filter(media::id.eq(id))
         .filter(media::deleted_at.is_null())
         .filter(plots::deleted_at.is_null())
         .select((
             MediaRow::as_select(),
+            plots::id,
             plots::municipality_id,
             plots::published,
         ));
-    let found: Option<(MediaRow, i64, bool)> = if lock {
-        query.for_update().first(conn).await.optional()?
+    let found: Option<(MediaRow, i64, i64, bool)> = if lock {
+        of_plot.for_update().first(conn).await.optional()?
     } else {
-        query.first(conn).await.optional()?
+        of_plot.first(conn).await.optional()?
+    };
+    if let Some((row, plot, municipality_id, published)) = found {
+        return Ok(Some(OwnedMedia {
+            row,
+            owner: MediaOwner::Plot(plot),
+            municipality_id,
+            published,
+        }));
+    }
+    let of_estate = media::table
+        .inner_join(estates::table)
+        .filter(media::id.eq(id))
+        .filter(media::deleted_at.is_null())
+        .filter(estates::deleted_at.is_null())
+        .select((
+            MediaRow::as_select(),
+            estates::id,
+            estates::municipality_id,
+            estates::published,
+        ));
+    let found: Option<(MediaRow, i64, i64, bool)> = if lock {
+        of_estate.for_update().first(conn).await.optional()?
+    } else {
+        of_estate.first(conn).await.optional()?
     };
     Ok(
-        found.map(|(row, municipality_id, plot_published)| OwnedMedia {
+        found.map(|(row, estate, municipality_id, published)| OwnedMedia {
             row,
+            owner: MediaOwner::Estate(estate),
             municipality_id,
-            plot_published,
+            published,
         }),
     )
+}
+
+/// The items of an estate that are not deleted, in gallery order (position, then upload).
+pub async fn of_estate(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<MediaRow>> {
+    media::table
+        .filter(media::estate_id.eq(id))
+        .filter(media::deleted_at.is_null())
+        .order((media::position, media::id))
+        .select(MediaRow::as_select())
+        .load(conn)
+        .await
 }
 
 /// The items of these plots that are not deleted, in gallery order (position, then upload).
@@ -128,6 +171,31 @@ pub async fn of_plots(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<
         .select(MediaRow::as_select())
         .load(conn)
         .await
+}
+
+/// The cover of each of these plots that has one: its public (not internal) image marked as
+/// cover, else its first public image in gallery order. One query for a page of search results,
+/// not one per plot: a LATERAL probe of the `media_plot` index per id, so the cost follows the
+/// page, not the table (a `DISTINCT ON … WHERE plot_id = ANY` was planned as a sequential scan
+/// for 1,000 ids: 25–36 ms against 2.2 ms, bench/RESULTS.md). Readers' rights on drafts are the
+/// caller's to check (`domain::access::may_read_media`).
+pub async fn covers_of_plots(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<MediaRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::sql_query(
+        "SELECT m.* FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL ( \
+           SELECT media.* FROM media \
+           WHERE media.plot_id = p.id AND media.deleted_at IS NULL AND NOT media.internal \
+             AND media.content_type <> 'application/pdf' \
+           ORDER BY media.cover DESC, media.position, media.id LIMIT 1) AS m",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(ids)
+    .load(conn)
+    .await
 }
 
 /// Sets the editable columns, bumps the version; returns the row as it is now.
@@ -147,26 +215,31 @@ pub async fn update(
         .await
 }
 
-/// Takes the cover from every other item of the plot (one cover per plot, as an index keeps).
+/// Takes the cover from every other item of the plot or estate (one cover each, as indexes
+/// keep).
 pub async fn clear_cover(
     conn: &mut AsyncPgConnection,
-    plot_id: i64,
+    owner: MediaOwner,
     except: i64,
 ) -> QueryResult<()> {
-    diesel::update(
-        media::table
-            .filter(media::plot_id.eq(plot_id))
-            .filter(media::id.ne(except))
-            .filter(media::cover),
-    )
-    .set((
-        media::cover.eq(false),
-        media::version.eq(media::version + 1),
-        media::updated_at.eq(diesel::dsl::now),
-    ))
-    .execute(conn)
-    .await
-    .map(|_| ())
+    let items = media::table
+        .filter(media::id.ne(except))
+        .filter(media::cover)
+        .into_boxed();
+    let items = match owner {
+        MediaOwner::Plot(id) => items.filter(media::plot_id.eq(id)),
+        MediaOwner::Estate(id) => items.filter(media::estate_id.eq(id)),
+    };
+    let ids: Vec<i64> = items.select(media::id).load(conn).await?;
+    diesel::update(media::table.filter(media::id.eq_any(ids)))
+        .set((
+            media::cover.eq(false),
+            media::version.eq(media::version + 1),
+            media::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 pub async fn soft_delete(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {

@@ -284,6 +284,36 @@ pub async fn set_outline(
     .map(|_| ())
 }
 
+/// Counts a change that lives outside the place's row (its media) as an update: the version
+/// goes up, since its representation changed, and the history records `changes`.
+pub async fn touch(
+    conn: &mut AsyncPgConnection,
+    kind: PlaceKind,
+    id: i64,
+    actor: &Actor,
+    changes: &Value,
+) -> diesel::QueryResult<i32> {
+    let row: IdVersion = diesel::sql_query(format!(
+        "UPDATE {} SET version = version + 1, updated_at = now() WHERE id = $1 \
+         RETURNING id, version",
+        table(kind)
+    ))
+    .bind::<BigInt, _>(id)
+    .get_result(conn)
+    .await?;
+    record(
+        conn,
+        kind,
+        row.id,
+        row.version,
+        HistoryAction::Update,
+        actor,
+        changes,
+    )
+    .await?;
+    Ok(row.version)
+}
+
 /// Appends a history entry.
 pub async fn record(
     conn: &mut AsyncPgConnection,

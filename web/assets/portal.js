@@ -18,6 +18,7 @@ import {
 import { plotViews, addResultLayers, points } from './portal-plot.js';
 import { shareOnClick } from './shortlist.js';
 import { formatArea, addAreaLayers, showArea, drawTool } from './portal-draw.js';
+import { PHOTO_FIELD, resultPhoto } from './portal-photos.js';
 import {
   SORTS, MAX_COMPARE, readUrl, urlOf as urlOfState, writeForm as writeFormOf, readForm as readFormOf, apiQuery, searchBody, tileQuery
 } from './portal-state.js';
@@ -57,7 +58,7 @@ let state = readUrl(window.location.href);
 // ---- the search ------------------------------------------------------------------------------
 
 const FIELDS = ['reference', 'title_de', 'title_en', 'status', 'zoning', 'area_m2', 'price_min_eur_m2', 'price_max_eur_m2',
-  'price_on_request', 'municipality_name', 'estate_name', 'available_from', 'data_confirmed_on', 'data_age_days', 'rail_siding', 'demo'].join(',');
+  'price_on_request', 'municipality_name', 'estate_name', 'available_from', 'data_confirmed_on', 'data_age_days', 'rail_siding', 'demo', PHOTO_FIELD].join(',');
 
 const app = window.gwfPortal = { ready: false, searches: 0, lastSearch: null, results: [], timings: [] };
 let results = [];
@@ -133,6 +134,7 @@ function renderList() {
     const compareId = 'cmp-' + p.id;
     const checked = state.compare.indexOf(p.reference) >= 0;
     const item = el('li', { className: 'result', 'data-ref': p.reference, 'data-id': String(p.id), 'data-status': p.status }, [
+      resultPhoto(p, lang, titleOf(p)),
       el('h3', { className: 'result-title' }, [el('a', { href: profileUrl(p), text: titleOf(p) })]),
       meta(p),
       facts(p),

@@ -83,6 +83,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../web/assets/portal-alerts.js"),
     ),
     (
+        "portal-photos.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../web/assets/portal-photos.js"),
+    ),
+    (
         "embed-media.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../web/assets/embed-media.js"),

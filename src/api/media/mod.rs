@@ -7,6 +7,8 @@
 //! image's pixels by its header (`GWF_MEDIA_MAX_PIXELS`, 413), then decoding and resizing on
 //! the blocking pool, a few at a time (`GWF_MEDIA_CONCURRENCY`).
 
+pub mod estate;
+mod owner;
 pub mod serve;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -27,7 +29,7 @@ use crate::domain::access::{may_read_media, PlotAction};
 use crate::domain::history::Via;
 use crate::domain::media::process::{self, Refused};
 use crate::domain::media::{
-    content_hash, lacks_credit, object_key, sniff, variants_of, MediaData, MediaKind, Sniffed,
+    content_hash, object_key, sniff, variants_of, MediaData, MediaKind, MediaOwner, Sniffed,
 };
 use crate::domain::plot::PlotKey;
 use crate::domain::FieldError;
@@ -88,8 +90,95 @@ pub async fn upload_plot_media(
             .await?;
         row.id
     };
+    let received = receive(&req, &state, payload, params).await?;
+
+    let actor = caller.actor(Via::Api);
+    let mut conn = state.pool.get().await?;
+    let row = conn
+        .transaction(async |conn| {
+            let (plot, _) = db::plots::lock(conn, &PlotKey::Id(plot_id), &set)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("no plot {key}")))?;
+            let current = plot.facts.municipality_id;
+            caller
+                .authorize_named(conn, PlotAction::EditMedia { current })
+                .await?;
+            let owner = MediaOwner::Plot(plot_id);
+            owner::check_credit(owner, plot.internal.published, &received.data)?;
+            let new = received.row(owner);
+            if new.cover {
+                // Before the insert: the index allows one cover per plot at any moment.
+                db::media::clear_cover(conn, owner, 0).await?;
+            }
+            let row = db::media::insert(conn, &new).await?;
+            let change = json!([{"field": "media", "from": null, "to": summary(&row)}]);
+            owner::touch(conn, owner, &actor, &change).await?;
+            Ok::<_, ApiError>(row)
+        })
+        .await?;
+    let base = state.base_url(&req);
+    let location = format!("{base}/media/{}", row.id);
+    let mut response = media_response(actix_web::http::StatusCode::CREATED, row, &base);
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// An upload read, judged by its bytes, its facts checked and its files stored.
+pub(super) struct Received {
+    pub data: MediaData,
+    pub sniffed: Sniffed,
+    pub hash: String,
+    pub bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+}
+
+impl Received {
+    /// The new row, for a plot or an estate.
+    pub(super) fn row(&self, owner: MediaOwner) -> NewMedia {
+        let data = &self.data;
+        let (plot_id, estate_id) = match owner {
+            MediaOwner::Plot(id) => (Some(id), None),
+            MediaOwner::Estate(id) => (None, Some(id)),
+        };
+        NewMedia {
+            plot_id,
+            estate_id,
+            kind: data
+                .kind
+                .unwrap_or_else(|| MediaKind::default_for(self.sniffed))
+                .as_str()
+                .to_owned(),
+            content_hash: self.hash.clone(),
+            content_type: self.sniffed.content_type().to_owned(),
+            bytes: self.bytes,
+            width: self.width,
+            height: self.height,
+            caption_de: data.caption_de.clone(),
+            caption_en: data.caption_en.clone(),
+            credit: data.credit.clone(),
+            licence: data.licence.clone(),
+            position: data.position.unwrap_or(0),
+            cover: data.cover.unwrap_or(false),
+            internal: data.internal.unwrap_or(false),
+            inline: data.inline.unwrap_or(false),
+        }
+    }
+}
+
+/// The body (bounded by `GWF_MEDIA_MAX_BYTES`), its type by its bytes (415), the facts (422),
+/// then the files stored (413 for too many pixels): the steps of every upload after the
+/// caller's rights were checked.
+pub(super) async fn receive(
+    req: &HttpRequest,
+    state: &AppState,
+    payload: web::Payload,
+    params: MediaData,
+) -> Result<Received, ApiError> {
     let mut payload = payload.into_inner();
-    let body = read_body_capped(&req, &mut payload, state.settings.media.max_bytes).await?;
+    let body = read_body_capped(req, &mut payload, state.settings.media.max_bytes).await?;
     let sniffed = sniff(&body).ok_or_else(|| {
         ApiError::UnsupportedMediaType(
             "the file is not a JPEG, PNG, WebP or PDF (judged by its content, not its name or \
@@ -103,69 +192,21 @@ pub async fn upload_plot_media(
         return Err(ApiError::Validation(errors));
     }
     let hash = content_hash(&body);
-    let (width, height) = store_objects(&state, &hash, sniffed, body.clone()).await?;
-
-    let actor = caller.actor(Via::Api);
-    let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction(async |conn| {
-            let (plot, _) = db::plots::lock(conn, &PlotKey::Id(plot_id), &set)
-                .await?
-                .ok_or_else(|| ApiError::NotFound(format!("no plot {key}")))?;
-            let current = plot.facts.municipality_id;
-            caller
-                .authorize_named(conn, PlotAction::EditMedia { current })
-                .await?;
-            let internal = data.internal.unwrap_or(false);
-            if plot.internal.published
-                && !internal
-                && lacks_credit(data.credit.as_deref(), data.licence.as_deref())
-            {
-                return Err(credit_needed());
-            }
-            let new = NewMedia {
-                plot_id: Some(plot_id),
-                kind: data
-                    .kind
-                    .unwrap_or_else(|| MediaKind::default_for(sniffed))
-                    .as_str()
-                    .to_owned(),
-                content_hash: hash.clone(),
-                content_type: sniffed.content_type().to_owned(),
-                bytes: body.len() as i64,
-                width,
-                height,
-                caption_de: data.caption_de.clone(),
-                caption_en: data.caption_en.clone(),
-                credit: data.credit.clone(),
-                licence: data.licence.clone(),
-                position: data.position.unwrap_or(0),
-                cover: data.cover.unwrap_or(false),
-                internal,
-                inline: data.inline.unwrap_or(false),
-            };
-            if new.cover {
-                // Before the insert: the index allows one cover per plot at any moment.
-                db::media::clear_cover(conn, plot_id, 0).await?;
-            }
-            let row = db::media::insert(conn, &new).await?;
-            let change = json!([{"field": "media", "from": null, "to": summary(&row)}]);
-            db::plots::touch(conn, plot_id, &actor, &change).await?;
-            Ok::<_, ApiError>(row)
-        })
-        .await?;
-    let base = state.base_url(&req);
-    let location = format!("{base}/media/{}", row.id);
-    let mut response = media_response(actix_web::http::StatusCode::CREATED, row, &base);
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    let bytes = body.len() as i64;
+    let (width, height) = store_objects(state, &hash, sniffed, body).await?;
+    Ok(Received {
+        data,
+        sniffed,
+        hash,
+        bytes,
+        width,
+        height,
+    })
 }
 
 /// Writes the files of an upload unless they are there already (the same file uploaded before,
 /// to any plot): returns the image's width and height.
-async fn store_objects(
+pub(super) async fn store_objects(
     state: &AppState,
     hash: &str,
     sniffed: Sniffed,
@@ -243,16 +284,8 @@ fn refused(why: Refused) -> ApiError {
     }
 }
 
-fn credit_needed() -> ApiError {
-    ApiError::Validation(vec![FieldError::new(
-        "/credit",
-        "the plot is published: a public photo or document needs `credit` (photographer or \
-         source) and `licence`",
-    )])
-}
-
 /// What a history entry records of an item.
-fn summary(row: &MediaRow) -> Value {
+pub(super) fn summary(row: &MediaRow) -> Value {
     json!({
         "id": row.id,
         "kind": row.kind,
@@ -268,7 +301,11 @@ fn summary(row: &MediaRow) -> Value {
     })
 }
 
-fn media_response(status: actix_web::http::StatusCode, row: MediaRow, base: &str) -> HttpResponse {
+pub(super) fn media_response(
+    status: actix_web::http::StatusCode,
+    row: MediaRow,
+    base: &str,
+) -> HttpResponse {
     let version = row.version;
     let mut response = HttpResponse::build(status).json(Media::from_row(row, base));
     if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
@@ -329,7 +366,7 @@ pub async fn list_plot_media(
 }
 
 /// Reads an item the caller may see (404 otherwise, as for plots).
-async fn readable(
+pub(super) async fn readable(
     conn: &mut diesel_async::AsyncPgConnection,
     caller: &Caller,
     raw_id: &str,
@@ -341,7 +378,7 @@ async fn readable(
     if !may_read_media(
         &caller.scope(),
         found.municipality_id,
-        found.plot_published,
+        found.published,
         found.row.internal,
     ) {
         return Err(missing());
@@ -423,10 +460,7 @@ pub async fn patch_media(
     let row = conn
         .transaction(async |conn| {
             let found = readable(conn, &caller, &id, true).await?;
-            let current = found.municipality_id;
-            caller
-                .authorize_named(conn, PlotAction::EditMedia { current })
-                .await?;
+            owner::authorize_edit(conn, &caller, found.owner, found.municipality_id).await?;
             let expected = required_version(if_match.as_ref())?;
             if found.row.version != expected {
                 return Err(ApiError::PreconditionFailed {
@@ -453,13 +487,8 @@ pub async fn patch_media(
             if !errors.is_empty() {
                 return Err(ApiError::Validation(errors));
             }
+            owner::check_credit(found.owner, found.published, &data)?;
             let internal = data.internal.unwrap_or(false);
-            if found.plot_published
-                && !internal
-                && lacks_credit(data.credit.as_deref(), data.licence.as_deref())
-            {
-                return Err(credit_needed());
-            }
             let changes = MediaChanges {
                 kind: data
                     .kind
@@ -473,15 +502,14 @@ pub async fn patch_media(
                 internal,
                 inline: data.inline.unwrap_or(false),
             };
-            let plot_id = found.row.plot_id.unwrap_or_default();
             if changes.cover {
-                db::media::clear_cover(conn, plot_id, found.row.id).await?;
+                db::media::clear_cover(conn, found.owner, found.row.id).await?;
             }
             let row = db::media::update(conn, found.row.id, &changes).await?;
             let after = summary(&row);
             if before != after {
                 let change = json!([{"field": "media", "from": before, "to": after}]);
-                db::plots::touch(conn, plot_id, &actor, &change).await?;
+                owner::touch(conn, found.owner, &actor, &change).await?;
             }
             Ok::<_, ApiError>(row)
         })
@@ -527,10 +555,7 @@ pub async fn delete_media(
     let mut conn = state.pool.get().await?;
     conn.transaction(async |conn| {
         let found = readable(conn, &caller, &id, true).await?;
-        let current = found.municipality_id;
-        caller
-            .authorize_named(conn, PlotAction::EditMedia { current })
-            .await?;
+        owner::authorize_edit(conn, &caller, found.owner, found.municipality_id).await?;
         let expected = required_version(if_match.as_ref())?;
         if found.row.version != expected {
             return Err(ApiError::PreconditionFailed {
@@ -539,7 +564,7 @@ pub async fn delete_media(
         }
         db::media::soft_delete(conn, found.row.id).await?;
         let change = json!([{"field": "media", "from": summary(&found.row), "to": null}]);
-        db::plots::touch(conn, found.row.plot_id.unwrap_or_default(), &actor, &change).await?;
+        owner::touch(conn, found.owner, &actor, &change).await?;
         Ok::<_, ApiError>(())
     })
     .await?;

@@ -60,7 +60,7 @@ pub async fn media_file(
     let public = may_read_media(
         &ReadScope::Public,
         found.municipality_id,
-        found.plot_published,
+        found.published,
         found.row.internal,
     );
     let etag = format!("\"{}-{}\"", &hash[..16], variant.file_name());

@@ -369,12 +369,15 @@ pub async fn get_estate(
             .map(PlotSummary::from)
             .collect();
     let base = state.base_url(&req);
+    let media =
+        crate::api::media::estate::readable_of_estate(&mut conn, &caller, &row, &base).await?;
     let estate = Estate::from_row(row, plots.len() as i64);
     Ok(HttpResponse::Ok()
         .insert_header(etag(estate.version))
         .json(EstateDetail {
             estate,
             plots,
+            media,
             links: vec![
                 link(
                     format!("{base}/plots?estate={id}"),

@@ -6,11 +6,14 @@ use utoipa::ToSchema;
 use crate::db::media::MediaRow;
 use crate::domain::media::{variants_of, MediaKind, Variant};
 
-/// A photo or document of a plot.
+/// A photo or document of a plot or an estate.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Media {
     pub id: i64,
+    /// The plot it belongs to (else `estate_id`).
     pub plot_id: Option<i64>,
+    /// The estate it belongs to (else `plot_id`).
+    pub estate_id: Option<i64>,
     pub kind: MediaKind,
     /// Decided from the file's bytes: `image/jpeg`, `image/png`, `image/webp` or
     /// `application/pdf`. Images are served as JPEG in three sizes (`links`).
@@ -79,6 +82,7 @@ impl Media {
         Media {
             id: row.id,
             plot_id: row.plot_id,
+            estate_id: row.estate_id,
             kind: MediaKind::parse(&row.kind).unwrap_or(MediaKind::Document),
             content_type: row.content_type,
             bytes: row.bytes,
@@ -104,4 +108,53 @@ impl Media {
 pub struct MediaList {
     pub plot_id: i64,
     pub items: Vec<Media>,
+}
+
+/// The media of an estate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EstateMediaList {
+    pub estate_id: i64,
+    pub items: Vec<Media>,
+}
+
+/// A plot's cover in search results: its image marked as cover, else its first image in gallery
+/// order; never an internal item or a document (docs/media.md).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MediaCover {
+    /// The item (`GET /media/{id}`).
+    pub id: i64,
+    /// JPEG within 160 × 160 pixels (content-hashed URL, cached for a year).
+    pub thumb: String,
+    /// JPEG within 400 × 400 pixels.
+    pub small: String,
+    /// Pixels of the upload, upright: the sizes keep its aspect ratio.
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// Photographer or source.
+    pub credit: Option<String>,
+    pub licence: Option<String>,
+    pub caption_de: Option<String>,
+    pub caption_en: Option<String>,
+}
+
+impl MediaCover {
+    pub fn from_row(row: MediaRow, base: &str) -> MediaCover {
+        MediaCover {
+            id: row.id,
+            thumb: format!(
+                "{base}{}",
+                file_path(row.id, &row.content_hash, Variant::Thumb)
+            ),
+            small: format!(
+                "{base}{}",
+                file_path(row.id, &row.content_hash, Variant::Small)
+            ),
+            width: row.width,
+            height: row.height,
+            credit: row.credit,
+            licence: row.licence,
+            caption_de: row.caption_de,
+            caption_en: row.caption_en,
+        }
+    }
 }

@@ -216,6 +216,9 @@ pub struct EstateDetail {
     #[serde(flatten)]
     pub estate: Estate,
     pub plots: Vec<PlotSummary>,
+    /// Its photos and documents as the reader may see them, in gallery order, with the links to
+    /// their files (docs/media.md; managed at `/estates/{id}/media`).
+    pub media: Vec<super::media::Media>,
     pub links: Vec<Link>,
 }
 

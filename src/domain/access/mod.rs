@@ -200,6 +200,11 @@ pub enum PlaceAction {
     DeleteEstate {
         current: i64,
     },
+    /// Upload, change or delete a photo or document of an estate of `current`: whoever may
+    /// change the estate (docs/media.md).
+    EditEstateMedia {
+        current: i64,
+    },
     /// Bring back a deleted region, municipality or estate.
     Restore,
 }
@@ -378,6 +383,7 @@ fn authorize_place_with(
         }
         (Role::Editor, PlaceAction::UpdateEstate { current, .. })
         | (Role::Editor, PlaceAction::DeleteEstate { current })
+        | (Role::Editor, PlaceAction::EditEstateMedia { current })
             if !own(current) =>
         {
             Err(Denied::ForeignMunicipality {
@@ -416,6 +422,7 @@ fn authorize_writer(caller: Option<&Principal>, what: &str) -> Result<(), Denied
 /// Whether a reader sees a photo or document of a plot in `municipality_id`: the item's plot
 /// must be readable to them (published, or a draft they read), and an `internal` item is for
 /// those who read the plot's internal fields. Deleted plots' media are gone with the plot.
+/// An estate's items follow the same rule, with the estate's municipality and `published`.
 pub fn may_read_media(
     scope: &ReadScope,
     municipality_id: i64,

@@ -111,6 +111,26 @@ fn places_belong_to_admins_and_estates_to_their_town() {
     };
     assert!(authorize_place(Some(&e), moved).is_err());
     assert!(authorize_place(Some(&e), PlaceAction::DeleteEstate { current: 2 }).is_err());
+    // An estate's media: whoever may change the estate.
+    assert!(authorize_place(Some(&e), PlaceAction::EditEstateMedia { current: 1 }).is_ok());
+    assert_eq!(
+        authorize_place(Some(&e), PlaceAction::EditEstateMedia { current: 2 }),
+        Err(Denied::ForeignMunicipality {
+            municipality_id: 2,
+            doing: Doing::ChangeEstateOf
+        })
+    );
+    let mut viewer = e.clone();
+    viewer.role = Role::Viewer;
+    assert!(authorize_place(Some(&viewer), PlaceAction::EditEstateMedia { current: 1 }).is_err());
+    assert!(authorize_place(None, PlaceAction::EditEstateMedia { current: 1 }).is_err());
+    let mut read_only = e.clone();
+    read_only.scopes = vec![Scope::Read];
+    assert!(authorize_place(
+        Some(&read_only),
+        PlaceAction::EditEstateMedia { current: 1 }
+    )
+    .is_err());
     assert!(authorize_place(Some(&e), PlaceAction::Restore).is_err());
     let mut imports_only = e.clone();
     imports_only.scopes = vec![Scope::Import];

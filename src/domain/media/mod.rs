@@ -50,6 +50,13 @@ pub fn sniff(bytes: &[u8]) -> Option<Sniffed> {
     }
 }
 
+/// Whose item it is: a plot's or an estate's (by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaOwner {
+    Plot(i64),
+    Estate(i64),
+}
+
 /// What an item shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -302,6 +309,45 @@ impl MediaData {
 /// Whether a public item may go public as it is: its credit and licence are known.
 pub fn lacks_credit(credit: Option<&str>, licence: Option<&str>) -> bool {
     credit.is_none_or(|c| c.trim().is_empty()) || licence.is_none_or(|l| l.trim().is_empty())
+}
+
+/// The credit rule of an item with these facts. A plot's public items need `credit` and
+/// `licence` once the plot is published (publishing checks the items it has). An estate's
+/// public items need both whenever they are public: an estate's publication does not look at
+/// its media, so the item is checked when it is uploaded or made public. Internal items never.
+pub fn credit_errors(
+    owner: MediaOwner,
+    owner_published: bool,
+    data: &MediaData,
+) -> Vec<FieldError> {
+    if data.internal.unwrap_or(false) {
+        return Vec::new();
+    }
+    match owner {
+        MediaOwner::Plot(_) => {
+            if owner_published && lacks_credit(data.credit.as_deref(), data.licence.as_deref()) {
+                return vec![FieldError::new(
+                    "/credit",
+                    "the plot is published: a public photo or document needs `credit` \
+                     (photographer or source) and `licence`",
+                )];
+            }
+            Vec::new()
+        }
+        MediaOwner::Estate(_) => [("credit", &data.credit), ("licence", &data.licence)]
+            .into_iter()
+            .filter(|(_, value)| value.as_deref().is_none_or(|v| v.trim().is_empty()))
+            .map(|(name, _)| {
+                FieldError::new(
+                    format!("/{name}"),
+                    format!(
+                        "a public photo or document of an estate needs `{name}` (or make it \
+                         `internal`)"
+                    ),
+                )
+            })
+            .collect(),
+    }
 }
 
 #[cfg(test)]

@@ -172,6 +172,7 @@ fn render(
     plots: &[(PlotSummaryRow, Option<String>)],
     lang: Lang,
     base: &str,
+    media: &[crate::api::views::media::Media],
 ) -> Markup {
     let l = labels(lang);
     let mut facts: Vec<Fact> = Vec::new();
@@ -227,6 +228,7 @@ fn render(
         (super::caption::map_caption(lang, centre, &access))
         @if !facts.is_empty() { (definitions(&facts)) }
         @if let Some(text) = description { p.description { (text) } }
+        (super::gallery::gallery(media, &e.name, lang))
         @if !planning.is_empty() {
             section.section { h2 { (l.planning) } (definitions(&planning)) }
         }
@@ -306,9 +308,19 @@ pub async fn estate_profile(
     // The page markets the estate: its published plots, whoever previews it.
     let public = PlotSet::Readable(ReadScope::Public);
     let plots = db::plots::summaries_with_outlines(&mut conn, &public, id, MAX_PLOTS).await?;
+    // Its media as the caller reads them; links relative to the page, as its CSP wants.
+    let media =
+        crate::api::media::estate::readable_of_estate(&mut conn, &caller, &estate, "").await?;
     drop(conn);
     let draft = !estate.published;
-    let html = render(&estate, &municipality, &plots, lang, &state.base_url(&req));
+    let html = render(
+        &estate,
+        &municipality,
+        &plots,
+        lang,
+        &state.base_url(&req),
+        &media,
+    );
     let mut response = html_response(&state.settings, html.into_string());
     if draft {
         super::mark_draft(&mut response);

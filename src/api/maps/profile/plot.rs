@@ -197,7 +197,7 @@ fn render(
     lang: Lang,
     preview: Option<&str>,
     base: &str,
-    media: &[crate::db::media::MediaRow],
+    media: &[crate::api::views::media::Media],
 ) -> Markup {
     let l = labels(lang);
     let f = &row.facts;
@@ -473,6 +473,8 @@ pub async fn plot_profile(
                 m.internal,
             )
         })
+        // Relative links: the page's own origin, as its CSP wants.
+        .map(|m| crate::api::views::media::Media::from_row(m, ""))
         .collect();
     drop(conn);
     let draft = !row.internal.published;
