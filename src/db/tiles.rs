@@ -17,8 +17,9 @@ const BUFFER: i64 = 64;
 
 /// The attributes a map needs for styling and for the first paint of a popup; internal fields
 /// are never selected. Titles and place names are not here: the two name look-ups and the
-/// titles were 45–75 % of an outline tile's database time (bench/RESULTS.md, "what each tile
-/// attribute costs"), and the popup fetches `/plots/{id}` anyway, whose answer fills them in.
+/// titles were 20–32 % of an outline tile's database CPU and 38–45 % of its bytes
+/// (bench/RESULTS.md, "outline tiles without titles and place names"), and the popup fetches
+/// `/plots/{id}` anyway, whose answer fills them in.
 const TILE_COLUMNS: &str = "plots.id, plots.reference, plots.status, plots.zoning, round(plots.area_m2::numeric, 1)::float8 AS area_m2, \
     (plots.price_min_ct / 100.0)::float8 AS price_min_eur, (plots.price_max_ct / 100.0)::float8 AS price_max_eur, \
     plots.price_on_request";
