@@ -130,6 +130,34 @@ pub async fn of_plots(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<
         .await
 }
 
+/// The cover of each of these plots that has one: its public (not internal) image marked as
+/// cover, else its first public image in gallery order. One query for a page of search results
+/// (`DISTINCT ON` over the `media_plot` index), not one per plot; readers' rights on drafts are
+/// the caller's to check (`domain::access::may_read_media`).
+pub async fn covers_of_plots(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<MediaRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    media::table
+        .filter(media::plot_id.eq_any(ids))
+        .filter(media::deleted_at.is_null())
+        .filter(media::internal.eq(false))
+        .filter(media::content_type.ne("application/pdf"))
+        .distinct_on(media::plot_id)
+        .order((
+            media::plot_id,
+            media::cover.desc(),
+            media::position,
+            media::id,
+        ))
+        .select(MediaRow::as_select())
+        .load(conn)
+        .await
+}
+
 /// Sets the editable columns, bumps the version; returns the row as it is now.
 pub async fn update(
     conn: &mut AsyncPgConnection,

@@ -30,6 +30,7 @@ mod inquiries_privacy;
 mod maps;
 mod media;
 mod media_s3;
+mod media_search;
 mod media_views;
 mod monitoring;
 mod monitoring_page;

@@ -172,7 +172,7 @@ pub struct SearchParams {
     #[serde(default, deserialize_with = "super::values::text")]
     pub geometry_form: Option<String>,
     /// Properties to return, comma-separated (`id` always comes along), e.g.
-    /// `reference,status,area_m2`.
+    /// `reference,status,area_m2`; `cover` (the cover photo) in JSON and GeoJSON searches.
     #[param(value_type = Option<String>)]
     #[schema(value_type = Option<String>, example = "reference,title_de,status,area_computed_m2")]
     #[serde(default, deserialize_with = "super::values::list")]

@@ -1,6 +1,8 @@
 //! Investor search: `GET /plots`, `POST /plots/search`, `GET /plots/facets`,
 //! `GET /plots/compare`, in JSON, GeoJSON and CSV.
 
+use std::collections::HashMap;
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -11,6 +13,7 @@ use super::params::SearchParams;
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{off_worker, Caller, JsonBody, QueryParams};
+use crate::api::views::media::MediaCover;
 use crate::api::views::{Link, Plot, PlotFeatureCollection, PlotPage, Total};
 use crate::api::AppState;
 use crate::config::protection::Class;
@@ -26,11 +29,22 @@ pub(crate) fn known_fields() -> &'static [String] {
 }
 
 pub(crate) fn check_fields(query: &PlotQuery) -> Result<(), ApiError> {
+    check_fields_among(query, &[])
+}
+
+/// Members only searches add (not in CSV, OGC items or single reads): see `Plot::cover`.
+const SEARCH_ONLY_FIELDS: &[&str] = &["cover"];
+
+/// `fields` checked against the members of `Plot` and `extra`.
+fn check_fields_among(query: &PlotQuery, extra: &[&str]) -> Result<(), ApiError> {
     let Some(fields) = &query.fields else {
         return Ok(());
     };
     let known = known_fields();
-    let unknown: Vec<&String> = fields.iter().filter(|f| !known.contains(f)).collect();
+    let unknown: Vec<&String> = fields
+        .iter()
+        .filter(|f| !known.contains(f) && !extra.contains(&f.as_str()))
+        .collect();
     if unknown.is_empty() {
         return Ok(());
     }
@@ -43,7 +57,12 @@ pub(crate) fn check_fields(query: &PlotQuery) -> Result<(), ApiError> {
                 .map(|f| format!("`{f}`"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            known.join(", ")
+            known
+                .iter()
+                .map(String::as_str)
+                .chain(extra.iter().copied())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     )]))
 }
@@ -111,7 +130,7 @@ pub async fn list_plots(
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = params.into_query(None).map_err(ApiError::bad_params)?;
-    check_fields(&query)?;
+    check_fields_among(&query, SEARCH_ONLY_FIELDS)?;
     let format = output_format(&req, &query)?;
     if format.is_csv() {
         heavy(&state, &req, &caller, 1)?;
@@ -129,7 +148,8 @@ pub async fn list_plots(
         Some(format!("{}/plots?{query}", state.base_url(&req)))
     };
     let self_href = format!("{}{}", state.base_url(&req), req.uri());
-    respond(&state, caller, query, format, self_href, next_href).await
+    let base = state.base_url(&req);
+    respond(&state, caller, query, format, (self_href, base), next_href).await
 }
 
 /// Body of `POST /plots/search`: the parameters of `GET /plots` plus a drawn area.
@@ -194,14 +214,15 @@ pub async fn search_plots(
     let (params, geometry, relation) = split_body(object)?;
     let drawn = checked_area(&state, &req, &caller, geometry, relation).await?;
     let query = params.into_query(drawn).map_err(ApiError::bad_params)?;
-    check_fields(&query)?;
+    check_fields_among(&query, SEARCH_ONLY_FIELDS)?;
     let format = output_format(&req, &query)?;
     if query.drawn.is_none() && format.is_csv() {
         heavy(&state, &req, &caller, 1)?;
     }
-    let self_href = format!("{}/plots/search", state.base_url(&req));
+    let base = state.base_url(&req);
+    let self_href = format!("{base}/plots/search");
     // A next page is a POST with `next_cursor` as `cursor`: no GET link can express it.
-    respond(&state, caller, query, format, self_href, |_| None).await
+    respond(&state, caller, query, format, (self_href, base), |_| None).await
 }
 
 /// The body of `POST /plots/search` taken apart: the parameters of `GET /plots`, the drawn
@@ -262,7 +283,7 @@ async fn respond(
     caller: Caller,
     mut query: PlotQuery,
     format: OutputFormat,
-    self_href: String,
+    (self_href, base): (String, String),
     next_href: impl Fn(&str) -> Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     super::filters::fresh_since(&mut query, state.settings.stale_after_days);
@@ -280,6 +301,15 @@ async fn respond(
             Some(Total::of(counted.n, counted.area_m2))
         }
         false => None,
+    };
+    let wants_cover = query
+        .fields
+        .as_ref()
+        .is_none_or(|f| f.iter().any(|f| f == "cover"));
+    let scope = caller.scope();
+    let mut covers = match wants_cover {
+        true => covers(&mut conn, &hits, &scope).await?,
+        false => HashMap::new(),
     };
     drop(conn);
 
@@ -304,11 +334,18 @@ async fn respond(
             type_: media_type,
         })
         .collect();
-    let scope = caller.scope();
     let page = Page {
         plots: hits
             .into_iter()
-            .map(|h| Plot::from_row(h.row, h.geometry, &scope).with_distance(h.distance_m))
+            .map(|h| {
+                let id = h.row.id;
+                let mut plot =
+                    Plot::from_row(h.row, h.geometry, &scope).with_distance(h.distance_m);
+                if wants_cover {
+                    plot.cover = Some(covers.remove(&id).map(|c| MediaCover::from_row(c, &base)));
+                }
+                plot
+            })
             .collect(),
         total,
         next_cursor,
@@ -320,6 +357,35 @@ async fn respond(
         (_, None) => response.json(page.into_page()),
         (_, Some(fields)) => response.json(page.selected_items(fields)),
     })
+}
+
+/// The covers of a page's plots that the reader may see, by plot id: one query for the page.
+async fn covers(
+    conn: &mut diesel_async::AsyncPgConnection,
+    hits: &[db::search::Hit],
+    scope: &crate::domain::access::ReadScope,
+) -> Result<HashMap<i64, db::media::MediaRow>, ApiError> {
+    let ids: Vec<i64> = hits.iter().map(|h| h.row.id).collect();
+    let rows = db::media::covers_of_plots(conn, &ids).await?;
+    // Media of a deleted plot are gone with it (an admin's search of deleted plots).
+    let plots: HashMap<i64, &db::plots::PlotRow> = hits
+        .iter()
+        .filter(|h| h.row.deleted_at.is_none())
+        .map(|h| (h.row.id, &h.row))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|m| {
+            let plot = plots.get(&m.plot_id?)?;
+            let readable = crate::domain::access::may_read_media(
+                scope,
+                plot.facts.municipality_id,
+                plot.internal.published,
+                m.internal,
+            );
+            readable.then_some((plot.id, m))
+        })
+        .collect())
 }
 
 /// One page of a search, before it is written in the asked form.

@@ -105,3 +105,45 @@ pub struct MediaList {
     pub plot_id: i64,
     pub items: Vec<Media>,
 }
+
+/// A plot's cover in search results: its image marked as cover, else its first image in gallery
+/// order; never an internal item or a document (docs/media.md).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MediaCover {
+    /// The item (`GET /media/{id}`).
+    pub id: i64,
+    /// JPEG within 160 × 160 pixels (content-hashed URL, cached for a year).
+    pub thumb: String,
+    /// JPEG within 400 × 400 pixels.
+    pub small: String,
+    /// Pixels of the upload, upright: the sizes keep its aspect ratio.
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// Photographer or source.
+    pub credit: Option<String>,
+    pub licence: Option<String>,
+    pub caption_de: Option<String>,
+    pub caption_en: Option<String>,
+}
+
+impl MediaCover {
+    pub fn from_row(row: MediaRow, base: &str) -> MediaCover {
+        MediaCover {
+            id: row.id,
+            thumb: format!(
+                "{base}{}",
+                file_path(row.id, &row.content_hash, Variant::Thumb)
+            ),
+            small: format!(
+                "{base}{}",
+                file_path(row.id, &row.content_hash, Variant::Small)
+            ),
+            width: row.width,
+            height: row.height,
+            credit: row.credit,
+            licence: row.licence,
+            caption_de: row.caption_de,
+            caption_en: row.caption_en,
+        }
+    }
+}

@@ -74,6 +74,12 @@ pub struct Plot {
     /// their files (docs/media.md); only when one plot is read (`GET /plots/{key}`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<super::media::Media>>,
+    /// Searches only (`GET /plots`, `POST /plots/search`, JSON and GeoJSON): the plot's cover
+    /// image as the reader may see it, or `null` when it has none (docs/media.md). With
+    /// `fields=`, only when `cover` is named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::media::MediaCover>)]
+    pub cover: Option<Option<super::media::MediaCover>>,
 }
 
 /// A plot's change history.
@@ -166,6 +172,7 @@ impl Plot {
             deleted_at: row.deleted_at,
             facts: row.facts,
             media: None,
+            cover: None,
         }
     }
 
@@ -193,6 +200,8 @@ impl Plot {
                 deleted_at: Some(DateTime::<Utc>::UNIX_EPOCH),
                 // Not a member of searches, CSV or `fields`: single reads only.
                 media: None,
+                // Searches add it: not a member of CSV or of other reads.
+                cover: None,
             };
             keys_in_order(&sample)
         })
