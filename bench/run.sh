@@ -25,7 +25,8 @@
 #
 # Environment: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (default 8),
 # BENCH_ROUNDS (API/floor pairs per scenario, default 3; the table shows medians and the spread
-# of the per-round ratios), BENCH_ONLY (run only scenarios whose name contains this text),
+# of the per-round ratios), BENCH_ONLY (run only scenarios whose name contains this text, or
+# one of several separated by `|`, e.g. "bbox, GeoJSON|MVT"),
 # BENCH_BIN (a prebuilt binary instead of the release build, e.g. an older commit's to compare),
 # BENCH_DB (database name, default gwf_bench), BENCH_PORT_BASE (servers on BASE, BASE+1, ...
 # instead of free ports), BENCH_PEERS (1: the peers above), BENCH_PEERS_DIR (as bench/peers.sh).
@@ -259,7 +260,12 @@ peer_notes=()
 for entry in "${scenarios[@]}"; do
   name="${entry%%|*}"
   query="${entry#*|}"
-  [[ -n "$ONLY" && "$name" != *"$ONLY"* ]] && continue
+  if [[ -n "$ONLY" ]]; then
+    wanted=0
+    IFS='|' read -r -a only_parts <<<"$ONLY"
+    for part in "${only_parts[@]}"; do [[ "$name" == *"$part"* ]] && wanted=1; done
+    [[ "$wanted" == 1 ]] || continue
+  fi
   if [[ "$query" == PLOT:* ]]; then
     url="http://127.0.0.1:$port/plots/${query#PLOT:}"
     sql="$("$BIN" search-sql --plot "${query#PLOT:}")"
