@@ -181,12 +181,12 @@ async fn tiles_hold_published_plots_with_public_attributes_only() {
     assert_eq!(first.attributes["price_min_eur"], "12.5");
     assert_eq!(first.attributes["area_m2"], "7400");
     // Exactly the documented attributes (docs/api.md, "Vector tiles"): what styling and the first
-    // paint of a popup need. Titles and place names come from GET /plots/{id}.
+    // paint of a popup need; `id` is the feature id. Titles and place names come from
+    // GET /plots/{id}.
     let keys: BTreeSet<&str> = first.attributes.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
         BTreeSet::from([
-            "id",
             "reference",
             "status",
             "zoning",
