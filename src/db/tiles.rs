@@ -15,12 +15,14 @@ use crate::domain::search::PlotQuery;
 const EXTENT: i64 = 4096;
 const BUFFER: i64 = 64;
 
-/// The attributes a map needs for styling and popups; internal fields are never selected.
+/// The attributes a map needs for styling and for the first paint of a popup; internal fields
+/// are never selected. Titles and place names are not here: the two name look-ups and the
+/// titles were 20–32 % of an outline tile's database CPU and 38–45 % of its bytes
+/// (bench/RESULTS.md, "outline tiles without titles and place names"), and the popup fetches
+/// `/plots/{id}` anyway, whose answer fills them in.
 const TILE_COLUMNS: &str = "plots.id, plots.reference, plots.status, plots.zoning, round(plots.area_m2::numeric, 1)::float8 AS area_m2, \
     (plots.price_min_ct / 100.0)::float8 AS price_min_eur, (plots.price_max_ct / 100.0)::float8 AS price_max_eur, \
-    plots.price_on_request, plots.title_de, plots.title_en, \
-    (SELECT m.name FROM municipalities m WHERE m.id = plots.municipality_id) AS municipality_name, \
-    (SELECT e.name FROM estates e WHERE e.id = plots.estate_id AND e.published) AS estate_name";
+    plots.price_on_request";
 
 const PUBLIC: PlotSet = PlotSet::Readable(ReadScope::Public);
 

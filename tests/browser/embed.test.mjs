@@ -48,8 +48,15 @@ test('click on a plot opens its popup with key facts and the profile link', asyn
   const popup = page.locator('.maplibregl-popup .plot-card');
   await popup.waitFor({ state: 'visible', timeout: 5000 });
   eq(await popup.locator('.plot-ref').innerText(), target.reference, 'reference in the popup');
+  // First paint from the tile: reference, status and the facts it carries, before the record.
+  const first = await popup.innerText();
+  for (const label of ['Nutzungsart', 'Fläche', 'Preis']) assert(first.includes(label), `first paint lacks "${label}": ${first}`);
+  // Title and place names come from GET /plots/{id} (tiles carry none).
+  await page.locator('.maplibregl-popup .plot-card[data-names="ready"]').waitFor({ timeout: 5000 });
   const plot = await api(`/plots/${encodeURIComponent(target.reference)}`);
   const text = await popup.innerText();
+  assert(text.includes(plot.municipality_name), `municipality "${plot.municipality_name}" missing in popup: ${text}`);
+  if (plot.estate_name) assert(text.includes(plot.estate_name), `estate "${plot.estate_name}" missing in popup: ${text}`);
   assert(text.includes(plot.title_de), `German title "${plot.title_de}" missing in popup: ${text}`);
   for (const label of ['Nutzungsart', 'Fläche', 'Preis', 'Gemeinde']) assert(text.includes(label), `popup lacks "${label}": ${text}`);
   assert(/m²|ha/.test(text), 'popup shows no area');
@@ -265,6 +272,7 @@ test('lang=en: English legend, popup and profile link', async (browser, t) => {
   await page.mouse.click(target.x, target.y);
   const popup = page.locator('.maplibregl-popup .plot-card');
   await popup.waitFor({ state: 'visible', timeout: 5000 });
+  await page.locator('.maplibregl-popup .plot-card[data-names="ready"]').waitFor({ timeout: 5000 });
   const text = await popup.innerText();
   const plot = await api(`/plots/${encodeURIComponent(target.reference)}`);
   assert(text.includes(plot.title_en), `English title "${plot.title_en}" missing: ${text}`);

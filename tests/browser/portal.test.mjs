@@ -195,6 +195,47 @@ test('portal: list and map highlight each other; a map click selects the plot', 
   await screenshot(page, 'portal-selected-en');
 });
 
+test('portal: a map click on a plot beyond the listed page: card from the tile, then title and places', async (browser, t) => {
+  // The list shows every other plot (its answer is cut in half here), the map all of them.
+  const context = await newContext(browser, t);
+  const listed = new Set();
+  await context.route((url) => url.pathname === '/plots' && url.searchParams.get('f') === 'geojson', async (route) => {
+    const response = await route.fetch();
+    const fc = await response.json();
+    fc.features = fc.features.filter((f, i) => i % 2 === 0);
+    fc.features.forEach((f) => listed.add(f.id));
+    await route.fulfill({ response, json: fc });
+  });
+  const page = await openPage(context, t, '/?lang=en');
+  await waitPortal(page);
+  await page.waitForTimeout(900);
+  const hit = await page.evaluate((ids) => {
+    const map = window.gwfMap;
+    const rect = map.getCanvas().getBoundingClientRect();
+    for (let y = 10; y < rect.height; y += 6) {
+      for (let x = 10; x < rect.width; x += 6) {
+        // What the portal's click handler sees first (a listed plot's dot lies over outlines).
+        const f = map.queryRenderedFeatures([x, y], { layers: ['plots-fill', 'plots-dot'] })[0];
+        const el = document.elementFromPoint(rect.left + x, rect.top + y);
+        if (f && f.layer.id === 'plots-fill' && ids.indexOf(f.id) < 0 && el === map.getCanvas()) return { x: rect.left + x, y: rect.top + y, id: f.id, reference: f.properties.reference, tileTitle: f.properties.title_en };
+      }
+    }
+    return null;
+  }, [...listed]);
+  assert(hit, 'an unlisted plot is drawn on the map');
+  eq(hit.tileTitle, undefined, 'tiles carry no titles');
+  await page.mouse.click(hit.x, hit.y);
+  await page.locator('#plot-card').waitFor({ state: 'visible' });
+  const plot = await api(`/plots/${hit.id}`);
+  const wanted = [plot.title_en || plot.title_de, plot.municipality_name].filter(Boolean);
+  await page.waitForFunction((w) => w.every((s) => document.getElementById('plot-card').innerText.includes(s)), wanted, { timeout: 5000 });
+  const card = await page.locator('#plot-card').innerText();
+  assert(card.includes(hit.reference), `card shows the reference: ${card}`);
+  if (plot.estate_name) assert(card.includes(plot.estate_name), `card shows the estate "${plot.estate_name}": ${card}`);
+  await screenshot(page, 'portal-unlisted-plot-en');
+  t.note = `${hit.reference}: ${wanted.join(' · ')}`;
+});
+
 test('portal: compare two plots on a printable page, German and English', async (browser, t) => {
   const { page } = await openPortal(browser, t, 'lang=de');
   const items = page.locator('#result-list .result');

@@ -302,21 +302,30 @@ import { addPhoto, addKioskPhoto } from './embed-media.js';
     return el('span', { className: 'badge status-' + status, text: t('status')[status] || status });
   }
 
+  // The place names at the end of a card's key facts (once: a card built from the search API
+  // has them already).
+  function addPlaceFacts(facts, p) {
+    [[t('fMunicipality'), p.municipality_name, 'municipality'], [t('fEstate'), p.estate_name, 'estate']].forEach(function (r) {
+      if (!r[1] || facts.querySelector('dd[data-fact="' + r[2] + '"]')) return;
+      facts.appendChild(el('dt', { text: r[0] }));
+      facts.appendChild(el('dd', { text: r[1], 'data-fact': r[2] }));
+    });
+  }
+
   // Key facts as a <dl>; used by the popup and the kiosk card.
   function plotCard(p, opts) {
     var facts = el('dl', { className: 'facts' });
     var rows = [
       [t('fZoning'), formatZoning(p.zoning)],
       [t('fArea'), formatArea(p.area_m2)],
-      [t('fPrice'), formatPrice(p)],
-      [t('fMunicipality'), p.municipality_name],
-      [t('fEstate'), p.estate_name]
+      [t('fPrice'), formatPrice(p)]
     ];
     rows.forEach(function (r) {
       if (!r[1]) return;
       facts.appendChild(el('dt', { text: r[0] }));
       facts.appendChild(el('dd', { text: r[1] }));
     });
+    addPlaceFacts(facts, p);
     var head = el('div', { className: 'plot-head' }, [
       el('span', { className: 'plot-ref', text: p.reference }), statusBadge(p.status)
     ]);
@@ -329,7 +338,8 @@ import { addPhoto, addKioskPhoto } from './embed-media.js';
     }
     // Side by side, so the card grows by no more than the inquiry button did alone.
     children.push(el('div', { className: 'card-actions' }, [
-      shortlistButton(p.reference, lang, plotTitle(p)),
+      // The title as it is when clicked: a popup's fills in after its plot arrives.
+      shortlistButton(p.reference, lang, function () { return plotTitle(p); }),
       inquiryButton(p.reference, lang, isKiosk ? 'kiosk' : 'embed')
     ]));
     return el('div', { className: 'plot-card', 'data-reference': p.reference }, children);
@@ -391,10 +401,21 @@ import { addPhoto, addKioskPhoto } from './embed-media.js';
     return dl;
   }
 
-  // The plot's location facts under its key facts, once its record has arrived.
-  function addLocation(card, plotId) {
+  // Once the plot's record has arrived: its title and place names (vector tiles carry neither:
+  // docs/api.md, "Vector tiles"), and its location facts under its key facts. `p` is the plot the
+  // card was made of; it takes the names too, so the card's buttons see them.
+  function addLocation(card, p) {
+    var plotId = p.id;
     if (plotId === null || plotId === undefined) return Promise.resolve();
     return fetchJSON('/plots/' + encodeURIComponent(plotId)).then(function (plot) {
+      ['title_de', 'title_en', 'municipality_name', 'estate_name'].forEach(function (key) {
+        if (!p[key] && plot[key]) p[key] = plot[key];
+      });
+      var heading = card.querySelector('.plot-title');
+      if (heading) heading.textContent = plotTitle(p);
+      var facts = card.querySelector('dl.facts');
+      if (facts) addPlaceFacts(facts, p);
+      card.setAttribute('data-names', 'ready');
       if (addPhoto(card, plot, lang, 'small')) keepPopupInView();
       var estate = present(plot.estate_id) ? estateById[plot.estate_id] || null : null;
       var rows = locationRows(plot, estate);
@@ -767,7 +788,7 @@ import { addPhoto, addKioskPhoto } from './embed-media.js';
       .addTo(map);
     popup.on('close', function () { setSelected(null); });
     setSelected(plot.id);
-    addLocation(popup.getElement().querySelector('.plot-card'), plot.id);
+    addLocation(popup.getElement().querySelector('.plot-card'), plot);
   }
 
   function bindInteraction() {

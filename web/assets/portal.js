@@ -339,9 +339,14 @@ function bindMap() {
     if (draw && draw.drawing()) return;
     const hit = map.queryRenderedFeatures(e.point, { layers: layers })[0];
     if (!hit || !hit.properties.reference) return;
-    // A plot beyond the listed page: its card from the tile's properties.
-    if (!byRef.has(hit.properties.reference)) byRef.set(hit.properties.reference, fromTile(hit));
-    select(hit.properties.reference, { fly: false, push: true, scroll: true });
+    // A plot beyond the listed page: its card from the tile's properties at once, then what
+    // tiles do not carry (title, place names: docs/api.md, "Vector tiles") from its record.
+    const ref = hit.properties.reference;
+    if (!byRef.has(ref)) {
+      byRef.set(ref, fromTile(hit));
+      completeFromRecord(byRef.get(ref));
+    }
+    select(ref, { fly: false, push: true, scroll: true });
   });
   map.on('moveend', () => {
     state.view = { zoom: map.getZoom(), center: [map.getCenter().lng, map.getCenter().lat] };
@@ -611,6 +616,15 @@ function start() {
     const list = Array.isArray(regions) ? regions : regions.items || [];
     if (list.length === 1 && list[0].name) document.getElementById('region-name').textContent = list[0].name;
   }).catch(() => { /* the tagline stays generic */ });
+}
+
+// The list's members that a card made from a tile lacks, from GET /plots/{id}; the card is
+// drawn again if it still shows this plot.
+function completeFromRecord(p) {
+  return fetchJSON('/plots/' + encodeURIComponent(p.id)).then((plot) => {
+    FIELDS.split(',').forEach((key) => { if (p[key] === undefined && plot[key] !== undefined) p[key] = plot[key]; });
+    if (state.plot === p.reference && byRef.get(p.reference) === p) showCard(p);
+  }).catch((e) => console.warn('plot record unavailable', e));
 }
 
 function fromTile(f) {

@@ -5,7 +5,8 @@
  * so the visitor takes it along on their phone) and, on the kiosk, an optional contact form
  * whose inquiry names the shortlist. Plain ES module, nothing from another host.
  *
- * - `shortlistButton(plot, lang, title)`: a toggle button "Merken / Add to shortlist";
+ * - `shortlistButton(plot, lang, title)`: a toggle button "Merken / Add to shortlist" (`title`:
+ *   text, or a function read on click);
  * - `mountTray({ lang, kiosk, container, placement })`: the tray, fixed at the page's corner
  *   (`placement`: a class, `sl-top-right` on /embed where the legend holds the bottom left),
  *   or inside `container` (the kiosk's header); returns `{ setLang, reset }` (the kiosk's idle reset calls `reset` so the next visitor starts
@@ -133,7 +134,8 @@ export function shortlistButton(plot, lang, title) {
     button.textContent = on ? '★ ' + t.added : (items().length >= MAX ? t.full : '☆ ' + t.add);
     button.disabled = !on && items().length >= MAX;
   }
-  button.addEventListener('click', () => { toggle(plot, title); render(); });
+  // `title` may be a function: a card whose title arrives after the button was made.
+  button.addEventListener('click', () => { toggle(plot, typeof title === 'function' ? title() : title); render(); });
   document.addEventListener(CHANGED, render);
   render();
   return button;

@@ -112,9 +112,9 @@ pub async fn tiles_fallback(
 /// Mapbox Vector Tile (EPSG:3857 XYZ scheme) of the published plots. Up to zoom 9, layer
 /// `clusters`: points, one per cell of an 8 × 8 grid per tile, with `count` (plots) and
 /// `area_m2` (their total area, m²). From zoom 10, layer `plots`: outlines with the attributes a
-/// map styles and labels by (`id`, `reference`, `status`, `zoning`, `area_m2`, `price_min_eur`,
-/// `price_max_eur`, `price_on_request`, `title_de`, `title_en`, `municipality_name`,
-/// `estate_name`). Accepts the filters of `GET /plots`. The `ETag` changes whenever a plot in
+/// map styles by and a popup first shows (`id`, `reference`, `status`, `zoning`, `area_m2`,
+/// `price_min_eur`, `price_max_eur`, `price_on_request`); titles and place names are in
+/// `GET /plots/{id}`. Accepts the filters of `GET /plots`. The `ETag` changes whenever a plot in
 /// the tile changes; empty tiles are 204.
 #[utoipa::path(
     get,
@@ -335,8 +335,7 @@ pub async fn plot_tilejson(
     let fields = json!({
         "id": "Number", "reference": "String", "status": "String", "zoning": "String",
         "area_m2": "Number: m²", "price_min_eur": "Number: € per m²", "price_max_eur": "Number: € per m²",
-        "price_on_request": "Boolean", "title_de": "String", "title_en": "String",
-        "municipality_name": "String", "estate_name": "String"
+        "price_on_request": "Boolean"
     });
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
+use super::page::{GeoPlot, Page};
 use super::params::SearchParams;
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
@@ -65,19 +66,6 @@ fn check_fields_among(query: &PlotQuery, extra: &[&str]) -> Result<(), ApiError>
                 .join(", ")
         ),
     )]))
-}
-
-/// Keeps the chosen members (and always `id` and `geometry`).
-fn select_fields(plot: Plot, fields: &[String]) -> Value {
-    match serde_json::to_value(&plot).unwrap_or(Value::Null) {
-        Value::Object(object) => Value::Object(
-            object
-                .into_iter()
-                .filter(|(k, _)| k == "id" || k == "geometry" || fields.contains(k))
-                .collect::<Map<String, Value>>(),
-        ),
-        value => value,
-    }
 }
 
 fn output_format(req: &HttpRequest, query: &PlotQuery) -> Result<OutputFormat, ApiError> {
@@ -339,12 +327,15 @@ async fn respond(
             .into_iter()
             .map(|h| {
                 let id = h.row.id;
-                let mut plot =
-                    Plot::from_row(h.row, h.geometry, &scope).with_distance(h.distance_m);
+                // The geometry stays text until the form is known (`GeoPlot`).
+                let mut plot = Plot::from_row(h.row, None, &scope).with_distance(h.distance_m);
                 if wants_cover {
                     plot.cover = Some(covers.remove(&id).map(|c| MediaCover::from_row(c, &base)));
                 }
-                plot
+                GeoPlot {
+                    plot,
+                    geometry: h.geometry,
+                }
             })
             .collect(),
         total,
@@ -352,7 +343,7 @@ async fn respond(
         links,
     };
     Ok(match (format, &query.fields) {
-        (OutputFormat::GeoJson, None) => response.json(page.into_feature_collection()),
+        (OutputFormat::GeoJson, None) => response.body(page.geojson()?),
         (OutputFormat::GeoJson, Some(fields)) => response.json(page.selected_features(fields)),
         (_, None) => response.json(page.into_page()),
         (_, Some(fields)) => response.json(page.selected_items(fields)),
@@ -386,76 +377,6 @@ async fn covers(
             readable.then_some((plot.id, m))
         })
         .collect())
-}
-
-/// One page of a search, before it is written in the asked form.
-struct Page {
-    plots: Vec<Plot>,
-    total: Option<Total>,
-    next_cursor: Option<String>,
-    links: Vec<Link>,
-}
-
-impl Page {
-    fn into_feature_collection(self) -> PlotFeatureCollection {
-        PlotFeatureCollection {
-            type_: "FeatureCollection",
-            number_returned: self.plots.len(),
-            features: self.plots.into_iter().map(Plot::into_feature).collect(),
-            number_matched: self
-                .total
-                .as_ref()
-                .filter(|t| t.relation == "eq")
-                .map(|t| t.value),
-            total: self.total,
-            next_cursor: self.next_cursor,
-            links: self.links,
-        }
-    }
-
-    fn into_page(self) -> PlotPage {
-        PlotPage {
-            number_returned: self.plots.len(),
-            items: self.plots,
-            total: self.total,
-            next_cursor: self.next_cursor,
-            links: self.links,
-        }
-    }
-
-    /// With `fields=`: GeoJSON Features of the chosen members only.
-    fn selected_features(self, fields: &[String]) -> Value {
-        let number_returned = self.plots.len();
-        let features: Vec<Value> = self
-            .plots
-            .into_iter()
-            .map(|p| {
-                let mut properties = select_fields(p, fields);
-                let geometry = properties.as_object_mut().and_then(|o| o.remove("geometry"));
-                let id = properties.get("id").cloned();
-                serde_json::json!({"type": "Feature", "id": id, "geometry": geometry, "properties": properties})
-            })
-            .collect();
-        serde_json::json!({
-            "type": "FeatureCollection",
-            "features": features,
-            "numberReturned": number_returned,
-            "total": self.total,
-            "next_cursor": self.next_cursor,
-            "links": self.links,
-        })
-    }
-
-    /// With `fields=`: JSON items of the chosen members only.
-    fn selected_items(self, fields: &[String]) -> Value {
-        serde_json::json!({
-            "number_returned": self.plots.len(),
-            "items": self.plots.into_iter().map(|p| select_fields(p, fields)).collect::<Vec<_>>(),
-            "total": self.total,
-            "next_cursor": self.next_cursor,
-            "links": self.links,
-        })
-    }
 }
 
 /// Counts and area of one value of a facet.

@@ -180,31 +180,34 @@ impl Plot {
     /// writes it, so the list follows the declarations.
     pub fn members() -> &'static [String] {
         static MEMBERS: OnceLock<Vec<String>> = OnceLock::new();
-        MEMBERS.get_or_init(|| {
-            let data = example_data();
-            let sample = Plot {
-                id: 1,
-                facts: data.facts,
-                region_id: 1,
-                municipality_name: String::new(),
-                estate_name: None,
-                geometry: RawValue::from_string("null".into()).ok(),
-                area_computed_m2: 0.0,
-                area_m2: 0.0,
-                distance_m: Some(0.0),
-                demo: false,
-                data_age_days: 0,
-                updated_at: DateTime::<Utc>::UNIX_EPOCH,
-                version: 1,
-                internal: Some(data.internal),
-                deleted_at: Some(DateTime::<Utc>::UNIX_EPOCH),
-                // Not a member of searches, CSV or `fields`: single reads only.
-                media: None,
-                // Searches add it: not a member of CSV or of other reads.
-                cover: None,
-            };
-            keys_in_order(&sample)
-        })
+        MEMBERS.get_or_init(|| keys_in_order(&Plot::example()))
+    }
+
+    /// A plot with every member set (from the documented example), for the member list and
+    /// tests.
+    pub fn example() -> Plot {
+        let data = example_data();
+        Plot {
+            id: 1,
+            facts: data.facts,
+            region_id: 1,
+            municipality_name: String::new(),
+            estate_name: None,
+            geometry: RawValue::from_string("null".into()).ok(),
+            area_computed_m2: 0.0,
+            area_m2: 0.0,
+            distance_m: Some(0.0),
+            demo: false,
+            data_age_days: 0,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+            version: 1,
+            internal: Some(data.internal),
+            deleted_at: Some(DateTime::<Utc>::UNIX_EPOCH),
+            // Not a member of searches, CSV or `fields`: single reads only.
+            media: None,
+            // Searches add it: not a member of CSV or of other reads.
+            cover: None,
+        }
     }
 
     /// Members of the read form that are not editable: clients may send them back unchanged
