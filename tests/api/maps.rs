@@ -527,3 +527,39 @@ async fn tiles_without_a_cache_are_made_for_every_request() {
     assert_eq!(status, 200);
     assert_ne!(changed, etag);
 }
+
+#[tokio::test]
+async fn a_cached_tile_of_a_named_place_follows_the_place() {
+    let app = spawn_app().await;
+    let (municipality, estate) = app.place().await;
+    let mut body = plot_body("T-010", municipality, Some(estate));
+    body["geometry"] = json!({"type": "Polygon", "coordinates": [square(11.5, 53.33, 0.001)]});
+    app.create_plot(&body).await;
+    for query in [
+        format!("?estate={estate}"),
+        "?municipality=13076090".to_owned(),
+    ] {
+        // Made once, then served from the cache (the places are not looked up again).
+        assert_eq!(tile(&app, &query).await.0, 200, "{query}");
+        assert_eq!(tile(&app, &query).await.0, 200, "{query}");
+    }
+    // The estate becomes a draft behind the service's back (another instance, or SQL): the data
+    // version moves, so the cached tile is not served to a public map that may not name it.
+    diesel::sql_query("UPDATE estates SET published = false WHERE id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(estate)
+        .execute(&mut app.db().await)
+        .await
+        .unwrap();
+    let (x, y) = tile_of(11.5005, 53.3305, 14);
+    let path = format!("/tiles/plots/14/{x}/{y}.mvt?estate={estate}");
+    let mut status = 0;
+    for _ in 0..100 {
+        status = app.get(&path).await.status().as_u16();
+        if status == 400 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, 400, "a draft estate is unknown to public maps");
+    assert_eq!(tile(&app, "?municipality=13076090").await.0, 200);
+}
