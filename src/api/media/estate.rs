@@ -2,12 +2,10 @@
 //! deleting one item is `/media/{id}` as for plots. Rights are the estate's
 //! (`PlaceAction::EditEstateMedia`); changes go to the estate's history.
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 
-use super::{media_response, owner, receive, summary};
+use super::{owner, receive};
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::extract::{Caller, QueryParams};
@@ -93,24 +91,10 @@ pub async fn upload_estate_media(
                 )));
             };
             owner::authorize_edit(conn, &caller, owner, municipality).await?;
-            owner::check_credit(owner, published, &received.data)?;
-            let new = received.row(owner);
-            if new.cover {
-                db::media::clear_cover(conn, owner, 0).await?;
-            }
-            let row = db::media::insert(conn, &new).await?;
-            let change = json!([{"field": "media", "from": null, "to": summary(&row)}]);
-            owner::touch(conn, owner, &actor, &change).await?;
-            Ok::<_, ApiError>(row)
+            owner::insert(conn, owner, published, &received, &actor).await
         })
         .await?;
-    let base = state.base_url(&req);
-    let location = format!("{base}/media/{}", row.id);
-    let mut response = media_response(actix_web::http::StatusCode::CREATED, row, &base);
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(owner::created(row, &state.base_url(&req)))
 }
 
 /// The media of an estate

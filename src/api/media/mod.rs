@@ -104,25 +104,10 @@ pub async fn upload_plot_media(
                 .authorize_named(conn, PlotAction::EditMedia { current })
                 .await?;
             let owner = MediaOwner::Plot(plot_id);
-            owner::check_credit(owner, plot.internal.published, &received.data)?;
-            let new = received.row(owner);
-            if new.cover {
-                // Before the insert: the index allows one cover per plot at any moment.
-                db::media::clear_cover(conn, owner, 0).await?;
-            }
-            let row = db::media::insert(conn, &new).await?;
-            let change = json!([{"field": "media", "from": null, "to": summary(&row)}]);
-            owner::touch(conn, owner, &actor, &change).await?;
-            Ok::<_, ApiError>(row)
+            owner::insert(conn, owner, plot.internal.published, &received, &actor).await
         })
         .await?;
-    let base = state.base_url(&req);
-    let location = format!("{base}/media/{}", row.id);
-    let mut response = media_response(actix_web::http::StatusCode::CREATED, row, &base);
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(owner::created(row, &state.base_url(&req)))
 }
 
 /// An upload read, judged by its bytes, its facts checked and its files stored.

@@ -70,3 +70,35 @@ pub(super) fn check_credit(
         false => Err(ApiError::Validation(errors)),
     }
 }
+
+/// A new item of `owner`, inside the caller's transaction: the credit rule, at most one cover
+/// (the old one cleared before the insert: the index allows one per owner at any moment), the
+/// row, and the entry in the owner's history.
+pub(super) async fn insert(
+    conn: &mut AsyncPgConnection,
+    owner: MediaOwner,
+    owner_published: bool,
+    received: &super::Received,
+    actor: &Actor,
+) -> Result<db::media::MediaRow, ApiError> {
+    check_credit(owner, owner_published, &received.data)?;
+    let new = received.row(owner);
+    if new.cover {
+        db::media::clear_cover(conn, owner, 0).await?;
+    }
+    let row = db::media::insert(conn, &new).await?;
+    let change = serde_json::json!([{"field": "media", "from": null, "to": super::summary(&row)}]);
+    touch(conn, owner, actor, &change).await?;
+    Ok(row)
+}
+
+/// `201 Created` with the item and its `Location`.
+pub(super) fn created(row: db::media::MediaRow, base: &str) -> actix_web::HttpResponse {
+    use actix_web::http::header::{HeaderValue, LOCATION};
+    let location = format!("{base}/media/{}", row.id);
+    let mut response = super::media_response(actix_web::http::StatusCode::CREATED, row, base);
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
