@@ -12,7 +12,7 @@ use crate::db;
 use crate::domain::access::{PlotSet, ReadScope};
 use crate::domain::history::{Actor, Via};
 use crate::domain::media::process::{derive, PixelLimits};
-use crate::domain::media::{content_hash, object_key, MediaKind, Sniffed};
+use crate::domain::media::{content_hash, object_key, MediaKind, MediaOwner, Sniffed};
 use crate::domain::plot::PlotKey;
 use crate::media_store::MediaStore;
 use crate::schema::{media, plots};
@@ -47,47 +47,13 @@ pub async fn seed_media(conn: &mut AsyncPgConnection, store: &MediaStore) -> any
         else {
             continue;
         };
+        let reference = &row.facts.reference;
         let png = draw(&rings(&geometry), id as u64);
-        let hash = content_hash(&png);
-        let limits = PixelLimits {
-            max_pixels: 40_000_000,
-            max_side: 10_000,
-        };
-        let derived = derive(&png, Sniffed::Png, limits)
-            .map_err(|e| anyhow::anyhow!("demo picture of plot {id}: {e:?}"))?;
-        for (variant, bytes) in derived.objects {
-            store.put(&object_key(&hash, variant), bytes).await?;
-        }
-        let reference = row.facts.reference.clone();
-        let new = db::media::NewMedia {
-            plot_id: Some(id),
-            estate_id: None,
-            kind: MediaKind::Aerial.as_str().to_owned(),
-            content_hash: hash,
-            content_type: Sniffed::Png.content_type().to_owned(),
-            bytes: png.len() as i64,
-            width: Some(WIDTH as i32),
-            height: Some(HEIGHT as i32),
-            caption_de: Some(format!(
-                "Luftbild-Skizze der Fläche {reference} (gezeichnet)"
-            )),
-            caption_en: Some(format!("Aerial-style sketch of plot {reference} (drawn)")),
-            credit: Some("Städteverbund A14 (Demo), vom Dienst gezeichnet".to_owned()),
-            licence: Some("CC0 1.0".to_owned()),
-            position: 0,
-            cover: true,
-            internal: false,
-            inline: false,
-        };
-        let inserted = db::media::insert(conn, &new).await?;
-        let actor = Actor {
-            user_id: None,
-            name: "seed-demo".to_owned(),
-            via: Via::Cli,
-        };
-        let change =
-            json!([{"field": "media", "from": null, "to": {"id": inserted.id, "kind": "aerial"}}]);
-        db::plots::touch(conn, id, &actor, &change).await?;
+        let captions = (
+            format!("Luftbild-Skizze der Fläche {reference} (gezeichnet)"),
+            format!("Aerial-style sketch of plot {reference} (drawn)"),
+        );
+        save_drawing(conn, store, MediaOwner::Plot(id), &png, captions).await?;
         added += 1;
     }
     Ok(added)
@@ -130,57 +96,81 @@ pub async fn seed_estate_media(
         let Some(outline) = estate.outline_geojson.as_deref() else {
             continue;
         };
-        let png = draw(&rings(outline), id as u64 + 1_000);
-        let hash = content_hash(&png);
-        let limits = PixelLimits {
-            max_pixels: 40_000_000,
-            max_side: 10_000,
-        };
-        let derived = derive(&png, Sniffed::Png, limits)
-            .map_err(|e| anyhow::anyhow!("demo picture of estate {id}: {e:?}"))?;
-        for (variant, bytes) in derived.objects {
-            store.put(&object_key(&hash, variant), bytes).await?;
-        }
         let name = &estate.name;
-        let new = db::media::NewMedia {
-            plot_id: None,
-            estate_id: Some(id),
-            kind: MediaKind::Aerial.as_str().to_owned(),
-            content_hash: hash,
-            content_type: Sniffed::Png.content_type().to_owned(),
-            bytes: png.len() as i64,
-            width: Some(WIDTH as i32),
-            height: Some(HEIGHT as i32),
-            caption_de: Some(format!(
-                "Luftbild-Skizze des Gewerbegebiets {name} (gezeichnet)"
-            )),
-            caption_en: Some(format!("Aerial-style sketch of the estate {name} (drawn)")),
-            credit: Some("Städteverbund A14 (Demo), vom Dienst gezeichnet".to_owned()),
-            licence: Some("CC0 1.0".to_owned()),
-            position: 0,
-            cover: true,
-            internal: false,
-            inline: false,
-        };
-        let inserted = db::media::insert(conn, &new).await?;
-        let actor = Actor {
-            user_id: None,
-            name: "seed-demo".to_owned(),
-            via: Via::Cli,
-        };
-        let change =
-            json!([{"field": "media", "from": null, "to": {"id": inserted.id, "kind": "aerial"}}]);
-        db::place_writes::touch(
-            conn,
-            crate::domain::place::PlaceKind::Estate,
-            id,
-            &actor,
-            &change,
-        )
-        .await?;
+        let png = draw(&rings(outline), id as u64 + 1_000);
+        let captions = (
+            format!("Luftbild-Skizze des Gewerbegebiets {name} (gezeichnet)"),
+            format!("Aerial-style sketch of the estate {name} (drawn)"),
+        );
+        save_drawing(conn, store, MediaOwner::Estate(id), &png, captions).await?;
         added += 1;
     }
     Ok(added)
+}
+
+/// Stores a drawing through the sizes and store of an upload, as its owner's credited cover,
+/// and records it in the owner's history.
+async fn save_drawing(
+    conn: &mut AsyncPgConnection,
+    store: &MediaStore,
+    owner: MediaOwner,
+    png: &[u8],
+    (caption_de, caption_en): (String, String),
+) -> anyhow::Result<()> {
+    let hash = content_hash(png);
+    let limits = PixelLimits {
+        max_pixels: 40_000_000,
+        max_side: 10_000,
+    };
+    let derived = derive(png, Sniffed::Png, limits)
+        .map_err(|e| anyhow::anyhow!("demo picture of {owner:?}: {e:?}"))?;
+    for (variant, bytes) in derived.objects {
+        store.put(&object_key(&hash, variant), bytes).await?;
+    }
+    let (plot_id, estate_id) = match owner {
+        MediaOwner::Plot(id) => (Some(id), None),
+        MediaOwner::Estate(id) => (None, Some(id)),
+    };
+    let new = db::media::NewMedia {
+        plot_id,
+        estate_id,
+        kind: MediaKind::Aerial.as_str().to_owned(),
+        content_hash: hash,
+        content_type: Sniffed::Png.content_type().to_owned(),
+        bytes: png.len() as i64,
+        width: Some(WIDTH as i32),
+        height: Some(HEIGHT as i32),
+        caption_de: Some(caption_de),
+        caption_en: Some(caption_en),
+        credit: Some("Städteverbund A14 (Demo), vom Dienst gezeichnet".to_owned()),
+        licence: Some("CC0 1.0".to_owned()),
+        position: 0,
+        cover: true,
+        internal: false,
+        inline: false,
+    };
+    let inserted = db::media::insert(conn, &new).await?;
+    let actor = Actor {
+        user_id: None,
+        name: "seed-demo".to_owned(),
+        via: Via::Cli,
+    };
+    let change =
+        json!([{"field": "media", "from": null, "to": {"id": inserted.id, "kind": "aerial"}}]);
+    match owner {
+        MediaOwner::Plot(id) => db::plots::touch(conn, id, &actor, &change).await?,
+        MediaOwner::Estate(id) => {
+            db::place_writes::touch(
+                conn,
+                crate::domain::place::PlaceKind::Estate,
+                id,
+                &actor,
+                &change,
+            )
+            .await?
+        }
+    };
+    Ok(())
 }
 
 /// The outline's rings as `[lon, lat]` lists (GeoJSON MultiPolygon or Polygon).
