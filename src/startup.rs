@@ -249,9 +249,14 @@ async fn request_id_header(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let id = req.extensions().get::<RequestId>().copied();
     let mut response = next.call(req).await?;
-    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+    // Written into a stack buffer: `to_string` went through the formatting machinery and two
+    // allocations for every request.
+    let mut text = uuid::Uuid::encode_buffer();
+    if let Some(value) = id.and_then(|id| {
+        HeaderValue::from_bytes(id.hyphenated().encode_lower(&mut text).as_bytes()).ok()
+    }) {
         response
             .headers_mut()
             .insert(header::HeaderName::from_static("x-request-id"), value);

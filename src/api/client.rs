@@ -60,6 +60,12 @@ pub fn address(req: &HttpRequest, proxies: &[IpNet]) -> IpAddr {
     nearest
 }
 
+/// Whether the client reached us over HTTPS, as `scheme_and_host` tells, without its two
+/// strings (asked on every response: `protection::headers`).
+pub fn is_https(req: &HttpRequest, proxies: &[IpNet]) -> bool {
+    peer(req).is_some_and(|p| trusted(p, proxies)) && req.connection_info().scheme() == "https"
+}
+
 /// Scheme and host the client addressed, for absolute links: from the forwarding headers when a
 /// trusted proxy sent the request, else from the request itself (`Host`, plain HTTP: the service
 /// terminates no TLS itself).

@@ -45,8 +45,7 @@ pub async fn headers(
             .public_url
             .as_deref()
             .is_some_and(|url| url.starts_with("https://"))
-            || client::scheme_and_host(req.request(), &state.settings.protection.trusted_proxies).0
-                == "https"
+            || client::is_https(req.request(), &state.settings.protection.trusted_proxies)
     });
     let read = matches!(*req.method(), Method::GET | Method::HEAD);
     let mut response = next.call(req).await?;

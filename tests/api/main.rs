@@ -52,6 +52,7 @@ mod reminders;
 mod resync;
 mod search;
 mod shortlists;
+mod tile_encoding;
 mod tile_push;
 mod upgrade;
 mod visibility;

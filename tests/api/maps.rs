@@ -145,7 +145,7 @@ async fn tile(
     (status, etag, decode(&bytes))
 }
 
-async fn tile_fixture(app: &TestApp) -> (i64, i64, i64) {
+pub(crate) async fn tile_fixture(app: &TestApp) -> (i64, i64, i64) {
     let (municipality, _) = app.place().await;
     let mut available = plot_body("T-001", municipality, None);
     available["geometry"] = json!({"type": "Polygon", "coordinates": [square(11.5, 53.33, 0.001)]});

@@ -23,19 +23,74 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
+use actix_web::http::header::HeaderValue;
 use actix_web::web::Bytes;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
-/// A tile as it is sent: body (empty for "no plots here") and ETag.
+/// A tile as it is sent: body (empty for "no plots here") and ETag (header values, so a hit
+/// copies neither).
 #[derive(Clone)]
 pub struct CachedTile {
     pub body: Bytes,
-    pub etag: String,
+    pub etag: HeaderValue,
+    /// The body gzip-compressed, with its own ETag (another representation, RFC 9110 §8.8.3):
+    /// compressed once when the tile is made, where the compression middleware compressed it
+    /// again for every browser's request. `None` for images (PNG is compressed) and empty tiles.
+    pub gzip: Option<(Bytes, HeaderValue)>,
+}
+
+impl CachedTile {
+    /// `body` with its content hash as the ETag.
+    pub fn new(body: Bytes) -> CachedTile {
+        CachedTile {
+            etag: etag(&body, ""),
+            body,
+            gzip: None,
+        }
+    }
+
+    /// As `new`, with the gzip representation too.
+    pub fn compressed(body: Bytes) -> CachedTile {
+        use std::io::Write;
+        let mut tile = CachedTile::new(body);
+        if tile.body.is_empty() {
+            return tile;
+        }
+        let mut encoder = flate2::write::GzEncoder::new(
+            Vec::with_capacity(tile.body.len() / 2),
+            flate2::Compression::default(),
+        );
+        // Kept even where it is not smaller (a tile of one small plot): otherwise the
+        // compression middleware would compress that tile anew under the plain form's ETag.
+        let gzip = encoder
+            .write_all(&tile.body)
+            .and_then(|()| encoder.finish())
+            .ok();
+        tile.gzip = gzip.map(|gzip| (Bytes::from(gzip), etag(&tile.body, "-gzip")));
+        tile
+    }
+}
+
+/// A strong ETag: the content hash of the unencoded body, with a suffix per encoding.
+fn etag(body: &[u8], suffix: &str) -> HeaderValue {
+    let etag = format!("\"{:016x}{suffix}\"", super::tiles::content_hash(body));
+    HeaderValue::try_from(etag).expect("hex digits in quotes are a header value")
 }
 
 /// (data version, `z/x/y` and the canonical filters).
 type Key = (i64, String);
+
+/// A `Key` to look up without making one (a hit allocates nothing). It hashes as `Key` does:
+/// the same fields in the same order.
+#[derive(Hash)]
+struct KeyRef<'a>(i64, &'a str);
+
+impl quick_cache::Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
+}
 
 /// Bookkeeping per entry besides body and key (slot, ETag). Units: bytes.
 const ENTRY_OVERHEAD: u64 = 96;
@@ -45,7 +100,8 @@ struct Bytesize;
 
 impl Weighter<Key, CachedTile> for Bytesize {
     fn weight(&self, key: &Key, tile: &CachedTile) -> u64 {
-        (tile.body.len() + key.1.len()) as u64 + ENTRY_OVERHEAD
+        let gzip = tile.gzip.as_ref().map_or(0, |(gzip, _)| gzip.len());
+        (tile.body.len() + gzip + key.1.len()) as u64 + ENTRY_OVERHEAD
     }
 }
 
@@ -145,7 +201,7 @@ impl TileCache {
 
     /// The tile at `key` if it was made under `version`.
     pub fn get(&self, version: i64, key: &str) -> Option<CachedTile> {
-        let found = self.tiles.get(&(version, key.to_owned()));
+        let found = self.tiles.get(&KeyRef(version, key));
         let counter = if found.is_some() {
             &self.hits
         } else {
@@ -195,7 +251,8 @@ mod tests {
     fn tile(n: usize) -> CachedTile {
         CachedTile {
             body: Bytes::from(vec![1u8; n]),
-            etag: format!("\"{n}\""),
+            etag: HeaderValue::try_from(format!("\"{n}\"")).unwrap(),
+            gzip: None,
         }
     }
 

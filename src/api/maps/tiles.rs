@@ -1,6 +1,6 @@
 //! Vector tiles of the plots and their TileJSON.
 
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::json;
@@ -35,17 +35,19 @@ pub(crate) fn content_hash(bytes: &[u8]) -> u64 {
     hash
 }
 
-pub(crate) fn not_modified(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+pub(crate) fn not_modified(req: &HttpRequest, etag: &HeaderValue) -> bool {
+    let etag = etag.as_bytes();
+    req.headers().get(header::IF_NONE_MATCH).is_some_and(|v| {
+        v.as_bytes()
+            .split(|b| *b == b',')
+            .any(|t| t.trim_ascii() == etag || t.trim_ascii() == b"*")
+    })
 }
 
 /// A coordinate that is not a number is a bad request; one outside the tile grid of its zoom
 /// names a tile that does not exist.
-fn tile_coordinate(name: &str, raw: &str, max: u32) -> Result<u32, ApiError> {
-    let value = raw.parse::<u32>().map_err(|_| ApiError::BadRequest {
+fn tile_coordinate(name: &str, raw: Option<u32>, max: u32) -> Result<u32, ApiError> {
+    let value = raw.ok_or_else(|| ApiError::BadRequest {
         detail: format!("tile coordinate `{name}` must be a whole number"),
         errors: vec![FieldError::new(name, "must be a whole number")],
     })?;
@@ -59,8 +61,9 @@ fn tile_coordinate(name: &str, raw: &str, max: u32) -> Result<u32, ApiError> {
 
 /// `{z}/{x}/{y}.mvt` below `/tiles/plots/`, read from the path by hand: the tile route is the
 /// hottest of the service, and the router's pattern matching (a regex per dynamic route) cost
-/// several per cent of its CPU. Anything else below `/tiles/` is 404.
-pub struct TilePath(String, String, String);
+/// several per cent of its CPU. Anything else below `/tiles/` is 404. Each coordinate is `None`
+/// when it is not a whole number (400); `y` without `.mvt` is not one either.
+pub struct TilePath(Option<u32>, Option<u32>, Option<u32>);
 
 impl TilePath {
     fn parse(path: &str) -> Option<TilePath> {
@@ -69,7 +72,12 @@ impl TilePath {
         if parts.next().is_some() || [z, x, y].iter().any(|p| p.is_empty()) {
             return None;
         }
-        Some(TilePath(z.to_owned(), x.to_owned(), y.to_owned()))
+        let number = |raw: &str| raw.parse::<u32>().ok();
+        Some(TilePath(
+            number(z),
+            number(x),
+            y.strip_suffix(".mvt").and_then(number),
+        ))
     }
 }
 
@@ -143,7 +151,7 @@ pub async fn plot_tile(
     TilePath(z, x, y): TilePath,
     QueryParams(params): QueryParams<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let z = match tile_coordinate("z", &z, MAX_ZOOM) {
+    let z = match tile_coordinate("z", z, MAX_ZOOM) {
         Err(ApiError::NotFound(_)) => {
             return Err(ApiError::BadRequest {
                 detail: format!("zoom must be at most {MAX_ZOOM}"),
@@ -153,8 +161,8 @@ pub async fn plot_tile(
         other => other?,
     };
     let max = (1u32 << z) - 1;
-    let x = tile_coordinate("x", &x, max)?;
-    let y = tile_coordinate("y", y.strip_suffix(".mvt").unwrap_or("-"), max)?;
+    let x = tile_coordinate("x", x, max)?;
+    let y = tile_coordinate("y", y, max)?;
     let mut query = params.into_query(None).map_err(ApiError::bad_params)?;
     crate::api::plots::filters::fresh_since(&mut query, state.settings.stale_after_days);
     // A connection only when one is needed: a cached tile under a pushed data version is
@@ -173,29 +181,28 @@ pub async fn plot_tile(
         Some(cache) => Some((cache, version_to_serve(cache, &mut conn, &state).await?)),
         None => None,
     };
-    let CachedTile { body: bytes, etag } =
-        match cache.and_then(|(cache, version)| cache.get(version, &key)) {
-            Some(tile) => tile,
-            None => {
-                // Only tiles that are made count against the heavy limit: a map reloading
-                // cached tiles costs next to nothing.
-                let conn = connection(&mut conn, &state).await?;
-                if !checked_first && names_places(&query) {
-                    settle(conn, &mut query, &PUBLIC).await?;
-                }
-                state.limits.check(Class::Heavy, state.client(&req))?;
-                let bytes = db::tiles::tile(conn, &query, z, x, y).await?;
-                let tile = CachedTile {
-                    etag: format!("\"{:016x}\"", content_hash(&bytes)),
-                    body: bytes.into(),
-                };
-                if let Some((cache, version)) = cache {
-                    cache.put(version, key, tile.clone());
-                }
-                tile
+    let tile = match cache.and_then(|(cache, version)| cache.get(version, &key)) {
+        Some(tile) => tile,
+        None => {
+            // Only tiles that are made count against the heavy limit: a map reloading
+            // cached tiles costs next to nothing.
+            let conn = connection(&mut conn, &state).await?;
+            if !checked_first && names_places(&query) {
+                settle(conn, &mut query, &PUBLIC).await?;
             }
-        };
+            state.limits.check(Class::Heavy, state.client(&req))?;
+            let bytes = db::tiles::tile(conn, &query, z, x, y).await?;
+            let tile = CachedTile::compressed(bytes.into());
+            if let Some((cache, version)) = cache {
+                cache.put(version, key, tile.clone());
+            }
+            tile
+        }
+    };
     drop(conn);
+    let gzip = tile.gzip.filter(|_| accepts_gzip(&req));
+    let compressed = gzip.is_some();
+    let (bytes, etag) = gzip.unwrap_or((tile.body, tile.etag));
     let unchanged = not_modified(&req, &etag);
     let mut response = if unchanged {
         HttpResponse::NotModified()
@@ -204,17 +211,48 @@ pub async fn plot_tile(
     } else {
         HttpResponse::Ok()
     };
+    // Static header values are not copied and checked again for every tile.
     response
         .insert_header((header::ETAG, etag))
         // Short, and revalidated by ETag: staff edits reach embedded maps within seconds.
-        .insert_header((header::CACHE_CONTROL, "public, max-age=10, must-revalidate"));
+        .insert_header((
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=10, must-revalidate"),
+        ))
+        // One line, naming `Authorization` too: `protection::headers` would add a second line,
+        // and CORS, further out, extends only the first.
+        .insert_header((
+            header::VARY,
+            HeaderValue::from_static("Accept-Encoding, Authorization"),
+        ));
+    if compressed {
+        // The compression middleware leaves a body with a `Content-Encoding` alone.
+        response.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+    }
     if unchanged || bytes.is_empty() {
         Ok(response.finish())
     } else {
         Ok(response
-            .content_type("application/vnd.mapbox-vector-tile")
+            .insert_header((
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
+            ))
             .body(bytes))
     }
+}
+
+/// Whether the client takes gzip (`Accept-Encoding`, with its q-values), as the compression
+/// middleware would decide.
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    use actix_web::http::header::ContentEncoding;
+    use actix_web::http::header::{AcceptEncoding, Encoding, Header};
+    if !req.headers().contains_key(header::ACCEPT_ENCODING) {
+        return false;
+    }
+    AcceptEncoding::parse(req)
+        .ok()
+        .and_then(|accepted| accepted.negotiate([Encoding::gzip(), Encoding::identity()].iter()))
+        == Some(Encoding::Known(ContentEncoding::Gzip))
 }
 
 /// The pool's connection in `slot`, taken on first use.

@@ -10,7 +10,7 @@ use geo::{BoundingRect, MultiPolygon};
 use crate::api::error::responses as r;
 use crate::api::error::{ApiError, Problem};
 use crate::api::maps::tile_cache::CachedTile;
-use crate::api::maps::tiles::{content_hash, current_version, not_modified};
+use crate::api::maps::tiles::{current_version, not_modified};
 use crate::api::views::plot_image::{self, PlotPicture, HEIGHT, MARGIN, WIDTH};
 use crate::api::AppState;
 use crate::config::protection::Class;
@@ -243,10 +243,7 @@ async fn draw(
     })
     .await
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("drawing a preview image: {e}")))?;
-    Ok(CachedTile {
-        etag: format!("\"{:016x}\"", content_hash(&png)),
-        body: png.into(),
-    })
+    Ok(CachedTile::new(png.into()))
 }
 
 fn respond(req: &HttpRequest, image: CachedTile) -> HttpResponse {
