@@ -10,7 +10,8 @@
 # 8 connections: the database's own floor. Appends the results to bench/RESULTS.md.
 # Tiles are measured twice: on a second server started with GWF_TILE_CACHE_MB=0, which runs the
 # tile SQL for every request as the floor does, and on the default server, whose tile cache
-# answers repeated requests with one small query for the data version.
+# answers repeated requests from memory. The cached tile is measured once more as browsers ask
+# for it (`Accept-Encoding: gzip`).
 #
 # Both servers run with the heavy rate limit off (GWF_RATE_HEAVY_PER_MIN=0): every tile that is
 # made counts against it, and at 300 a minute per client the bench measured 429s, not tiles. Any
@@ -211,7 +212,7 @@ peer_of() { # NAME -> "LABEL|URL"
   case "$1" in
     "bbox, GeoJSON") echo "tipg 1.6|http://127.0.0.1:$tipg_port/collections/bench_peer.plots/items?bbox=$bbox&limit=100" ;;
     "MVT tile z12, no tile cache") echo "Martin 1.14, no cache|http://127.0.0.1:$martin_uncached_port/plots_tile/$tile" ;;
-    "MVT tile z12, cached") echo "Martin 1.14, cache|http://127.0.0.1:$martin_port/plots_tile/$tile" ;;
+    "MVT tile z12, cached"*) echo "Martin 1.14, cache|http://127.0.0.1:$martin_port/plots_tile/$tile" ;;
   esac
 }
 
@@ -225,6 +226,8 @@ scenarios=(
   "text search|q=Logistikfl%C3%A4che&limit=50"
   "MVT tile z12, no tile cache|TILE-UNCACHED:$tile"
   "MVT tile z12, cached|TILE:$tile"
+  # As browsers ask (Accept-Encoding: gzip): the form a map on a stand's Wi-Fi receives.
+  "MVT tile z12, cached, gzip|TILE-GZIP:$tile"
 )
 
 parse_latency() { # wrk value like 1.23ms / 900.00us / 1.01s -> ms
@@ -236,17 +239,17 @@ print(round(n/1000 if u=='us' else n*1000 if u=='s' else n, 2))" "$1"
 }
 
 # One request; stops the run unless the answer is 2xx.
-must_answer() { # URL NAME
+must_answer() { # URL NAME [HEADER]
   local status
-  status="$(curl -s -o /dev/null -w '%{http_code}' "$1")"
+  status="$(curl -s -o /dev/null -w '%{http_code}' ${3:+-H "$3"} "$1")"
   [[ "$status" == 2* ]] || gwf_die "$2: $1 answered $status, not 2xx: $(curl -s "$1" | head -c 300)"
 }
 
 # wrk for DURATION; prints "req/s p50 p99", stops the run on any non-2xx answer or socket error.
-measure() { # URL NAME
+measure() { # URL NAME [HEADER]
   local out rps p50 p99 non2xx errors
   # A 10 s timeout: a slow peer (tipg) must not be cut off at wrk's default 2 s.
-  out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency "$1")"
+  out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency ${3:+-H "$3"} "$1")"
   non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
   [[ -z "$non2xx" ]] || gwf_die "$2: $non2xx non-2xx answers from $1 (e.g. $(curl -s -o /dev/null -w '%{http_code}' "$1")): not a throughput"
   # Failed connections, reads or writes stop the run; timeouts (no answer within 10 s) are
@@ -267,6 +270,7 @@ peer_notes=()
 for entry in "${scenarios[@]}"; do
   name="${entry%%|*}"
   query="${entry#*|}"
+  header=""
   if [[ -n "$ONLY" ]]; then
     wanted=0
     IFS='|' read -r -a only_parts <<<"$ONLY"
@@ -283,6 +287,10 @@ for entry in "${scenarios[@]}"; do
   elif [[ "$query" == TILE-UNCACHED:* ]]; then
     url="http://127.0.0.1:$uncached_port/tiles/plots/${query#TILE-UNCACHED:}.mvt"
     sql="$("$BIN" search-sql --tile "${query#TILE-UNCACHED:}")"
+  elif [[ "$query" == TILE-GZIP:* ]]; then
+    url="http://127.0.0.1:$port/tiles/plots/${query#TILE-GZIP:}.mvt"
+    sql="$("$BIN" search-sql --tile "${query#TILE-GZIP:}")"
+    header="Accept-Encoding: gzip"
   elif [[ "$query" == TILE:* ]]; then
     url="http://127.0.0.1:$port/tiles/plots/${query#TILE:}.mvt"
     sql="$("$BIN" search-sql --tile "${query#TILE:}")"
@@ -290,33 +298,37 @@ for entry in "${scenarios[@]}"; do
     url="http://127.0.0.1:$port/plots?$query"
     sql="$("$BIN" search-sql "$query")"
   fi
-  must_answer "$url" "$name"
+  must_answer "$url" "$name" "$header"
   peer="$(peer_of "$name")"
   peer_label="${peer%%|*}"
   peer_url="${peer#*|}"
   count_rows() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d.get("features", d.get("items", [d]))))'; }
   if [[ "$query" == TILE* ]]; then
-    rows="$(curl -fs "$url" | wc -c) bytes"
+    rows="$(curl -fs ${header:+-H "$header"} "$url" | wc -c) bytes"
   else
     rows="$(curl -fs "$url" | count_rows)"
   fi
   if [[ -n "$peer" ]]; then
-    must_answer "$peer_url" "$name ($peer_label)"
+    must_answer "$peer_url" "$name ($peer_label)" "$header"
     # The peer must answer the same question: the same tile bytes, the same number of features.
+    # (Compressed tiles are compared unpacked: two gzip writers need not write the same bytes.)
     if [[ "$query" == TILE* ]]; then
-      if cmp -s <(curl -fs "$url") <(curl -fs "$peer_url"); then same="same bytes"; else same="DIFFERENT bytes ($(curl -fs "$peer_url" | wc -c))"; fi
+      if cmp -s <(curl -fs --compressed ${header:+-H "$header"} "$url") <(curl -fs --compressed ${header:+-H "$header"} "$peer_url"); then same="same bytes"; else same="DIFFERENT bytes ($(curl -fs "$peer_url" | wc -c))"; fi
+      if [[ -n "$header" ]]; then
+        same="$same unpacked; sent as $(curl -fs -o /dev/null -w '%{size_download}' -H "$header" "$url") bytes by ours, $(curl -fs -o /dev/null -w '%{size_download}' -H "$header" "$peer_url") by $peer_label ($header)"
+      fi
     else
       peer_rows="$(curl -fs "$peer_url" | count_rows)"
       if [[ "$peer_rows" == "$rows" ]]; then same="same $rows features"; else same="DIFFERENT: $peer_rows features"; fi
     fi
     peer_notes+=("- $name: $peer_label, \`/${peer_url#http://*/}\`: $same")
-    wrk -t2 -c"$CONNECTIONS" -d3s "$peer_url" >/dev/null
+    wrk -t2 -c"$CONNECTIONS" -d3s ${header:+-H "$header"} "$peer_url" >/dev/null
   fi
   sqlfile="$(mktemp)"
   printf '%s\n' "$sql" | tr '\n' ' ' >"$sqlfile"
   echo >>"$sqlfile"
   # Warm-up: connections, prepared statements, caches.
-  wrk -t2 -c"$CONNECTIONS" -d3s "$url" >/dev/null
+  wrk -t2 -c"$CONNECTIONS" -d3s ${header:+-H "$header"} "$url" >/dev/null
   if ! pg_out="$(pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T 3 -f "$sqlfile" "$BENCH_URL" 2>&1)"; then
     gwf_die "pgbench cannot run the SQL of \"$name\": $(tail -3 <<<"$pg_out")"
   fi
@@ -325,11 +337,11 @@ for entry in "${scenarios[@]}"; do
   rounds=()
   for round in $(seq 1 "$ROUNDS"); do
     gwf_log "$name: $rows; round $round/$ROUNDS: wrk ${DURATION}s${peer:+, $peer_label ${DURATION}s}, pgbench ${DURATION}s"
-    read -r rps p50 p99 < <(measure "$url" "$name") || exit 1
+    read -r rps p50 p99 < <(measure "$url" "$name" "$header") || exit 1
     [[ -n "$rps" ]] || exit 1
     peer_rps=0
     if [[ -n "$peer" ]]; then
-      read -r peer_rps _ _ < <(measure "$peer_url" "$name ($peer_label)") || exit 1
+      read -r peer_rps _ _ < <(measure "$peer_url" "$name ($peer_label)" "$header") || exit 1
       [[ -n "$peer_rps" ]] || exit 1
     fi
     pg_out="$(pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$sqlfile" "$BENCH_URL" 2>&1)"
