@@ -123,7 +123,8 @@ pub async fn tiles_fallback(
 /// map styles by and a popup first shows (`id`, `reference`, `status`, `zoning`, `area_m2`,
 /// `price_min_eur`, `price_max_eur`, `price_on_request`); titles and place names are in
 /// `GET /plots/{id}`. Accepts the filters of `GET /plots`. The `ETag` changes whenever a plot in
-/// the tile changes; empty tiles are 204.
+/// the tile changes; empty tiles are 204. Clients that accept gzip get the tile gzip-compressed
+/// (`Content-Encoding: gzip`) under an `ETag` of its own.
 #[utoipa::path(
     get,
     path = "/tiles/plots/{z}/{x}/{y}.mvt",
@@ -136,7 +137,8 @@ pub async fn tiles_fallback(
     ),
     responses(
         (status = 200, description = "The tile", content_type = "application/vnd.mapbox-vector-tile",
-            headers(("ETag" = String), ("Cache-Control" = String))),
+            headers(("ETag" = String), ("Cache-Control" = String), ("Vary" = String),
+                ("Content-Encoding" = String, description = "`gzip` when the client accepts it"))),
         (status = 204, description = "No plot in this tile"),
         (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
         (status = 400, description = "Bad coordinate or filter", body = Problem, content_type = "application/problem+json"),
