@@ -178,7 +178,7 @@ pub async fn plot_tile(
     if checked_first {
         settle(connection(&mut conn, &state).await?, &mut query, &PUBLIC).await?;
     }
-    let key = format!("{z}/{x}/{y}?{}", query.filter_key());
+    let key = cache_key(z, x, y, &query.filter_key());
     let cache = match state.tiles.as_deref() {
         Some(cache) => Some((cache, version_to_serve(cache, &mut conn, &state).await?)),
         None => None,
@@ -241,6 +241,20 @@ pub async fn plot_tile(
             ))
             .body(bytes))
     }
+}
+
+/// `z/x/y?filters`, written with `itoa`: `format!` was 3 % of a cached tile's instructions.
+fn cache_key(z: u32, x: u32, y: u32, filters: &str) -> String {
+    let mut key = String::with_capacity(24 + filters.len());
+    let mut number = itoa::Buffer::new();
+    key.push_str(number.format(z));
+    key.push('/');
+    key.push_str(number.format(x));
+    key.push('/');
+    key.push_str(number.format(y));
+    key.push('?');
+    key.push_str(filters);
+    key
 }
 
 /// Whether the client takes gzip (`Accept-Encoding`, with its q-values), as the compression
@@ -400,4 +414,18 @@ pub async fn plot_tilejson(
             ]),
             attribution: "Gewerbeflächen",
         }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cache_keys_read_as_the_tile_and_its_filters() {
+        assert_eq!(super::cache_key(12, 2164, 1377, ""), "12/2164/1377?");
+        assert_eq!(super::cache_key(0, 0, 0, "f"), "0/0/0?f");
+        let max = u32::MAX;
+        assert_eq!(
+            super::cache_key(max, max, max, ""),
+            format!("{max}/{max}/{max}?")
+        );
+    }
 }
