@@ -345,7 +345,7 @@ async fn respond(
     Ok(match (format, &query.fields) {
         (OutputFormat::GeoJson, None) => response.body(page.geojson()?),
         (OutputFormat::GeoJson, Some(fields)) => response.json(page.selected_features(fields)),
-        (_, None) => response.json(page.into_page()),
+        (_, None) => response.body(page.json()?),
         (_, Some(fields)) => response.json(page.selected_items(fields)),
     })
 }
