@@ -9,6 +9,7 @@ use diesel::result::QueryResult;
 use diesel::sql_types::{BigInt, Double, Nullable, Text};
 use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::TryStreamExt;
 
 use super::plots::{plot_columns, PlotRow, PlotRowSql, FULL_GEOMETRY};
 use super::scope::condition;
@@ -385,10 +386,18 @@ pub async fn page_both_ways(
     set: &PlotSet,
     limit: i64,
 ) -> QueryResult<Page> {
-    let rows: Vec<(PlotRow, Option<String>, Option<f64>)> = page_sql(query, set, limit)
+    // Collected into room for a usual page at once: `load` grows its Vec from 4 rows by
+    // doubling, copying every row (~1 kB each) four times on a page of 19 (1.4 % of a bbox
+    // page's instructions, bench/RESULTS.md); 64 rows stay below malloc's mmap threshold.
+    let mut stream = page_sql(query, set, limit)
         .query::<HitSql>()
-        .load(conn)
+        .load_stream::<(PlotRow, Option<String>, Option<f64>)>(conn)
         .await?;
+    let mut rows = Vec::with_capacity((limit as usize + 1).min(64));
+    while let Some(row) = stream.try_next().await? {
+        rows.push(row);
+    }
+    drop(stream);
     // One row more than the page tells whether the keyset goes on in the direction read.
     let more = rows.len() as i64 > limit;
     let mut hits: Vec<Hit> = rows

@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod filters;
+mod json_writer;
 mod page;
 pub mod params;
 mod repair;

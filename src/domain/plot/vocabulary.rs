@@ -170,8 +170,9 @@ macro_rules! vocabulary {
 
         impl FromSql<Text, Pg> for $name {
             fn from_sql(value: PgValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = <String as FromSql<Text, Pg>>::from_sql(value)?;
-                <$name as Vocabulary>::parse(&text).ok_or_else(|| {
+                // Borrowed, not a `String`: a search page decodes five of these per plot.
+                let text = std::str::from_utf8(value.as_bytes())?;
+                <$name as Vocabulary>::parse(text).ok_or_else(|| {
                     format!(concat!("`{}` is not a known ", stringify!($name)), text).into()
                 })
             }
