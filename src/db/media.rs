@@ -186,16 +186,20 @@ pub async fn covers_of_plots(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::sql_query(
-        "SELECT m.* FROM unnest($1::bigint[]) AS p(id) CROSS JOIN LATERAL ( \
-           SELECT media.* FROM media \
-           WHERE media.plot_id = p.id AND media.deleted_at IS NULL AND NOT media.internal \
-             AND media.content_type <> 'application/pdf' \
-           ORDER BY media.cover DESC, media.position, media.id LIMIT 1) AS m",
-    )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(ids)
-    .load(conn)
-    .await
+    // Kept prepared per connection (`db::sql`), where `sql_query` is parsed and planned anew
+    // for every search page (seen in the statement log of a bbox benchmark).
+    let mut statement = crate::db::sql::Sql::default();
+    statement
+        .add("SELECT m.* FROM unnest(")
+        .add(crate::db::sql::Bind::I64s(ids.to_vec()))
+        .add(
+            "::bigint[]) AS p(id) CROSS JOIN LATERAL ( \
+               SELECT media.* FROM media \
+               WHERE media.plot_id = p.id AND media.deleted_at IS NULL AND NOT media.internal \
+                 AND media.content_type <> 'application/pdf' \
+               ORDER BY media.cover DESC, media.position, media.id LIMIT 1) AS m",
+        );
+    statement.untyped().load(conn).await
 }
 
 /// Sets the editable columns, bumps the version; returns the row as it is now.
