@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::tiles::content_hash;
+use super::tile_cache::content_hash;
 
 /// One asset as served.
 pub(crate) struct Asset {

@@ -72,9 +72,19 @@ impl CachedTile {
     }
 }
 
+/// FNV-1a: a cheap, stable content hash for ETags.
+pub(crate) fn content_hash(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    hash
+}
+
 /// A strong ETag: the content hash of the unencoded body, with a suffix per encoding.
 fn etag(body: &[u8], suffix: &str) -> HeaderValue {
-    let etag = format!("\"{:016x}{suffix}\"", super::tiles::content_hash(body));
+    let etag = format!("\"{:016x}{suffix}\"", content_hash(body));
     HeaderValue::try_from(etag).expect("hex digits in quotes are a header value")
 }
 

@@ -25,16 +25,6 @@ const PUBLIC: PlotSet = PlotSet::Readable(ReadScope::Public);
 /// Deepest zoom served; plots are fully detailed long before.
 const MAX_ZOOM: u32 = 22;
 
-/// FNV-1a: a cheap, stable content hash for ETags.
-pub(crate) fn content_hash(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf29ce484222325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x100000001b3);
-    }
-    hash
-}
-
 pub(crate) fn not_modified(req: &HttpRequest, etag: &HeaderValue) -> bool {
     let etag = etag.as_bytes();
     req.headers().get(header::IF_NONE_MATCH).is_some_and(|v| {
