@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use serde_json::Value;
 
 use super::{locate, offer_repair, plausible, rejected, to_wgs84};
@@ -276,7 +275,8 @@ fn planner(caller: &Caller, places: &Places, options: &Options<'_>) -> Planner {
             .collect(),
         defaults: options.defaults.to_vec(),
         taken: HashMap::new(),
-        today: Utc::now().date_naive(),
+        // Germany's day, as for plots written one by one (`api::plots::validate`).
+        today: crate::domain::freshness::today(),
         geometry_limits: options.geometry,
     })
 }

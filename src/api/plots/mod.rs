@@ -13,7 +13,6 @@ pub(crate) mod values;
 
 use actix_web::http::header::{self, ETag, EntityTag, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
@@ -493,7 +492,9 @@ fn written_response(
 /// milliseconds to check.
 async fn validate(state: &AppState, data: PlotData) -> Result<ValidPlot, ApiError> {
     let limits = state.settings.geometry_limits;
-    let today = Utc::now().date_naive();
+    // Germany's day, as `confirm` writes it and freshness counts it: the UTC date refused
+    // today's German date between midnight and 1 or 2 a.m. as "in the future".
+    let today = crate::domain::freshness::today();
     off_worker(state.settings.cpu_timeout, move || {
         data.validate(today, &limits)
     })
