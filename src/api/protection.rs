@@ -56,7 +56,15 @@ pub async fn headers(
                 .is_ok_and(|v| v.to_ascii_lowercase().contains("authorization"))
         });
         if !varies {
-            headers.append(header::VARY, HeaderValue::from_static("Authorization"));
+            // Into the first `Vary` line, not a line of its own: CORS, further out, extends
+            // only the first line and would drop a second.
+            let value = match headers.get(header::VARY).map(|v| v.as_bytes()) {
+                Some(first) => HeaderValue::from_bytes(&[first, b", Authorization"].concat()).ok(),
+                None => Some(HeaderValue::from_static("Authorization")),
+            };
+            if let Some(value) = value {
+                headers.insert(header::VARY, value);
+            }
         }
     }
     if staff {

@@ -211,12 +211,7 @@ pub async fn plot_tile(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=10, must-revalidate"),
         ))
-        // One line, naming `Authorization` too: `protection::headers` would add a second line,
-        // and CORS, further out, extends only the first.
-        .insert_header((
-            header::VARY,
-            HeaderValue::from_static("Accept-Encoding, Authorization"),
-        ));
+        .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
     if compressed {
         // The compression middleware leaves a body with a `Content-Encoding` alone.
         response.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
