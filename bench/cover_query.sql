@@ -1,4 +1,4 @@
--- The search's cover query (db::media::covers_of_plots) for a page of 1,000 plots, in two forms,
+-- The search's cover lookup (db::media::cover_join, joined to each page row) for 1,000 plots, in two forms,
 -- over the 100,000 plots of bench/generate.sql plus synthetic media rows (added here: 3 images
 -- on every third plot, one internal on every sixth, a PDF on every fifth; rows only, no files).
 --   psql "$URL" -X -q -f bench/generate.sql && psql "$URL" -X -f bench/cover_query.sql
@@ -17,7 +17,7 @@ SELECT array_agg(id) AS ids FROM (SELECT id FROM plots WHERE published ORDER BY 
 EXPLAIN (ANALYZE, COSTS OFF, SUMMARY) SELECT DISTINCT ON (plot_id) * FROM media
 WHERE plot_id = ANY(:'ids'::bigint[]) AND deleted_at IS NULL AND NOT internal AND content_type <> 'application/pdf'
 ORDER BY plot_id, cover DESC, position, id;
-\echo 'LATERAL per id (db::media::covers_of_plots)'
+\echo 'LATERAL per id (the form of db::media::cover_join)'
 EXPLAIN (ANALYZE, COSTS OFF, SUMMARY) SELECT m.* FROM unnest(:'ids'::bigint[]) AS p(id) CROSS JOIN LATERAL (
   SELECT media.* FROM media WHERE media.plot_id = p.id AND media.deleted_at IS NULL AND NOT media.internal
     AND media.content_type <> 'application/pdf' ORDER BY media.cover DESC, media.position, media.id LIMIT 1) AS m;

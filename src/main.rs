@@ -399,7 +399,10 @@ fn search_sql(query: &str, plot: Option<&str>, tile: Option<&str>, staff: bool) 
             {
                 Ok(q) => {
                     match tile.map(|t| t.split('/').map(str::parse::<u32>).collect::<Vec<_>>()) {
-                        None => db::search::page_sql(&q, &set, q.limit),
+                        None => {
+                            let covers = db::search::Covers::shown_by(&q);
+                            db::search::page_sql(&q, &set, q.limit, covers)
+                        }
                         Some(zxy) => match zxy.as_slice() {
                             [Ok(z), Ok(x), Ok(y)] => db::tiles::tile_sql(&q, *z, *x, *y),
                             _ => {

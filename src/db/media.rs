@@ -173,33 +173,43 @@ pub async fn of_plots(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<
         .await
 }
 
-/// The cover of each of these plots that has one: its public (not internal) image marked as
-/// cover, else its first public image in gallery order. One query for a page of search results,
-/// not one per plot: a LATERAL probe of the `media_plot` index per id, so the cost follows the
-/// page, not the table (a `DISTINCT ON … WHERE plot_id = ANY` was planned as a sequential scan
-/// for 1,000 ids: 25–36 ms against 2.2 ms, bench/RESULTS.md). Readers' rights on drafts are the
-/// caller's to check (`domain::access::may_read_media`).
-pub async fn covers_of_plots(
-    conn: &mut AsyncPgConnection,
-    ids: &[i64],
-) -> QueryResult<Vec<MediaRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Kept prepared per connection (`db::sql`), where `sql_query` is parsed and planned anew
-    // for every search page (seen in the statement log of a bbox benchmark).
-    let mut statement = crate::db::sql::Sql::default();
-    statement
-        .add("SELECT m.* FROM unnest(")
-        .add(crate::db::sql::Bind::I64s(ids.to_vec()))
-        .add(
-            "::bigint[]) AS p(id) CROSS JOIN LATERAL ( \
-               SELECT media.* FROM media \
-               WHERE media.plot_id = p.id AND media.deleted_at IS NULL AND NOT media.internal \
+/// A plot's cover as a search page shows it (`api::views::media::MediaCover`): read with the
+/// page in one statement (`db::search`), not by a second query per page.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = media, check_for_backend(Pg))]
+pub struct CoverRow {
+    pub id: i64,
+    pub content_hash: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub credit: Option<String>,
+    pub licence: Option<String>,
+    pub caption_de: Option<String>,
+    pub caption_en: Option<String>,
+}
+
+/// A cover column set as read beside a page: NULL where a plot has none.
+pub type CoverRowSql = diesel::sql_types::Nullable<
+    diesel::dsl::SqlTypeOf<<CoverRow as Selectable<Pg>>::SelectExpression>,
+>;
+
+/// Joins each row of `page` (a subquery with the plot's `id`) to its cover: its public (not
+/// internal) image marked as cover, else its first public image in gallery order. A LATERAL
+/// probe of the `media_plot` index per row, so the cost follows the page, not the table (a
+/// `DISTINCT ON … WHERE plot_id = ANY` was planned as a sequential scan for 1,000 ids: 25–36 ms
+/// against 2.2 ms, bench/RESULTS.md). Readers' rights on drafts are the caller's to check
+/// (`domain::access::may_read_media`).
+pub fn cover_join() -> &'static str {
+    static JOIN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            " LEFT JOIN LATERAL (SELECT {} FROM media \
+               WHERE media.plot_id = page.id AND media.deleted_at IS NULL AND NOT media.internal \
                  AND media.content_type <> 'application/pdf' \
-               ORDER BY media.cover DESC, media.position, media.id LIMIT 1) AS m",
-        );
-    statement.untyped().load(conn).await
+               ORDER BY media.cover DESC, media.position, media.id LIMIT 1) AS cover ON true",
+            crate::db::sql::text_of(&CoverRow::as_select())
+        )
+    });
+    &JOIN
 }
 
 /// Sets the editable columns, bumps the version; returns the row as it is now.

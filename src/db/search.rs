@@ -11,6 +11,7 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::TryStreamExt;
 
+use super::media::{cover_join, CoverRow, CoverRowSql};
 use super::plots::{plot_columns, PlotRow, PlotRowSql, FULL_GEOMETRY};
 use super::scope::condition;
 use super::sql::{quote, sql, Bind, Sql};
@@ -287,19 +288,56 @@ fn sort_sql(query: &PlotQuery) -> Sql {
     }
 }
 
-/// A search result: the plot, its geometry in the asked form (GeoJSON text), and for `near`
-/// searches its distance. Units: m.
+/// A search result: the plot, its geometry in the asked form (GeoJSON text), for `near`
+/// searches its distance (units: m), and its cover where the page was read `Covers::With`.
 pub struct Hit {
     pub row: PlotRow,
     pub geometry: Option<String>,
     pub distance_m: Option<f64>,
+    pub cover: Option<CoverRow>,
+}
+
+/// Whether a page is read with each plot's cover (search pages that show it), in the same
+/// statement: a second query per page cost one more round trip and ~45,000 instructions of a
+/// 19-plot page (bench/RESULTS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Covers {
+    Without,
+    With,
+}
+
+impl Covers {
+    /// As the query's answer shows them (`fields`).
+    pub fn shown_by(query: &PlotQuery) -> Covers {
+        match query.shows_cover() {
+            true => Covers::With,
+            false => Covers::Without,
+        }
+    }
 }
 
 type HitSql = (PlotRowSql, Nullable<Text>, Nullable<Double>);
+type CoveredHitSql = (PlotRowSql, Nullable<Text>, Nullable<Double>, CoverRowSql);
 
 /// The SQL of one page: at most `limit + 1` rows (one more tells whether another page exists).
 /// Public so tests and the benchmark can EXPLAIN and replay exactly what the API runs.
-pub fn page_sql(query: &PlotQuery, set: &PlotSet, limit: i64) -> Sql {
+pub fn page_sql(query: &PlotQuery, set: &PlotSet, limit: i64, covers: Covers) -> Sql {
+    let page = plain_page_sql(query, set, limit);
+    match covers {
+        Covers::Without => page,
+        // The page is chosen, sorted and cut first; only its rows are joined to their covers.
+        // A LATERAL reference can only be a nested loop driven by the page, and a nested loop
+        // keeps the order of its outer side: the rows come in the page's order.
+        Covers::With => sql![
+            "SELECT page.*, cover.* FROM (",
+            page,
+            ") AS page",
+            cover_join()
+        ],
+    }
+}
+
+fn plain_page_sql(query: &PlotQuery, set: &PlotSet, limit: i64) -> Sql {
     let mut statement = sql![
         "SELECT ",
         plot_columns(),
@@ -375,7 +413,7 @@ pub async fn page(
     set: &PlotSet,
     limit: i64,
 ) -> QueryResult<(Vec<Hit>, Option<Cursor>)> {
-    let page = page_both_ways(conn, query, set, limit).await?;
+    let page = page_both_ways(conn, query, set, limit, Covers::Without).await?;
     Ok((page.hits, page.next))
 }
 
@@ -385,31 +423,46 @@ pub async fn page_both_ways(
     query: &PlotQuery,
     set: &PlotSet,
     limit: i64,
+    covers: Covers,
 ) -> QueryResult<Page> {
     // Collected into room for a usual page at once: `load` grows its Vec from 4 rows by
     // doubling, copying every row (~1 kB each) four times on a page of 19 (1.4 % of a bbox
     // page's instructions, bench/RESULTS.md); 64 rows stay below malloc's mmap threshold.
-    let mut stream = page_sql(query, set, limit)
-        .query::<HitSql>()
-        .load_stream::<(PlotRow, Option<String>, Option<f64>)>(conn)
-        .await?;
-    let mut rows = Vec::with_capacity((limit as usize + 1).min(64));
-    while let Some(row) = stream.try_next().await? {
-        rows.push(row);
+    let mut hits = Vec::with_capacity((limit as usize + 1).min(64));
+    let statement = page_sql(query, set, limit, covers);
+    match covers {
+        Covers::Without => {
+            let mut stream = statement
+                .query::<HitSql>()
+                .load_stream::<(PlotRow, Option<String>, Option<f64>)>(conn)
+                .await?;
+            while let Some((row, geometry, distance_m)) = stream.try_next().await? {
+                hits.push(Hit {
+                    row,
+                    geometry,
+                    distance_m,
+                    cover: None,
+                });
+            }
+        }
+        Covers::With => {
+            let mut stream = statement
+                .query::<CoveredHitSql>()
+                .load_stream::<(PlotRow, Option<String>, Option<f64>, Option<CoverRow>)>(conn)
+                .await?;
+            while let Some((row, geometry, distance_m, cover)) = stream.try_next().await? {
+                hits.push(Hit {
+                    row,
+                    geometry,
+                    distance_m,
+                    cover,
+                });
+            }
+        }
     }
-    drop(stream);
     // One row more than the page tells whether the keyset goes on in the direction read.
-    let more = rows.len() as i64 > limit;
-    let mut hits: Vec<Hit> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|(row, geometry, distance_m)| Hit {
-            row,
-            geometry,
-            distance_m,
-        })
-        .collect();
-    hits.shrink_to_fit();
+    let more = hits.len() as i64 > limit;
+    hits.truncate(limit as usize);
     let backward = query.cursor.as_ref().is_some_and(|c| c.b);
     if backward {
         hits.reverse();

@@ -25,9 +25,23 @@ pub fn berlin_date(now: DateTime<Utc>) -> NaiveDate {
     (now + Duration::hours(offset)).date_naive()
 }
 
-/// Today in Germany.
+/// Today in Germany. Kept per thread for the current UTC hour: Germany's offsets are whole
+/// hours and change at 01:00 UTC, so its date changes only at a full UTC hour (walked by a test),
+/// and a search page asks once per plot (~700 instructions each, bench/RESULTS.md).
 pub fn today() -> NaiveDate {
-    berlin_date(Utc::now())
+    thread_local! {
+        static HOUR: std::cell::Cell<Option<(i64, NaiveDate)>> = const { std::cell::Cell::new(None) };
+    }
+    let now = Utc::now();
+    let hour = now.timestamp().div_euclid(3600);
+    HOUR.with(|cached| match cached.get() {
+        Some((at, date)) if at == hour => date,
+        _ => {
+            let date = berlin_date(now);
+            cached.set(Some((hour, date)));
+            date
+        }
+    })
 }
 
 /// Days since the data was confirmed (0 on the day; never negative).
@@ -110,6 +124,23 @@ impl Completeness {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_german_date_changes_only_at_full_utc_hours() {
+        // What `today`'s per-hour cache rests on: over three years in steps of 5 minutes, the
+        // date at any moment is the date at the start of its UTC hour.
+        let mut at = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let mut hour_start = at;
+        while at.year() < 2028 {
+            if at.timestamp() % 3600 == 0 {
+                hour_start = at;
+            }
+            assert_eq!(berlin_date(at), berlin_date(hour_start), "{at}");
+            at += Duration::minutes(5);
+        }
+        let (before, today, after) = (Utc::now(), today(), Utc::now());
+        assert!([berlin_date(before), berlin_date(after)].contains(&today));
+    }
 
     #[test]
     fn german_dates_follow_summer_time() {

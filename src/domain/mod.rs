@@ -29,6 +29,7 @@ pub mod reminders;
 pub mod search;
 pub mod shortlist;
 pub mod webhooks;
+pub mod wire_text;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

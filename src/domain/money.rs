@@ -66,8 +66,9 @@ impl fmt::Display for Cents {
 }
 
 impl Serialize for Cents {
+    /// The `Display` text, written without `core::fmt` (`domain::wire_text`).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        crate::domain::wire_text::cents(self.0, serializer)
     }
 }
 

@@ -220,6 +220,13 @@ pub struct PlotQuery {
 }
 
 impl PlotQuery {
+    /// Whether the answer shows each plot's cover: unless `fields` leaves it out.
+    pub fn shows_cover(&self) -> bool {
+        self.fields
+            .as_ref()
+            .is_none_or(|fields| fields.iter().any(|f| f == "cover"))
+    }
+
     /// The filters alone, in one canonical text: equal for two queries that select the same
     /// plots however their parameters were written (order, repetition, paging, sort, output).
     /// Tiles are cached under it, so junk in a query string cannot multiply cache entries.

@@ -18,6 +18,7 @@ use crate::api::views::media::file_path;
 use crate::api::views::Plot;
 use crate::api::AppState;
 use crate::db;
+use crate::db::search::Covers;
 use crate::domain::media::Variant;
 
 use crate::domain::ogc::Collection;
@@ -123,7 +124,8 @@ async fn items_of(
     let mut query = query;
     let mut conn = state.pool.get().await?;
     crate::api::plots::filters::settle(&mut conn, &mut query, &set).await?;
-    let page = db::search::page_both_ways(&mut conn, &query, &set, query.limit).await?;
+    let page =
+        db::search::page_both_ways(&mut conn, &query, &set, query.limit, Covers::Without).await?;
     let matched = match query.count_exact {
         true => Some(db::search::count(&mut conn, &query, &set).await?.n)
             .filter(|n| *n <= crate::domain::search::COUNT_CAP),

@@ -1,8 +1,6 @@
 //! Investor search: `GET /plots`, `POST /plots/search`, `GET /plots/facets`,
 //! `GET /plots/compare`, in JSON, GeoJSON and CSV.
 
-use std::collections::HashMap;
-
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -19,6 +17,7 @@ use crate::api::views::{Link, Plot, PlotFeatureCollection, PlotPage, Total};
 use crate::api::AppState;
 use crate::config::protection::Class;
 use crate::db;
+use crate::db::search::Covers;
 use crate::domain::geometry::position_count;
 use crate::domain::plot::PlotKey;
 use crate::domain::search::{drawn_area, OutputFormat, PlotQuery, SpatialRelation, MAX_COMPARE};
@@ -282,7 +281,9 @@ async fn respond(
         drop(conn);
         return Ok(super::csv::export(state, caller, set, query, format));
     }
-    let (hits, next) = db::search::page(&mut conn, &query, &set, query.limit).await?;
+    let covers = Covers::shown_by(&query);
+    let page = db::search::page_both_ways(&mut conn, &query, &set, query.limit, covers).await?;
+    let (hits, next) = (page.hits, page.next);
     let total = match query.count_exact {
         true => {
             let counted = db::search::count(&mut conn, &query, &set).await?;
@@ -290,16 +291,8 @@ async fn respond(
         }
         false => None,
     };
-    let wants_cover = query
-        .fields
-        .as_ref()
-        .is_none_or(|f| f.iter().any(|f| f == "cover"));
-    let scope = caller.scope();
-    let mut covers = match wants_cover {
-        true => covers(&mut conn, &hits, &scope).await?,
-        false => HashMap::new(),
-    };
     drop(conn);
+    let scope = caller.scope();
 
     let media_type = match format {
         OutputFormat::GeoJson => crate::api::extract::GEOJSON,
@@ -325,12 +318,12 @@ async fn respond(
     let page = Page {
         plots: hits
             .into_iter()
-            .map(|h| {
-                let id = h.row.id;
+            .map(|mut h| {
+                let cover = visible_cover(&mut h, &scope, &base);
                 // The geometry stays text until the form is known (`GeoPlot`).
                 let mut plot = Plot::from_row(h.row, None, &scope).with_distance(h.distance_m);
-                if wants_cover {
-                    plot.cover = Some(covers.remove(&id).map(|c| MediaCover::from_row(c, &base)));
+                if covers == Covers::With {
+                    plot.cover = Some(cover);
                 }
                 GeoPlot {
                     plot,
@@ -350,38 +343,23 @@ async fn respond(
     })
 }
 
-/// The covers of a page's plots that the reader may see, by plot id: one query for the page.
-async fn covers(
-    conn: &mut diesel_async::AsyncPgConnection,
-    hits: &[db::search::Hit],
+/// A hit's cover if the reader may see it. Media of a deleted plot are gone with it (an
+/// admin's search of deleted plots); the page's join leaves internal items out.
+fn visible_cover(
+    hit: &mut db::search::Hit,
     scope: &crate::domain::access::ReadScope,
-) -> Result<HashMap<i64, db::media::MediaRow>, ApiError> {
-    let ids: Vec<i64> = hits.iter().map(|h| h.row.id).collect();
-    let rows = db::media::covers_of_plots(conn, &ids).await?;
-    // The map of the page only when there is a cover to place: built for nothing it was 0.9 %
-    // of a bbox page's instructions (bench/RESULTS.md).
-    if rows.is_empty() {
-        return Ok(HashMap::new());
-    }
-    // Media of a deleted plot are gone with it (an admin's search of deleted plots).
-    let plots: HashMap<i64, &db::plots::PlotRow> = hits
-        .iter()
-        .filter(|h| h.row.deleted_at.is_none())
-        .map(|h| (h.row.id, &h.row))
-        .collect();
-    Ok(rows
-        .into_iter()
-        .filter_map(|m| {
-            let plot = plots.get(&m.plot_id?)?;
-            let readable = crate::domain::access::may_read_media(
-                scope,
-                plot.facts.municipality_id,
-                plot.internal.published,
-                m.internal,
-            );
-            readable.then_some((plot.id, m))
-        })
-        .collect())
+    base: &str,
+) -> Option<MediaCover> {
+    let cover = hit.cover.take()?;
+    let plot = &hit.row;
+    let readable = plot.deleted_at.is_none()
+        && crate::domain::access::may_read_media(
+            scope,
+            plot.facts.municipality_id,
+            plot.internal.published,
+            false,
+        );
+    readable.then(|| MediaCover::from_row(cover, base))
 }
 
 /// Counts and area of one value of a facet.

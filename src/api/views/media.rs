@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::media::MediaRow;
+use crate::db::media::{CoverRow, MediaRow};
 use crate::domain::media::{variants_of, MediaKind, Variant};
 
 /// A photo or document of a plot or an estate.
@@ -138,7 +138,7 @@ pub struct MediaCover {
 }
 
 impl MediaCover {
-    pub fn from_row(row: MediaRow, base: &str) -> MediaCover {
+    pub fn from_row(row: CoverRow, base: &str) -> MediaCover {
         MediaCover {
             id: row.id,
             thumb: format!(

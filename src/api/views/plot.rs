@@ -61,6 +61,7 @@ pub struct Plot {
     /// Germany's calendar; a plot is stale past `GWF_STALE_AFTER_DAYS` (default 365).
     #[schema(example = 42)]
     pub data_age_days: i64,
+    #[serde(serialize_with = "crate::domain::wire_text::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// Increases with every change; the `ETag` of the plot.
     pub version: i32,
@@ -68,7 +69,10 @@ pub struct Plot {
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub internal: Option<InternalFacts>,
     /// When the plot was deleted; only in an admin's search of deleted plots.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::domain::wire_text::optional_timestamp"
+    )]
     pub deleted_at: Option<DateTime<Utc>>,
     /// Its photos and documents as the reader may see them, in gallery order, with the links to
     /// their files (docs/media.md); only when one plot is read (`GET /plots/{key}`).

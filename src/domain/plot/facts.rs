@@ -72,7 +72,7 @@ pub struct PlotFacts {
     #[schema(minimum = 1, example = 25000)]
     pub area_stated_m2: Option<i64>,
     pub status: PlotStatus,
-    #[serde(default)]
+    #[serde(default, serialize_with = "crate::domain::wire_text::optional_date")]
     pub available_from: Option<NaiveDate>,
     pub zoning: Zoning,
     pub bplan_status: BplanStatus,
@@ -186,6 +186,7 @@ pub struct PlotFacts {
     #[serde(default)]
     pub owner_type: Option<OwnerType>,
     /// "Stand": the date the data was last confirmed as correct. Not in the future.
+    #[serde(serialize_with = "crate::domain::wire_text::date")]
     pub data_confirmed_on: NaiveDate,
 }
 

@@ -483,6 +483,7 @@ async fn plan(app: &TestApp, query: &str) -> String {
         &query,
         &PlotSet::Readable(ReadScope::Public),
         100,
+        gewerbeflaechen::db::search::Covers::With,
     ));
     let mut conn = app.db().await;
     let lines: Vec<Plan> = sql.untyped().load(&mut conn).await.unwrap();
