@@ -93,8 +93,8 @@ fn page(lang: Lang, base: &str, s: &Loaded) -> Markup {
                     h1 { (t("Merkliste", "Shortlist")) }
                     p.meta {
                         (match lang {
-                            Lang::De => format!("{n} {} · erstellt am {}", if n == 1 { "Fläche" } else { "Flächen" }, date(s.created_at.date_naive(), lang)),
-                            Lang::En => format!("{n} {} · made on {}", if n == 1 { "plot" } else { "plots" }, date(s.created_at.date_naive(), lang)),
+                            Lang::De => format!("{n} {} · erstellt am {}", if n == 1 { "Fläche" } else { "Flächen" }, date(crate::domain::freshness::berlin_date(s.created_at), lang)),
+                            Lang::En => format!("{n} {} · made on {}", if n == 1 { "plot" } else { "plots" }, date(crate::domain::freshness::berlin_date(s.created_at), lang)),
                         })
                     }
                     @if demo { p.demo-badge { (t("Demo-Datensatz: fiktive Angaben", "Demo data: fictitious")) } }

@@ -249,7 +249,10 @@ fn render(
         map_label: &e.name,
         data_id: "profile-geometry",
         geometry_json: &map_data(e, plots),
-        stand: Some(date(e.updated_at.date_naive(), lang)),
+        stand: Some(date(
+            crate::domain::freshness::berlin_date(e.updated_at),
+            lang,
+        )),
         seo: Some(seo_head(e, &municipality.name, plots, lang, base)),
     }
     .render(body)
