@@ -85,7 +85,7 @@ PY
   echo "## $(date -u +%Y-%m-%d) — zoom sweep, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo
   echo "Command: \`./bench/zoom_sweep.sh\` (SWEEP_CANDIDATES=$CANDIDATES, SWEEP_REPEAT=$REPEAT${BENCH_BIN:+, BENCH_BIN=$BENCH_BIN})."
-  echo "Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; ${BENCH_BIN:+binary $BENCH_BIN}${BENCH_BIN:-release build}, GWF_TILE_CACHE_MB=0; curl over loopback, one request at a time."
+  echo "Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; ${BENCH_BIN:+binary $BENCH_BIN}$([[ -n "${BENCH_BIN:-}" ]] || echo release build), GWF_TILE_CACHE_MB=0; curl over loopback, one request at a time."
   echo
   printf '%s\n' "$table"
 } | tee -a bench/RESULTS.md
