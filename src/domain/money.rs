@@ -66,9 +66,22 @@ impl fmt::Display for Cents {
 }
 
 impl Serialize for Cents {
-    /// The `Display` text, written without `core::fmt` (`domain::wire_text`).
+    /// The `Display` text, written without `core::fmt` into a stack buffer (a plot's prices go
+    /// into every search page; why: `domain::wire_text`).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::domain::wire_text::cents(self.0, serializer)
+        // Negative amounts never pass `parse_eur`, and `Display` writes them oddly (`-5` →
+        // `0.-5`): only `Display` knows how.
+        if self.0 < 0 {
+            return serializer.collect_str(self);
+        }
+        let mut euros = itoa::Buffer::new();
+        let euros = euros.format(self.0 / 100);
+        let cents = (self.0 % 100) as u8;
+        let mut out = [0u8; 23];
+        out[..euros.len()].copy_from_slice(euros.as_bytes());
+        let at = euros.len();
+        out[at..at + 3].copy_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
+        serializer.serialize_str(std::str::from_utf8(&out[..at + 3]).expect("ASCII digits"))
     }
 }
 
@@ -126,6 +139,32 @@ mod tests {
             let c = Cents::parse_eur(input).unwrap();
             assert_eq!(c, Cents(cents));
             assert_eq!(c.to_string(), shown);
+        }
+    }
+
+    #[test]
+    fn json_text_is_displays_text() {
+        for value in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            1250,
+            99_999,
+            1_000_000_000,
+            -5,
+            -1250,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&Cents(value)).unwrap(),
+                format!("\"{}\"", Cents(value)),
+                "{value}"
+            );
         }
     }
 

@@ -1,6 +1,6 @@
-//! The text of dates, timestamps and amounts in JSON, written into a stack buffer: the same
-//! bytes as chrono's `Serialize` (RFC 3339 with `Z`, seconds' fraction in 0, 3, 6 or 9 digits)
-//! and `Cents`' `Display`, without `core::fmt`.
+//! The text of dates and timestamps in JSON, written into a stack buffer: the same bytes as
+//! chrono's `Serialize` (RFC 3339 with `Z`, seconds' fraction in 0, 3, 6 or 9 digits), without
+//! `core::fmt`. Prices do the same in `domain::money`.
 //!
 //! Why not chrono's own: it goes through `collect_str` and `Formatter::write_char` per
 //! character, ~1,600 instructions per timestamp; with the dates and prices of a plot it was
@@ -99,31 +99,12 @@ pub fn optional_date<S: Serializer>(
     }
 }
 
-/// Cents as euros with two decimals (`1250` → `"12.50"`, `-5` → `"-0.05"`... as `Display`
-/// writes them: whole euros truncated towards zero, then the remainder's two digits).
-pub fn cents<S: Serializer>(cents: i64, serializer: S) -> Result<S::Ok, S::Error> {
-    // Negative amounts never pass `Cents::parse_eur`; `Display` writes them oddly
-    // (`-5` → `0.-5`), and only `Display` knows how.
-    if cents < 0 {
-        return serializer.collect_str(&crate::domain::money::Cents(cents));
-    }
-    let mut euros = itoa::Buffer::new();
-    let euros = euros.format(cents / 100);
-    let mut out = [0u8; 24];
-    out[..euros.len()].copy_from_slice(euros.as_bytes());
-    let at = euros.len();
-    out[at] = b'.';
-    two(&mut out, at + 1, (cents % 100) as u32);
-    serializer.serialize_str(text(&out[..at + 3]))
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::{Duration, TimeZone};
     use serde::Serialize;
 
     use super::*;
-    use crate::domain::money::Cents;
 
     #[derive(Serialize)]
     struct Fast {
@@ -213,36 +194,5 @@ mod tests {
         assert!(serde_json::to_string(&none)
             .unwrap()
             .ends_with(r#""maybe":null,"day":"2026-11-28","maybe_day":null}"#));
-    }
-
-    #[test]
-    fn cents_are_displays_bytes() {
-        #[derive(Serialize)]
-        struct Fast(#[serde(serialize_with = "fast_cents")] i64);
-        fn fast_cents<S: Serializer>(value: &i64, serializer: S) -> Result<S::Ok, S::Error> {
-            cents(*value, serializer)
-        }
-        for value in [
-            0,
-            1,
-            9,
-            10,
-            99,
-            100,
-            101,
-            1250,
-            99_999,
-            1_000_000_000,
-            -5,
-            -1250,
-            i64::MAX,
-            i64::MIN,
-        ] {
-            assert_eq!(
-                serde_json::to_string(&Fast(value)).unwrap(),
-                format!("\"{}\"", Cents(value)),
-                "{value}"
-            );
-        }
     }
 }
