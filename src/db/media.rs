@@ -186,6 +186,9 @@ pub struct CoverRow {
     pub licence: Option<String>,
     pub caption_de: Option<String>,
     pub caption_en: Option<String>,
+    /// Always false here (the join leaves internal items out), read so that the access rule is
+    /// asked with the item's own value.
+    pub internal: bool,
 }
 
 /// A cover column set as read beside a page: NULL where a plot has none.

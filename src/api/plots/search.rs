@@ -344,7 +344,7 @@ async fn respond(
 }
 
 /// A hit's cover if the reader may see it. Media of a deleted plot are gone with it (an
-/// admin's search of deleted plots); the page's join leaves internal items out.
+/// admin's search of deleted plots).
 fn visible_cover(
     hit: &mut db::search::Hit,
     scope: &crate::domain::access::ReadScope,
@@ -357,7 +357,7 @@ fn visible_cover(
             scope,
             plot.facts.municipality_id,
             plot.internal.published,
-            false,
+            cover.internal,
         );
     readable.then(|| MediaCover::from_row(cover, base))
 }
