@@ -432,32 +432,30 @@ pub async fn page_both_ways(
     let statement = page_sql(query, set, limit, covers);
     match covers {
         Covers::Without => {
-            let mut stream = statement
+            let rows = statement
                 .query::<HitSql>()
                 .load_stream::<(PlotRow, Option<String>, Option<f64>)>(conn)
                 .await?;
-            while let Some((row, geometry, distance_m)) = stream.try_next().await? {
-                hits.push(Hit {
-                    row,
-                    geometry,
-                    distance_m,
-                    cover: None,
-                });
-            }
+            collect(rows, &mut hits, |(row, geometry, distance_m)| Hit {
+                row,
+                geometry,
+                distance_m,
+                cover: None,
+            })
+            .await?;
         }
         Covers::With => {
-            let mut stream = statement
+            let rows = statement
                 .query::<CoveredHitSql>()
                 .load_stream::<(PlotRow, Option<String>, Option<f64>, Option<CoverRow>)>(conn)
                 .await?;
-            while let Some((row, geometry, distance_m, cover)) = stream.try_next().await? {
-                hits.push(Hit {
-                    row,
-                    geometry,
-                    distance_m,
-                    cover,
-                });
-            }
+            collect(rows, &mut hits, |(row, geometry, distance_m, cover)| Hit {
+                row,
+                geometry,
+                distance_m,
+                cover,
+            })
+            .await?;
         }
     }
     // One row more than the page tells whether the keyset goes on in the direction read.
@@ -482,6 +480,19 @@ pub async fn page_both_ways(
         .filter(|_| has_prev)
         .map(|first| cursor_at(query, first, true));
     Ok(Page { hits, next, prev })
+}
+
+/// The rows of a page as hits, in the order read.
+async fn collect<R>(
+    rows: impl futures_util::Stream<Item = QueryResult<R>>,
+    hits: &mut Vec<Hit>,
+    hit: impl Fn(R) -> Hit,
+) -> QueryResult<()> {
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.try_next().await? {
+        hits.push(hit(row));
+    }
+    Ok(())
 }
 
 fn cursor_at(query: &PlotQuery, anchor: &Hit, backward: bool) -> Cursor {
